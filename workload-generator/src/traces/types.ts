@@ -39,13 +39,25 @@ export interface FunctionProfile {
 export interface TraceFunction {
   /** Stable id: the function hash (2019), `app/func` (2021), or the file's base name (JSON). */
   id: string;
-  /** 1-based position among the data rows of the trace file (for `row:N`). */
+  /**
+   * 1-based position among the data rows of the trace file (for `row:N`). Azure 2021 has one row
+   * per invocation, so there it is the order in which functions first appear.
+   */
   row: number;
+  /**
+   * 1-based position by total invocations over the loaded window, busiest first, ties by row
+   * (for `rank:N` and labels). Set by `loadTrace`; absent on traces built by hand.
+   */
+  rank?: number;
   owner?: string;
   app?: string;
   /** Azure trigger group (http, timer, event, queue, storage, orchestration, others). */
   trigger?: string;
-  /** Invocations per bin; `counts.length` bins of `binSeconds` each. Already rate-scaled. */
+  /**
+   * Invocations per bin; `counts.length` bins of `binSeconds` each. Already rate-scaled, so
+   * possibly fractional: a count is the mean number of arrivals in its bin (the simulator draws
+   * a Poisson number with that mean).
+   */
   counts: readonly number[];
   profile: FunctionProfile;
 }
@@ -61,6 +73,8 @@ export interface Trace {
    */
   startOffsetSeconds: number;
   functions: TraceFunction[];
+  /** Azure 2019 only: the side files the profiles were read from (found by name or given). */
+  profileFiles?: { durations?: string; memory?: string };
 }
 
 /**

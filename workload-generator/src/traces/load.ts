@@ -69,9 +69,9 @@ export async function loadTrace(opts: LoadTraceOptions): Promise<Trace> {
   if (opts.from !== undefined || opts.to !== undefined) {
     trace = applyWindow(trace, windowBins({ ...opts, binSeconds: trace.binSeconds, binCount: trace.functions[0].counts.length }));
   }
-  trace = applyRateScale(trace, rateScale);
+  // Rank before scaling: integer sums are exact, scaled ones can break ties by rounding.
   rankFunctions(trace).forEach((fn, i) => { fn.rank = i + 1; });
-  return trace;
+  return applyRateScale(trace, rateScale);
 }
 
 function nativeBinSeconds(format: TraceFormat): number {

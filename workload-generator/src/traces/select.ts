@@ -17,8 +17,15 @@ export function totalInvocations(fn: TraceFunction): number {
   return total;
 }
 
-/** Functions busiest first; equal totals keep row order. */
+/**
+ * Functions busiest first; equal totals keep row order. Uses the ranks `loadTrace` set when every
+ * function has one: they were computed on the unscaled counts, where a rate scale such as 0.01
+ * cannot reorder ties through floating-point rounding of the sums.
+ */
 export function rankFunctions(trace: Trace): TraceFunction[] {
+  if (trace.functions.every((fn) => fn.rank !== undefined)) {
+    return [...trace.functions].sort((a, b) => a.rank! - b.rank!);
+  }
   return trace.functions
     .map((fn) => ({ fn, total: totalInvocations(fn) }))
     .sort((a, b) => b.total - a.total || a.fn.row - b.fn.row)

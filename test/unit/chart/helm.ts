@@ -1,0 +1,147 @@
+/**
+ * The real `helm` binary, for the chart tests. scripts/fetch-tools.sh puts it in .tools/bin/
+ * (`.ci/run` calls that script); a helm on PATH works too.
+ *
+ * A missing helm FAILS the tests that need it, so CI cannot go green without having run them.
+ * Set FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 to skip them instead (a laptop without the tools).
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+export const CHART_DIR = join(REPO_ROOT, 'charts', 'faas-autoscaler');
+
+/** The first executable `name` in .tools/bin, then on PATH; undefined when there is none. */
+export function findTool(name: string): string | undefined {
+  const dirs = [join(REPO_ROOT, '.tools', 'bin'), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  return undefined;
+}
+
+export const HELM = findTool('helm');
+export const ALLOW_MISSING_TOOLS = process.env.FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS === '1';
+
+/**
+ * `describe` for tests that need helm: runs them when helm is there; when it is not, a single
+ * failing test says how to get it (or, with FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1, skips them).
+ */
+export function describeWithHelm(name: string, body: () => void): void {
+  if (HELM !== undefined) {
+    describe(name, body);
+  } else if (ALLOW_MISSING_TOOLS) {
+    describe.skip(`${name} (helm missing, FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1)`, body);
+  } else {
+    describe(name, () => {
+      it('needs the helm binary', () => {
+        throw new Error(
+          'helm not found in .tools/bin or on PATH: run `bash scripts/fetch-tools.sh` ' +
+            '(or set FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 to skip the chart tests)',
+        );
+      });
+    });
+  }
+}
+
+export interface HelmResult {
+  status: number;
+  stdout: string;
+  /** stderr without helm's notice that crds/ is a symbolic link (it is, on purpose). */
+  stderr: string;
+}
+
+/** Run helm with `args`; values objects are written to temporary files and passed with -f. */
+export function helm(args: readonly string[], values: readonly object[] = []): HelmResult {
+  if (HELM === undefined) throw new Error('helm not found (see describeWithHelm)');
+  const dir = mkdtempSync(join(tmpdir(), 'fas-chart-'));
+  try {
+    const valueArgs = values.flatMap((v, i) => {
+      const file = join(dir, `values-${i}.json`);
+      writeFileSync(file, JSON.stringify(v));
+      return ['-f', file];
+    });
+    const run = spawnSync(HELM, [...args, ...valueArgs], {
+      encoding: 'utf8',
+      // No cluster is reachable here; keep helm from reading the user's kubeconfig and caches.
+      env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig'), HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (run.error) throw run.error;
+    const stderr = run.stderr
+      .split('\n')
+      .filter((line) => !/found symbolic link in path: .*crds resolves to/.test(line))
+      .join('\n')
+      .trim();
+    return { status: run.status ?? -1, stdout: run.stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A rendered Kubernetes object, loosely typed: tests reach into it. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+}
+
+export interface RenderOptions {
+  values?: object;
+  releaseName?: string;
+  namespace?: string;
+  /** Include the CRDs from crds/ (helm template --include-crds). */
+  includeCrds?: boolean;
+  chartDir?: string;
+}
+
+/** `helm template`; throws with helm's message when it fails. */
+export function helmTemplate(opts: RenderOptions = {}): Manifest[] {
+  const result = helmTemplateRaw(opts);
+  if (result.status !== 0) {
+    throw new Error(`helm template failed (exit ${result.status}):\n${result.stderr}`);
+  }
+  return parseManifests(result.stdout);
+}
+
+export function helmTemplateRaw(opts: RenderOptions = {}): HelmResult {
+  const args = ['template', opts.releaseName ?? 'fas', opts.chartDir ?? CHART_DIR, '--namespace', opts.namespace ?? 'openfaas'];
+  if (opts.includeCrds) args.push('--include-crds');
+  return helm(args, opts.values ? [opts.values] : []);
+}
+
+/** Every non-empty YAML document in a multi-document stream. */
+export function parseManifests(text: string): Manifest[] {
+  const docs = parseAllDocuments(text);
+  const out: Manifest[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) throw new Error(`invalid YAML from helm: ${doc.errors[0]!.message}`);
+    const value = doc.toJS({ maxAliasCount: 1000 }) as Manifest | null;
+    if (value !== null && value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+/** The one manifest of `kind` named `name` (any namespace unless given). */
+export function findManifest(manifests: readonly Manifest[], kind: string, name?: string, namespace?: string): Manifest {
+  const found = manifests.filter(
+    (m) => m.kind === kind && (name === undefined || m.metadata.name === name) && (namespace === undefined || m.metadata.namespace === namespace),
+  );
+  if (found.length !== 1) {
+    const have = manifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).join(', ');
+    throw new Error(`want exactly one ${kind} ${name ?? ''} ${namespace ?? ''}, got ${found.length}; rendered: ${have}`);
+  }
+  return found[0]!;
+}

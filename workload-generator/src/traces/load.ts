@@ -9,7 +9,7 @@ import { InputError } from '../input-error.js';
 import type { Trace, TraceFormat } from './types.js';
 import { errorAt } from './csv.js';
 import {
-  INVOCATIONS_HEADER_PREFIX, attachProfiles, findSideFiles, isInvocationsFileName,
+  INVOCATIONS_HEADER_PREFIX, type WindowChooser, attachProfiles, findSideFiles, isInvocationsFileName,
   readAzure2019Durations, readAzure2019Invocations, readAzure2019Memory,
 } from './azure2019.js';
 import { AZURE2021_HEADER, readAzure2021 } from './azure2021.js';
@@ -64,10 +64,13 @@ export async function loadTrace(opts: LoadTraceOptions): Promise<Trace> {
     throw new InputError(`--bin-seconds applies to Azure 2021 traces only; ${file} is ${formatName(format)} with fixed ${nativeBinSeconds(format)} s bins`);
   }
 
-  let trace = await readTrace(format, file, opts);
+  const windowed = opts.from !== undefined || opts.to !== undefined;
+  const chooseWindow = (binSeconds: number) => (binCount: number) => windowBins({ from: opts.from, to: opts.to, binSeconds, binCount });
+  let trace = await readTrace(format, file, opts, windowed ? chooseWindow(AZURE2019_BIN_SECONDS) : undefined);
   if (trace.functions.length === 0) throw new InputError(`${file}: empty trace: a header but no data rows`);
-  if (opts.from !== undefined || opts.to !== undefined) {
-    trace = applyWindow(trace, windowBins({ ...opts, binSeconds: trace.binSeconds, binCount: trace.functions[0].counts.length }));
+  // The 2019 reader already kept only the window (see readAzure2019Invocations).
+  if (windowed && format !== 'azure2019') {
+    trace = applyWindow(trace, chooseWindow(trace.binSeconds)(trace.functions[0].counts.length));
   }
   // Rank before scaling: integer sums are exact, scaled ones can break ties by rounding.
   rankFunctions(trace).forEach((fn, i) => { fn.rank = i + 1; });
@@ -82,7 +85,7 @@ function formatName(format: TraceFormat): string {
   return { 'azure2019': 'an Azure 2019 trace', 'azure2021': 'an Azure 2021 trace', 'fscode-json': 'a JSON counts trace', 'synthetic': 'a synthetic trace' }[format];
 }
 
-async function readTrace(format: TraceFormat, file: string, opts: LoadTraceOptions): Promise<Trace> {
+async function readTrace(format: TraceFormat, file: string, opts: LoadTraceOptions, chooseWindow?: WindowChooser): Promise<Trace> {
   const base = { format, source: opts.trace, startOffsetSeconds: 0 };
   switch (format) {
     case 'azure2019': {
@@ -91,7 +94,7 @@ async function readTrace(format: TraceFormat, file: string, opts: LoadTraceOptio
       const memoryFile = opts.memory ?? found.memory;
       if (opts.durations !== undefined) await checkFile(opts.durations, '--durations');
       if (opts.memory !== undefined) await checkFile(opts.memory, '--memory');
-      const { functions, firstMinute } = await readingAs('--trace', file, () => readAzure2019Invocations(file));
+      const { functions, firstMinute } = await readingAs('--trace', file, () => readAzure2019Invocations(file, chooseWindow));
       const durations = durationsFile === undefined ? undefined : await readingAs('--durations', durationsFile, () => readAzure2019Durations(durationsFile));
       const memory = memoryFile === undefined ? undefined : await readingAs('--memory', memoryFile, () => readAzure2019Memory(memoryFile));
       attachProfiles(functions, durations, memory);

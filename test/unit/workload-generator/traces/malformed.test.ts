@@ -27,6 +27,8 @@ const cases: Case[] = [
     '<dir>/invocations.csv:3:15: expected a non-negative integer invocation count in column "1", got "-1"'],
   ['fractional count', inv('o1,a1,f1,http,1,2,2.5'), { trace: 'invocations.csv' },
     '<dir>/invocations.csv:2:19: expected a non-negative integer invocation count in column "3", got "2.5"'],
+  ['bad count outside the --to window: still checked', inv('o1,a1,f1,http,1,2,x'), { trace: 'invocations.csv', to: '1m' },
+    '<dir>/invocations.csv:2:19: expected a non-negative integer invocation count in column "3", got "x"'],
   ['empty count', inv('o1,a1,f1,http,1,,3'), { trace: 'invocations.csv' },
     '<dir>/invocations.csv:2:17: expected a non-negative integer invocation count in column "2", got ""'],
   ['row one field short (cut line): column just past its end', inv('o1,a1,f1,http,1,2'), { trace: 'invocations.csv' },

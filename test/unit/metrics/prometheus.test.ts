@@ -11,7 +11,7 @@ afterAll(() => {
   nock.restore();
 });
 
-function vector(result: unknown[]): unknown {
+function vector(result: unknown[]): nock.Body {
   return { status: 'success', data: { resultType: 'vector', result } };
 }
 

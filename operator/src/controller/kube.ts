@@ -1,0 +1,369 @@
+/**
+ * The Kubernetes API as the controller uses it: a narrow interface (`ClusterClient`) and one
+ * implementation on `@kubernetes/client-node`. Everything the controller writes goes through here,
+ * so "only the leader writes" and "every write retries on 409" have one place to be true.
+ *
+ * Errors are mapped to `KubeApiError` with the HTTP status (undefined for transport failures and
+ * time-outs), so callers branch on `conflict` / `gone` / `notFound` / `transient` instead of on
+ * client-node's exception classes.
+ */
+import {
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  Watch,
+  type KubeConfig,
+  type V1Deployment,
+  type V1Lease,
+  type V1Scale,
+  type CoreV1Event,
+} from '@kubernetes/client-node';
+
+export const GROUP = 'faas-autoscaler.dev';
+export const VERSION = 'v1alpha1';
+export const PLURAL = 'functionautoscalers';
+export const KIND = 'FunctionAutoscaler';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string | Date;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+/** A FunctionAutoscaler as it comes off the wire (spec not yet defaulted or validated). */
+export interface AutoscalerObject extends KubeObject {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+export interface ObjectList<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchHandlers<T> {
+  onEvent(type: WatchEventType, object: T | KubeStatus): void;
+  /** The stream ended: `err` undefined for a clean close (server time-out), else the failure. */
+  onDone(err?: KubeApiError): void;
+}
+
+export interface WatchHandle {
+  stop(): void;
+}
+
+/** metav1.Status, as sent in ERROR watch events and error bodies. */
+export interface KubeStatus {
+  kind?: 'Status';
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** What a Deployment's `/scale` says. */
+export interface ScaleView {
+  replicas: number;
+  statusReplicas: number;
+  resourceVersion: string;
+}
+
+export interface KubeEvent {
+  namespace: string;
+  involved: { kind: string; apiVersion: string; name: string; namespace: string; uid?: string; resourceVersion?: string };
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** ms since epoch */
+  time: number;
+  reportingController: string;
+  reportingInstance: string;
+}
+
+export interface LeaseRecord {
+  holderIdentity: string | null;
+  leaseDurationSeconds: number;
+  acquireTime: Date | null;
+  renewTime: Date | null;
+  leaseTransitions: number;
+  resourceVersion?: string;
+}
+
+export interface ClusterClient {
+  listAutoscalers(namespace: string | undefined): Promise<ObjectList<AutoscalerObject>>;
+  watchAutoscalers(namespace: string | undefined, resourceVersion: string, h: WatchHandlers<AutoscalerObject>): Promise<WatchHandle>;
+  listDeployments(namespace: string): Promise<ObjectList<V1Deployment>>;
+  watchDeployments(namespace: string, resourceVersion: string, h: WatchHandlers<V1Deployment>): Promise<WatchHandle>;
+  readScale(namespace: string, name: string): Promise<ScaleView>;
+  /** PUT /scale with the resourceVersion read before: a stale write fails with 409. */
+  replaceScale(namespace: string, name: string, replicas: number, resourceVersion: string): Promise<ScaleView>;
+  readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject>;
+  /** PUT /status with the object's resourceVersion: a stale write fails with 409. */
+  replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject>;
+  createEvent(ev: KubeEvent): Promise<void>;
+  readLease(namespace: string, name: string): Promise<LeaseRecord | null>;
+  createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
+  replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
+}
+
+export class KubeApiError extends Error {
+  /** HTTP status; undefined for a transport failure or time-out. */
+  readonly statusCode: number | undefined;
+  readonly reason: string;
+  constructor(message: string, statusCode: number | undefined, reason: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubeApiError';
+    this.statusCode = statusCode;
+    this.reason = reason;
+  }
+  get conflict(): boolean {
+    return this.statusCode === 409;
+  }
+  get gone(): boolean {
+    return this.statusCode === 410;
+  }
+  get notFound(): boolean {
+    return this.statusCode === 404;
+  }
+  /** Worth retrying after a back-off: 429, 5xx, time-outs and connection failures. */
+  get transient(): boolean {
+    return this.statusCode === undefined || this.statusCode === 429 || this.statusCode >= 500;
+  }
+}
+
+/** Turns whatever client-node threw into a KubeApiError naming the operation. */
+export function toKubeApiError(op: string, err: unknown): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  const e = err as { code?: unknown; body?: unknown; statusCode?: unknown; message?: unknown; name?: unknown };
+  const status = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined) {
+    const body = parseBody(e.body);
+    const reason = body?.reason ?? httpReason(status);
+    const msg = body?.message ?? reason;
+    return new KubeApiError(`${op}: HTTP ${status} ${reason}: ${msg}`, status, reason, { cause: err });
+  }
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const isTimeout = e?.name === 'TimeoutError' || code === 'ETIMEDOUT';
+  const reason = isTimeout ? 'Timeout' : (code ?? 'TransportError');
+  return new KubeApiError(`${op}: ${reason}: ${String(e?.message ?? err)}`, undefined, reason, { cause: err });
+}
+
+function parseBody(body: unknown): KubeStatus | undefined {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as KubeStatus;
+    } catch {
+      return undefined;
+    }
+  }
+  return body && typeof body === 'object' ? (body as KubeStatus) : undefined;
+}
+
+function httpReason(status: number): string {
+  const known: Record<number, string> = { 404: 'NotFound', 409: 'Conflict', 410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+  return known[status] ?? `HTTP${status}`;
+}
+
+/** Rejects with a time-out KubeApiError when `p` does not settle in `ms` (the request may still finish). */
+async function withTimeout<T>(op: string, ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KubeApiError(`${op}: Timeout: no answer within ${ms} ms`, undefined, 'Timeout')), ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } catch (err) {
+    throw toKubeApiError(op, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface ClientNodeClusterOptions {
+  /** Per-request time-out (not for watches); default 10 s. */
+  timeoutMs?: number;
+}
+
+/** `ClusterClient` on `@kubernetes/client-node` 1.x. */
+export class ClientNodeCluster implements ClusterClient {
+  private readonly custom: CustomObjectsApi;
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly coordination: CoordinationV1Api;
+  private readonly watcher: Watch;
+  private readonly timeoutMs: number;
+
+  constructor(kc: KubeConfig, opts: ClientNodeClusterOptions = {}) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
+    this.watcher = new Watch(kc);
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    return withTimeout(op, this.timeoutMs, fn());
+  }
+
+  async listAutoscalers(namespace: string | undefined): Promise<ObjectList<AutoscalerObject>> {
+    const list = (await this.call('list functionautoscalers', () =>
+      namespace
+        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })
+        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
+    )) as { items?: AutoscalerObject[]; metadata?: { resourceVersion?: string } };
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  watchAutoscalers(namespace: string | undefined, resourceVersion: string, h: WatchHandlers<AutoscalerObject>): Promise<WatchHandle> {
+    const path = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+    return this.watch(path, resourceVersion, h);
+  }
+
+  async listDeployments(namespace: string): Promise<ObjectList<V1Deployment>> {
+    const list = await this.call('list deployments', () => this.apps.listNamespacedDeployment({ namespace }));
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  watchDeployments(namespace: string, resourceVersion: string, h: WatchHandlers<V1Deployment>): Promise<WatchHandle> {
+    return this.watch(`/apis/apps/v1/namespaces/${namespace}/deployments`, resourceVersion, h);
+  }
+
+  private async watch<T>(path: string, resourceVersion: string, h: WatchHandlers<T>): Promise<WatchHandle> {
+    let stopped = false;
+    const controller = await this.watcher.watch(
+      path,
+      { resourceVersion, allowWatchBookmarks: true },
+      (type: string, object: unknown) => {
+        if (!stopped) h.onEvent(type as WatchEventType, object as T);
+      },
+      (err: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        h.onDone(err ? toKubeApiError(`watch ${path}`, err) : undefined);
+      },
+    );
+    return {
+      stop: () => {
+        stopped = true;
+        controller.abort();
+      },
+    };
+  }
+
+  async readScale(namespace: string, name: string): Promise<ScaleView> {
+    return scaleView(await this.call(`read scale ${namespace}/${name}`, () => this.apps.readNamespacedDeploymentScale({ name, namespace })));
+  }
+
+  async replaceScale(namespace: string, name: string, replicas: number, resourceVersion: string): Promise<ScaleView> {
+    const body: V1Scale = {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name, namespace, resourceVersion },
+      spec: { replicas },
+    };
+    return scaleView(await this.call(`replace scale ${namespace}/${name}`, () => this.apps.replaceNamespacedDeploymentScale({ name, namespace, body })));
+  }
+
+  async readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject> {
+    return (await this.call(`read functionautoscaler ${namespace}/${name}`, () =>
+      this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }),
+    )) as AutoscalerObject;
+  }
+
+  async replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject> {
+    const namespace = obj.metadata.namespace ?? 'default';
+    const name = obj.metadata.name;
+    return (await this.call(`replace status ${namespace}/${name}`, () =>
+      this.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: obj }),
+    )) as AutoscalerObject;
+  }
+
+  async createEvent(ev: KubeEvent): Promise<void> {
+    const time = new Date(ev.time);
+    const body: CoreV1Event = {
+      metadata: { generateName: `${ev.involved.name}.`, namespace: ev.namespace },
+      involvedObject: ev.involved,
+      type: ev.type,
+      reason: ev.reason,
+      message: ev.message,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+      source: { component: ev.reportingController },
+      reportingComponent: ev.reportingController,
+      reportingInstance: ev.reportingInstance,
+    };
+    await this.call(`create event ${ev.reason}`, () => this.core.createNamespacedEvent({ namespace: ev.namespace, body }));
+  }
+
+  async readLease(namespace: string, name: string): Promise<LeaseRecord | null> {
+    try {
+      return leaseRecord(await this.call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.notFound) return null;
+      throw err;
+    }
+  }
+
+  async createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
+    return leaseRecord(await this.call(`create lease ${namespace}/${name}`, () =>
+      this.coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) }),
+    ));
+  }
+
+  async replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
+    return leaseRecord(await this.call(`replace lease ${namespace}/${name}`, () =>
+      this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }),
+    ));
+  }
+}
+
+function scaleView(s: V1Scale): ScaleView {
+  return { replicas: s.spec?.replicas ?? 0, statusReplicas: s.status?.replicas ?? 0, resourceVersion: s.metadata?.resourceVersion ?? '' };
+}
+
+function leaseRecord(l: V1Lease): LeaseRecord {
+  return {
+    holderIdentity: l.spec?.holderIdentity ?? null,
+    leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 15,
+    acquireTime: toDate(l.spec?.acquireTime),
+    renewTime: toDate(l.spec?.renewTime),
+    leaseTransitions: l.spec?.leaseTransitions ?? 0,
+    resourceVersion: l.metadata?.resourceVersion,
+  };
+}
+
+function toDate(v: unknown): Date | null {
+  if (v === undefined || v === null) return null;
+  const d = v instanceof Date ? v : new Date(String(v));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function leaseBody(namespace: string, name: string, rec: LeaseRecord): V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name, namespace, resourceVersion: rec.resourceVersion },
+    spec: {
+      holderIdentity: rec.holderIdentity ?? undefined,
+      leaseDurationSeconds: rec.leaseDurationSeconds,
+      acquireTime: rec.acquireTime ?? undefined,
+      renewTime: rec.renewTime ?? undefined,
+      leaseTransitions: rec.leaseTransitions,
+    },
+  };
+}

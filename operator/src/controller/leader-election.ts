@@ -1,0 +1,148 @@
+/**
+ * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection package does
+ * it, so two operator replicas never both write:
+ *
+ *   - acquire when the Lease does not exist, has no holder (released), or has not been renewed for
+ *     `leaseDurationSeconds` *as observed on our own clock* (we remember when we last saw the
+ *     record change, so clock skew between replicas does not matter);
+ *   - renew every `retryPeriodSeconds`; a leader that has not renewed for `renewDeadlineSeconds`
+ *     stops leading (before the Lease can expire for the others, since renewDeadline < duration);
+ *   - every write carries the resourceVersion read before it: of two candidates racing for an
+ *     expired Lease, one gets 409 and stays a follower;
+ *   - on shutdown the leader clears `holderIdentity`, so the other replica takes over at once
+ *     instead of waiting for the Lease to expire.
+ */
+import type { Cancel, Clock } from './clock.js';
+import { KubeApiError, type ClusterClient, type LeaseRecord } from './kube.js';
+
+export interface LeaderElectionOptions {
+  client: Pick<ClusterClient, 'readLease' | 'createLease' | 'replaceLease'>;
+  namespace: string;
+  name: string;
+  identity: string;
+  clock: Clock;
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+  onStartedLeading?(): void;
+  onStoppedLeading?(): void;
+  onError?(err: KubeApiError): void;
+}
+
+export class LeaderElector {
+  readonly identity: string;
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private leading = false;
+  private lastRenewMs = 0;
+  private observed: { record: LeaseRecord | null; atMs: number; key: string } | undefined;
+  private cancelTimer: Cancel | undefined;
+  private running = false;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly opts: LeaderElectionOptions) {
+    this.identity = opts.identity;
+    this.leaseDurationMs = (opts.leaseDurationSeconds ?? 15) * 1000;
+    this.renewDeadlineMs = (opts.renewDeadlineSeconds ?? 10) * 1000;
+    this.retryPeriodMs = (opts.retryPeriodSeconds ?? 2) * 1000;
+    if (!(this.renewDeadlineMs < this.leaseDurationMs)) {
+      throw new Error(`renewDeadlineSeconds (${this.renewDeadlineMs / 1000}) must be less than leaseDurationSeconds (${this.leaseDurationMs / 1000})`);
+    }
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop();
+  }
+
+  private loop(): void {
+    if (!this.running) return;
+    this.inFlight = this.tryAcquireOrRenew().then(() => undefined);
+    void this.inFlight.then(() => {
+      if (this.running) this.cancelTimer = this.clock().setTimeout(() => this.loop(), this.retryPeriodMs);
+    });
+  }
+
+  private clock(): Clock {
+    return this.opts.clock;
+  }
+
+  /** One round: returns whether we lead afterwards. Exposed for tests. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.clock().now();
+    const { client, namespace, name } = this.opts;
+    try {
+      const current = await client.readLease(namespace, name);
+      this.observe(current, now);
+      const mine: LeaseRecord = {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: this.leaseDurationMs / 1000,
+        acquireTime: new Date(now),
+        renewTime: new Date(now),
+        leaseTransitions: 0,
+      };
+      if (current === null) {
+        this.observe(await client.createLease(namespace, name, mine), now);
+        return this.setLeading(true, now);
+      }
+      const heldByMe = current.holderIdentity === this.identity;
+      const free = !current.holderIdentity;
+      const expired = this.observed !== undefined && this.observed.atMs + this.leaseDurationMs <= now;
+      if (!heldByMe && !free && !expired) {
+        return this.setLeading(false, now);
+      }
+      const next: LeaseRecord = heldByMe
+        ? { ...current, renewTime: new Date(now), leaseDurationSeconds: this.leaseDurationMs / 1000 }
+        : { ...mine, leaseTransitions: current.leaseTransitions + 1, resourceVersion: current.resourceVersion };
+      this.observe(await client.replaceLease(namespace, name, next), now);
+      return this.setLeading(true, now);
+    } catch (raw) {
+      const err = raw instanceof KubeApiError ? raw : new KubeApiError(`lease ${namespace}/${name}: ${String(raw)}`, undefined, 'Unknown', { cause: raw });
+      // 409: someone else wrote the Lease between our read and write; we are not the leader this round.
+      if (!err.conflict) this.opts.onError?.(err);
+      // A leader keeps leading through transient errors until its renew deadline passes.
+      const stillLeading = this.leading && now - this.lastRenewMs < this.renewDeadlineMs && !err.conflict;
+      return this.setLeading(stillLeading, this.lastRenewMs);
+    }
+  }
+
+  private observe(rec: LeaseRecord | null, now: number): void {
+    const key = rec === null ? 'none' : `${rec.holderIdentity ?? ''}|${rec.renewTime?.getTime() ?? ''}|${rec.resourceVersion ?? ''}`;
+    if (this.observed?.key !== key) this.observed = { record: rec, atMs: now, key };
+  }
+
+  private setLeading(leading: boolean, renewedAt: number): boolean {
+    if (leading) this.lastRenewMs = renewedAt;
+    if (leading !== this.leading) {
+      this.leading = leading;
+      if (leading) this.opts.onStartedLeading?.();
+      else this.opts.onStoppedLeading?.();
+    }
+    return leading;
+  }
+
+  /** Stops campaigning; a leader releases the Lease (clears the holder) so another takes over at once. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTimer?.();
+    await this.inFlight;
+    if (!this.leading) return;
+    const { client, namespace, name } = this.opts;
+    try {
+      const current = await client.readLease(namespace, name);
+      if (current?.holderIdentity === this.identity) {
+        await client.replaceLease(namespace, name, { ...current, holderIdentity: null, renewTime: new Date(this.clock().now()) });
+      }
+    } catch (raw) {
+      if (raw instanceof KubeApiError) this.opts.onError?.(raw);
+    } finally {
+      this.setLeading(false, this.lastRenewMs);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The operator's own /metrics (prom-client), in a registry per controller so tests and the
+ * sandbox can run several operators in one process.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class OperatorMetrics {
+  readonly registry = new Registry();
+  /** One per decision: direction up | down | none (policy decided, no change) | hold (could not decide). */
+  readonly decisions = new Counter({
+    name: 'faas_autoscaler_decisions_total',
+    help: 'Scaling decisions by policy and direction (up, down, none, hold).',
+    labelNames: ['policy', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: 'faas_autoscaler_reconcile_duration_seconds',
+    help: 'Wall time of one tick (all FunctionAutoscalers due at that moment).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly promqlQueries = new Counter({
+    name: 'faas_autoscaler_promql_queries_total',
+    help: 'PromQL queries sent, by source (prometheus-a gateway, prometheus-b cAdvisor).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly promqlErrors = new Counter({
+    name: 'faas_autoscaler_promql_errors_total',
+    help: 'Failed PromQL queries by source and kind (unreachable, timeout, server, query, bad-response).',
+    labelNames: ['source', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly desiredReplicas = new Gauge({
+    name: 'faas_autoscaler_desired_replicas',
+    help: 'Replicas decided at the last interval, after the rails.',
+    labelNames: ['namespace', 'name', 'function'] as const,
+    registers: [this.registry],
+  });
+  readonly inferenceSeconds = new Histogram({
+    name: 'faas_autoscaler_inference_seconds',
+    help: 'Time spent in policy.recommend, by policy.',
+    labelNames: ['policy'] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly scaleErrors = new Counter({
+    name: 'faas_autoscaler_scale_errors_total',
+    help: 'Failed actuations by actuator and kind (not-found, conflict, transient, rejected).',
+    labelNames: ['actuator', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly apiConflicts = new Counter({
+    name: 'faas_autoscaler_api_conflicts_total',
+    help: 'HTTP 409 answers retried, by write (scale, status).',
+    labelNames: ['write'] as const,
+    registers: [this.registry],
+  });
+  readonly isLeader = new Gauge({
+    name: 'faas_autoscaler_is_leader',
+    help: '1 while this replica holds the leader Lease.',
+    registers: [this.registry],
+  });
+  readonly managed = new Gauge({
+    name: 'faas_autoscaler_function_autoscalers',
+    help: 'FunctionAutoscalers known to this operator.',
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'faas_autoscaler_' });
+  }
+}

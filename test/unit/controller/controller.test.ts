@@ -1,0 +1,335 @@
+/**
+ * The reconcile loop in scripted time, against an in-memory cluster and scripted Prometheus
+ * answers. Each test is one scenario from the issue; rows say what happens and what must follow.
+ */
+import { pino } from 'pino';
+import { Controller, type ControllerOptions } from '../../../operator/src/controller/controller.js';
+import { ManualClock } from '../../../operator/src/controller/clock.js';
+import { KubeApiError, type AutoscalerObject } from '../../../operator/src/controller/kube.js';
+import { PrometheusError } from '../../../operator/src/metrics/prometheus.js';
+import { buildObservation } from '../../../operator/src/metrics/observation.js';
+import { createPolicy as registryCreatePolicy } from '../../../operator/src/policies/registry.js';
+import type { PolicyDeps, PolicySpec, ScalingPolicy } from '../../../operator/src/policies/policy.js';
+import type { FunctionAutoscalerStatus } from '../../../operator/src/api/types.js';
+import { Rails } from '../../../operator/src/rails/rails.js';
+import { FakeCluster } from './fake-cluster.js';
+import { ScriptedMetrics } from './scripted-prometheus.js';
+
+const NS = 'openfaas-fn';
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+/** A stand-in policy whose decisions are easy to compute by hand: one replica per 10 RPS. */
+function perTenRps(name: 'knative' | 'keda'): ScalingPolicy & { resets: number } {
+  const p = {
+    name,
+    resets: 0,
+    recommend(obs: { rps: number | null }) {
+      if (obs.rps === null) return { valid: false as const, reason: 'no rps' };
+      return { valid: true as const, desiredReplicas: Math.max(1, Math.ceil(obs.rps / 10)), reason: `${obs.rps} rps / 10` };
+    },
+    reset() {
+      p.resets++;
+    },
+    dispose() {},
+  };
+  return p;
+}
+
+function fas(name: string, spec: Record<string, unknown>): AutoscalerObject {
+  return {
+    apiVersion: 'faas-autoscaler.dev/v1alpha1',
+    kind: 'FunctionAutoscaler',
+    metadata: { name, namespace: NS },
+    spec: { functionName: name, maxReplicas: 10, slo: { p95LatencyMs: 500 }, policy: { name: 'knative' }, ...spec },
+  };
+}
+
+interface Harness {
+  clock: ManualClock;
+  cluster: FakeCluster;
+  prom: ScriptedMetrics;
+  controller: Controller;
+  created: string[];
+  leader: { value: boolean };
+  status(name: string): FunctionAutoscalerStatus;
+  condition(name: string, type: string): { status: string; reason: string; message: string } | undefined;
+  eventReasons(): string[];
+}
+
+async function harness(extra: Partial<ControllerOptions> = {}): Promise<Harness> {
+  const clock = new ManualClock(T0);
+  const cluster = new FakeCluster();
+  const prom = new ScriptedMetrics();
+  const created: string[] = [];
+  const leader = { value: true };
+  const createPolicy = async (spec: PolicySpec, deps: PolicyDeps): Promise<ScalingPolicy> => {
+    created.push(spec.name);
+    if (spec.name === 'knative' || spec.name === 'keda') return perTenRps(spec.name);
+    return registryCreatePolicy(spec, deps);
+  };
+  const controller = new Controller({
+    cluster,
+    gateway: prom.gateway,
+    cadvisor: prom.cadvisor,
+    clock,
+    logger: pino({ level: 'silent' }),
+    createPolicy,
+    createRails: (c) => new Rails(c),
+    buildObservation,
+    identity: 'test-0',
+    canWrite: () => leader.value,
+    ...extra,
+  });
+  const h: Harness = {
+    clock,
+    cluster,
+    prom,
+    controller,
+    created,
+    leader,
+    status: (name) => (cluster.statusOf(NS, name) ?? {}) as FunctionAutoscalerStatus,
+    condition: (name, type) => (h.status(name).conditions ?? []).find((c) => c.type === type),
+    eventReasons: () => cluster.events.map((e) => e.reason),
+  };
+  return h;
+}
+
+/** Starts the controller and runs the first tick (everything is due at start). */
+async function started(h: Harness): Promise<void> {
+  h.controller.start();
+  await h.clock.advance(0);
+}
+
+describe('Controller', () => {
+  it('scales a Deployment up under load and back down after, with an Event for each', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 45, cpuCores: 0.05 });
+    await started(h);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), desired: h.status('echo').desiredReplicas }).toEqual({ replicas: 5, desired: 5 });
+    expect(h.status('echo').lastObservation).toMatchObject({ rps: 45, replicas: 1 });
+    expect(h.condition('echo', 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled' });
+
+    h.prom.set(`echo.${NS}`, { rps: 5, cpuCores: 0.05, pods: 5 });
+    await h.clock.advance(30_000);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(1);
+    expect(h.cluster.events.filter((e) => e.reason === 'Scaled').map((e) => e.message.split(':')[0])).toEqual(['scaled from 1 to 5', 'scaled from 5 to 1']);
+    await h.controller.stop();
+  });
+
+  it('sends the same queries per tick for 1 or 40 functions, one batch per distinct interval', async () => {
+    const counts: Record<string, number> = {};
+    for (const n of [1, 40]) {
+      const h = await harness();
+      for (let i = 0; i < n; i++) {
+        h.cluster.putDeployment(NS, `f${i}`, 1);
+        // Two distinct intervals: 30 s for even, 60 s for odd functions (only when n > 1).
+        h.cluster.putAutoscaler(fas(`f${i}`, { intervalSeconds: n > 1 && i % 2 ? 60 : 30 }));
+        h.prom.set(`f${i}.${NS}`, { rps: 1, cpuCores: 0.01 });
+      }
+      await started(h);
+      counts[`n=${n}`] = h.controller.lastTick!.queries;
+      await h.controller.stop();
+    }
+    // 9 queries per window length: one window for n=1, two (30 s and 60 s) for n=40.
+    expect(counts).toEqual({ 'n=1': 9, 'n=40': 18 });
+  });
+
+  it('switches policy on a spec patch: next decision by the new policy, state reset, Event', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 2);
+    h.cluster.putAutoscaler(fas('echo', { policy: { name: 'knative' } }));
+    h.prom.set(`echo.${NS}`, { rps: 20, cpuCores: 0.1, pods: 2 });
+    await started(h);
+    expect(h.status('echo').activePolicy).toBe('knative');
+
+    const obj = h.cluster.autoscalers.get(`${NS}/echo`)!;
+    h.cluster.putAutoscaler({ ...obj, spec: { ...obj.spec, policy: { name: 'static', params: { replicas: 4 } } } });
+    await h.clock.advance(30_000);
+    expect({ active: h.status('echo').activePolicy, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ active: 'static', replicas: 4 });
+    const switched = h.cluster.events.find((e) => e.reason === 'PolicySwitched');
+    expect(switched?.message).toMatch(/knative → static/);
+    expect(h.created).toEqual(['knative', 'static']);
+    await h.controller.stop();
+  });
+
+  it('falls back to spec.policy.fallback when the policy is not registered (lstm-ppo-plus before it lands)', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 2);
+    // No policy given: the CRD default lstm-ppo-plus, fallback default hpa.
+    h.cluster.putAutoscaler(fas('echo', { policy: {} }));
+    h.prom.set(`echo.${NS}`, { rps: 20, cpuCores: 0.4, pods: 2 });
+    await started(h);
+    const loaded = h.condition('echo', 'PolicyLoaded');
+    expect(loaded).toMatchObject({ status: 'False', reason: 'InvalidPolicyConfig' });
+    expect(loaded?.message).toMatch(/lstm-ppo-plus .*using fallback hpa/);
+    expect(h.status('echo').activePolicy).toBe('hpa');
+    expect(h.eventReasons()).toContain('PolicyFallback');
+    // hpa at 0.4 cores over 2 pods of 100m = 200 % of request vs target 80 % → ceil(2 × 2.5) = 5.
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(5);
+    await h.controller.stop();
+  });
+
+  // Each row: a metrics fault → what the controller must do. Never drop to min on missing data.
+  const faults: Array<{ name: string; fault: (h: Harness) => void; reason: string; replicas: number; retryMs: number | null }> = [
+    // Prometheus A down: hold, condition, retry after 1 s (back-off), not at the next interval.
+    { name: 'gateway Prometheus down', fault: (h) => (h.prom.gatewayDown = new PrometheusError('prometheus-a', 'unreachable', 'cannot reach (ECONNREFUSED)')), reason: 'PrometheusUnavailable', replicas: 4, retryMs: 1000 },
+    // NaN in the counter: hold, named reason; the next interval as usual.
+    { name: 'NaN request counter', fault: (h) => h.prom.set(`echo.${NS}`, { rps: 0, cpuCores: 0.01, nan: true }), reason: 'NoRequestMetrics', replicas: 4, retryMs: null },
+    // Function absent from Prometheus (never invoked since the gateway started): hold.
+    { name: 'empty result', fault: (h) => h.prom.load.clear(), reason: 'NoRequestMetrics', replicas: 4, retryMs: null },
+    // cAdvisor down while load fell: the policy wants 1, but no scale-down on partial data.
+    { name: 'cAdvisor down', fault: (h) => (h.prom.cadvisorDown = new PrometheusError('prometheus-b', 'server', 'HTTP 503')), reason: 'ResourceMetricsUnavailable', replicas: 4, retryMs: 1000 },
+  ];
+  it.each(faults)('$name → keeps $replicas replicas, MetricsAvailable=False $reason', async ({ fault, reason, replicas, retryMs }) => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 4);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 2, cpuCores: 0.01, pods: 4 });
+    fault(h);
+    await started(h);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.reason }).toEqual({ replicas, cond: reason });
+    const queriesAfterFirst = h.prom.queries.length;
+    await h.clock.advance(1000);
+    const retried = h.prom.queries.length > queriesAfterFirst;
+    expect({ retriedAfter1s: retried }).toEqual({ retriedAfter1s: retryMs !== null });
+    await h.controller.stop();
+  });
+
+  it('recovers after Prometheus comes back: condition True again and scaling resumes', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    h.prom.gatewayDown = new PrometheusError('prometheus-a', 'timeout', 'no answer within 10000 ms');
+    await started(h);
+    await h.clock.advance(3000); // retries at +1 s and +3 s (1 s, then 2 s back-off)
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(1);
+    h.prom.gatewayDown = undefined;
+    await h.clock.advance(4000);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.status }).toEqual({ replicas: 3, cond: 'True' });
+    await h.controller.stop();
+  });
+
+  it('reports a missing Deployment as a condition and an Event, without crashing', async () => {
+    const h = await harness();
+    h.cluster.putAutoscaler(fas('ghost', {}));
+    h.cluster.putDeployment(NS, 'other', 1); // the namespace exists, the function does not
+    await started(h);
+    expect(h.condition('ghost', 'Ready')).toMatchObject({ status: 'False', reason: 'DeploymentNotFound' });
+    expect(h.eventReasons()).toContain('DeploymentNotFound');
+    await h.clock.advance(30_000);
+    // One Event per transition, not one per interval.
+    expect(h.eventReasons().filter((r) => r === 'DeploymentNotFound')).toHaveLength(1);
+    await h.controller.stop();
+  });
+
+  it('detects replicas changed by someone else (ExternalChange) and decides from the new count', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 2);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 20, cpuCores: 0.05, pods: 2 });
+    await started(h);
+    expect(h.condition('echo', 'ExternalChange')?.status).toBe('False');
+    h.cluster.putDeployment(NS, 'echo', 5); // OpenFaaS CE's alert fired and scaled it
+    await h.clock.advance(30_000);
+    expect(h.condition('echo', 'ExternalChange')).toMatchObject({ status: 'True', reason: 'ReplicasChangedExternally' });
+    expect(h.cluster.events.find((e) => e.reason === 'ExternalChange')?.message).toMatch(/from 2 to 5/);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(2); // our policy still says 20 rps → 2
+    await h.controller.stop();
+  });
+
+  it('dryRun decides and reports but never scales', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', { dryRun: true }));
+    h.prom.set(`echo.${NS}`, { rps: 70, cpuCores: 0.05 });
+    await started(h);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), desired: h.status('echo').desiredReplicas }).toEqual({ replicas: 1, desired: 7 });
+    expect(h.cluster.calls.filter((c) => c.startsWith('replaceScale'))).toEqual([]);
+    expect(h.cluster.events.find((e) => e.reason === 'DryRun')?.message).toMatch(/would scale from 1 to 7/);
+    await h.controller.stop();
+  });
+
+  it('retries a stale write: 409 on /scale and on /status are read again and rewritten', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    h.cluster.failNext('replaceScale', new KubeApiError('the object has been modified', 409, 'Conflict'));
+    h.cluster.failNext('replaceAutoscalerStatus', new KubeApiError('the object has been modified', 409, 'Conflict'));
+    await started(h);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
+    expect(h.cluster.calls.filter((c) => /^(readScale|replaceScale|readAutoscaler|replaceAutoscalerStatus)/.test(c))).toEqual([
+      `readScale ${NS}/echo`,
+      `replaceScale ${NS}/echo 3`, // 409
+      `readScale ${NS}/echo`,
+      `replaceScale ${NS}/echo 3`,
+      `replaceAutoscalerStatus ${NS}/echo`, // 409
+      `readAutoscaler ${NS}/echo`,
+      `replaceAutoscalerStatus ${NS}/echo`,
+    ]);
+    expect(h.status('echo').desiredReplicas).toBe(3);
+    await h.controller.stop();
+  });
+
+  it('backs off on a 5xx from /scale and reports ScaleFailed, then succeeds', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    h.cluster.failNext('readScale', new KubeApiError('etcd timeout', 503, 'ServiceUnavailable'));
+    await started(h);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 1, ready: 'ScaleFailed' });
+    await h.clock.advance(1000);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 3, ready: 'Reconciled' });
+    await h.controller.stop();
+  });
+
+  it('a standby replica (not leader) neither queries nor writes', async () => {
+    const h = await harness();
+    h.leader.value = false;
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    await started(h);
+    await h.clock.advance(60_000);
+    expect({ queries: h.prom.queries.length, writes: h.cluster.calls.filter((c) => /^(replace|create)/.test(c)) }).toEqual({ queries: 0, writes: [] });
+    h.leader.value = true; // the other replica released the Lease
+    await h.clock.advance(30_000);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
+    await h.controller.stop();
+  });
+
+  it('reports an invalid spec as Ready=False InvalidSpec', async () => {
+    const h = await harness();
+    h.cluster.putAutoscaler(fas('bad', { minReplicas: 5, maxReplicas: 2 }));
+    await started(h);
+    expect(h.condition('bad', 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(h.condition('bad', 'Ready')?.message).toMatch(/minReplicas/);
+    await h.controller.stop();
+  });
+
+  it('stop() lets the tick in flight finish before returning', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const query = h.prom.gateway.query.bind(h.prom.gateway);
+    (h.prom.gateway as { query: typeof query }).query = async (q, at) => {
+      await gate;
+      return query(q, at);
+    };
+    await started(h); // the tick is now waiting on Prometheus
+    let stopped = false;
+    const stopping = h.controller.stop().then(() => (stopped = true));
+    await h.clock.advance(0);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
+  });
+});

@@ -45,6 +45,7 @@ export class LatencyHistogram {
   quantile(q: number): number | null {
     if (this.count === 0) return null;
     const rank = Math.max(1, Math.ceil(q * this.count));
+    if (rank >= this.count) return this.maxMs;
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i];
@@ -76,9 +77,9 @@ function bucketOf(ms: number): number {
   return i < BUCKETS ? i : BUCKETS - 1;
 }
 
-/** Bucket i holds (LOWEST·G^(i−1), LOWEST·G^i]; its geometric centre is LOWEST·G^(i−½). */
+/** Bucket i > 0 holds (LOWEST·G^(i−1), LOWEST·G^i], centre LOWEST·G^(i−½); bucket 0 holds [0, 1 µs]. */
 function centreOf(i: number): number {
-  return i === 0 ? LOWEST_MS : LOWEST_MS * Math.pow(GROWTH, i - 0.5);
+  return i === 0 ? 0 : LOWEST_MS * Math.pow(GROWTH, i - 0.5);
 }
 
 export function round3(v: number): number {

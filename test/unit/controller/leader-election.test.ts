@@ -1,0 +1,80 @@
+/** Lease-based leader election in scripted time: acquire, renew, expire, race (409), release. */
+import { ManualClock } from '../../../operator/src/controller/clock.js';
+import { LeaderElector } from '../../../operator/src/controller/leader-election.js';
+import { KubeApiError } from '../../../operator/src/controller/kube.js';
+import { FakeCluster } from './fake-cluster.js';
+
+const NS = 'faas-autoscaler';
+
+function elector(cluster: FakeCluster, clock: ManualClock, identity: string): LeaderElector {
+  return new LeaderElector({ client: cluster, namespace: NS, name: 'faas-autoscaler-leader', identity, clock, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+}
+
+describe('LeaderElector', () => {
+  it('one of two candidates leads; the other takes over only after the Lease expires', async () => {
+    const clock = new ManualClock(1_000_000);
+    const cluster = new FakeCluster();
+    const a = elector(cluster, clock, 'a');
+    const b = elector(cluster, clock, 'b');
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    // a stops renewing (crashed). b keeps trying; it may take over 15 s after it last saw a change.
+    const rows: Array<[number, boolean]> = [];
+    for (const t of [5_000, 10_000, 14_000, 15_000]) {
+      await clock.advance(1_000_000 + t - clock.now());
+      rows.push([t, await b.tryAcquireOrRenew()]);
+    }
+    expect(rows).toEqual([[5_000, false], [10_000, false], [14_000, false], [15_000, true]]);
+    const lease = cluster.leases.get(`${NS}/faas-autoscaler-leader`)!;
+    expect({ holder: lease.holderIdentity, transitions: lease.leaseTransitions }).toEqual({ holder: 'b', transitions: 1 });
+  });
+
+  it('renewals by the leader keep the follower out', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    const a = elector(cluster, clock, 'a');
+    const b = elector(cluster, clock, 'b');
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(60_000);
+    expect({ a: a.isLeader(), b: b.isLeader() }).toEqual({ a: true, b: false });
+    await a.stop();
+    await b.stop();
+  });
+
+  it('release on stop clears the holder so the other takes over at once', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    const a = elector(cluster, clock, 'a');
+    const b = elector(cluster, clock, 'b');
+    await a.tryAcquireOrRenew();
+    a.start();
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+    await a.stop();
+    expect(cluster.leases.get(`${NS}/faas-autoscaler-leader`)!.holderIdentity).toBeNull();
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+  });
+
+  it('a write race (409) leaves the loser a follower', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    const b = elector(cluster, clock, 'b');
+    cluster.failNext('createLease', new KubeApiError('leases "x" already exists', 409, 'AlreadyExists'));
+    expect(await b.tryAcquireOrRenew()).toBe(false);
+  });
+
+  it('a leader that cannot renew steps down after renewDeadline, not before', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    const a = elector(cluster, clock, 'a');
+    expect(await a.tryAcquireOrRenew()).toBe(true);
+    const rows: Array<[number, boolean]> = [];
+    for (const t of [2_000, 9_000, 10_000]) {
+      await clock.advance(t - clock.now());
+      cluster.failNext('readLease', new KubeApiError('unavailable', 503, 'ServiceUnavailable'));
+      rows.push([t, await a.tryAcquireOrRenew()]);
+    }
+    expect(rows).toEqual([[2_000, true], [9_000, true], [10_000, false]]);
+  });
+});

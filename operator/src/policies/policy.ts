@@ -6,7 +6,7 @@
  * behaviour of the system it reproduces (e.g. the HPA's 300 s scale-down stabilization) through
  * `defaultBehavior`; rails carry it out.
  */
-import type { Observation } from '../metrics/types.js';
+import type { Observation, ResourceRequests } from '../metrics/types.js';
 import type { ScalingBehavior } from '../rails/types.js';
 
 /** Every policy name the custom resource accepts (kept in alphabetical order, like the registry). */
@@ -56,6 +56,12 @@ export interface PolicyDeps {
   maxReplicas: number;
   sloP95Ms: number;
   intervalSeconds: number;
+  /**
+   * Per-replica resource requests of the function (`spec.resources.requests`, the same values the
+   * Observation builder divides by). Policies that think in absolute units (OpenFaaS Pro's and
+   * KEDA's CPU in millicores) need the CPU request; they refuse to start without it.
+   */
+  resourceRequests?: ResourceRequests;
   /** Present only in the simulator; the oracle refuses to start without it. */
   lookahead?: Lookahead;
 }

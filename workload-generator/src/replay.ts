@@ -352,7 +352,9 @@ class ReplayEngine {
    * No more arrivals to send before `untilMs` (end of the schedule or of --duration): the run
    * lasts until then, in-flight requests get the timeout plus a second to finish.
    */
-  private finishScheduling(reason: StopReason, untilMs: number): void {
+  private finishScheduling(reason: StopReason, scheduleEndMs: number): void {
+    // A last send slightly behind schedule may fall after the end; the run includes it.
+    const untilMs = Math.max(scheduleEndMs, performance.now());
     this.stoppedBy = reason;
     this.state = 'finishing';
     this.finishingUntilMs = untilMs;

@@ -1,0 +1,200 @@
+/**
+ * `faas-autoscaler operator`: runs the reconcile loop against a cluster. Every flag also reads an
+ * environment variable (shown in --help), so the Helm chart can set them either way. The
+ * Kubernetes client, ssh2 and pino are imported inside the action, so `--help` stays fast.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { parseSshTarget } from '../controller/ssh-target.js';
+import type { PrometheusAuth } from '../metrics/prometheus.js';
+import type { OperatorConfig, KubeconfigSource } from '../controller/run-operator.js';
+
+export interface OperatorFlags {
+  prometheusAUrl: string;
+  prometheusABearerTokenFile?: string;
+  prometheusABasicAuthFile?: string;
+  prometheusBUrl?: string;
+  prometheusBBearerTokenFile?: string;
+  prometheusBBasicAuthFile?: string;
+  prometheusTimeoutSeconds: string;
+  gatewayUrl?: string;
+  gatewayBasicAuthFile?: string;
+  gatewayUser: string;
+  namespaces: string;
+  logLevel: string;
+  kubeconfig?: string;
+  kubeconfigSsh?: string;
+  sshIdentity?: string;
+  sshKnownHosts?: string;
+  sshTimeoutSeconds: string;
+  listen: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity?: string;
+  leaseDurationSeconds: string;
+  renewDeadlineSeconds: string;
+  retryPeriodSeconds: string;
+  apiTimeoutSeconds: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function registerOperator(program: Command): void {
+  const env = (o: Option, name: string): Option => o.env(name);
+  program
+    .command('operator')
+    .description('run the operator: scale every FunctionAutoscaler at its interval (in-cluster by default)')
+    .addOption(env(new Option('--prometheus-a-url <url>', 'Prometheus with the OpenFaaS gateway metrics (A)').default('http://prometheus.openfaas:9090'), 'PROMETHEUS_A_URL'))
+    .addOption(env(new Option('--prometheus-a-bearer-token-file <file>', 'bearer token for Prometheus A, read from a file'), 'PROMETHEUS_A_BEARER_TOKEN_FILE'))
+    .addOption(env(new Option('--prometheus-a-basic-auth-file <file>', 'basic auth for Prometheus A: a file holding user:password'), 'PROMETHEUS_A_BASIC_AUTH_FILE'))
+    .addOption(env(new Option('--prometheus-b-url <url>', 'Prometheus with the cAdvisor metrics (B); default: the same as A'), 'PROMETHEUS_B_URL'))
+    .addOption(env(new Option('--prometheus-b-bearer-token-file <file>', 'bearer token for Prometheus B, read from a file'), 'PROMETHEUS_B_BEARER_TOKEN_FILE'))
+    .addOption(env(new Option('--prometheus-b-basic-auth-file <file>', 'basic auth for Prometheus B: a file holding user:password'), 'PROMETHEUS_B_BASIC_AUTH_FILE'))
+    .addOption(env(new Option('--prometheus-timeout-seconds <s>', 'time-out of one PromQL query').default('10'), 'PROMETHEUS_TIMEOUT_SECONDS'))
+    .addOption(env(new Option('--gateway-url <url>', 'OpenFaaS gateway, for FunctionAutoscalers with spec.actuator: gateway'), 'OPENFAAS_GATEWAY_URL'))
+    .addOption(env(new Option('--gateway-basic-auth-file <file>', 'gateway basic auth: a file holding user:password, or only the password (user from --gateway-user)'), 'OPENFAAS_GATEWAY_BASIC_AUTH_FILE'))
+    .addOption(env(new Option('--gateway-user <name>', 'gateway user when the basic-auth file holds only the password').default('admin'), 'OPENFAAS_GATEWAY_USER'))
+    .addOption(env(new Option('--namespaces <list>', 'comma-separated namespaces whose FunctionAutoscalers to manage; empty: all').default(''), 'WATCH_NAMESPACES'))
+    .addOption(env(new Option('--log-level <level>', `log level (pino): ${LOG_LEVELS.join(' | ')}`).default('info'), 'LOG_LEVEL'))
+    .addOption(env(new Option('--kubeconfig <file>', 'kubeconfig file; default: in-cluster service account'), 'KUBECONFIG'))
+    .addOption(
+      env(new Option('--kubeconfig-ssh <user@host[:port]:path>', 'fetch the kubeconfig from a master node over SFTP (key auth, host key checked against --ssh-known-hosts)'), 'KUBECONFIG_SSH'),
+    )
+    .addOption(env(new Option('--ssh-identity <file>', 'private key for --kubeconfig-ssh; default ~/.ssh/id_ed25519, else ~/.ssh/id_rsa'), 'SSH_IDENTITY'))
+    .addOption(env(new Option('--ssh-known-hosts <file>', 'known_hosts for --kubeconfig-ssh; unknown or changed host keys are refused; default ~/.ssh/known_hosts'), 'SSH_KNOWN_HOSTS'))
+    .addOption(env(new Option('--ssh-timeout-seconds <s>', 'time-out of the SSH connection').default('10'), 'SSH_TIMEOUT_SECONDS'))
+    .addOption(env(new Option('--listen <host:port>', 'address of /healthz, /readyz and /metrics').default('0.0.0.0:8080'), 'LISTEN_ADDRESS'))
+    .addOption(env(new Option('--no-leader-elect', 'do not use a Lease (only safe with a single replica)'), 'NO_LEADER_ELECT'))
+    .addOption(env(new Option('--lease-namespace <ns>', 'namespace of the leader-election Lease').default('default'), 'POD_NAMESPACE'))
+    .addOption(env(new Option('--lease-name <name>', 'name of the leader-election Lease').default('faas-autoscaler-leader'), 'LEASE_NAME'))
+    .addOption(env(new Option('--identity <name>', 'this replica in the Lease and in Events; default hostname-pid'), 'POD_NAME'))
+    .addOption(env(new Option('--lease-duration-seconds <s>', 'followers take over after the Lease is not renewed for this long').default('15'), 'LEASE_DURATION_SECONDS'))
+    .addOption(env(new Option('--renew-deadline-seconds <s>', 'the leader steps down when it could not renew for this long').default('10'), 'RENEW_DEADLINE_SECONDS'))
+    .addOption(env(new Option('--retry-period-seconds <s>', 'how often to renew or try to acquire the Lease').default('2'), 'RETRY_PERIOD_SECONDS'))
+    .addOption(env(new Option('--api-timeout-seconds <s>', 'time-out of one Kubernetes API or gateway request').default('10'), 'API_TIMEOUT_SECONDS'))
+    .action(async (flags: OperatorFlags) => {
+      const cfg = operatorConfigFromFlags(flags);
+      const { startOperator } = await import('../controller/run-operator.js');
+      const op = await startOperator(cfg);
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: NodeJS.Signals): void => {
+          op.logger.info({ signal: sig }, 'signal received');
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          void op.stop().then(resolve);
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}
+
+function positive(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag}: ${JSON.stringify(text)} is not a positive number`);
+  return n;
+}
+
+function url(flag: string, text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new InputError(`${flag}: ${JSON.stringify(text)} is not an http(s) URL`);
+  }
+  return text;
+}
+
+function readSecret(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new InputError(`${flag}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function basicAuth(flag: string, file: string, defaultUser?: string): { username: string; password: string } {
+  const text = readSecret(flag, file);
+  const i = text.indexOf(':');
+  if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) };
+  if (defaultUser !== undefined) return { username: defaultUser, password: text };
+  throw new InputError(`${flag}: ${file} must hold user:password on one line`);
+}
+
+function promAuth(prefix: 'a' | 'b', bearerFile: string | undefined, basicFile: string | undefined): PrometheusAuth | undefined {
+  if (bearerFile && basicFile) throw new InputError(`--prometheus-${prefix}-bearer-token-file and --prometheus-${prefix}-basic-auth-file: give one, not both`);
+  if (bearerFile) return { type: 'bearer', token: readSecret(`--prometheus-${prefix}-bearer-token-file`, bearerFile) };
+  if (basicFile) return { type: 'basic', ...basicAuth(`--prometheus-${prefix}-basic-auth-file`, basicFile) };
+  return undefined;
+}
+
+function defaultIdentityFile(): string {
+  const ed = join(homedir(), '.ssh', 'id_ed25519');
+  try {
+    readFileSync(ed);
+    return ed;
+  } catch {
+    return join(homedir(), '.ssh', 'id_rsa');
+  }
+}
+
+/** Flags → configuration, with every bad value an InputError naming the flag. */
+export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
+  if (!LOG_LEVELS.includes(flags.logLevel)) throw new InputError(`--log-level: ${JSON.stringify(flags.logLevel)} is not one of ${LOG_LEVELS.join(', ')}`);
+  if (flags.kubeconfig && flags.kubeconfigSsh) throw new InputError('--kubeconfig and --kubeconfig-ssh: give one, not both');
+  let kubeconfig: KubeconfigSource = { mode: 'in-cluster' };
+  if (flags.kubeconfig) kubeconfig = { mode: 'file', path: flags.kubeconfig };
+  if (flags.kubeconfigSsh) {
+    const target = parseSshTarget(flags.kubeconfigSsh);
+    kubeconfig = {
+      mode: 'ssh',
+      target,
+      identityFile: flags.sshIdentity ?? defaultIdentityFile(),
+      knownHostsFile: flags.sshKnownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
+      timeoutMs: positive('--ssh-timeout-seconds', flags.sshTimeoutSeconds) * 1000,
+    };
+  }
+  const listen = /^(.*):(\d+)$/.exec(flags.listen);
+  if (!listen || Number(listen[2]) > 65535) throw new InputError(`--listen: ${JSON.stringify(flags.listen)} is not host:port (e.g. 0.0.0.0:8080)`);
+  const leaseDurationSeconds = positive('--lease-duration-seconds', flags.leaseDurationSeconds);
+  const renewDeadlineSeconds = positive('--renew-deadline-seconds', flags.renewDeadlineSeconds);
+  if (renewDeadlineSeconds >= leaseDurationSeconds) {
+    throw new InputError(`--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`);
+  }
+  const prometheusAUrl = url('--prometheus-a-url', flags.prometheusAUrl);
+  const gateway = flags.gatewayUrl
+    ? {
+        url: url('--gateway-url', flags.gatewayUrl),
+        ...(flags.gatewayBasicAuthFile ? basicAuth('--gateway-basic-auth-file', flags.gatewayBasicAuthFile, flags.gatewayUser) : {}),
+      }
+    : undefined;
+  return {
+    prometheusA: { url: prometheusAUrl, auth: promAuth('a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile) },
+    prometheusB: {
+      url: flags.prometheusBUrl ? url('--prometheus-b-url', flags.prometheusBUrl) : prometheusAUrl,
+      auth: flags.prometheusBUrl
+        ? promAuth('b', flags.prometheusBBearerTokenFile, flags.prometheusBBasicAuthFile)
+        : promAuth('a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
+    },
+    prometheusTimeoutMs: positive('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
+    gateway,
+    namespaces: flags.namespaces.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    logLevel: flags.logLevel,
+    kubeconfig,
+    listen: { host: listen[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen[2]) },
+    leaderElection: {
+      enabled: flags.leaderElect,
+      namespace: flags.leaseNamespace,
+      name: flags.leaseName,
+      identity: flags.identity,
+      leaseDurationSeconds,
+      renewDeadlineSeconds,
+      retryPeriodSeconds: positive('--retry-period-seconds', flags.retryPeriodSeconds),
+    },
+    apiTimeoutMs: positive('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
+  };
+}

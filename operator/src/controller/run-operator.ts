@@ -1,0 +1,160 @@
+/**
+ * Wires the operator together from its configuration: kubeconfig (in-cluster, file, or fetched
+ * over SSH), the two Prometheus sources, actuators, leader election, the controller and its HTTP
+ * endpoints. `faas-autoscaler operator` calls `startOperator` and stops it on SIGTERM; tests and the
+ * sandbox call it in-process.
+ */
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { buildObservation } from '../metrics/observation.js';
+import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
+import { createPolicy } from '../policies/registry.js';
+import { Rails } from '../rails/rails.js';
+import { OpenFaasGatewayActuator } from '../actuators/openfaas-gateway.js';
+import { systemClock, type Clock } from './clock.js';
+import { Controller } from './controller.js';
+import { startEndpoints, type Endpoints } from './endpoints.js';
+import { ClientNodeCluster } from './kube.js';
+import { fetchKubeconfigOverSsh, type SshTarget } from './kubeconfig-ssh.js';
+import { LeaderElector } from './leader-election.js';
+import { OperatorMetrics } from './operator-metrics.js';
+
+export type KubeconfigSource =
+  | { mode: 'in-cluster' }
+  | { mode: 'file'; path: string }
+  | { mode: 'ssh'; target: SshTarget; identityFile: string; knownHostsFile: string; timeoutMs: number }
+  | { mode: 'yaml'; yaml: string };
+
+export interface PrometheusConfig {
+  url: string;
+  auth?: PrometheusAuth;
+}
+
+export interface OperatorConfig {
+  prometheusA: PrometheusConfig;
+  prometheusB: PrometheusConfig;
+  prometheusTimeoutMs: number;
+  gateway?: { url: string; username?: string; password?: string };
+  /** FunctionAutoscaler namespaces; empty: all. */
+  namespaces: string[];
+  logLevel: string;
+  kubeconfig: KubeconfigSource;
+  listen: { host: string; port: number };
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    identity?: string;
+    leaseDurationSeconds: number;
+    renewDeadlineSeconds: number;
+    retryPeriodSeconds: number;
+  };
+  apiTimeoutMs: number;
+  /** Tests and the sandbox: scripted time and a captured logger. */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface RunningOperator {
+  controller: Controller;
+  elector: LeaderElector | undefined;
+  endpoints: Endpoints;
+  identity: string;
+  logger: Logger;
+  /** Finishes the tick in flight, releases the Lease, closes the endpoints. */
+  stop(): Promise<void>;
+}
+
+export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConfig> {
+  const kc = new KubeConfig();
+  switch (source.mode) {
+    case 'in-cluster':
+      kc.loadFromCluster();
+      break;
+    case 'file':
+      kc.loadFromFile(source.path);
+      break;
+    case 'yaml':
+      kc.loadFromString(source.yaml);
+      break;
+    case 'ssh': {
+      const text = await fetchKubeconfigOverSsh({ target: source.target, identityFile: source.identityFile, knownHostsFile: source.knownHostsFile, timeoutMs: source.timeoutMs });
+      kc.loadFromString(text);
+      break;
+    }
+  }
+  return kc;
+}
+
+export async function startOperator(cfg: OperatorConfig): Promise<RunningOperator> {
+  const clock = cfg.clock ?? systemClock;
+  const logger = cfg.logger ?? pino({ level: cfg.logLevel, base: { component: 'faas-autoscaler' } });
+  const identity = cfg.leaderElection.identity ?? `${hostname()}-${process.pid}`;
+  const kc = await loadKubeConfig(cfg.kubeconfig);
+  const cluster = new ClientNodeCluster(kc, { timeoutMs: cfg.apiTimeoutMs });
+  const metrics = new OperatorMetrics({ defaultMetrics: cfg.clock === undefined });
+
+  let elector: LeaderElector | undefined;
+  if (cfg.leaderElection.enabled) {
+    elector = new LeaderElector({
+      client: cluster,
+      namespace: cfg.leaderElection.namespace,
+      name: cfg.leaderElection.name,
+      identity,
+      clock,
+      leaseDurationSeconds: cfg.leaderElection.leaseDurationSeconds,
+      renewDeadlineSeconds: cfg.leaderElection.renewDeadlineSeconds,
+      retryPeriodSeconds: cfg.leaderElection.retryPeriodSeconds,
+      onStartedLeading: () => {
+        metrics.isLeader.set(1);
+        logger.info({ identity }, 'became leader');
+      },
+      onStoppedLeading: () => {
+        metrics.isLeader.set(0);
+        logger.info({ identity }, 'stopped leading');
+      },
+      onError: (err) => logger.warn({ err: err.message }, 'leader election'),
+    });
+  } else {
+    metrics.isLeader.set(1);
+  }
+
+  const controller = new Controller({
+    cluster,
+    gateway: new PrometheusSource({ name: 'prometheus-a', url: cfg.prometheusA.url, auth: cfg.prometheusA.auth, timeoutMs: cfg.prometheusTimeoutMs }),
+    cadvisor: new PrometheusSource({ name: 'prometheus-b', url: cfg.prometheusB.url, auth: cfg.prometheusB.auth, timeoutMs: cfg.prometheusTimeoutMs }),
+    clock,
+    logger,
+    createPolicy,
+    createRails: (c) => new Rails(c),
+    buildObservation,
+    actuators: cfg.gateway ? { gateway: new OpenFaasGatewayActuator({ ...cfg.gateway, timeoutMs: cfg.apiTimeoutMs }) } : {},
+    metrics,
+    namespaces: cfg.namespaces,
+    identity,
+    canWrite: elector ? () => elector.isLeader() : () => true,
+  });
+
+  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready: () => controller.readiness() });
+  controller.start();
+  elector?.start();
+  logger.info({ identity, endpoints: endpoints.url, namespaces: cfg.namespaces.length ? cfg.namespaces : 'all', leaderElection: cfg.leaderElection.enabled }, 'operator started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    controller,
+    elector,
+    endpoints,
+    identity,
+    logger,
+    stop: () =>
+      (stopping ??= (async () => {
+        logger.info('stopping: finishing the tick in flight');
+        await controller.stop();
+        await elector?.stop();
+        await endpoints.close();
+        logger.info('stopped');
+      })()),
+  };
+}

@@ -1,9 +1,11 @@
 /** One line per command; each module registers its flags and a lazily-loaded action. */
 import type { Command } from 'commander';
+import { registerEvaluate } from './evaluate.js';
 import { registerOperator } from './operator.js';
 import { registerTrain } from './train.js';
 
 export function registerCommands(program: Command): void {
+  registerEvaluate(program);
   registerOperator(program);
   registerTrain(program);
   // Commands are added here as their modules land (evaluate, demo, train, operator, record,

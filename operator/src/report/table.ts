@@ -12,7 +12,7 @@ export interface TableColumn {
 }
 
 const pct = (fraction: number): string => `${(100 * fraction).toFixed(1)}%`;
-const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(0) : 'timeout');
+const ms = (value: number | null): string => (value === null ? '—' : Number.isFinite(value) ? value.toFixed(0) : 'timeout');
 
 export const TABLE_COLUMNS: readonly TableColumn[] = [
   { header: 'policy', value: (r) => r.policy, align: 'left' },

@@ -1,36 +1,8 @@
 /**
- * The `evaluate --json` schema (issue "Foundation", one object per policy; rates are fractions)
- * and the per-interval series the HTML report draws.
+ * The `evaluate --json` schema is defined once, next to the episode loop that fills it
+ * (`sim/episode.ts`); the report adds the per-interval series it draws.
  */
-
-export interface PolicyResult {
-  policy: string;
-  requests: number;
-  errors: number;
-  intervals: number;
-  /** Intervals whose P95 (of the requests completed in it; errors count as +Inf) exceeds the SLO. */
-  sloViolationRate: number;
-  /** Requests slower than the SLO; errors and timeouts count as over. */
-  requestsOverSloRate: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  replicaSeconds: number;
-  meanReplicas: number;
-  maxReplicas: number;
-  scaleActions: number;
-  coldStarts: number;
-}
-
-export interface EvaluationRun {
-  trace: string;
-  function: string;
-  sloP95Ms: number;
-  intervalSeconds: number;
-  simulatedSeconds: number;
-  seed: number;
-  results: PolicyResult[];
-}
+export type { EvaluateResult as EvaluationRun, PolicyResult } from '../sim/episode.js';
 
 /** One interval of one policy's run, as the report draws it. */
 export interface SeriesPoint {

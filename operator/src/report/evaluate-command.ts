@@ -1,0 +1,72 @@
+/** The `evaluate` command's action: flags → trace → evaluatePolicies → table, JSON, HTML. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
+import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
+import { parseModels, parseParams, simOverrides, type EvaluateFlags } from '../commands/evaluate.js';
+import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type EvaluationOutput } from './evaluate.js';
+import { renderEvaluationReport } from './html.js';
+import { progressBar } from './progress.js';
+import { formatTable } from './table.js';
+
+export async function runEvaluateCommand(flags: EvaluateFlags): Promise<EvaluationOutput> {
+  const numbers = {
+    sloP95Ms: parsePositiveNumber('--slo-ms', flags.sloMs),
+    intervalSeconds: parsePositiveNumber('--interval', flags.interval),
+    seed: parseInteger('--seed', flags.seed, 0),
+    minReplicas: parseInteger('--min-replicas', flags.minReplicas, 0),
+    maxReplicas: parseInteger('--max-replicas', flags.maxReplicas, 1),
+  };
+  validateEvaluateOptions(numbers);
+  const policies = parsePolicyList(flags.policies);
+  const params = parseParams(flags.param);
+  const models = parseModels(flags.model);
+  const sim = simOverrides(flags);
+  const selector = parseFunctionSelector(flags.function);
+  const trace = await loadTrace({
+    trace: flags.trace,
+    ...(flags.durations ? { durations: flags.durations } : {}),
+    ...(flags.memory ? { memory: flags.memory } : {}),
+    rateScale: parsePositiveNumber('--rate-scale', flags.rateScale),
+    ...(flags.from ? { from: flags.from } : {}),
+    ...(flags.to ? { to: flags.to } : {}),
+    ...(flags.binSeconds ? { binSeconds: parsePositiveNumber('--bin-seconds', flags.binSeconds) } : {}),
+  });
+  const fn = selectFunction(trace, selector);
+
+  const bar = progressBar({ enabled: flags.progress });
+  let output: EvaluationOutput;
+  try {
+    output = await evaluatePolicies({
+      trace,
+      fn,
+      policies,
+      ...numbers,
+      sim,
+      params,
+      models,
+      onProgress: (p) =>
+        bar.update(p.policyIndex * p.intervals + p.interval, p.policyCount * p.intervals, `${p.policy} (${p.policyIndex + 1}/${p.policyCount})`),
+    });
+  } finally {
+    bar.done();
+  }
+
+  const rateNote = flags.rateScale !== '1' ? [`rate scale ${flags.rateScale}`] : [];
+  const notes = [...rateNote, ...output.notes];
+  process.stdout.write(`${formatTable(output.run)}\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
+  if (flags.json) {
+    await writeOut(flags.json, `${JSON.stringify(output.run, null, 2)}\n`);
+    process.stdout.write(`wrote ${flags.json}\n`);
+  }
+  if (flags.report) {
+    await writeOut(flags.report, renderEvaluationReport({ run: output.run, series: output.series, notes }));
+    process.stdout.write(`wrote ${flags.report}\n`);
+  }
+  return output;
+}
+
+async function writeOut(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}

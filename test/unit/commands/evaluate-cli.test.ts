@@ -1,0 +1,66 @@
+/**
+ * Bad input to `faas-autoscaler evaluate` gives one line on stderr and exit code 2, never a stack
+ * trace (issue "Foundation", Done when).
+ */
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../operator/src/cli.js';
+
+async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdoutWrite = process.stdout.write.bind(process.stdout);
+  const stderrWrite = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string) => { err.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'faas-autoscaler', ...args]);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = stdoutWrite;
+    process.stderr.write = stderrWrite;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'fas-eval-cli-'));
+const malformed = join(dir, 'invocations.csv');
+writeFileSync(malformed, 'HashOwner,HashApp,HashFunction,Trigger,1,2,3\nown,app,fn1,http,1,2,3\nown,app,fn2,http,4,x5,6\n');
+const good = join(dir, 'good.csv');
+writeFileSync(good, `HashOwner,HashApp,HashFunction,Trigger,1,2,3,4\nown,app,fn1,http,${[60, 600, 60, 60].join(',')}\n`);
+
+describe('evaluate: bad input → one line, exit 2', () => {
+  it.each([
+    // [what, args, message on stderr]
+    ['unknown policy lists the known ones', ['--trace', good, '--policies', 'hpa,nope'], /unknown policy "nope"; known policies: .*hpa/],
+    ['missing trace file', ['--trace', join(dir, 'absent.csv')], /absent\.csv/],
+    ['malformed trace names file, line and column', ['--trace', malformed], /invocations\.csv:3:\d+: .*"x5"/],
+    ['min above max', ['--trace', good, '--min-replicas', '5', '--max-replicas', '2'], /--min-replicas \(5\) must be <= --max-replicas \(2\)/],
+    ['SLO of zero', ['--trace', good, '--slo-ms', '0'], /--slo-ms: must be a number > 0/],
+    ['negative SLO', ['--trace', good, '--slo-ms', '-3'], /--slo-ms/],
+    ['unknown flag', ['--trace', good, '--no-such-flag'], /unknown option/],
+  ])('%s', async (_what, args, message) => {
+    const got = await run(['evaluate', ...args]);
+    expect(got.code).toBe(2);
+    expect(got.stderr).toMatch(message);
+    expect(got.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('evaluate: writes the JSON schema', () => {
+  it('has one result per policy with every field', async () => {
+    const json = join(dir, 'out.json');
+    const got = await run(['evaluate', '--trace', good, '--function', 'row:1', '--policies', 'hpa,static', '--json', json, '--no-progress']);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toMatch(/^policy\s+replica-s/m);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown> & { results: Record<string, unknown>[] };
+    expect(Object.keys(doc).sort()).toEqual(['function', 'intervalSeconds', 'results', 'seed', 'simulatedSeconds', 'sloP95Ms', 'trace']);
+    expect(doc.results.map((r) => r.policy)).toEqual(['hpa', 'static']);
+    for (const r of doc.results) {
+      expect(Object.keys(r).sort()).toEqual([
+        'coldStarts', 'errors', 'intervals', 'maxReplicas', 'meanReplicas', 'p50Ms', 'p95Ms', 'p99Ms', 'policy', 'replicaSeconds',
+        'requests', 'requestsOverSloRate', 'scaleActions', 'sloViolationRate',
+      ]);
+    }
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * A kubeconfig for the emulated API server: plain http (no TLS), a bearer token user. Both
+ * `@kubernetes/client-node` and `kubectl` accept an `http://` server (client-node only with
+ * `insecure-skip-tls-verify: true`).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+
+export interface KubeconfigOptions {
+  /** Base URL of the API server, e.g. `http://127.0.0.1:40123`. */
+  server: string;
+  /** Bearer token (default `sandbox-token`). */
+  token?: string;
+  /** Default namespace of the context. */
+  namespace?: string;
+  /** Name of the cluster, user and context (default `faas-sandbox`). */
+  name?: string;
+}
+
+export function kubeconfigObject(opts: KubeconfigOptions): Record<string, unknown> {
+  const name = opts.name ?? 'faas-sandbox';
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    // client-node 1.x refuses an http:// server unless TLS verification is "skipped" (there is no
+    // TLS to verify); kubectl ignores the flag for http.
+    clusters: [{ name, cluster: { server: opts.server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name, user: { token: opts.token ?? 'sandbox-token' } }],
+    contexts: [{ name, context: { cluster: name, user: name, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
+    'current-context': name,
+    preferences: {},
+  };
+}
+
+export function kubeconfigYaml(opts: KubeconfigOptions): string {
+  return stringify(kubeconfigObject(opts));
+}
+
+/** Writes the kubeconfig (mode 0600, like kubectl does) and returns its path. */
+export async function writeKubeconfig(path: string, opts: KubeconfigOptions): Promise<string> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, kubeconfigYaml(opts), { mode: 0o600 });
+  return path;
+}

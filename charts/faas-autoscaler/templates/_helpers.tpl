@@ -108,44 +108,60 @@ that call; test/integration/chart-rbac.test.ts checks it both ways.
 {{- end }}
 
 {{/*
-Flags of `faas-autoscaler operator` (defined in operator/src/commands/operator.ts; the chart tests
-run the operator with exactly these args, so a renamed flag fails there).
+Flags of `faas-autoscaler operator`, exactly as operator/src/commands/operator.ts defines them.
+test/unit/chart/operator-flags.test.ts parses these args (and the env and files below) with the
+operator's own flag parser, so a renamed or removed flag fails there.
+Credentials are files from Secret volumes (the flags take files), so the operator needs no RBAC on
+Secrets and no credential sits in an environment variable.
 */}}
 {{- define "faas-autoscaler.operatorArgs" -}}
+{{- $secrets := "/etc/faas-autoscaler/secrets" }}
+- --prometheus-a-url={{ .Values.prometheus.a.url }}
+{{- include "faas-autoscaler.prometheusAuthArgs" (dict "id" "a" "auth" .Values.prometheus.a.auth) }}
+{{- with .Values.prometheus.b }}
+{{- if .url }}
+- --prometheus-b-url={{ .url }}
+{{- include "faas-autoscaler.prometheusAuthArgs" (dict "id" "b" "auth" .auth) }}
+{{- end }}
+{{- end }}
+- --prometheus-timeout-seconds={{ .Values.prometheus.queryTimeoutSeconds }}
+{{- with .Values.gateway }}
+{{- if .url }}
+- --gateway-url={{ .url }}
+{{- if .basicAuth.existingSecret }}
+- --gateway-basic-auth-file={{ $secrets }}/gateway/password
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if .Values.watchNamespaces }}
 - --namespaces={{ join "," (.Values.watchNamespaces | uniq) }}
 {{- end }}
-- --prometheus-gateway-url={{ .Values.prometheus.gateway.url }}
-- --prometheus-resources-url={{ .Values.prometheus.resources.url }}
-- --prometheus-timeout-seconds={{ .Values.prometheus.queryTimeoutSeconds }}
-- --gateway-url={{ .Values.gateway.url }}
-- --default-policy={{ .Values.defaultPolicy }}
-{{- if eq .Values.model.source "volume" }}
-- --models-dir={{ .Values.model.mountPath }}
-{{- end }}
-- --leader-elect={{ .Values.leaderElection.enabled }}
 {{- if .Values.leaderElection.enabled }}
-- --lease-name={{ include "faas-autoscaler.leaseName" . }}
 - --lease-namespace={{ .Release.Namespace }}
+- --lease-name={{ include "faas-autoscaler.leaseName" . }}
 - --lease-duration-seconds={{ .Values.leaderElection.leaseDurationSeconds }}
-- --lease-renew-seconds={{ .Values.leaderElection.renewPeriodSeconds }}
+- --renew-deadline-seconds={{ .Values.leaderElection.renewDeadlineSeconds }}
+- --retry-period-seconds={{ .Values.leaderElection.retryPeriodSeconds }}
+{{- else }}
+- --no-leader-elect
 {{- end }}
-- --metrics-port={{ .Values.metricsPort }}
+- --api-timeout-seconds={{ .Values.apiTimeoutSeconds }}
+- --listen=0.0.0.0:{{ .Values.metricsPort }}
 - --log-level={{ .Values.logLevel }}
 {{- end }}
 
-{{/* One env var from a Secret key. Args: dict "name" "secret" "key". */}}
-{{- define "faas-autoscaler.secretEnv" -}}
-- name: {{ .name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ .secret }}
-      key: {{ .key }}
+{{/* --prometheus-<id>-*-file for one Prometheus. Args: dict "id" ("a"|"b") "auth" (values). */}}
+{{- define "faas-autoscaler.prometheusAuthArgs" -}}
+{{- if eq .auth.type "basic" }}
+- --prometheus-{{ .id }}-basic-auth-file=/etc/faas-autoscaler/secrets/prometheus-{{ .id }}/basic-auth
+{{- else if eq .auth.type "bearer" }}
+- --prometheus-{{ .id }}-bearer-token-file=/etc/faas-autoscaler/secrets/prometheus-{{ .id }}/token
+{{- end }}
 {{- end }}
 
 {{/*
-Credentials reach the operator as environment variables from Secrets, so the operator needs no
-RBAC on Secrets at all.
+Environment: the pod's name (the operator's identity in the Lease and in Events) and namespace,
+and the gateway user (the operator reads OPENFAAS_GATEWAY_USER; the password comes as a file).
 */}}
 {{- define "faas-autoscaler.operatorEnv" -}}
 - name: POD_NAME
@@ -156,19 +172,57 @@ RBAC on Secrets at all.
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
-{{- range $role, $prefix := dict "gateway" "FAAS_AUTOSCALER_PROMETHEUS_GATEWAY" "resources" "FAAS_AUTOSCALER_PROMETHEUS_RESOURCES" }}
-{{- $auth := get (get $.Values.prometheus $role) "auth" }}
+{{- with .Values.gateway }}
+{{- if and .url .basicAuth.existingSecret }}
+- name: OPENFAAS_GATEWAY_USER
+  valueFrom:
+    secretKeyRef:
+      name: {{ .basicAuth.existingSecret }}
+      key: {{ .basicAuth.usernameKey }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The Secrets the operator reads credentials from: list of dict name, secret, key, file. */}}
+{{- define "faas-autoscaler.secretFiles" -}}
+{{- $files := list }}
+{{- range $id := list "a" "b" }}
+{{- $server := get $.Values.prometheus $id | default dict }}
+{{- if and $server (or (eq $id "a") $server.url) }}
+{{- $auth := $server.auth }}
 {{- if eq $auth.type "basic" }}
-{{ include "faas-autoscaler.secretEnv" (dict "name" (printf "%s_USERNAME" $prefix) "secret" $auth.existingSecret "key" $auth.usernameKey) }}
-{{ include "faas-autoscaler.secretEnv" (dict "name" (printf "%s_PASSWORD" $prefix) "secret" $auth.existingSecret "key" $auth.passwordKey) }}
+{{- $files = append $files (dict "name" (printf "prometheus-%s" $id) "secret" $auth.existingSecret "key" $auth.basicAuthKey "file" "basic-auth") }}
 {{- else if eq $auth.type "bearer" }}
-{{ include "faas-autoscaler.secretEnv" (dict "name" (printf "%s_TOKEN" $prefix) "secret" $auth.existingSecret "key" $auth.tokenKey) }}
+{{- $files = append $files (dict "name" (printf "prometheus-%s" $id) "secret" $auth.existingSecret "key" $auth.tokenKey "file" "token") }}
 {{- end }}
 {{- end }}
-{{- with .Values.gateway.basicAuth }}
-{{- if .existingSecret }}
-{{ include "faas-autoscaler.secretEnv" (dict "name" "FAAS_AUTOSCALER_GATEWAY_USERNAME" "secret" .existingSecret "key" .usernameKey) }}
-{{ include "faas-autoscaler.secretEnv" (dict "name" "FAAS_AUTOSCALER_GATEWAY_PASSWORD" "secret" .existingSecret "key" .passwordKey) }}
 {{- end }}
+{{- with .Values.gateway }}
+{{- if and .url .basicAuth.existingSecret }}
+{{- $files = append $files (dict "name" "gateway" "secret" .basicAuth.existingSecret "key" .basicAuth.passwordKey "file" "password") }}
+{{- end }}
+{{- end }}
+{{- toJson $files }}
+{{- end }}
+
+{{/* volumeMounts for the credential files (read-only, one directory per Secret). */}}
+{{- define "faas-autoscaler.secretVolumeMounts" -}}
+{{- range include "faas-autoscaler.secretFiles" . | fromJsonArray }}
+- name: secret-{{ .name }}
+  mountPath: /etc/faas-autoscaler/secrets/{{ .name }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* volumes for the credential files: only the one key each flag needs, mode 0440 (group = fsGroup). */}}
+{{- define "faas-autoscaler.secretVolumes" -}}
+{{- range include "faas-autoscaler.secretFiles" . | fromJsonArray }}
+- name: secret-{{ .name }}
+  secret:
+    secretName: {{ .secret }}
+    defaultMode: 288
+    items:
+      - key: {{ .key }}
+        path: {{ .file }}
 {{- end }}
 {{- end }}

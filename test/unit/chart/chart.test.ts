@@ -30,8 +30,8 @@ const SCENARIOS: { name: string; values: object; namespace?: string }[] = [
       image: { repository: 'registry.example.com/fas', digest: `sha256:${'a'.repeat(64)}` },
       imagePullSecrets: [{ name: 'regcred' }],
       prometheus: {
-        gateway: { url: 'https://prom-a.example.com', auth: { type: 'bearer', existingSecret: 'prom-a' } },
-        resources: { url: 'https://prom-b.example.com', auth: { type: 'basic', existingSecret: 'prom-b' } },
+        a: { url: 'https://prom-a.example.com', auth: { type: 'bearer', existingSecret: 'prom-a' } },
+        b: { url: 'https://prom-b.example.com', auth: { type: 'basic', existingSecret: 'prom-b' } },
       },
       model: { source: 'volume', volume: { persistentVolumeClaim: { claimName: 'fas-models' } } },
       serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
@@ -198,12 +198,12 @@ describeWithHelm('chart: helm lint and template', () => {
     const cases: { name: string; values: object; want: RegExp }[] = [
       // Negative replicas.
       { name: 'replicaCount -1', values: { replicaCount: -1 }, want: /replicaCount: Must be greater than or equal to 1/ },
-      // A policy that does not exist: the message lists the known ones.
-      { name: 'unknown defaultPolicy', values: { defaultPolicy: 'foo' }, want: /defaultPolicy: defaultPolicy must be one of the following: "hpa", .*"lstm-ppo-plus"/ },
+      // An auth type the operator does not have: the message lists the known ones.
+      { name: 'unknown auth type', values: { prometheus: { a: { auth: { type: 'oauth' } } } }, want: /prometheus\.a\.auth\.type: prometheus\.a\.auth\.type must be one of the following: "none", "basic", "bearer"/ },
       // A namespace that is not a DNS label.
       { name: 'bad namespace', values: { watchNamespaces: ['Team_A'] }, want: /watchNamespaces\.0: Does not match pattern/ },
       // Basic auth without the Secret that holds it.
-      { name: 'basic auth without secret', values: { prometheus: { gateway: { auth: { type: 'basic' } } } }, want: /prometheus\.gateway\.auth\.existingSecret/ },
+      { name: 'basic auth without secret', values: { prometheus: { a: { auth: { type: 'basic' } } } }, want: /prometheus\.a\.auth\.existingSecret/ },
       // A typo in a top-level key is not silently ignored.
       { name: 'misspelt key', values: { replicacount: 2 }, want: /Additional property replicacount is not allowed/ },
       // A URL without a scheme.
@@ -212,6 +212,8 @@ describeWithHelm('chart: helm lint and template', () => {
       { name: 'unknown logLevel', values: { logLevel: 'loud' }, want: /logLevel: logLevel must be one of the following/ },
       // Two active operators would fight: the template refuses.
       { name: 'HA without leader election', values: { replicaCount: 2, leaderElection: { enabled: false } }, want: /replicaCount > 1 needs leaderElection\.enabled=true/ },
+      // The leader would give up before its Lease runs out.
+      { name: 'renew deadline past the lease', values: { leaderElection: { enabled: true, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } }, want: /renewDeadlineSeconds must be less than/ },
       // Models from a volume, but no volume.
       { name: 'volume models without volume', values: { model: { source: 'volume' } }, want: /model\.source=volume needs model\.volume/ },
     ];

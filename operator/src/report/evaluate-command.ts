@@ -8,6 +8,7 @@ import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type Evalua
 import { renderEvaluationReport } from './html.js';
 import { progressBar } from './progress.js';
 import { formatTable } from './table.js';
+import { resolveBundled } from '../package-root.js';
 
 export async function runEvaluateCommand(flags: EvaluateFlags): Promise<EvaluationOutput> {
   const numbers = {
@@ -23,8 +24,9 @@ export async function runEvaluateCommand(flags: EvaluateFlags): Promise<Evaluati
   const models = parseModels(flags.model);
   const sim = simOverrides(flags);
   const selector = parseFunctionSelector(flags.function);
-  const trace = await loadTrace({
-    trace: flags.trace,
+  // A bundled trace (the default) is found from any working directory; the report shows the path as given.
+  const loaded = await loadTrace({
+    trace: resolveBundled(flags.trace),
     ...(flags.durations ? { durations: flags.durations } : {}),
     ...(flags.memory ? { memory: flags.memory } : {}),
     rateScale: parsePositiveNumber('--rate-scale', flags.rateScale),
@@ -32,6 +34,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags): Promise<Evaluati
     ...(flags.to ? { to: flags.to } : {}),
     ...(flags.binSeconds ? { binSeconds: parsePositiveNumber('--bin-seconds', flags.binSeconds) } : {}),
   });
+  const trace = { ...loaded, source: flags.trace };
   const fn = selectFunction(trace, selector);
 
   const bar = progressBar({ enabled: flags.progress });

@@ -232,7 +232,7 @@ class ReplayEngine {
   };
 
   private arm(waitMs: number): void {
-    if (waitMs > SPIN_MS + 1) this.timer = setTimeout(this.pump, waitMs - SPIN_MS);
+    if (waitMs > SPIN_MS + 1) this.timer = setTimeout(this.pump, Math.max(1, waitMs - SPIN_MS));
     else this.immediate = setImmediate(this.pump);
   }
 

@@ -1,0 +1,217 @@
+/**
+ * One policy over one trace function in the simulator: the loop `evaluate` and the tests run, and
+ * what `train` reproduces step by step.
+ *
+ *   every interval: advance the simulator → window → Observation (the operator's own builder)
+ *                   → policy.recommend(obs, now) → if valid: rails.apply → set replicas
+ *
+ * The first decision is taken after the first interval (a policy needs an observation; every
+ * policy starts from the same `initialReplicas`), and none after the last (it would act on
+ * nothing). After the last interval the gateway closes and the requests still inside finish with
+ * the replicas as they are (`drain`), so every request that arrived has an outcome; their latencies
+ * count in the request totals, not in any interval, and the draining time is not replica-seconds.
+ *
+ *   const lookahead = new SimulatorLookahead();           // only the oracle uses it
+ *   const policy = await createPolicy({ name: 'oracle' }, { ...deps, lookahead });
+ *   const { result } = runEpisode({ fn, binSeconds: 60, policy, rails, intervalSeconds: 30,
+ *                                   seed: 1, sloP95Ms: 2000, lookahead });
+ */
+import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { buildObservation } from '../metrics/observation.js';
+import type { FunctionMetricsWindow, Observation } from '../metrics/types.js';
+import type { Recommendation, ScalingPolicy } from '../policies/policy.js';
+import type { RailsDecision } from '../rails/types.js';
+import type { SimConfig } from './config.js';
+import type { SimulatorLookahead } from './lookahead.js';
+import type { ServiceTimeModel } from './service-time.js';
+import { FunctionSimulator, nearestRank, type IntervalStats } from './simulator.js';
+
+/** What runEpisode needs of `Rails` (operator/src/rails/rails.ts). */
+export interface EpisodeRails {
+  apply(args: { currentReplicas: number; rawDesiredReplicas: number; now: number }): RailsDecision;
+  reset(): void;
+}
+
+export interface EpisodeOptions {
+  fn: TraceFunction;
+  /** The trace's bin length. */
+  binSeconds: number;
+  policy: ScalingPolicy;
+  rails: EpisodeRails;
+  intervalSeconds: number;
+  seed: number;
+  sloP95Ms: number;
+  sim?: Partial<SimConfig>;
+  /** The lookahead given to the policy's deps (the oracle's); attached to this episode's simulator. */
+  lookahead?: SimulatorLookahead;
+  /** Simulate only the first seconds of the trace (default: all of it). */
+  durationSeconds?: number;
+  /** Called after each interval's decision (progress, logging, RL rollouts). */
+  onInterval?: (record: IntervalRecord) => void;
+}
+
+export interface IntervalRecord {
+  index: number;
+  startSeconds: number;
+  endSeconds: number;
+  window: FunctionMetricsWindow;
+  observation: Observation;
+  stats: IntervalStats;
+  /** Null after the last interval (no decision is taken there). */
+  recommendation: Recommendation | null;
+  /** Null when there was no valid recommendation to apply. */
+  decision: RailsDecision | null;
+  replicasBefore: number;
+  replicasAfter: number;
+}
+
+/** One entry of `results` in `evaluate --json`; rates are fractions. */
+export interface PolicyResult {
+  policy: string;
+  /** Requests that arrived in the simulated time (every one has an outcome, see `drain`). */
+  requests: number;
+  /** Requests that ended with a non-200 code (time-outs). */
+  errors: number;
+  intervals: number;
+  /** Intervals whose exact P95 (of the requests completed in it, errors as +Inf) exceeds the SLO. */
+  sloViolationRate: number;
+  /** Requests slower than the SLO, errors and time-outs included. */
+  requestsOverSloRate: number;
+  /** Exact quantiles over all requests (nearest rank), errors as +Infinity; null with no requests. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** Pod-seconds from creation to termination over the simulated time. */
+  replicaSeconds: number;
+  meanReplicas: number;
+  /** Highest replica count set (spec.replicas), the initial one included. */
+  maxReplicas: number;
+  /** Decisions that changed the replica count. */
+  scaleActions: number;
+  /** Replicas created (each starts cold). */
+  coldStarts: number;
+}
+
+/** The whole `evaluate --json` document. */
+export interface EvaluateResult {
+  trace: string;
+  function: string;
+  sloP95Ms: number;
+  intervalSeconds: number;
+  simulatedSeconds: number;
+  seed: number;
+  results: PolicyResult[];
+}
+
+export interface EpisodeResult {
+  intervals: IntervalRecord[];
+  result: PolicyResult;
+  simulatedSeconds: number;
+  /** The service-time model used (fitted or given), for reports. */
+  serviceTime: ServiceTimeModel;
+  functionName: string;
+}
+
+export function runEpisode(opts: EpisodeOptions): EpisodeResult {
+  const { policy, rails, intervalSeconds, sloP95Ms } = opts;
+  if (!(intervalSeconds > 0) || !Number.isFinite(intervalSeconds)) throw new InputError(`intervalSeconds: must be a number > 0, got ${String(intervalSeconds)}`);
+  if (!(sloP95Ms > 0)) throw new InputError(`sloP95Ms: must be a number > 0, got ${String(sloP95Ms)}`);
+  const sim = new FunctionSimulator({ fn: opts.fn, binSeconds: opts.binSeconds, seed: opts.seed, config: opts.sim });
+  const durationSeconds = Math.min(opts.durationSeconds ?? sim.traceEndSeconds, sim.traceEndSeconds);
+  const intervalCount = Math.floor(durationSeconds / intervalSeconds + 1e-9);
+  if (intervalCount < 1) {
+    throw new InputError(`intervalSeconds: the trace (${durationSeconds} s) is shorter than one interval of ${intervalSeconds} s`);
+  }
+  opts.lookahead?.attach(sim, intervalSeconds);
+  policy.reset();
+  rails.reset();
+
+  const records: IntervalRecord[] = [];
+  const latencyChunks: Float64Array[] = [];
+  let violations = 0;
+  let scaleActions = 0;
+  let coldStarts = 0;
+  let replicaSeconds = 0;
+  let maxReplicas = sim.replicaCount;
+  for (let index = 0; index < intervalCount; index++) {
+    const replicasBefore = sim.replicaCount;
+    const { window, stats, latenciesMs } = sim.advance(intervalSeconds);
+    latencyChunks.push(latenciesMs);
+    if (stats.p95Ms !== null && stats.p95Ms > sloP95Ms) violations++;
+    coldStarts += stats.coldStarts;
+    replicaSeconds += stats.replicaSeconds;
+    const observation = buildObservation(window, sim.resourceRequests);
+    let recommendation: Recommendation | null = null;
+    let decision: RailsDecision | null = null;
+    if (index < intervalCount - 1) {
+      const nowMs = sim.nowSeconds * 1000;
+      recommendation = policy.recommend(observation, nowMs);
+      if (recommendation.valid) {
+        if (!Number.isInteger(recommendation.desiredReplicas) || recommendation.desiredReplicas < 0) {
+          throw new Error(`policy "${policy.name}" recommended ${recommendation.desiredReplicas} replicas, not a non-negative integer`);
+        }
+        decision = rails.apply({ currentReplicas: replicasBefore, rawDesiredReplicas: recommendation.desiredReplicas, now: nowMs });
+        if (decision.boundedDesiredReplicas !== replicasBefore) {
+          sim.setReplicas(decision.boundedDesiredReplicas);
+          scaleActions++;
+          maxReplicas = Math.max(maxReplicas, sim.replicaCount);
+        }
+      }
+    }
+    const record: IntervalRecord = {
+      index,
+      startSeconds: stats.startSeconds,
+      endSeconds: stats.endSeconds,
+      window,
+      observation,
+      stats,
+      recommendation,
+      decision,
+      replicasBefore,
+      replicasAfter: sim.replicaCount,
+    };
+    records.push(record);
+    opts.onInterval?.(record);
+  }
+  const drained = sim.drain();
+  latencyChunks.push(drained.latenciesMs);
+
+  const all = concatSorted(latencyChunks);
+  let overSlo = 0;
+  let errors = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (all[i] > sloP95Ms) overSlo++;
+    if (all[i] === Number.POSITIVE_INFINITY) errors++;
+  }
+  const simulatedSeconds = intervalCount * intervalSeconds;
+  const result: PolicyResult = {
+    policy: policy.name,
+    requests: all.length,
+    errors,
+    intervals: intervalCount,
+    sloViolationRate: violations / intervalCount,
+    requestsOverSloRate: all.length > 0 ? overSlo / all.length : 0,
+    p50Ms: nearestRank(all, 0.5),
+    p95Ms: nearestRank(all, 0.95),
+    p99Ms: nearestRank(all, 0.99),
+    replicaSeconds,
+    meanReplicas: replicaSeconds / simulatedSeconds,
+    maxReplicas,
+    scaleActions,
+    coldStarts,
+  };
+  return { intervals: records, result, simulatedSeconds, serviceTime: sim.serviceTime, functionName: sim.functionName };
+}
+
+function concatSorted(chunks: readonly Float64Array[]): Float64Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const all = new Float64Array(n);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
+  return all.sort();
+}

@@ -1,0 +1,86 @@
+/**
+ * The oracle's view of the future: try replica counts on clones of the simulator (same state, same
+ * coming arrivals and service demands, DESIGN.md §5) and return the fewest that meets the SLO.
+ *
+ * Horizon. A count chosen now at time t holds for the next interval [t, t+I). But it also decides
+ * the start of the interval after: at t+I the next decision can add replicas, yet they serve only
+ * from t+I+coldStart on, so a burst at t+I+1 s is met by what is ready — i.e. what was chosen now.
+ * A greedy oracle that looked at [t, t+I) only would start scaling for that burst one decision too
+ * late. So a candidate n is tried as: n now for one interval, then the ceiling at every later
+ * decision (the most the next decisions could do), for 1 + ceil(coldStart / I) intervals in all.
+ * n is accepted when each of those intervals has its P95 (exact, of the requests completed in it,
+ * errors as +Inf — the quantity `sloViolationRate` counts) at or under the SLO, except the later
+ * intervals that even the ceiling cannot keep under it (a violation no choice now can avoid).
+ *
+ * Replicas help monotonically in this model (FIFO dispatch: with more servers no request starts
+ * later, and scale-down removes idle replicas first), so the fewest n is found by binary search:
+ * about 1 + log2(ceiling − floor) clone runs of (1 + ceil(coldStart / I)) intervals per decision.
+ */
+import type { Lookahead } from '../policies/policy.js';
+import type { FunctionSimulator } from './simulator.js';
+
+/** A `Lookahead` that `runEpisode` attaches to its simulator before the first decision. */
+export class SimulatorLookahead implements Lookahead {
+  private sim: FunctionSimulator | null = null;
+  private intervalSeconds = 0;
+  /** Clone runs made so far (for the bench and the tests). */
+  trials = 0;
+
+  attach(sim: FunctionSimulator, intervalSeconds: number): void {
+    this.sim = sim;
+    this.intervalSeconds = intervalSeconds;
+  }
+
+  /** Intervals a decision is judged over (see the file comment). */
+  get horizonIntervals(): number {
+    const sim = this.attached();
+    return 1 + Math.ceil(sim.config.coldStartSeconds / this.intervalSeconds);
+  }
+
+  fewestReplicasMeetingSlo(args: { floor: number; ceiling: number; sloP95Ms: number }): number | null {
+    const sim = this.attached();
+    const floor = Math.max(args.floor, sim.config.allowScaleToZero ? 0 : 1);
+    const ceiling = Math.max(args.ceiling, floor);
+    const best = this.p95s(ceiling, ceiling, Number.POSITIVE_INFINITY);
+    if (!meets(best[0], args.sloP95Ms)) return null;
+    const accepts = (n: number): boolean => {
+      const got = this.p95s(n, ceiling, args.sloP95Ms);
+      return got.every((p95, k) => meets(p95, args.sloP95Ms) || (k > 0 && !meets(best[k], args.sloP95Ms)));
+    };
+    let lo = floor;
+    let hi = ceiling; // accepted: it equals `best`
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (accepts(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return hi;
+  }
+
+  /**
+   * P95 (ms, null when nothing completed) of each interval of the horizon when `n` replicas are set
+   * now and `later` at each following decision. Stops early once the first interval misses `stopAboveMs`.
+   */
+  private p95s(n: number, later: number, stopAboveMs: number): Array<number | null> {
+    const clone = this.attached().clone();
+    this.trials++;
+    const out: Array<number | null> = [];
+    clone.setReplicas(n);
+    for (let k = 0; k < this.horizonIntervals; k++) {
+      if (k > 0) clone.setReplicas(later);
+      const { stats } = clone.advance(this.intervalSeconds);
+      out.push(stats.p95Ms);
+      if (k === 0 && !meets(stats.p95Ms, stopAboveMs)) break;
+    }
+    return out;
+  }
+
+  private attached(): FunctionSimulator {
+    if (this.sim === null) throw new Error('lookahead used before runEpisode attached a simulator to it');
+    return this.sim;
+  }
+}
+
+function meets(p95Ms: number | null, sloP95Ms: number): boolean {
+  return p95Ms === null || p95Ms <= sloP95Ms;
+}

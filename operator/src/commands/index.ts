@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import { registerEvaluate } from './evaluate.js';
 import { registerOperator } from './operator.js';
+import { registerSandbox } from './sandbox.js';
 import { registerTrain } from './train.js';
 
 export function registerCommands(program: Command): void {
   registerEvaluate(program);
   registerOperator(program);
+  registerSandbox(program);
   registerTrain(program);
   // Commands are added here as their modules land (evaluate, demo, train, operator, record,
   // calibrate, sandbox).

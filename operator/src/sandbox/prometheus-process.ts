@@ -1,0 +1,105 @@
+/**
+ * The real Prometheus server as a child process (`sandbox --with-prometheus`, and the end-to-end
+ * tests, which kill and restart it). Found as `$PROMETHEUS_BIN`, else `prometheus` on PATH, else
+ * the Debian package's /usr/bin/prometheus.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+export interface PrometheusProcessOptions {
+  configFile: string;
+  dataDir: string;
+  /** host:port to listen on; port 0 picks a free one. */
+  listen: { host: string; port: number };
+  /** Where Prometheus' own log goes (appended). */
+  logFile: string;
+  binary?: string;
+  /** How long to wait for /-/ready. Default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface PrometheusProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The Prometheus binary, or undefined when none is installed. */
+export function findPrometheus(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.PROMETHEUS_BIN, ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'prometheus')), '/usr/bin/prometheus'];
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // next candidate
+    }
+  }
+  return undefined;
+}
+
+/** A port that was free a moment ago (Prometheus cannot report the port it picked for :0). */
+export async function freePort(host: string): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(0, host, () => resolve());
+  });
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export async function startPrometheus(opts: PrometheusProcessOptions): Promise<PrometheusProcess> {
+  const binary = opts.binary ?? findPrometheus();
+  if (!binary) throw new Error('prometheus is not installed (Debian: apt-get install -y prometheus; or set PROMETHEUS_BIN)');
+  const port = opts.listen.port === 0 ? await freePort(opts.listen.host) : opts.listen.port;
+  mkdirSync(opts.dataDir, { recursive: true });
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${opts.configFile}`,
+      `--storage.tsdb.path=${opts.dataDir}`,
+      `--web.listen-address=${opts.listen.host}:${port}`,
+      '--storage.tsdb.retention.time=1d',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  let tail = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-2000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => log.end());
+  const url = `http://${opts.listen.host}:${port}`;
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode} before it was ready: ${tail.trim()}`);
+    try {
+      if ((await fetch(`${url}/-/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop(0);
+      throw new Error(`prometheus was not ready within ${opts.readyTimeoutMs ?? 30_000} ms: ${tail.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, pid: child.pid!, child, stop };
+}

@@ -1,0 +1,284 @@
+/**
+ * The whole emulated cluster on 127.0.0.1 (`faas-autoscaler sandbox`): the Kubernetes API subset
+ * (kube-api.ts), the OpenFaaS gateway (gateway.ts) with one real-time runtime per function
+ * (function-runtime.ts), the cAdvisor endpoint (cadvisor.ts), optionally the real Prometheus, and
+ * a small control endpoint for tests. Wiring:
+ *
+ *   kubectl / operator ──> KubeApiServer ── Deployment spec.replicas ──> DeploymentController
+ *                              ▲                                              │ RuntimeReadiness
+ *   gateway /system/scale ─────┘ (writes /scale)                              ▼
+ *   loadgen ──> gateway /function/<name> ─────────────────────────────> FunctionRuntime (pods)
+ *   Prometheus ──> gateway /metrics (role A), cAdvisor /metrics/cadvisor (role B) <──┘
+ *
+ * `DIR` receives `kubeconfig`, `prometheus.yml`, `gateway-basic-auth` (admin:password, for the
+ * operator's --gateway-basic-auth-file) and, once everything listens, `sandbox.json` with every
+ * URL (scripts and tests wait for it).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { CadvisorEndpoint } from './cadvisor.js';
+import { systemClock, type Clock } from './clock.js';
+import { DelayedReadiness } from './deployments.js';
+import { FunctionRuntime, RuntimeReadiness } from './function-runtime.js';
+import { CE_MAX_FUNCTIONS, Gateway } from './gateway.js';
+import { KubeApiServer } from './kube-api.js';
+import { deployments, type KubeObject } from './kube-resources.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { renderPrometheusConfig } from './prometheus-config.js';
+import { startPrometheus, type PrometheusProcess } from './prometheus-process.js';
+import type { SandboxFunction } from './sandbox-config.js';
+
+/** faas-netes' functions namespace. */
+export const FUNCTION_NAMESPACE = 'openfaas-fn';
+
+export interface SandboxOptions {
+  dir: string;
+  functions: readonly SandboxFunction[];
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Ports; 0 or absent: a free one. */
+  ports?: { kube?: number; gateway?: number; cadvisor?: number; prometheus?: number; control?: number };
+  /** Gateway basic auth; the password is generated when absent. */
+  gatewayUser?: string;
+  gatewayPassword?: string;
+  /** OpenFaaS CE limits (scale 1..5, no 0, at most 15 functions). */
+  ce?: boolean;
+  /** Wall-clock compression of service times, cold starts and time-outs (function-runtime.ts). */
+  timeScale?: number;
+  seed?: number;
+  scrapeIntervalSeconds?: number;
+  /** Start the real Prometheus with the generated configuration. */
+  withPrometheus?: boolean;
+  prometheusBinary?: string;
+  clock?: Clock;
+}
+
+/** What `DIR/sandbox.json` holds. */
+export interface SandboxInfo {
+  pid: number;
+  dir: string;
+  kubeconfig: string;
+  kubeApiUrl: string;
+  gatewayUrl: string;
+  gatewayUser: string;
+  gatewayPassword: string;
+  gatewayBasicAuthFile: string;
+  cadvisorUrl: string;
+  prometheusConfig: string;
+  /** Set with --with-prometheus. */
+  prometheusUrl?: string;
+  controlUrl: string;
+  functionNamespace: string;
+  timeScale: number;
+  ce: boolean;
+  functions: { name: string; source: string; serviceMeanMs: number; concurrencyPerReplica: number; coldStartSeconds: number; initialReplicas: number }[];
+}
+
+export interface RunningSandbox {
+  info: SandboxInfo;
+  kube: KubeApiServer;
+  gateway: Gateway;
+  cadvisor: CadvisorEndpoint;
+  runtimes: ReadonlyMap<string, FunctionRuntime>;
+  prometheus?: PrometheusProcess;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
+  const host = opts.host ?? '127.0.0.1';
+  const clock = opts.clock ?? systemClock;
+  const timeScale = opts.timeScale ?? 1;
+  const ce = opts.ce ?? false;
+  if (opts.functions.length === 0) throw new InputError('functions: the sandbox needs at least one function');
+  if (ce && opts.functions.length > CE_MAX_FUNCTIONS) {
+    throw new InputError(`functions: OpenFaaS CE allows at most ${CE_MAX_FUNCTIONS} functions, got ${opts.functions.length} (drop --ce to emulate Pro)`);
+  }
+  if (ce) {
+    const zero = opts.functions.find((f) => f.config.initialReplicas === 0);
+    if (zero) throw new InputError(`function ${zero.name}: initialReplicas 0 is not possible in OpenFaaS CE`);
+  }
+  await mkdir(opts.dir, { recursive: true });
+
+  const runtimes = new Map<string, FunctionRuntime>();
+  for (const fn of opts.functions) {
+    runtimes.set(fn.name, new FunctionRuntime({ name: fn.name, namespace: FUNCTION_NAMESPACE, config: fn.config, serviceTime: fn.serviceTime, clock, timeScale, seed: opts.seed ?? 1 }));
+  }
+  const byKey = new Map([...runtimes.values()].map((r) => [RuntimeReadiness.key(r), r]));
+  // Deployments that are not functions (made with kubectl) get the default cold start.
+  const fallback = new DelayedReadiness({ clock, readyDelayMs: 5000 / timeScale });
+  const token = randomBytes(16).toString('hex');
+  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness: new RuntimeReadiness(byKey, fallback), tokens: { [token]: 'sandbox-admin' } });
+  for (const fn of opts.functions) kube.registry.create(deployments, FUNCTION_NAMESPACE, functionDeployment(fn));
+
+  const gatewayUser = opts.gatewayUser ?? 'admin';
+  const gatewayPassword = opts.gatewayPassword ?? randomBytes(12).toString('base64url');
+  const gateway = new Gateway({ registry: kube.registry, runtimes, namespace: FUNCTION_NAMESPACE, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway });
+  const images = new Map(opts.functions.map((f) => [f.name, f.image]));
+  const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
+
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const kubeApiUrl = await kube.start();
+    started.push({ stop: () => kube.stop() });
+    const gatewayUrl = await gateway.listen();
+    started.push({ stop: () => gateway.close() });
+    const cadvisorUrl = await cadvisor.listen();
+    started.push({ stop: () => cadvisor.close() });
+    const control = await startControl(kube, runtimes, host, opts.ports?.control ?? 0);
+    started.push(control);
+
+    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, token, namespace: 'default' });
+    const prometheusConfig = join(opts.dir, 'prometheus.yml');
+    await writeFile(prometheusConfig, renderPrometheusConfig({ gateway: new URL(gatewayUrl).host, cadvisor: new URL(cadvisorUrl).host, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1 }));
+    const gatewayBasicAuthFile = join(opts.dir, 'gateway-basic-auth');
+    await writeFile(gatewayBasicAuthFile, `${gatewayUser}:${gatewayPassword}\n`, { mode: 0o600 });
+
+    let prometheus: PrometheusProcess | undefined;
+    if (opts.withPrometheus) {
+      prometheus = await startPrometheus({
+        configFile: prometheusConfig,
+        dataDir: join(opts.dir, 'prometheus-data'),
+        logFile: join(opts.dir, 'prometheus.log'),
+        listen: { host, port: opts.ports?.prometheus ?? 0 },
+        binary: opts.prometheusBinary,
+      });
+      const p = prometheus;
+      started.push({ stop: () => p.stop() });
+    }
+
+    const info: SandboxInfo = {
+      pid: process.pid,
+      dir: opts.dir,
+      kubeconfig,
+      kubeApiUrl,
+      gatewayUrl,
+      gatewayUser,
+      gatewayPassword,
+      gatewayBasicAuthFile,
+      cadvisorUrl,
+      prometheusConfig,
+      ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
+      controlUrl: control.url,
+      functionNamespace: FUNCTION_NAMESPACE,
+      timeScale,
+      ce,
+      functions: opts.functions.map((f) => ({
+        name: f.name,
+        source: f.source,
+        serviceMeanMs: f.serviceTime.meanMs,
+        concurrencyPerReplica: f.config.concurrencyPerReplica,
+        coldStartSeconds: f.config.coldStartSeconds,
+        initialReplicas: f.config.initialReplicas,
+      })),
+    };
+    // Written last and atomically: its presence means everything listens.
+    const infoFile = join(opts.dir, 'sandbox.json');
+    await writeFile(`${infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${infoFile}.tmp`, infoFile);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      info,
+      kube,
+      gateway,
+      cadvisor,
+      runtimes,
+      prometheus,
+      stop: () =>
+        (stopping ??= (async () => {
+          // Cut the connections first so that in-flight invocations are not waited for.
+          gateway.closeAllConnections();
+          await stopAll();
+        })()),
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The Deployment faas-netes would create for a function (labels, probe, requests). */
+export function functionDeployment(fn: SandboxFunction): KubeObject {
+  const labels = { faas_function: fn.name, ...fn.labels };
+  const cpuMillis = Math.round(fn.config.requests.cpuCores * 1000);
+  const memoryMi = Math.round(fn.config.requests.memoryBytes / (1024 * 1024));
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: fn.name, namespace: FUNCTION_NAMESPACE, labels, annotations: { 'prometheus.io.scrape': 'false' } },
+    spec: {
+      replicas: fn.config.initialReplicas,
+      selector: { matchLabels: { faas_function: fn.name } },
+      template: {
+        metadata: { name: fn.name, labels, annotations: { 'prometheus.io.scrape': 'false' } },
+        spec: {
+          containers: [
+            {
+              name: fn.name,
+              image: fn.image,
+              ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+              env: [{ name: 'fprocess', value: fn.name }],
+              resources: { requests: { cpu: `${cpuMillis}m`, memory: `${memoryMi}Mi` } },
+              readinessProbe: { httpGet: { path: '/_/health', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 2, periodSeconds: 2, timeoutSeconds: 1 },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Test hooks over HTTP (the end-to-end tests run the sandbox as a separate process):
+ *   GET  /status                                 runtimes: desired, ready, queued, in service
+ *   POST /kube/break-watches?how=close|reset     ends every open watch
+ *   POST /kube/restart?keepState=true|false      an API server restart (watch cache lost → 410)
+ *   POST /kube/compact                           watches from older resourceVersions get 410
+ */
+async function startControl(kube: KubeApiServer, runtimes: ReadonlyMap<string, FunctionRuntime>, host: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    const url = new URL(req.url ?? '/', 'http://control');
+    const json = (code: number, body: unknown): void => {
+      res.writeHead(code, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+    };
+    if (req.method === 'GET' && url.pathname === '/status') {
+      return json(200, {
+        functions: [...runtimes.values()].map((r) => ({ name: r.name, desired: r.desiredReplicas, ready: r.readyReplicas, queued: r.queueLength, inService: r.inService })),
+        openWatches: kube.openWatchCount(),
+      });
+    }
+    if (req.method === 'POST' && url.pathname === '/kube/break-watches') {
+      const how = url.searchParams.get('how') === 'reset' ? 'reset' : 'close';
+      return json(200, { broken: kube.breakWatches({}, how) });
+    }
+    if (req.method === 'POST' && url.pathname === '/kube/restart') {
+      kube.restart({ keepState: url.searchParams.get('keepState') !== 'false' });
+      return json(200, { restarted: true });
+    }
+    if (req.method === 'POST' && url.pathname === '/kube/compact') {
+      kube.compact();
+      return json(200, { compacted: true });
+    }
+    json(404, { error: `no route ${req.method} ${url.pathname}` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    url: `http://${a.address}:${a.port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { Observation } from '../metrics/types.js';
 
-export const ACTION_SPACES = ['delta5'] as const;
+export const ACTION_SPACES = ['delta5', 'target-utilisation'] as const;
 export type ActionSpaceName = (typeof ACTION_SPACES)[number];
 
 export interface ActionSpace {
@@ -32,7 +32,28 @@ const delta5: ActionSpace = {
   desiredReplicas: (action, obs) => obs.replicas + DELTA5_STEPS[action],
 };
 
-const SPACES: Record<ActionSpaceName, ActionSpace> = { delta5 };
+/**
+ * Ours (docs/adr, "make it win"): keep the scale, or size for a target CPU utilisation the network
+ * picks per interval: desired = ceil(busy / u), busy = CPU per replica × replicas (the HPA's own
+ * formula, in units of "replicas' worth of CPU request"). One decision can then jump from 2 to 20
+ * replicas for a burst, and the network learns when to run hot (steady load) and when to keep
+ * head-room (rising load, cold starts ahead), which a fixed-target HPA cannot.
+ */
+const TARGETS = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3] as const;
+const targetUtilisation: ActionSpace = {
+  name: 'target-utilisation',
+  count: 1 + TARGETS.length,
+  keepIndex: 0,
+  labels: ['keep', ...TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`)],
+  desiredReplicas: (action, obs) => {
+    if (action === 0 || obs.cpuPerReplica === null) return obs.replicas;
+    const busy = obs.cpuPerReplica * Math.max(obs.replicas, 1);
+    // The small epsilon keeps an exact 0.7·10 / 0.7 from rounding up to 11.
+    return Math.max(1, Math.ceil(busy / TARGETS[action - 1] - 1e-9));
+  },
+};
+
+const SPACES: Record<ActionSpaceName, ActionSpace> = { delta5, 'target-utilisation': targetUtilisation };
 
 export function actionSpace(name: ActionSpaceName): ActionSpace {
   return SPACES[name];

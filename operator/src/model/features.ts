@@ -8,7 +8,8 @@
  * Missing data is decided here, once, for training and for the operator alike:
  *  - RPS or requests unknown → no features (the policy returns `valid: false`, scale kept);
  *  - P95 or mean execution time unknown while requests were 0 → 0: nothing was served, nothing waited;
- *  - P95 or mean execution time unknown while requests flowed → no features;
+ *  - mean execution time unknown while requests flowed but all failed → P95 stands in for it;
+ *  - P95 unknown while requests flowed → no features;
  *  - CPU or memory unknown → no features (the network was trained with them).
  */
 import type { Observation } from '../metrics/types.js';
@@ -36,10 +37,18 @@ const log1p = (v: number): number => Math.log1p(Math.max(0, v));
 /** Requests were zero: latency columns mean "nothing waited". */
 const idle = (obs: Observation): boolean => obs.requests === 0;
 const latency = (v: number | null, obs: Observation): number | null => (v !== null ? log1p(v) : idle(obs) ? 0 : null);
+/**
+ * Mean execution time counts successful requests only; when every request of the window failed
+ * (all timed out) it is unknown while P95 is not: use P95, the slowest view of the same window.
+ */
+const meanExecution = (o: Observation): number | null =>
+  o.meanExecutionMs === null && o.requests !== null && o.requests > 0 && o.p95LatencyMs !== null
+    ? log1p(o.p95LatencyMs)
+    : latency(o.meanExecutionMs, o);
 const clipFraction = (v: number | null): number | null => (v === null ? null : Math.min(Math.max(v, 0), 10));
 
 const COLUMNS: Record<string, Column> = {
-  meanExecutionMs: { name: 'log1p(mean execution ms)', value: (o) => latency(o.meanExecutionMs, o) },
+  meanExecutionMs: { name: 'log1p(mean execution ms)', value: meanExecution },
   rps: { name: 'log1p(rps)', value: (o) => (o.rps === null ? null : log1p(o.rps)) },
   requests: { name: 'log1p(requests)', value: (o) => (o.requests === null ? null : log1p(o.requests)) },
   replicas: { name: 'log1p(replicas)', value: (o) => log1p(o.replicas) },
@@ -59,10 +68,6 @@ const COLUMNS: Record<string, Column> = {
     name: 'ready replicas / replicas',
     value: (o) => (o.readyReplicas === null ? 1 : Math.min(o.readyReplicas / Math.max(o.replicas, 1), 1)),
   },
-  inflightPerReplica: {
-    name: 'log1p(in-flight per replica)',
-    value: (o) => (o.inflight === null ? 0 : log1p(o.inflight / Math.max(o.replicas, 1))),
-  },
 };
 
 const SETS: Record<FeatureSetName, readonly string[]> = {
@@ -70,7 +75,8 @@ const SETS: Record<FeatureSetName, readonly string[]> = {
   'lstm-ppo-plus': ['meanExecutionMs', 'rps', 'requests', 'replicas', 'cpuPerReplica', 'memoryPerReplica', 'p95LatencyMs'],
   // Agarwal et al.: the same without P95.
   agarwal: ['meanExecutionMs', 'rps', 'requests', 'replicas', 'cpuPerReplica', 'memoryPerReplica'],
-  // The paper's seven plus what a person scaling by hand looks at (docs/adr, "make it win").
+  // The paper's seven plus what a person scaling by hand looks at (docs/adr, "make it win"). No
+  // in-flight gauge: OpenFaaS CE does not export it, and a model must run on CE too.
   extended: [
     'meanExecutionMs',
     'rps',
@@ -83,7 +89,6 @@ const SETS: Record<FeatureSetName, readonly string[]> = {
     'rpsTrend',
     'intervalsSinceScale',
     'readyFraction',
-    'inflightPerReplica',
   ],
 };
 

@@ -184,6 +184,7 @@ export class ActorCritic {
           this.inputProjection(trunk),
           tf.tensor2d(state.h, [batch, units]),
           tf.tensor2d(state.c, [batch, units]),
+          this.recurrentKernel(),
         );
         out.push(h, c);
         trunk = h;
@@ -215,11 +216,12 @@ export class ActorCritic {
       // Project all inputs at once; only the recurrent product stays inside the loop.
       const projected = tf.split(this.inputProjection(trunk), steps, 0);
       const keep = tf.split(tf.sub(1, args.episodeStarts), steps, 0);
+      const recurrentKernel = this.recurrentKernel(); // sliced once: a slice per step costs a kernel-sized gradient per step
       let h: tf.Tensor2D = tf.tensor2d(args.initialState.h, [batch, units]);
       let c: tf.Tensor2D = tf.tensor2d(args.initialState.c, [batch, units]);
       const outputs: tf.Tensor2D[] = [];
       for (let t = 0; t < steps; t++) {
-        [h, c] = this.lstmCell(projected[t] as tf.Tensor2D, tf.mul(h, keep[t]), tf.mul(c, keep[t]));
+        [h, c] = this.lstmCell(projected[t] as tf.Tensor2D, tf.mul(h, keep[t]), tf.mul(c, keep[t]), recurrentKernel);
         outputs.push(h);
       }
       trunk = tf.concat(outputs, 0);
@@ -283,11 +285,15 @@ export class ActorCritic {
     return tf.add(tf.matMul(x, kernelIn), this.p('lstm.bias'));
   }
 
-  private lstmCell(projected: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+  /** The recurrent block of the LSTM kernel, [units, 4·units]. */
+  private recurrentKernel(): tf.Tensor2D {
     const kernel = this.p('lstm.kernel');
     const units = this.arch.lstmUnits;
-    const kernelRec = tf.slice(kernel, [kernel.shape[0] - units, 0], [units, -1]);
-    const gates = tf.add(projected, tf.matMul(h, kernelRec));
+    return tf.slice(kernel, [kernel.shape[0] - units, 0], [units, -1]) as tf.Tensor2D;
+  }
+
+  private lstmCell(projected: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, recurrentKernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+    const gates = tf.add(projected, tf.matMul(h, recurrentKernel));
     const [i, f, g, o] = tf.split(gates, 4, 1);
     const nextC = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
     const nextH = tf.mul(tf.sigmoid(o), tf.tanh(nextC));

@@ -22,6 +22,16 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** The generator's position, to save in a checkpoint and restore with `restore`. */
+  snapshot(): { state: number; spareNormal: number | null } {
+    return { state: this.state, spareNormal: this.spareNormal };
+  }
+
+  restore(snapshot: { state: number; spareNormal: number | null }): void {
+    this.state = snapshot.state >>> 0;
+    this.spareNormal = snapshot.spareNormal;
+  }
+
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);

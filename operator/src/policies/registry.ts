@@ -8,8 +8,11 @@
 import { createHpaPolicy } from './hpa.js';
 import { createKedaPolicy } from './keda.js';
 import { createKnativePolicy } from './knative.js';
+import { createLstmPpoPolicy } from './lstm-ppo.js';
+import { createLstmPpoPlusPolicy } from './lstm-ppo-plus.js';
 import { createOpenFaasCePolicy } from './openfaas-ce.js';
 import { createOpenFaasProPolicy } from './openfaas-pro.js';
+import { createPpoPolicy } from './ppo.js';
 import { createStaticPolicy } from './static.js';
 import { PolicyConfigError } from './policy.js';
 import type { AnyPolicyName, PolicyDeps, PolicyFactory, PolicySpec, ScalingPolicy } from './policy.js';
@@ -18,8 +21,11 @@ const POLICIES: Readonly<Partial<Record<AnyPolicyName, PolicyFactory>>> = {
   hpa: createHpaPolicy,
   keda: createKedaPolicy,
   knative: createKnativePolicy,
+  'lstm-ppo': createLstmPpoPolicy,
+  'lstm-ppo-plus': createLstmPpoPlusPolicy,
   'openfaas-ce': createOpenFaasCePolicy,
   'openfaas-pro': createOpenFaasProPolicy,
+  ppo: createPpoPolicy,
   static: createStaticPolicy,
 };
 

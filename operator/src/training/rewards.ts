@@ -22,13 +22,16 @@ export interface RewardInput {
   replicas: number;
   /** Whether the scale the policy asked for was applied (false: out of bounds, clamped). */
   scaleApplied: boolean;
-  /** Replica bounds, for rewards that normalise by them. */
-  maxReplicas: number;
+  /**
+   * Replicas the episode's mean load needs (≥ 1), so that `slo-cost` prices over-provisioning
+   * relative to the function's size: the same trade-off for a 2-replica and a 40-replica function.
+   */
+  referenceReplicas: number;
 }
 
 export interface RewardConfig {
   name: RewardName;
-  /** For `slo-cost`: weight of one violated interval against one replica at maxReplicas. */
+  /** For `slo-cost`: price of one violated interval, in intervals of `referenceReplicas` replicas. */
   violationWeight?: number;
 }
 
@@ -87,11 +90,11 @@ export function agarwalReward(input: RewardInput): RewardTerms {
 
 /**
  * What `evaluate` scores, as a reward (docs/adr, "make it win"): pay for replicas, pay more for an
- * interval whose P95 is over the SLO. −replicas/maxReplicas − w·[P95 > SLO] − w·(1 − success).
+ * interval whose P95 is over the SLO. −replicas/reference − w·max([P95 > SLO], 1 − success).
  * Failed requests count as late (as in `evaluate`).
  */
 export function sloCostReward(input: RewardInput, violationWeight: number): RewardTerms {
-  const cost = -input.replicas / input.maxReplicas;
+  const cost = -input.replicas / Math.max(1, input.referenceReplicas);
   const late = input.p95LatencyMs !== null && input.p95LatencyMs > input.sloP95Ms ? 1 : 0;
   const violation = -violationWeight * Math.max(late, 1 - input.successFraction);
   return { total: cost + violation, terms: { cost, violation } };

@@ -16,7 +16,7 @@ const base: RewardInput = {
   sloP95Ms: 200,
   replicas: 4,
   scaleApplied: true,
-  maxReplicas: 20,
+  referenceReplicas: 20,
 };
 
 describe('resourceTerm (LSTM-PPO+ Gaussian bump)', () => {
@@ -85,7 +85,7 @@ describe('agarwalReward', () => {
 
 describe('sloCostReward', () => {
   const cases: { name: string; input: Partial<RewardInput>; weight: number; want: number }[] = [
-    // 4 of 20 replicas, within SLO: −0.2.
+    // 4 replicas where the load needs 20, within SLO: −0.2.
     { name: 'within SLO', input: {}, weight: 2, want: -0.2 },
     // Over the SLO: −0.2 − 2.
     { name: 'late', input: { p95LatencyMs: 201 }, weight: 2, want: -2.2 },

@@ -1,0 +1,98 @@
+/**
+ * `faas-autoscaler train --algo lstm-ppo-plus|lstm-ppo|ppo --trace … --steps N --seed S --out DIR`
+ *
+ * Trains a learned policy in the simulator on rate-scaled functions of a trace (held-out functions
+ * excluded), shows a progress bar, evaluates greedily on validation functions every few updates,
+ * writes the model (model.json + weights.bin), learning curves (curves.csv, curves.html) and a
+ * checkpoint to resume from (`--resume`).
+ */
+import type { Command } from 'commander';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+
+const ALGO_NAMES = ['lstm-ppo-plus', 'lstm-ppo', 'ppo'] as const;
+
+export interface TrainOptions {
+  algo: string;
+  trace: string;
+  steps: string;
+  seed: string;
+  out: string;
+  holdout: string;
+  validation: string;
+  functions: string;
+  targetLoads: string;
+  sloFactor: string;
+  features?: string;
+  actions?: string;
+  reward?: string;
+  violationWeight?: string;
+  envs?: string;
+  rolloutSteps?: string;
+  epochs?: string;
+  minibatches?: string;
+  lr?: string;
+  entCoef?: string;
+  lstmUnits?: string;
+  episodeIntervals?: string;
+  maxReplicas?: string;
+  evalEvery?: string;
+  resume?: boolean;
+  progress?: boolean;
+}
+
+/** The held-out functions of the shipped models (the busiest of the slice where scaling matters). */
+export const DEFAULT_HOLDOUT = 'rank:1,rank:2,rank:7';
+export const DEFAULT_VALIDATION = 'rank:9';
+export const DEFAULT_TRACE = 'traces/azure2019/invitro_sample250_min480-959';
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a learned policy (lstm-ppo-plus, lstm-ppo, ppo) in the simulator')
+    .requiredOption('--algo <name>', `algorithm: ${ALGO_NAMES.join(' | ')}`)
+    .option('--trace <path>', 'trace file or folder', DEFAULT_TRACE)
+    .option('--steps <n>', 'environment steps in all', '100000')
+    .option('--seed <n>', 'random seed', '1')
+    .requiredOption('--out <dir>', 'output directory (model, curves, checkpoint)')
+    .option('--holdout <selectors>', 'functions never trained on (judged by evaluate)', DEFAULT_HOLDOUT)
+    .option('--validation <selectors>', 'functions for the periodic greedy evaluation (not trained on)', DEFAULT_VALIDATION)
+    .option('--functions <selectors>', 'candidate training functions before held-out/validation are removed', 'top:80')
+    .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
+    .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
+    .option('--features <set>', 'feature set: lstm-ppo-plus | agarwal | extended (default: the algorithm\'s)')
+    .option('--actions <space>', 'action space: delta5 | target-utilisation (default: the algorithm\'s)')
+    .option('--reward <name>', 'reward: gaussian | agarwal | slo-cost (default: the algorithm\'s)')
+    .option('--violation-weight <w>', 'slo-cost: price of one violated interval')
+    .option('--envs <n>', 'parallel environments')
+    .option('--rollout-steps <n>', 'steps per env per rollout (BPTT length)')
+    .option('--epochs <n>', 'PPO epochs per update')
+    .option('--minibatches <n>', 'minibatches per epoch')
+    .option('--lr <x>', 'Adam learning rate')
+    .option('--ent-coef <x>', 'entropy bonus coefficient')
+    .option('--lstm-units <n>', 'LSTM width')
+    .option('--episode-intervals <n>', 'decisions per training episode')
+    .option('--max-replicas <n>', 'replica ceiling in training')
+    .option('--eval-every <n>', 'greedy validation every n updates')
+    .option('--resume', 'continue from DIR/checkpoint if it exists')
+    .option('--no-progress', 'no progress bar')
+    .action(async (opts: TrainOptions) => {
+      const { runTrain } = await import('../training/run-train.js');
+      await runTrain(opts);
+    });
+}
+
+/** Flag parsing shared by the runner (kept here so `--help` and validation read the same names). */
+export function positiveNumber(flag: string, text: string | undefined, integer = false): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new InputError(`${flag}: must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`);
+  }
+  return v;
+}
+
+export function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!allowed.includes(text as T)) throw new InputError(`${flag}: must be one of ${allowed.join(', ')}; got ${JSON.stringify(text)}`);
+  return text as T;
+}

@@ -1,0 +1,12 @@
+/**
+ * LSTM-PPO of Agarwal et al. (IEEE TSC 2024, DRe-SCale): LSTM 256 → 64-64 actor and critic heads, six features without P95, their linear reward. A baseline from the LSTM-PPO+ paper; shipped model models/lstm-ppo.
+ * Params: `sample` (default false: argmax actions), `seed` (for sampling). `spec.model` points
+ * at another trained model directory.
+ */
+import type { PolicyFactory } from './policy.js';
+
+export const createLstmPpoPolicy: PolicyFactory = async (spec, deps) => {
+  // tfjs loads here, not when the registry is imported.
+  const { createLearnedPolicy } = await import('./learned-policy.js');
+  return createLearnedPolicy('lstm-ppo', spec, deps);
+};

@@ -1,0 +1,169 @@
+/**
+ * What `faas-autoscaler train` does once its flags are parsed: load the trace, split functions into
+ * held-out / validation / training, build the pool, train, and write the model, curves and a
+ * summary. Kept apart from the command module so that `--help` never loads tfjs.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { loadTrace } from '../../../workload-generator/src/traces/index.js';
+import { describeFunction, selectFunctions } from '../../../workload-generator/src/traces/select.js';
+import type { Trace } from '../../../workload-generator/src/traces/types.js';
+import { oneOf, positiveNumber, type TrainOptions } from '../commands/train.js';
+import { ACTION_SPACES } from '../model/actions.js';
+import { initTfBackend } from '../model/backend.js';
+import { FEATURE_SETS } from '../model/features.js';
+import { saveModel, type TraceProvenance } from '../model/model-io.js';
+import { ALGOS } from '../model/networks.js';
+import { curvesHtml } from './curves-html.js';
+import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from './pool.js';
+import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from './ppo.js';
+import { REWARD_NAMES, type RewardConfig } from './rewards.js';
+
+export async function runTrain(opts: TrainOptions): Promise<void> {
+  const algo = oneOf('--algo', opts.algo, ALGOS)!;
+  const defaults = { ...DEFAULT_TRAIN_ARGS, ...algoDefaults(algo) };
+  const rewardName = oneOf('--reward', opts.reward, REWARD_NAMES);
+  const reward: RewardConfig = rewardName ? { name: rewardName } : defaults.reward;
+  const violationWeight = positiveNumber('--violation-weight', opts.violationWeight);
+  if (violationWeight !== undefined) {
+    if (reward.name !== 'slo-cost') throw new InputError('--violation-weight: applies to --reward slo-cost only');
+    reward.violationWeight = violationWeight;
+  } else if (reward.name === 'slo-cost') {
+    reward.violationWeight = 2;
+  }
+  const args: TrainArgs = {
+    ...defaults,
+    algo,
+    seed: positiveNumber('--seed', opts.seed, true) ?? defaults.seed,
+    totalSteps: positiveNumber('--steps', opts.steps, true) ?? defaults.totalSteps,
+    features: oneOf('--features', opts.features, FEATURE_SETS) ?? defaults.features,
+    actions: oneOf('--actions', opts.actions, ACTION_SPACES) ?? defaults.actions,
+    reward,
+    numEnvs: positiveNumber('--envs', opts.envs, true) ?? defaults.numEnvs,
+    numSteps: positiveNumber('--rollout-steps', opts.rolloutSteps, true) ?? defaults.numSteps,
+    updateEpochs: positiveNumber('--epochs', opts.epochs, true) ?? defaults.updateEpochs,
+    numMinibatches: positiveNumber('--minibatches', opts.minibatches, true) ?? defaults.numMinibatches,
+    learningRate: positiveNumber('--lr', opts.lr) ?? defaults.learningRate,
+    entCoef: opts.entCoef === '0' ? 0 : (positiveNumber('--ent-coef', opts.entCoef) ?? defaults.entCoef),
+    lstmUnits: positiveNumber('--lstm-units', opts.lstmUnits, true) ?? defaults.lstmUnits,
+    episodeIntervals: positiveNumber('--episode-intervals', opts.episodeIntervals, true) ?? defaults.episodeIntervals,
+    maxReplicas: positiveNumber('--max-replicas', opts.maxReplicas, true) ?? defaults.maxReplicas,
+    evalEvery: positiveNumber('--eval-every', opts.evalEvery, true) ?? defaults.evalEvery,
+  };
+  if (args.numEnvs % args.numMinibatches !== 0) {
+    throw new InputError(`--envs ${args.numEnvs} must be divisible by --minibatches ${args.numMinibatches}`);
+  }
+  const targetLoads = opts.targetLoads.split(',').map((s) => positiveNumber('--target-loads', s.trim())!);
+  const sloFactor = positiveNumber('--slo-factor', opts.sloFactor)!;
+  const poolOptions = { ...DEFAULT_POOL_OPTIONS, targetLoads, sloFactor };
+
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const backend = await initTfBackend({ log });
+  const trace = await loadTrace({ trace: opts.trace });
+  const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');
+  const validationFns = opts.validation === 'none' ? [] : selectFunctions(trace, opts.validation, '--validation');
+  const candidates = new Set(selectFunctions(trace, opts.functions, '--functions').map((f) => f.id));
+  const trainFns = rankedWithout(trace, [...holdout, ...validationFns]).filter((f) => candidates.has(f.id));
+  const pool = buildPool(trace, trainFns, poolOptions);
+  if (pool.length === 0) throw new InputError(`--functions ${opts.functions}: no function with traffic and a service time ≥ ${poolOptions.minServiceMs} ms is left to train on`);
+  const validation = buildPool(trace, validationFns, { ...poolOptions, targetLoads: [targetLoads[Math.floor(targetLoads.length / 2)]], maxMeanRps: Infinity, minServiceMs: 0 });
+  log(`training on ${new Set(pool.map((p) => p.fn.id)).size} functions × loads ${targetLoads.join(',')} = ${pool.length} pool entries`);
+  log(`held out: ${holdout.map((f) => `${describeFunction(f)} (SLO ${sloForFunction(f, poolOptions)} ms)`).join('; ') || 'none'}`);
+  log(`validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)} SLO ${v.sloP95Ms} ms`).join('; ') || 'none'}`);
+
+  const provenance: TraceProvenance = {
+    files: await traceFiles(trace),
+    trainFunctions: [...new Set(pool.map((p) => p.fn.id))],
+    validationFunctions: validationFns.map((f) => f.id),
+    rateScales: pool.map((p) => Number(p.rateScale.toPrecision(6))),
+  };
+  const packageVersion = await readPackageVersion();
+  const gitCommit = readGitCommit();
+  const progress = opts.progress !== false ? progressBar(process.stderr) : null;
+  const input = {
+    args,
+    pool,
+    validation,
+    out: opts.out,
+    trace: provenance,
+    packageVersion,
+    gitCommit,
+    backend: backend.name,
+    resume: opts.resume === true,
+    log,
+    onUpdate: (row: CurveRow, total: number): void => {
+      progress?.(row, total);
+      if (!progress || row.evalReward !== null) log(summaryLine(row, total));
+    },
+  };
+  const result = await train(input);
+  await saveModel(opts.out, result.network, metadataFor(input, result.features, result.environmentSteps, result.updates, result.wallSeconds));
+  await writeCurves(opts.out, result.curves);
+  await writeFile(
+    join(opts.out, 'curves.html'),
+    curvesHtml(`${algo} training (seed ${args.seed})`, result.curves, [
+      `${result.environmentSteps} environment steps, ${result.updates} updates, ${Math.round(result.wallSeconds)} s on the ${backend.name} backend.`,
+      `Validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)}, SLO ${v.sloP95Ms} ms`).join('; ')}.`,
+    ]),
+  );
+  result.network.dispose();
+  log(`model written to ${opts.out} (${result.environmentSteps} steps, ${Math.round(result.wallSeconds)} s)`);
+}
+
+function summaryLine(row: CurveRow, total: number): string {
+  const f = (v: number | null, d = 3): string => (v === null ? '-' : v.toFixed(d));
+  return (
+    `update ${row.update}/${total} step ${row.globalStep} ${Math.round(row.wallSeconds)}s ` +
+    `ep_reward ${f(row.episodeReward)} entropy ${f(row.entropy)} kl ${f(row.approxKl, 4)} ev ${f(row.explainedVariance, 2)} ` +
+    `sps ${Math.round(row.stepsPerSecond)} update ${f(row.updateSeconds, 1)}s` +
+    (row.evalReward !== null ? ` | eval reward ${f(row.evalReward, 1)} replica-s ${f(row.evalReplicaSeconds, 0)} violations ${f(row.evalSloViolationRate)}` : '')
+  );
+}
+
+/** A one-line progress bar on a TTY (redrawn in place); nothing when stderr is not a terminal. */
+function progressBar(stream: NodeJS.WriteStream): ((row: CurveRow, total: number) => void) | null {
+  if (!stream.isTTY) return null;
+  return (row, total) => {
+    const width = 30;
+    const done = Math.round((row.update / total) * width);
+    const eta = row.update > 0 ? ((total - row.update) * row.wallSeconds) / row.update : 0;
+    stream.write(
+      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${row.update}/${total} updates, ${row.globalStep} steps, ` +
+        `${Math.round(row.wallSeconds)} s, ETA ${Math.round(eta)} s   ${row.update === total ? '\n' : ''}`,
+    );
+  };
+}
+
+async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string }[]> {
+  const info = await stat(trace.source);
+  const paths = info.isDirectory() ? (await readdir(trace.source)).filter((f) => f.endsWith('.csv')).sort().map((f) => join(trace.source, f)) : [trace.source];
+  return Promise.all(paths.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
+}
+
+async function readPackageVersion(): Promise<string> {
+  const here = new URL('../../../', import.meta.url);
+  for (const candidate of [new URL('package.json', here), new URL('../package.json', here)]) {
+    try {
+      const pkg = JSON.parse(await readFile(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'faas-autoscaler' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location (source tree vs dist/)
+    }
+  }
+  return 'unknown';
+}
+
+function readGitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+

@@ -1,0 +1,112 @@
+import type { Observation } from '../../../operator/src/metrics/types.js';
+import { actionSpace } from '../../../operator/src/model/actions.js';
+import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
+import { featureCount, rawFeatures, RunningMeanStd, standardise, type FeatureContext } from '../../../operator/src/model/features.js';
+
+const obs = (over: Partial<Observation> = {}): Observation => ({
+  functionName: 'fn.openfaas-fn',
+  windowSeconds: 30,
+  rps: 10,
+  requests: 300,
+  p95LatencyMs: 400,
+  meanExecutionMs: 200,
+  errorRate: 0,
+  replicas: 4,
+  readyReplicas: 4,
+  cpuPerReplica: 0.5,
+  memoryPerReplica: 0.25,
+  inflight: null,
+  missing: [],
+  problems: [],
+  ...over,
+});
+const ctx: FeatureContext = { sloP95Ms: 800, maxReplicas: 20, previousRps: 5, intervalsSinceScale: 3 };
+
+describe('rawFeatures', () => {
+  test('the paper\'s seven, in its order, with log1p on rates, counts and latencies', () => {
+    const got = rawFeatures('lstm-ppo-plus', obs(), ctx);
+    expect(got).toEqual({
+      ok: true,
+      values: [Math.log1p(200), Math.log1p(10), Math.log1p(300), Math.log1p(4), 0.5, 0.25, Math.log1p(400)],
+    });
+  });
+
+  test('agarwal drops P95; extended adds p95/SLO, rps trend, intervals since scale, ready fraction', () => {
+    expect(featureCount('agarwal')).toBe(6);
+    const got = rawFeatures('extended', obs({ readyReplicas: 3 }), ctx);
+    if (!got.ok) throw new Error(got.missing);
+    expect(got.values.slice(7)).toEqual([0.5, Math.log1p(10) - Math.log1p(5), Math.log1p(3), 0.75]);
+  });
+
+  const missing: { name: string; over: Partial<Observation>; want: { ok: boolean; missing?: string; p95?: number } }[] = [
+    // No traffic: latencies are "nothing waited" (0), not missing.
+    { name: 'idle window', over: { requests: 0, rps: 0, p95LatencyMs: null, meanExecutionMs: null }, want: { ok: true, p95: 0 } },
+    // Every request failed: mean execution (successes only) is unknown, P95 stands in.
+    { name: 'all failed', over: { meanExecutionMs: null, p95LatencyMs: 10000 }, want: { ok: true, p95: Math.log1p(10000) } },
+    // Traffic but no latency histogram: the network cannot be fed.
+    { name: 'latency missing under load', over: { p95LatencyMs: null }, want: { ok: false, missing: 'log1p(p95 ms)' } },
+    { name: 'counters missing', over: { rps: null, requests: null }, want: { ok: false, missing: 'log1p(rps)' } },
+    { name: 'cpu missing', over: { cpuPerReplica: null }, want: { ok: false, missing: 'cpu per replica / request' } },
+  ];
+  test.each(missing)('$name', ({ over, want }) => {
+    const got = rawFeatures('lstm-ppo-plus', obs(over), ctx);
+    expect(got.ok).toBe(want.ok);
+    if (got.ok && want.p95 !== undefined) expect(got.values[6]).toBeCloseTo(want.p95, 12);
+    if (!got.ok) expect(got.missing).toBe(want.missing);
+  });
+});
+
+describe('standardise and RunningMeanStd', () => {
+  test('running statistics match the batch mean and population variance', () => {
+    const rms = new RunningMeanStd(2, 0);
+    rms.update([[1, 10], [3, 10]]);
+    rms.update([[5, 10]]);
+    expect([...rms.mean]).toEqual([3, 10]);
+    expect(rms.variance[0]).toBeCloseTo(8 / 3, 12);
+    expect(rms.variance[1]).toBeCloseTo(0, 12);
+  });
+
+  test('standardised values are clipped', () => {
+    const out = new Float32Array(3);
+    standardise({ set: 'agarwal', columns: [], mean: [0, 1, 2], std: [1, 2, 0.001], clip: 5 }, [2, 0, 3], out, 0);
+    expect([...out]).toEqual([2, -0.5, 5]);
+  });
+});
+
+describe('FeatureTracker', () => {
+  test('remembers the previous RPS and counts intervals since the replica count changed', () => {
+    const tracker = new FeatureTracker(800, 20);
+    const steps = [
+      // first interval: no previous RPS, nothing since a scale yet
+      { replicas: 2, rps: 1, want: { previousRps: null, intervalsSinceScale: 0 } },
+      { replicas: 2, rps: 3, want: { previousRps: 1, intervalsSinceScale: 1 } },
+      // the count changed: back to 0
+      { replicas: 3, rps: 4, want: { previousRps: 3, intervalsSinceScale: 0 } },
+      { replicas: 3, rps: 4, want: { previousRps: 4, intervalsSinceScale: 1 } },
+    ];
+    for (const s of steps) {
+      const got = tracker.next(obs({ replicas: s.replicas, rps: s.rps }));
+      expect({ previousRps: got.previousRps, intervalsSinceScale: got.intervalsSinceScale }).toEqual(s.want);
+    }
+  });
+});
+
+describe('action spaces', () => {
+  test('delta5 adds −2…+2 to the replicas asked for', () => {
+    const space = actionSpace('delta5');
+    expect([0, 1, 2, 3, 4].map((a) => space.desiredReplicas(a, obs({ replicas: 4 })))).toEqual([2, 3, 4, 5, 6]);
+    expect(space.labels).toEqual(['-2', '-1', '0', '+1', '+2']);
+  });
+
+  test('target-utilisation keeps, or sizes busy CPU for the chosen utilisation', () => {
+    const space = actionSpace('target-utilisation');
+    // busy = 0.7 × 10 = 7 replicas' worth: keep 10; 90 % → ceil(7.78) = 8; 70 % → exactly 10; 30 % → ceil(23.3) = 24.
+    const o = obs({ replicas: 10, cpuPerReplica: 0.7 });
+    expect(space.desiredReplicas(0, o)).toBe(10);
+    expect(space.desiredReplicas(1, o)).toBe(8);
+    expect(space.desiredReplicas(3, o)).toBe(10);
+    expect(space.desiredReplicas(7, o)).toBe(24);
+    // Idle: at least one replica (rails apply minReplicas).
+    expect(space.desiredReplicas(1, obs({ replicas: 3, cpuPerReplica: 0 }))).toBe(1);
+  });
+});

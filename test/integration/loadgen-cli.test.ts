@@ -141,6 +141,16 @@ describe('replay through the CLI', () => {
     expect((await readFile(logFile, 'utf8')).trim().split('\n')).toHaveLength(sink.total());
   });
 
+  const onLinux = existsSync('/dev/full') ? it : it.skip;
+  onLinux('finishes the run and prints the summary when the log cannot be written (disk full), then exits 1', async () => {
+    sink = await startSink();
+    const run = await cli('replay', '--trace', traceDir, '--function', 'top:1', '--gateway', sink.url, '--arrivals', 'exact',
+      '--speedup', '600', '--to', '2m', '--log', '/dev/full', '--progress', 'never');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^faas-loadgen: Error: --log: writing \/dev\/full failed, the log is incomplete: ENOSPC/);
+    expect(JSON.parse(run.stdout).sent).toBe(sink.total());
+  });
+
   it('stops on SIGINT: no more sends, in-flight requests finish, summary written, exit 130', async () => {
     sink = await startSink(() => ({ status: 200, delayMs: 50 }));
     const summaryFile = join(dir, 'interrupted.json');

@@ -18,6 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ArrivalSchedule } from './arrivals.js';
@@ -71,7 +72,10 @@ export interface ReplayOptions {
   payload: Uint8Array;
   maxInflight: number;
   lateThresholdMs: number;
-  /** One NDJSON line per finished request. */
+  /**
+   * One NDJSON line per finished request. The caller listens for the stream's 'error' (a full
+   * disk must not crash the run); after an error, lines are discarded.
+   */
   log?: Writable;
   onProgress?: (p: ProgressSnapshot) => void;
   progressIntervalMs?: number;
@@ -455,18 +459,24 @@ class ReplayEngine {
 
   private flushLog(): void {
     if (!this.opts.log || this.logLines.length === 0) return;
+    if (this.opts.log.destroyed || this.opts.log.errored) {
+      this.logLines = [];
+      return;
+    }
     this.opts.log.write(this.logLines.join(''));
     this.logLines = [];
   }
 
+  /** Flush and close the log. A failed log stream is the caller's to report (see `log` option). */
   private async closeLog(): Promise<void> {
     const log = this.opts.log;
     if (!log) return;
-    this.flushLog();
-    await new Promise<void>((resolve, reject) => {
-      log.once('error', reject);
-      log.end(() => resolve());
-    });
+    if (!log.destroyed && !log.errored) this.flushLog();
+    if (log.destroyed || log.errored || log.writableFinished) return;
+    log.end();
+    // `finished` settles after the last write has succeeded or failed ('error' comes after an
+    // end() callback would), so the caller's error listener has seen any failure by then.
+    await finished(log).catch(() => undefined);
   }
 
   private summary(): ReplaySummary {

@@ -41,6 +41,8 @@ export async function runReplay(s: ReplaySettings): Promise<number> {
   const payload = await loadPayload(s.payload);
   if (s.summaryFile !== undefined) await checkWritable('--summary', s.summaryFile);
   const log: Writable | undefined = s.logFile === undefined ? undefined : await openOutput('--log', s.logFile);
+  let logError: Error | undefined;
+  log?.on('error', (err: Error) => { logError ??= err; });
 
   const stop = new AbortController();
   const abort = new AbortController();
@@ -94,5 +96,9 @@ export async function runReplay(s: ReplaySettings): Promise<number> {
   const json = JSON.stringify(report, null, 2) + '\n';
   if (s.summaryFile !== undefined) await writeFile(s.summaryFile, json);
   await new Promise<void>((resolve) => process.stdout.write(json, () => resolve()));
+  if (logError !== undefined) {
+    // The run and its summary stand; the per-request log is incomplete, and that is an error.
+    throw new Error(`--log: writing ${s.logFile} failed, the log is incomplete: ${logError.message}`, { cause: logError });
+  }
   return summary.stoppedBy === 'signal' ? EXIT_INTERRUPTED : 0;
 }

@@ -1,0 +1,150 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Observation } from '../../../operator/src/metrics/types.js';
+import { initTfBackend } from '../../../operator/src/model/backend.js';
+import { featureColumns, featureCount, type FeatureSetName } from '../../../operator/src/model/features.js';
+import { saveModel } from '../../../operator/src/model/model-io.js';
+import { ActorCritic, defaultArchitecture, initialWeights, type Algo } from '../../../operator/src/model/networks.js';
+import { PolicyConfigError, type ScalingPolicy } from '../../../operator/src/policies/policy.js';
+import { createPolicy } from '../../../operator/src/policies/registry.js';
+
+const deps = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 500, intervalSeconds: 30 };
+let dir: string;
+
+async function writeModel(algo: Algo, set: FeatureSetName, seed: number): Promise<void> {
+  const n = featureCount(set);
+  const arch = defaultArchitecture(algo, n, 5);
+  // Larger output weights than the initial 0.01 so that actions differ from step to step.
+  const weights = initialWeights(arch, seed);
+  for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
+  const net = new ActorCritic(arch, weights);
+  await saveModel(dir, net, {
+    features: { set, columns: featureColumns(set), mean: new Array(n).fill(1), std: new Array(n).fill(2), clip: 10 },
+    actions: { space: 'delta5' },
+    reward: { name: 'gaussian' },
+    training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
+    trace: null,
+    packageVersion: '0.0.0-test',
+    gitCommit: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+  });
+  net.dispose();
+}
+
+function observation(functionName: string, t: number): Observation {
+  return {
+    functionName,
+    windowSeconds: 30,
+    rps: 5 + 4 * Math.sin(t),
+    requests: Math.round(30 * (5 + 4 * Math.sin(t))),
+    p95LatencyMs: 200 + 150 * Math.cos(t * 1.7),
+    meanExecutionMs: 120,
+    errorRate: 0,
+    replicas: 3 + (t % 4),
+    readyReplicas: 3,
+    cpuPerReplica: 0.5 + 0.4 * Math.sin(t * 0.7),
+    memoryPerReplica: 0.3,
+    inflight: null,
+    missing: [],
+    problems: [],
+  };
+}
+
+function decisions(policy: ScalingPolicy, fnName: string, steps: number, from = 0): string[] {
+  const out: string[] = [];
+  for (let t = from; t < from + steps; t++) {
+    const r = policy.recommend(observation(fnName, t), t * 30_000);
+    out.push(r.valid ? `${r.desiredReplicas}` : 'invalid');
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  await initTfBackend({ prefer: 'wasm' });
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'learned-policy-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe.each([
+  { algo: 'lstm-ppo-plus' as Algo, set: 'lstm-ppo-plus' as FeatureSetName },
+  { algo: 'lstm-ppo' as Algo, set: 'agarwal' as FeatureSetName },
+  { algo: 'ppo' as Algo, set: 'lstm-ppo-plus' as FeatureSetName },
+])('$algo policy', ({ algo, set }) => {
+  test('deterministic by default: two instances of one model decide alike', async () => {
+    await writeModel(algo, set, 5);
+    const a = await createPolicy({ name: algo, model: dir }, deps);
+    const b = await createPolicy({ name: algo, model: dir }, deps);
+    expect(a.name).toBe(algo);
+    const got = decisions(a, 'f', 12);
+    expect(decisions(b, 'f', 12)).toEqual(got);
+    a.dispose();
+    b.dispose();
+  });
+
+  test('state is kept per function, and reset() drops it', async () => {
+    await writeModel(algo, set, 6);
+    const alone = await createPolicy({ name: algo, model: dir }, deps);
+    const wantF = decisions(alone, 'f', 8);
+    alone.reset();
+    const wantG = decisions(alone, 'g', 8, 3);
+    alone.reset();
+    // Interleaving f and g in one instance changes nothing for either.
+    const shared = await createPolicy({ name: algo, model: dir }, deps);
+    const gotF: string[] = [];
+    const gotG: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      gotF.push(...decisions(shared, 'f', 1, i));
+      gotG.push(...decisions(shared, 'g', 1, i + 3));
+    }
+    expect(gotF).toEqual(wantF);
+    expect(gotG).toEqual(wantG);
+    // After reset the first decisions repeat (recurrent state and feature history cleared).
+    shared.reset();
+    expect(decisions(shared, 'f', 8)).toEqual(wantF);
+    alone.dispose();
+    shared.dispose();
+  });
+});
+
+describe('learned policies: inputs and models', () => {
+  test('missing CPU under load: valid false, scale kept', async () => {
+    await writeModel('lstm-ppo-plus', 'lstm-ppo-plus', 1);
+    const policy = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, deps);
+    const got = policy.recommend({ ...observation('f', 1), cpuPerReplica: null }, 0);
+    expect(got).toEqual({ valid: false, reason: 'cpu per replica / request is missing: keeping the scale' });
+    policy.dispose();
+  });
+
+  test('the LSTM memory matters: the same observation after different histories can decide differently', async () => {
+    await writeModel('lstm-ppo-plus', 'lstm-ppo-plus', 2);
+    const policy = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, deps);
+    const probe = observation('f', 0);
+    const outcomes = new Set<string>();
+    for (let warm = 0; warm < 6; warm++) {
+      policy.reset();
+      decisions(policy, 'f', warm, 10);
+      const r = policy.recommend(probe, 0);
+      outcomes.add(r.valid ? r.reason : 'invalid');
+    }
+    expect(outcomes.size).toBeGreaterThan(1);
+    policy.dispose();
+  });
+
+  const bad: { name: string; prepare: () => Promise<void>; params?: Record<string, unknown>; want: RegExp }[] = [
+    // A corrupt file is a PolicyConfigError naming the policy and the problem, never a half-loaded policy.
+    { name: 'corrupt weights', prepare: async () => { await writeModel('ppo', 'lstm-ppo-plus', 1); await writeFile(join(dir, 'weights.bin'), 'garbage'); }, want: /^policy "ppo": model .*: weights\.bin has 7 bytes/ },
+    { name: 'no model there', prepare: async () => undefined, want: /^policy "ppo": model .*: cannot read model\.json/ },
+    { name: 'unknown param', prepare: async () => writeModel('ppo', 'lstm-ppo-plus', 1), params: { temperature: 2 }, want: /temperature/ },
+  ];
+  test.each(bad)('$name', async ({ prepare, params, want }) => {
+    await prepare();
+    const err = await createPolicy({ name: 'ppo', model: dir, params }, deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PolicyConfigError);
+    expect((err as Error).message).toMatch(want);
+  });
+});

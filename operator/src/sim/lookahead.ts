@@ -13,8 +13,9 @@
  * intervals that even the ceiling cannot keep under it (a violation no choice now can avoid).
  *
  * Replicas help monotonically in this model (FIFO dispatch: with more servers no request starts
- * later, and scale-down removes idle replicas first), so the fewest n is found by binary search:
- * about 1 + log2(ceiling − floor) clone runs of (1 + ceil(coldStart / I)) intervals per decision.
+ * later, and scale-down removes idle replicas first), so the fewest n is found by searching
+ * outwards from the current count and then bisecting: typically 2–4 clone runs of
+ * (1 + ceil(coldStart / I)) intervals per decision, at most about 2·log2(ceiling − floor) + 2.
  */
 import type { Lookahead } from '../policies/policy.js';
 import type { FunctionSimulator } from './simulator.js';
@@ -23,8 +24,9 @@ import type { FunctionSimulator } from './simulator.js';
 export class SimulatorLookahead implements Lookahead {
   private sim: FunctionSimulator | null = null;
   private intervalSeconds = 0;
-  /** Clone runs made so far (for the bench and the tests). */
+  /** Clone runs made so far, and the events they handled (for the bench). */
   trials = 0;
+  trialEvents = 0;
 
   attach(sim: FunctionSimulator, intervalSeconds: number): void {
     this.sim = sim;
@@ -39,22 +41,56 @@ export class SimulatorLookahead implements Lookahead {
 
   fewestReplicasMeetingSlo(args: { floor: number; ceiling: number; sloP95Ms: number }): number | null {
     const sim = this.attached();
+    const slo = args.sloP95Ms;
     const floor = Math.max(args.floor, sim.config.allowScaleToZero ? 0 : 1);
     const ceiling = Math.max(args.ceiling, floor);
-    const best = this.p95s(ceiling, ceiling, Number.POSITIVE_INFINITY);
-    if (!meets(best[0], args.sloP95Ms)) return null;
+    let atCeiling: Array<number | null> | null = null;
+    const ceilingP95s = (): Array<number | null> => (atCeiling ??= this.p95s(ceiling, ceiling, Number.POSITIVE_INFINITY));
+    const memo = new Map<number, boolean>();
     const accepts = (n: number): boolean => {
-      const got = this.p95s(n, ceiling, args.sloP95Ms);
-      return got.every((p95, k) => meets(p95, args.sloP95Ms) || (k > 0 && !meets(best[k], args.sloP95Ms)));
+      let ok = memo.get(n);
+      if (ok === undefined) {
+        const got = n === ceiling ? ceilingP95s() : this.p95s(n, ceiling, slo);
+        // A later interval that even the ceiling cannot keep under the SLO does not count against n.
+        ok = got.every((p95, k) => meets(p95, slo) || (k > 0 && !meets(ceilingP95s()[k], slo)));
+        memo.set(n, ok);
+      }
+      return ok;
     };
+
+    // Search outwards from the current count (the answer rarely moves far between decisions),
+    // then bisect: [lo, hi] holds the answer, with every n < lo rejected and hi accepted (or the
+    // ceiling, checked last).
+    const start = Math.min(ceiling, Math.max(floor, sim.replicaCount));
     let lo = floor;
-    let hi = ceiling; // accepted: it equals `best`
+    let hi = ceiling;
+    if (accepts(start)) {
+      hi = start;
+      for (let step = 1; hi > floor; step *= 2) {
+        const candidate = Math.max(floor, hi - step);
+        if (!accepts(candidate)) {
+          lo = candidate + 1;
+          break;
+        }
+        hi = candidate;
+      }
+    } else {
+      lo = start + 1;
+      for (let step = 1; lo < ceiling; step *= 2) {
+        const candidate = Math.min(ceiling, lo + step - 1);
+        if (accepts(candidate)) {
+          hi = candidate;
+          break;
+        }
+        lo = candidate + 1;
+      }
+    }
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
       if (accepts(mid)) hi = mid;
       else lo = mid + 1;
     }
-    return hi;
+    return hi < ceiling || accepts(ceiling) ? hi : null;
   }
 
   /**
@@ -63,6 +99,7 @@ export class SimulatorLookahead implements Lookahead {
    */
   private p95s(n: number, later: number, stopAboveMs: number): Array<number | null> {
     const clone = this.attached().clone();
+    const eventsBefore = clone.eventCount;
     this.trials++;
     const out: Array<number | null> = [];
     clone.setReplicas(n);
@@ -72,6 +109,7 @@ export class SimulatorLookahead implements Lookahead {
       out.push(stats.p95Ms);
       if (k === 0 && !meets(stats.p95Ms, stopAboveMs)) break;
     }
+    this.trialEvents += clone.eventCount - eventsBefore;
     return out;
   }
 

@@ -142,7 +142,8 @@ class WindowAccumulator {
   leftQueue = 0;
   waitSum = 0;
   waitMax = 0;
-  byCode = new Map<string, number>();
+  /** Completions by status code other than 200 (those are `count200`). */
+  errorsByCode = new Map<string, number>();
   buckets = new Float64Array(BUCKET_COUNT);
   latenciesMs = new Float64Array(256);
   nLatencies = 0;
@@ -154,7 +155,7 @@ class WindowAccumulator {
     this.arrivals = this.completions = this.successes = this.errors = this.timeouts = 0;
     this.latencySum = this.sum200 = this.count200 = this.coldStarts = 0;
     this.leftQueue = this.waitSum = this.waitMax = 0;
-    this.byCode.clear();
+    this.errorsByCode.clear();
     this.buckets.fill(0);
     this.nLatencies = 0;
   }
@@ -174,7 +175,7 @@ class WindowAccumulator {
 
   clone(): WindowAccumulator {
     const c = Object.assign(new WindowAccumulator(), this);
-    c.byCode = new Map(this.byCode);
+    c.errorsByCode = new Map(this.errorsByCode);
     c.buckets = this.buckets.slice();
     c.latenciesMs = this.latenciesMs.slice();
     return c;
@@ -194,6 +195,7 @@ export class FunctionSimulator {
 
   private now = 0;
   private seq = 0;
+  private events = 0;
   private heap = new EventHeap<Event>();
 
   // Arrival cursor: the current bin's arrays and the index of the next arrival in them.
@@ -253,6 +255,11 @@ export class FunctionSimulator {
     }
     this.desired = c.initialReplicas;
     this.win.reset(0);
+  }
+
+  /** Events handled so far (arrivals, completions, time-outs, replicas becoming ready), for benchmarks. */
+  get eventCount(): number {
+    return this.events;
   }
 
   /** Current simulated time in seconds since the start of the trace. */
@@ -416,6 +423,7 @@ export class FunctionSimulator {
     const t = this.arrivalTimes[this.arrivalIndex];
     const service = this.arrivalServices[this.arrivalIndex];
     this.arrivalIndex++;
+    this.events++;
     this.accumulate(t);
     this.now = t;
     this.win.arrivals++;
@@ -424,6 +432,7 @@ export class FunctionSimulator {
   }
 
   private handleEvent(e: Event): void {
+    this.events++;
     this.accumulate(e.t);
     this.now = e.t;
     const r = this.replicas.get(e.replicaId);
@@ -487,6 +496,7 @@ export class FunctionSimulator {
 
   /** The head of the queue timed out at `arrival + timeout`, which lies in the current window. */
   private timeOutQueued(): void {
+    this.events++;
     const arrivalT = this.queueTimes[this.queueHead];
     const deadline = arrivalT + this.timeoutSeconds;
     // accumulate() counted it in the queue up to lastT; it left at its deadline.
@@ -500,15 +510,15 @@ export class FunctionSimulator {
 
   private record(latencySeconds: number, timedOut: boolean): void {
     const win = this.win;
-    const code = timedOut ? this.config.timeoutStatusCode : '200';
     win.completions++;
     win.latencySum += latencySeconds;
-    win.byCode.set(code, (win.byCode.get(code) ?? 0) + 1);
-    this.codesSeen.add(code);
     let i = 0;
     while (i < BUCKET_COUNT - 1 && latencySeconds > GATEWAY_LATENCY_BUCKETS_SECONDS[i]) i++;
     win.buckets[i]++;
     if (timedOut) {
+      const code = this.config.timeoutStatusCode;
+      win.errorsByCode.set(code, (win.errorsByCode.get(code) ?? 0) + 1);
+      this.codesSeen.add(code);
       win.errors++;
       win.timeouts++;
       win.pushLatency(Number.POSITIVE_INFINITY);
@@ -609,7 +619,7 @@ export class FunctionSimulator {
   private window(seconds: number): FunctionMetricsWindow {
     const win = this.win;
     const invocationsByCode: Record<string, number> = {};
-    for (const code of [...this.codesSeen].sort()) invocationsByCode[code] = win.byCode.get(code) ?? 0;
+    for (const code of [...this.codesSeen].sort()) invocationsByCode[code] = code === '200' ? win.count200 : (win.errorsByCode.get(code) ?? 0);
     const latencyBuckets: HistogramBucket[] = [];
     let cumulative = 0;
     for (let i = 0; i < BUCKET_COUNT; i++) {

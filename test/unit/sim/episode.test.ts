@@ -4,7 +4,8 @@
  */
 import type { Observation } from '../../../operator/src/metrics/types.js';
 import type { Recommendation, ScalingPolicy } from '../../../operator/src/policies/policy.js';
-import { runEpisode, type IntervalRecord } from '../../../operator/src/sim/episode.js';
+import { nearestRanks, runEpisode, type IntervalRecord } from '../../../operator/src/sim/episode.js';
+import { nearestRank } from '../../../operator/src/sim/simulator.js';
 import { boundsRails, constant, traceFn } from './helpers.js';
 
 /** Plays back a list of recommendations (null = "cannot decide") and records what it saw. */
@@ -108,5 +109,32 @@ describe('runEpisode input checks', () => {
     expect(() => runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([2.5]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000 })).toThrow(
       /recommended 2.5 replicas/,
     );
+  });
+});
+
+describe('nearestRanks', () => {
+  // Quickselect must agree with sorting: random values, many ties, +Infinity (errors), tiny arrays.
+  const random = (n: number, seed: number, f: (u: number) => number): Float64Array => {
+    let x = seed;
+    return Float64Array.from({ length: n }, () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return f(x / 2 ** 32);
+    });
+  };
+  it.each([
+    { name: 'continuous values', values: random(10_001, 1, (u) => u * 1000) },
+    { name: 'few distinct values (ties)', values: random(5_000, 2, (u) => Math.floor(u * 4)) },
+    { name: '10 % errors as +Infinity', values: random(2_000, 3, (u) => (u < 0.1 ? Infinity : u)) },
+    { name: 'already sorted', values: Float64Array.from({ length: 1_000 }, (_, i) => i) },
+    { name: 'one value', values: Float64Array.of(7) },
+    { name: 'two values', values: Float64Array.of(9, 3) },
+  ])('$name: same as nearest rank on the sorted values', ({ values }) => {
+    const sorted = values.slice().sort();
+    const qs = [0, 0.5, 0.95, 0.99, 1];
+    expect(nearestRanks(values.slice(), qs)).toEqual(qs.map((q) => nearestRank(sorted, q)));
+  });
+
+  it('gives nulls for no values', () => {
+    expect(nearestRanks(new Float64Array(0), [0.5, 0.95])).toEqual([null, null]);
   });
 });

@@ -12,6 +12,7 @@ import { createLstmPpoPolicy } from './lstm-ppo.js';
 import { createLstmPpoPlusPolicy } from './lstm-ppo-plus.js';
 import { createOpenFaasCePolicy } from './openfaas-ce.js';
 import { createOpenFaasProPolicy } from './openfaas-pro.js';
+import { createOraclePolicy } from './oracle.js';
 import { createPpoPolicy } from './ppo.js';
 import { createStaticPolicy } from './static.js';
 import { PolicyConfigError } from './policy.js';
@@ -25,6 +26,7 @@ const POLICIES: Readonly<Partial<Record<AnyPolicyName, PolicyFactory>>> = {
   'lstm-ppo-plus': createLstmPpoPlusPolicy,
   'openfaas-ce': createOpenFaasCePolicy,
   'openfaas-pro': createOpenFaasProPolicy,
+  oracle: createOraclePolicy,
   ppo: createPpoPolicy,
   static: createStaticPolicy,
 };

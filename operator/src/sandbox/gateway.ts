@@ -17,7 +17,9 @@
  * Deployment's spec.replicas, as the gateway's exporter reads it from the provider.
  *
  * OpenFaaS CE mode (`ce: true`): a scale request for 0 is refused with CE's message, others are
- * clamped to 1..5, and at most 15 functions may exist (checked by the sandbox at start-up). With a
+ * clamped to 1..5, and at most 15 functions may exist (checked by the sandbox at start-up).
+ * Otherwise the gateway behaves like Pro's: 0 is allowed and `gateway_function_invocation_inflight`
+ * is exported (requests queued or in service, sampled at scrape time). With a
  * Deployment at 0 replicas an invocation first scales it to its minimum (the gateway's
  * scale-from-zero) and waits in the queue for the cold start.
  */
@@ -56,8 +58,13 @@ export class GatewayMetrics {
   readonly invocationStarted: Counter<'function_name'>;
   readonly functionsSeconds: Histogram<'function_name' | 'code'>;
   readonly serviceCount: Gauge<'function_name'>;
+  /** Pro only (CE has no inflight metric): requests inside the gateway, queued or in service. */
+  readonly inflight?: Gauge<'function_name'>;
 
-  constructor(replicas: () => ReadonlyArray<{ functionName: string; replicas: number }>) {
+  constructor(
+    replicas: () => ReadonlyArray<{ functionName: string; replicas: number }>,
+    inflight?: () => ReadonlyArray<{ functionName: string; inflight: number }>,
+  ) {
     const registers = [this.registry];
     this.functionsSeconds = new Histogram({
       name: 'gateway_functions_seconds',
@@ -83,6 +90,18 @@ export class GatewayMetrics {
         for (const r of replicas()) this.set({ function_name: r.functionName }, r.replicas);
       },
     });
+    if (inflight) {
+      this.inflight = new Gauge({
+        name: 'gateway_function_invocation_inflight',
+        help: 'The number of function HTTP requests in flight.',
+        labelNames: ['function_name'],
+        registers,
+        collect() {
+          this.reset();
+          for (const r of inflight()) this.set({ function_name: r.functionName }, r.inflight);
+        },
+      });
+    }
   }
 }
 
@@ -116,7 +135,11 @@ export class Gateway {
   private readonly expectedAuth: Buffer;
 
   constructor(private readonly opts: GatewayOptions) {
-    this.metrics = new GatewayMetrics(() => this.functionDeployments().map((d) => ({ functionName: `${d.metadata.name}.${opts.namespace}`, replicas: specReplicas(d) })));
+    const key = (name: string): string => `${name}.${opts.namespace}`;
+    this.metrics = new GatewayMetrics(
+      () => this.functionDeployments().map((d) => ({ functionName: key(d.metadata.name!), replicas: specReplicas(d) })),
+      opts.ce ? undefined : () => [...opts.runtimes.values()].map((r) => ({ functionName: key(r.name), inflight: r.queueLength + r.inService })),
+    );
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {

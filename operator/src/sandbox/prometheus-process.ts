@@ -103,3 +103,28 @@ export async function startPrometheus(opts: PrometheusProcessOptions): Promise<P
   }
   return { url, pid: child.pid!, child, stop };
 }
+
+/**
+ * Waits until Prometheus has scraped each of its `jobs` successfully at least once. Prometheus'
+ * service discovery hands new targets to the scrape loops at most every 5 s, so the first scrapes
+ * come a few seconds after /-/ready; a caller that starts measuring before this sees nothing.
+ */
+export async function waitForTargetsUp(url: string, jobs: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const body = (await (await fetch(`${url}/api/v1/targets?state=active`)).json()) as {
+        data?: { activeTargets?: { labels?: Record<string, string>; health?: string; lastError?: string }[] };
+      };
+      const targets = body.data?.activeTargets ?? [];
+      const down = jobs.filter((job) => !targets.some((t) => t.labels?.job === job && t.health === 'up'));
+      if (down.length === 0) return;
+      last = down.map((job) => `${job}: ${targets.find((t) => t.labels?.job === job)?.lastError || 'not scraped yet'}`).join('; ');
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`Prometheus at ${url} did not scrape ${jobs.join(', ')} within ${timeoutMs} ms (${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -28,8 +28,8 @@ import { CE_MAX_FUNCTIONS, Gateway } from './gateway.js';
 import { KubeApiServer } from './kube-api.js';
 import { deployments, type KubeObject } from './kube-resources.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { renderPrometheusConfig } from './prometheus-config.js';
-import { startPrometheus, type PrometheusProcess } from './prometheus-process.js';
+import { CADVISOR_JOB, GATEWAY_JOB, renderPrometheusConfig } from './prometheus-config.js';
+import { startPrometheus, waitForTargetsUp, type PrometheusProcess } from './prometheus-process.js';
 import type { SandboxFunction } from './sandbox-config.js';
 
 /** faas-netes' functions namespace. */
@@ -151,6 +151,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       });
       const p = prometheus;
       started.push({ stop: () => p.stop() });
+      await waitForTargetsUp(p.url, [GATEWAY_JOB, CADVISOR_JOB]);
     }
 
     const info: SandboxInfo = {

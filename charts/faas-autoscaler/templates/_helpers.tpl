@@ -73,35 +73,37 @@ RBAC rules, one helper per scope (see rbac.yaml). Each verb is there because the
 that call; test/integration/chart-rbac.test.ts checks it both ways.
 */}}
 {{- define "faas-autoscaler.rules.watch" -}}
-# Informer on FunctionAutoscalers: initial list, then watch; get to re-read after a conflict.
+# Informer on FunctionAutoscalers (list, then watch); get re-reads one after a 409 on its status.
 - apiGroups: [faas-autoscaler.dev]
   resources: [functionautoscalers]
   verbs: [get, list, watch]
-# Status (replicas, last decision, conditions) is written through the status subresource only.
+# Status (replicas, last decision, conditions) is written through the status subresource only,
+# with the resourceVersion read before (PUT, so a stale write is a 409, never a silent overwrite).
 - apiGroups: [faas-autoscaler.dev]
   resources: [functionautoscalers/status]
   verbs: [update]
-# Events about FunctionAutoscalers (policy switched, scaled, metrics missing); patch bumps the
-# count of a repeated Event instead of creating a new one.
+# Events about FunctionAutoscalers (Scaled, DryRun, PolicySwitched, ExternalChange, ...): one new
+# Event each, never patched.
 - apiGroups: [""]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end }}
 
 {{- define "faas-autoscaler.rules.functions" -}}
-# The function's Deployment: resource requests (CPU/memory fractions) and replica changes made by
-# others (the ExternalChange condition).
+# Informer on the functions' Deployments: resource requests (CPU/memory as fractions of them),
+# ready replicas, and replica changes made by others (the ExternalChange condition).
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch]
-# The default actuator: read and set replicas through the /scale subresource, nothing else of the Deployment.
+  verbs: [list, watch]
+# The default actuator: read, then PUT the replica count through the /scale subresource, nothing
+# else of the Deployment.
 - apiGroups: [apps]
   resources: [deployments/scale]
-  verbs: [get, update, patch]
+  verbs: [get, update]
 {{- end }}
 
 {{- define "faas-autoscaler.rules.leaderElection" -}}
-# One Lease, created by the first operator pod, then read and renewed.
+# One Lease: read, created by the first operator pod, then renewed (and released on shutdown) by PUT.
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, update]

@@ -6,9 +6,11 @@
  *   not share an event loop (they still share the machine's cores; the report says how many).
  * - The generator runs the real replay engine in this process: exact arrivals, 1-second bins,
  *   speedup 1, one synthetic function at a constant rate. Each step lasts STEP_SECONDS; the target
- *   steps up by STEP_FACTOR until a step fails. A step is sustained when every complete second
- *   is within 1 % of its target, p99 send lag is within the 10 ms late threshold, and every
- *   request succeeded.
+ *   steps up by STEP_FACTOR until a step fails twice in a row (one retry absorbs a noisy
+ *   neighbour). A step is sustained when every complete second is within 1 % of its target,
+ *   every request succeeded, and the send lag has not exploded (p99 <= LAG_EXPLODED_MS: beyond
+ *   that the generator is falling behind, not jittering). The p99 send lag is reported per step,
+ *   and separately the highest rate at which it stayed within the 10 ms late threshold.
  * - wrk (Debian package `wrk`) then runs `-t1 -c<connections> -d<s>` with POST against the same
  *   sink: the most a closed-loop C client gets out of it. The ratio is ours / wrk's.
  * Figures are printed, never asserted.
@@ -16,7 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay } from '../workload-generator/src/replay.js';
 import type { ReplaySummary } from '../workload-generator/src/replay-summary.js';
@@ -28,6 +30,7 @@ const MAX_RPS = 200_000;
 const MAX_INFLIGHT = 64;
 const RATE_ERROR_LIMIT = 0.01;
 const LAG_LIMIT_MS = 10;
+const LAG_EXPLODED_MS = 250;
 const WRK_SECONDS = 10;
 
 /** The sink: answers every request with 200 "ok" as soon as its body has arrived. */
@@ -57,22 +60,30 @@ export async function run(): Promise<void> {
   try {
     const url = `http://127.0.0.1:${sink.port}`;
     console.log(`machine: ${availableParallelism()} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; sink and generator are separate processes sharing them`);
-    console.log(`generator: exact arrivals, 1-s bins, ${STEP_SECONDS}-s steps, --max-inflight ${MAX_INFLIGHT}; sustained = every second within ${RATE_ERROR_LIMIT * 100} % of target, p99 send lag <= ${LAG_LIMIT_MS} ms, no errors`);
+    console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine competes for the same cores)`);
+    console.log(`generator: exact arrivals, 1-s bins, ${STEP_SECONDS}-s steps, --max-inflight ${MAX_INFLIGHT}; sustained = every second within ${RATE_ERROR_LIMIT * 100} % of target, no errors, p99 send lag <= ${LAG_EXPLODED_MS} ms`);
     // Warm up JIT and connections so the first step is not judged on start-up costs.
     await step(url, START_RPS / 2, 2);
     let best: Step | undefined;
-    const rows: Step[] = [];
+    let bestTight: Step | undefined;
     for (let rps = START_RPS; rps <= MAX_RPS; rps = Math.round(rps * STEP_FACTOR)) {
-      const s = await step(url, rps, STEP_SECONDS);
-      rows.push(s);
+      let s = await step(url, rps, STEP_SECONDS);
       console.log(formatStep(s));
-      if (!s.sustained) break;
+      if (!s.sustained) {
+        s = await step(url, rps, STEP_SECONDS);
+        console.log(`${formatStep(s)} (retry)`);
+        if (!s.sustained) break;
+      }
       best = s;
+      if (s.lagP99Ms !== null && s.lagP99Ms <= LAG_LIMIT_MS) bestTight = s;
     }
     if (best) {
       console.log(`highest sustained rate: ${best.targetRps} req/s (max per-second error ${pct(best.maxAbsSecondError)}, p99 send lag ${best.lagP99Ms} ms, generator CPU ${best.cpuCores.toFixed(2)} cores)`);
+      console.log(bestTight
+        ? `highest rate also within p99 send lag <= ${LAG_LIMIT_MS} ms: ${bestTight.targetRps} req/s (p99 lag ${bestTight.lagP99Ms} ms)`
+        : `no sustained step had p99 send lag <= ${LAG_LIMIT_MS} ms`);
     } else {
-      console.log(`no step was sustained (first: ${rows[0] ? formatStep(rows[0]) : 'none'})`);
+      console.log(`no step was sustained at ${START_RPS} req/s`);
     }
     const wrk = runWrk(url);
     if (wrk === undefined) {
@@ -114,7 +125,7 @@ function judge(targetRps: number, s: ReplaySummary, cpuCores: number): Step {
   let why = 'ok';
   if (errors > 0) why = `${errors} errors`;
   else if (maxErr === null || maxErr > RATE_ERROR_LIMIT) why = `per-second error ${pct(maxErr)} > ${RATE_ERROR_LIMIT * 100} %`;
-  else if (lagP99 === null || lagP99 > LAG_LIMIT_MS) why = `p99 lag ${lagP99} ms > ${LAG_LIMIT_MS} ms`;
+  else if (lagP99 === null || lagP99 > LAG_EXPLODED_MS) why = `p99 lag ${lagP99} ms > ${LAG_EXPLODED_MS} ms`;
   return {
     targetRps,
     sustained: why === 'ok',

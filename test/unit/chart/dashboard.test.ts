@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { OperatorMetrics } from '../../../operator/src/controller/operator-metrics.js';
+import { GatewayMetrics } from '../../../operator/src/sandbox/gateway.js';
 import { CHART_DIR, describeWithHelm, findManifest, findTool, helmTemplate, ALLOW_MISSING_TOOLS } from './helm.js';
 
 const DASHBOARD_FILE = join(CHART_DIR, 'dashboards', 'faas-autoscaler.json');
@@ -38,23 +39,22 @@ const dashboard = JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
 const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, ...t })));
 
 /**
- * What the OpenFaaS gateway exports (gateway/metrics/metrics.go; REFERENCE.md "OpenFaaS gateway"),
- * histograms with their series suffixes. Prometheus A scrapes these.
+ * What the OpenFaaS gateway exports, from the sandbox gateway, whose metrics are named and labelled
+ * as in the gateway's source (gateway/metrics/metrics.go; REFERENCE.md): the CE set, without Pro's
+ * inflight gauge, so the dashboard works on CE too. Prometheus A scrapes these.
  */
-const GATEWAY_METRICS = [
-  'gateway_function_invocation_total',
-  'gateway_function_invocation_started',
-  'gateway_service_count',
-  'gateway_functions_seconds_bucket',
-  'gateway_functions_seconds_sum',
-  'gateway_functions_seconds_count',
-];
+async function gatewayMetricNames(): Promise<string[]> {
+  return seriesNames(await new GatewayMetrics(() => []).registry.getMetricsAsJSON());
+}
+
+/** Metric names as PromQL sees them: a histogram is its _bucket, _sum and _count series. */
+function seriesNames(json: { name: string; type: unknown }[]): string[] {
+  return json.flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name]));
+}
 
 /** What the operator exports on /metrics, read from its prom-client registry. */
 async function operatorMetricNames(): Promise<string[]> {
-  const metrics = new OperatorMetrics();
-  const json = await metrics.registry.getMetricsAsJSON();
-  return json.flatMap((m) => (String(m.type) === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => m.name + s) : [m.name]));
+  return seriesNames(await new OperatorMetrics().registry.getMetricsAsJSON());
 }
 
 /** Grafana's variables replaced by values, so the expression is plain PromQL. */
@@ -95,7 +95,7 @@ describe('Grafana dashboard', () => {
 
   it('queries only metrics the operator or the gateway export, each from its own Prometheus', async () => {
     const operator = new Set(await operatorMetricNames());
-    const gateway = new Set(GATEWAY_METRICS);
+    const gateway = new Set(await gatewayMetricNames());
     expect(targets.length).toBeGreaterThan(0);
     for (const t of targets) {
       const names = metricNames(t.expr);

@@ -1,7 +1,7 @@
 /** Small builders shared by the simulator tests. */
 import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import type { EpisodeRails } from '../../../operator/src/sim/episode.js';
-import type { RailsDecision } from '../../../operator/src/rails/types.js';
+import { Rails } from '../../../operator/src/rails/rails.js';
 
 /** A trace function with the given per-bin counts and no profile. */
 export function traceFn(counts: readonly number[], profile: TraceFunction['profile'] = {}): TraceFunction {
@@ -13,18 +13,7 @@ export function constant(count: number, n: number): number[] {
   return new Array<number>(n).fill(count);
 }
 
-/** Bounds-only rails, standing in for operator/src/rails/rails.ts where the test is about the simulator. */
+/** The real rails with bounds only (no behaviour declared: no stabilization, no rate limit). */
 export function boundsRails(minReplicas: number, maxReplicas: number): EpisodeRails {
-  return {
-    apply({ currentReplicas, rawDesiredReplicas }): RailsDecision {
-      const bounded = Math.min(maxReplicas, Math.max(minReplicas, rawDesiredReplicas));
-      return {
-        rawDesiredReplicas,
-        boundedDesiredReplicas: bounded,
-        limitedBy: bounded > rawDesiredReplicas ? 'min-replicas' : bounded < rawDesiredReplicas ? 'max-replicas' : 'none',
-        reason: bounded === currentReplicas ? 'unchanged' : `to ${bounded}`,
-      };
-    },
-    reset(): void {},
-  };
+  return new Rails({ minReplicas, maxReplicas });
 }

@@ -10,7 +10,8 @@ import { runEpisode } from '../../../operator/src/sim/episode.js';
 import { SimulatorLookahead } from '../../../operator/src/sim/lookahead.js';
 import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
 import type { ScalingPolicy } from '../../../operator/src/policies/policy.js';
-import { boundsRails, constant, traceFn } from './helpers.js';
+import { Rails } from '../../../operator/src/rails/rails.js';
+import { constant, traceFn } from './helpers.js';
 
 const DEPS = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 1500, intervalSeconds: 30 };
 // Per minute: quiet (1 rps), a burst of 10 rps from minute 10, quiet, a sharper burst of 15 rps.
@@ -81,8 +82,12 @@ describe('SimulatorLookahead', () => {
 });
 
 describe('oracle on a bursty trace', () => {
+  // As `evaluate` does: rails with the policy's declared behaviour.
   const run = (policy: ScalingPolicy, lookahead?: SimulatorLookahead): ReturnType<typeof runEpisode> =>
-    runEpisode({ fn, binSeconds: 60, policy, rails: boundsRails(1, 20), intervalSeconds: 30, seed: 1, sloP95Ms: 1500, sim: SIM, lookahead });
+    runEpisode({
+      fn, binSeconds: 60, policy, rails: new Rails({ minReplicas: 1, maxReplicas: 20, behavior: policy.defaultBehavior }),
+      intervalSeconds: 30, seed: 1, sloP95Ms: 1500, sim: SIM, lookahead,
+    });
 
   it('keeps the SLO with fewer replica-seconds than the cheapest static count that keeps it', async () => {
     const lookahead = new SimulatorLookahead();

@@ -168,6 +168,16 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     const s = await statusOf('surge');
     expect({ desired: s.desiredReplicas, active: s.activePolicy, ready: condition(s, 'Ready')?.status, metrics: condition(s, 'MetricsAvailable')?.status }).toEqual({ desired: 5, active: 'openfaas-pro', ready: 'True', metrics: 'True' });
     expect(s.lastObservation?.rps).toBeGreaterThan(150);
+    // The operator's own endpoints.
+    const [healthz, readyz, metrics] = await Promise.all(['/healthz', '/readyz', '/metrics'].map((p) => fetch(`${leader.endpoints.url}${p}`)));
+    const text = await metrics.text();
+    expect({ healthz: healthz.status, readyz: readyz.status, metrics: metrics.status }).toEqual({ healthz: 200, readyz: 200, metrics: 200 });
+    expect(text).toMatch(/faas_autoscaler_decisions_total\{policy="openfaas-pro",direction="up"\} [1-9]/);
+    expect(text).toMatch(/faas_autoscaler_desired_replicas\{namespace="openfaas-fn",name="surge",function="surge"\} 5/);
+    expect(text).toMatch(/faas_autoscaler_promql_queries_total\{source="prometheus-a"\} \d+/);
+    expect(text).toMatch(/faas_autoscaler_is_leader 1/);
+    expect(text).toMatch(/faas_autoscaler_inference_seconds_count\{policy="openfaas-pro"\} [1-9]/);
+    expect(text).toMatch(/faas_autoscaler_reconcile_duration_seconds_count [1-9]/);
     load('surge', 10);
     await waitFor('back to 1 replica', async () => ((await replicasOf('surge')) === 1 ? true : undefined), 25_000);
     const scaled = (await eventsFor('surge')).filter((e) => e.reason === 'Scaled').map((e) => e.message.split(':')[0]);

@@ -232,6 +232,8 @@ export class FunctionSimulator {
   constructor(opts: FunctionSimulatorOptions) {
     if (!(opts.binSeconds > 0)) throw new InputError(`binSeconds: must be a number > 0, got ${String(opts.binSeconds)}`);
     if (!Number.isFinite(opts.seed)) throw new InputError(`seed: must be a finite number, got ${String(opts.seed)}`);
+    const badBin = opts.fn.counts.findIndex((c) => !(c >= 0) || !Number.isFinite(c));
+    if (badBin >= 0) throw new InputError(`trace function ${opts.fn.id}: bin ${badBin} has count ${String(opts.fn.counts[badBin])}; counts must be finite numbers >= 0`);
     this.config = resolveSimConfig(opts.config);
     const c = this.config;
     this.functionName = c.functionName ?? `${shortName(opts.fn.id)}.openfaas-fn`;

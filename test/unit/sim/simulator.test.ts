@@ -311,7 +311,21 @@ describe('scale to zero', () => {
   });
 });
 
-describe('config validation', () => {
+describe('input validation', () => {
+  it.each([
+    { counts: [1, -2], message: /bin 1 has count -2; counts must be finite numbers >= 0/ },
+    { counts: [NaN], message: /bin 0 has count NaN/ },
+  ])('rejects trace counts $counts', ({ counts, message }) => {
+    expect(() => sim(counts, 60, {})).toThrow(message);
+  });
+
+  it.each([
+    { name: 'interval of 0 s', act: (s: FunctionSimulator) => s.advance(0), message: /interval: must be a number of seconds > 0/ },
+    { name: 'fractional replicas', act: (s: FunctionSimulator) => s.setReplicas(1.5), message: /replicas: must be an integer >= 1/ },
+  ])('rejects $name', ({ act, message }) => {
+    expect(() => act(sim([1], 60, {}))).toThrow(message);
+  });
+
   it.each([
     { config: { concurrencyPerReplica: 0 }, message: /sim.concurrencyPerReplica: must be an integer >= 1, got 0/ },
     { config: { coldStartSeconds: -1 }, message: /sim.coldStartSeconds: must be a number >= 0/ },

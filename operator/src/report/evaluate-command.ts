@@ -10,7 +10,13 @@ import { progressBar } from './progress.js';
 import { formatTable } from './table.js';
 import { resolveBundled } from '../package-root.js';
 
-export async function runEvaluateCommand(flags: EvaluateFlags): Promise<EvaluationOutput> {
+export interface EvaluateCommandOptions {
+  /** Leave out policies that cannot be created (a missing model) with a warning, instead of failing. */
+  skipUnavailable?: boolean;
+  title?: string;
+}
+
+export async function runEvaluateCommand(flags: EvaluateFlags, options: EvaluateCommandOptions = {}): Promise<EvaluationOutput> {
   const numbers = {
     sloP95Ms: parsePositiveNumber('--slo-ms', flags.sloMs),
     intervalSeconds: parsePositiveNumber('--interval', flags.interval),
@@ -48,6 +54,9 @@ export async function runEvaluateCommand(flags: EvaluateFlags): Promise<Evaluati
       sim,
       params,
       models,
+      ...(options.skipUnavailable
+        ? { onUnavailable: (name: string, err: Error) => process.stderr.write(`\rleft out ${name}: ${err.message}\n`) }
+        : {}),
       onProgress: (p) =>
         bar.update(p.policyIndex * p.intervals + p.interval, p.policyCount * p.intervals, `${p.policy} (${p.policyIndex + 1}/${p.policyCount})`),
     });
@@ -63,7 +72,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags): Promise<Evaluati
     process.stdout.write(`wrote ${flags.json}\n`);
   }
   if (flags.report) {
-    await writeOut(flags.report, renderEvaluationReport({ run: output.run, series: output.series, notes }));
+    await writeOut(flags.report, renderEvaluationReport({ run: output.run, series: output.series, notes, ...(options.title ? { title: options.title } : {}) }));
     process.stdout.write(`wrote ${flags.report}\n`);
   }
   return output;

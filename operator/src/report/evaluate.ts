@@ -41,6 +41,11 @@ export interface EvaluateOptions {
   models?: Readonly<Partial<Record<AnyPolicyName, string>>>;
   /** Simulate only the first seconds of the trace. */
   durationSeconds?: number;
+  /**
+   * Called instead of failing when a policy cannot be created (e.g. a learned policy whose model
+   * is missing); the policy is then left out of the results. Without it, such an error is thrown.
+   */
+  onUnavailable?: (policy: AnyPolicyName, error: Error) => void;
   onProgress?: (progress: { policy: string; policyIndex: number; policyCount: number; interval: number; intervals: number }) => void;
 }
 
@@ -164,7 +169,15 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
       lookahead,
     };
     const model = opts.models?.[name];
-    const policy: ScalingPolicy = await createPolicy({ name, params, ...(model ? { model } : {}) }, deps);
+    let policy: ScalingPolicy;
+    try {
+      policy = await createPolicy({ name, params, ...(model ? { model } : {}) }, deps);
+    } catch (err) {
+      if (!opts.onUnavailable || !(err instanceof Error)) throw err;
+      opts.onUnavailable(name, err);
+      delete paramsUsed[name];
+      continue;
+    }
     try {
       const rails = new Rails({ minReplicas: opts.minReplicas, maxReplicas: opts.maxReplicas, behavior: mergeBehavior(policy.defaultBehavior, undefined) });
       const intervalsTotal = Math.floor(
@@ -192,6 +205,7 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     }
   }
 
+  if (results.length === 0) throw new InputError('--policies: none of the policies could be created');
   const notes = [
     `service time: ${serviceTime.kind}, mean ${serviceTime.meanMs.toFixed(1)} ms (${serviceTime.source})`,
     `simulator: concurrency ${sim.concurrencyPerReplica}/replica, cold start ${sim.coldStartSeconds} s, ` +

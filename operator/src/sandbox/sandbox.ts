@@ -110,8 +110,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const byKey = new Map([...runtimes.values()].map((r) => [RuntimeReadiness.key(r), r]));
   // Deployments that are not functions (made with kubectl) get the default cold start.
   const fallback = new DelayedReadiness({ clock, readyDelayMs: 5000 / timeScale });
-  const token = randomBytes(16).toString('hex');
-  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness: new RuntimeReadiness(byKey, fallback), tokens: { [token]: 'sandbox-admin' } });
+  // No token check: kubectl sends no credentials to a plain-http server, and the sandbox only
+  // listens on the host it is given (127.0.0.1 by default).
+  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness: new RuntimeReadiness(byKey, fallback) });
   for (const fn of opts.functions) kube.registry.create(deployments, FUNCTION_NAMESPACE, functionDeployment(fn));
 
   const gatewayUser = opts.gatewayUser ?? 'admin';
@@ -134,7 +135,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const control = await startControl(kube, runtimes, host, opts.ports?.control ?? 0);
     started.push(control);
 
-    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, token, namespace: 'default' });
+    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default' });
     const prometheusConfig = join(opts.dir, 'prometheus.yml');
     await writeFile(prometheusConfig, renderPrometheusConfig({ gateway: new URL(gatewayUrl).host, cadvisor: new URL(cadvisorUrl).host, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1 }));
     const gatewayBasicAuthFile = join(opts.dir, 'gateway-basic-auth');

@@ -198,15 +198,16 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     expect((await eventsFor('switch')).find((e) => e.reason === 'PolicySwitched')?.message).toMatch(/openfaas-pro → static/);
   }, 60_000);
 
-  it('lstm-ppo-plus without its model falls back to hpa: PolicyLoaded=False and an Event', async () => {
+  it('lstm-ppo-plus with a missing model falls back to hpa: PolicyLoaded=False and an Event', async () => {
     await deployFunction('fallback', 2);
-    await createAutoscaler('fallback', {}); // spec.policy defaults: lstm-ppo-plus, fallback hpa
+    // spec.policy.name defaults to lstm-ppo-plus and fallback to hpa; the model directory is missing.
+    await createAutoscaler('fallback', { policy: { model: '/nonexistent/models/lstm-ppo-plus' } });
     const s = await waitFor('a decision', async () => {
       const st = await statusOf('fallback');
       return st.activePolicy ? st : undefined;
     }, 20_000);
     expect({ active: s.activePolicy, loaded: condition(s, 'PolicyLoaded')?.status }).toEqual({ active: 'hpa', loaded: 'False' });
-    expect(condition(s, 'PolicyLoaded')?.message).toMatch(/lstm-ppo-plus/);
+    expect(condition(s, 'PolicyLoaded')).toMatchObject({ reason: 'PolicyLoadFailed', message: expect.stringMatching(/lstm-ppo-plus could not be loaded .*nonexistent.*using fallback hpa/) });
     expect((await eventsFor('fallback')).map((e) => e.reason)).toContain('PolicyFallback');
   }, 60_000);
 

@@ -19,7 +19,7 @@ import type { ActuatorName, Condition, FunctionAutoscalerSpec, FunctionAutoscale
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
-import { PolicyConfigError, type PolicyDeps, type PolicyName, type PolicySpec, type ScalingPolicy } from '../policies/policy.js';
+import { type PolicyDeps, type PolicyName, type PolicySpec, type ScalingPolicy } from '../policies/policy.js';
 import { mergeBehavior } from '../rails/behavior.js';
 import type { RailsConfig, RailsDecision } from '../rails/types.js';
 import { DeploymentScaleActuator } from '../actuators/deployment-scale.js';
@@ -371,11 +371,12 @@ export class Controller {
     let retrySoon = false;
     let scaled = false;
 
-    await this.ensurePolicy(m, spec, now, updates, log);
+    const { synced, dep } = this.deployment(spec.functionNamespace, spec.functionName);
+    const requests = requestsOf(spec, dep);
+    await this.ensurePolicy(m, spec, requests, now, updates, log);
     const slot = m.slot!;
     status.activePolicy = slot.policy?.name as PolicyName | undefined;
 
-    const { synced, dep } = this.deployment(spec.functionNamespace, spec.functionName);
     if (!dep) {
       const message = synced
         ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
@@ -419,9 +420,17 @@ export class Controller {
         hold = `no usable request metrics: ${problems}`;
         updates.push({ type: 'MetricsAvailable', status: 'False', reason: 'NoRequestMetrics', message: `${problems}; keeping ${currentReplicas} replicas` });
       } else {
-        const window: FunctionMetricsWindow = { ...gathered.window, replicas: currentReplicas, readyReplicas };
-        const requests = this.requestsFor(spec, dep, window);
-        obs = this.opts.buildObservation(window, requests);
+        const window: FunctionMetricsWindow = { ...gathered.window, replicas: currentReplicas, readyReplicas, problems: [...gathered.window.problems] };
+        // Without a request, usage cannot be a fraction of it: those fields are missing, said why.
+        if (requests.cpuCores === undefined) {
+          window.cpuCores = null;
+          (window.problems as string[]).push('no CPU request: set spec.resources.requests.cpu or a CPU request on the Deployment');
+        }
+        if (requests.memoryBytes === undefined) {
+          window.memoryBytes = null;
+          (window.problems as string[]).push('no memory request: set spec.resources.requests.memory or a memory request on the Deployment');
+        }
+        obs = this.opts.buildObservation(window, { cpuCores: requests.cpuCores ?? 1, memoryBytes: requests.memoryBytes ?? 1 });
         if (!h.resources) {
           resourcesMissing = true;
           const why = h.cadvisorSourceError ? h.cadvisorSourceError.message : window.problems.filter((p) => p.includes('container_')).join('; ');
@@ -537,14 +546,20 @@ export class Controller {
    * to load (unknown, not registered yet, missing or corrupt model, bad params) is replaced by the
    * fallback, said in PolicyLoaded=False and a Warning Event, and tried again every policyRetryMs.
    */
-  private async ensurePolicy(m: Managed, spec: FunctionAutoscalerSpec, now: number, updates: ConditionUpdate[], log: Logger): Promise<void> {
-    const key = JSON.stringify([spec.policy, spec.minReplicas, spec.maxReplicas, spec.slo, spec.intervalSeconds, spec.behavior ?? null]);
+  private async ensurePolicy(m: Managed, spec: FunctionAutoscalerSpec, requests: Partial<ResourceRequests>, now: number, updates: ConditionUpdate[], log: Logger): Promise<void> {
+    const key = JSON.stringify([spec.policy, spec.minReplicas, spec.maxReplicas, spec.slo, spec.intervalSeconds, spec.behavior ?? null, requests]);
     const old = m.slot;
     if (old && old.key === key && (old.loaded || now < old.retryAtMs)) {
       updates.push(findConditionUpdate(m.conditions, 'PolicyLoaded'));
       return;
     }
-    const deps: PolicyDeps = { minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, sloP95Ms: spec.slo.p95LatencyMs, intervalSeconds: spec.intervalSeconds };
+    const deps: PolicyDeps = {
+      minReplicas: spec.minReplicas,
+      maxReplicas: spec.maxReplicas,
+      sloP95Ms: spec.slo.p95LatencyMs,
+      intervalSeconds: spec.intervalSeconds,
+      ...(requests.cpuCores !== undefined && requests.memoryBytes !== undefined ? { resourceRequests: { cpuCores: requests.cpuCores, memoryBytes: requests.memoryBytes } } : {}),
+    };
     const requestedSpec: PolicySpec = { name: spec.policy.name, ...(spec.policy.model ? { model: spec.policy.model } : {}), ...(spec.policy.params ? { params: spec.policy.params } : {}) };
     const retryingSame = old !== undefined && old.key === key;
     let policy: ScalingPolicy | undefined;
@@ -554,7 +569,9 @@ export class Controller {
       loaded = true;
       updates.push({ type: 'PolicyLoaded', status: 'True', reason: 'Loaded', message: `policy ${spec.policy.name} loaded` });
     } catch (err) {
-      const reason = err instanceof PolicyConfigError ? 'InvalidPolicyConfig' : 'PolicyLoadFailed';
+      // One reason for every load failure (unknown name, bad params, missing or corrupt model): the
+      // message says which, in the policy's own words.
+      const reason = 'PolicyLoadFailed';
       const why = err instanceof Error ? err.message : String(err);
       log.warn({ err: why, policy: spec.policy.name }, 'policy could not be loaded');
       if (retryingSame && old?.policy) {
@@ -591,24 +608,6 @@ export class Controller {
     m.slot = { key, requested: spec.policy.name, policy, loaded, retryAtMs: now + (this.opts.policyRetryMs ?? 300_000), rails };
   }
 
-  /** Per-replica requests: spec.resources, else the Deployment's container (named like the function, else the first). */
-  private requestsFor(spec: FunctionAutoscalerSpec, dep: V1Deployment, window: FunctionMetricsWindow): ResourceRequests {
-    const containers = dep.spec?.template?.spec?.containers ?? [];
-    const container = containers.find((c) => c.name === spec.functionName) ?? containers[0];
-    const cpu = quantity(spec.resources?.requests?.cpu) ?? quantity(container?.resources?.requests?.cpu);
-    const memory = quantity(spec.resources?.requests?.memory) ?? quantity(container?.resources?.requests?.memory);
-    const problems = window.problems as string[];
-    if (cpu === undefined || cpu <= 0) {
-      (window as { cpuCores: number | null }).cpuCores = null;
-      problems.push('no CPU request: set spec.resources.requests.cpu or a CPU request on the Deployment');
-    }
-    if (memory === undefined || memory <= 0) {
-      (window as { memoryBytes: number | null }).memoryBytes = null;
-      problems.push('no memory request: set spec.resources.requests.memory or a memory request on the Deployment');
-    }
-    return { cpuCores: cpu && cpu > 0 ? cpu : 1, memoryBytes: memory && memory > 0 ? memory : 1 };
-  }
-
   private baseStatus(m: Managed): FunctionAutoscalerStatus {
     const prev = (m.obj.status ?? {}) as FunctionAutoscalerStatus;
     return { ...prev, observedGeneration: m.obj.metadata.generation };
@@ -640,6 +639,15 @@ export class Controller {
       // The object may be gone (deleted mid-tick) or the API down: next interval tries again.
     }
   }
+}
+
+/** Per-replica requests: spec.resources, else the Deployment's container (named like the function, else the first). */
+function requestsOf(spec: FunctionAutoscalerSpec, dep: V1Deployment | undefined): Partial<ResourceRequests> {
+  const containers = dep?.spec?.template?.spec?.containers ?? [];
+  const container = containers.find((c) => c.name === spec.functionName) ?? containers[0];
+  const cpu = quantity(spec.resources?.requests?.cpu) ?? quantity(container?.resources?.requests?.cpu);
+  const memory = quantity(spec.resources?.requests?.memory) ?? quantity(container?.resources?.requests?.memory);
+  return { ...(cpu !== undefined && cpu > 0 ? { cpuCores: cpu } : {}), ...(memory !== undefined && memory > 0 ? { memoryBytes: memory } : {}) };
 }
 
 function findConditionUpdate(list: readonly Condition[], type: 'PolicyLoaded'): ConditionUpdate {

@@ -9,7 +9,7 @@ import { KubeApiError, type AutoscalerObject } from '../../../operator/src/contr
 import { PrometheusError } from '../../../operator/src/metrics/prometheus.js';
 import { buildObservation } from '../../../operator/src/metrics/observation.js';
 import { createPolicy as registryCreatePolicy } from '../../../operator/src/policies/registry.js';
-import type { PolicyDeps, PolicySpec, ScalingPolicy } from '../../../operator/src/policies/policy.js';
+import { PolicyConfigError, type PolicyDeps, type PolicySpec, type ScalingPolicy } from '../../../operator/src/policies/policy.js';
 import type { FunctionAutoscalerStatus } from '../../../operator/src/api/types.js';
 import { Rails } from '../../../operator/src/rails/rails.js';
 import { FakeCluster } from './fake-cluster.js';
@@ -65,6 +65,9 @@ async function harness(extra: Partial<ControllerOptions> = {}): Promise<Harness>
   const createPolicy = async (spec: PolicySpec, deps: PolicyDeps): Promise<ScalingPolicy> => {
     created.push(spec.name);
     if (spec.name === 'knative' || spec.name === 'keda') return perTenRps(spec.name);
+    // The learned policy's factory loads tfjs and a model from disk (real time, not scripted);
+    // here it fails as it does when the model directory is missing.
+    if (spec.name === 'lstm-ppo-plus') throw new PolicyConfigError(`policy "lstm-ppo-plus": cannot read model ${spec.model ?? 'models/lstm-ppo-plus'}: ENOENT`);
     return registryCreatePolicy(spec, deps);
   };
   const controller = new Controller({
@@ -154,7 +157,7 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
-  it('falls back to spec.policy.fallback when the policy is not registered (lstm-ppo-plus before it lands)', async () => {
+  it('falls back to spec.policy.fallback when the policy cannot be loaded (lstm-ppo-plus without its model)', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 2);
     // No policy given: the CRD default lstm-ppo-plus, fallback default hpa.
@@ -162,8 +165,8 @@ describe('Controller', () => {
     h.prom.set(`echo.${NS}`, { rps: 20, cpuCores: 0.4, pods: 2 });
     await started(h);
     const loaded = h.condition('echo', 'PolicyLoaded');
-    expect(loaded).toMatchObject({ status: 'False', reason: 'InvalidPolicyConfig' });
-    expect(loaded?.message).toMatch(/lstm-ppo-plus .*using fallback hpa/);
+    expect(loaded).toMatchObject({ status: 'False', reason: 'PolicyLoadFailed' });
+    expect(loaded?.message).toMatch(/lstm-ppo-plus could not be loaded \(.*ENOENT\); using fallback hpa/);
     expect(h.status('echo').activePolicy).toBe('hpa');
     expect(h.eventReasons()).toContain('PolicyFallback');
     // hpa at 0.4 cores over 2 pods of 100m = 200 % of request vs target 80 % → ceil(2 × 2.5) = 5.

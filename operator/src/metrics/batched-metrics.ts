@@ -227,8 +227,11 @@ function scalarOrNull(g: Grouped, key: string, what: string, problems: string[])
   return null;
 }
 
-/** Invocations by status code: each code must appear once with a finite value. */
-function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Record<string, number> | null {
+/**
+ * A metric split by one label (code, le) for one function: each label value must appear once with
+ * a finite value, else the whole field is null with the named problem.
+ */
+function perLabelOrNull(g: Grouped, key: string, what: string, label: string, problems: string[]): Map<string, number> | null {
   if (g instanceof PrometheusError) {
     problems.push(`${what}: ${g.message}`);
     return null;
@@ -238,51 +241,41 @@ function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[])
     problems.push(`${what}: ${OUTCOME_TEXT.empty}`);
     return null;
   }
-  const perCode = new Map<string, Sample[]>();
+  const byLabel = new Map<string, Sample[]>();
   for (const s of samples) {
-    const code = s.labels.code ?? '';
-    perCode.set(code, [...(perCode.get(code) ?? []), s]);
+    const v = s.labels[label] ?? '';
+    byLabel.set(v, [...(byLabel.get(v) ?? []), s]);
   }
-  const out: Record<string, number> = {};
-  for (const [code, list] of perCode) {
+  const out = new Map<string, number>();
+  for (const [v, list] of byLabel) {
     const c = classify(list);
     if (c.outcome !== 'ok') {
-      problems.push(`${what}{code="${code}"}: ${OUTCOME_TEXT[c.outcome]}`);
+      problems.push(`${what}{${label}="${v}"}: ${OUTCOME_TEXT[c.outcome]}`);
       return null;
     }
-    out[code] = c.value;
+    out.set(v, c.value);
   }
   return out;
 }
 
+/** Invocations by status code. */
+function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Record<string, number> | null {
+  const m = perLabelOrNull(g, key, what, 'code', problems);
+  return m === null ? null : Object.fromEntries(m);
+}
+
 /** Histogram buckets: cumulative, sorted by `le`, ending with +Inf; any bad bucket voids the histogram. */
 function bucketsOrNull(g: Grouped, key: string, what: string, problems: string[]): HistogramBucket[] | null {
-  if (g instanceof PrometheusError) {
-    problems.push(`${what}: ${g.message}`);
-    return null;
-  }
-  const samples = g.get(key);
-  if (!samples || samples.length === 0) {
-    problems.push(`${what}: ${OUTCOME_TEXT.empty}`);
-    return null;
-  }
-  const perLe = new Map<number, Sample[]>();
-  for (const s of samples) {
-    const le = s.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(s.labels.le);
-    if (s.labels.le === undefined || Number.isNaN(le)) {
+  const m = perLabelOrNull(g, key, what, 'le', problems);
+  if (m === null) return null;
+  const out: HistogramBucket[] = [];
+  for (const [text, count] of m) {
+    const le = text === '+Inf' ? Number.POSITIVE_INFINITY : text === '' ? Number.NaN : Number(text);
+    if (Number.isNaN(le)) {
       problems.push(`${what}: bucket without a numeric le label`);
       return null;
     }
-    perLe.set(le, [...(perLe.get(le) ?? []), s]);
-  }
-  const out: HistogramBucket[] = [];
-  for (const [le, list] of perLe) {
-    const c = classify(list);
-    if (c.outcome !== 'ok') {
-      problems.push(`${what}{le="${le}"}: ${OUTCOME_TEXT[c.outcome]}`);
-      return null;
-    }
-    out.push({ le, count: c.value });
+    out.push({ le, count });
   }
   out.sort((a, b) => a.le - b.le);
   if (out[out.length - 1].le !== Number.POSITIVE_INFINITY) {

@@ -192,17 +192,22 @@ describe('informer', () => {
       // Aborting on stop() also reports an error: restarting then would loop forever.
       if (!stopping) void inf.start();
     });
-    await inf.start();
-    await eventually(() => c.kube.openWatchCount() === 1, 'the watch');
-    c.kube.restart({ keepState: true });
-    await eventually(() => errors.length === 1 && c.kube.openWatchCount() === 1, 'the restarted watch');
-    await c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('b') });
-    await eventually(() => log.includes('add b'), 'add b after the restart');
-    expect(names(inf)).toEqual(['a', 'b']);
-    // The watch cache started over: resuming got 410, so the informer listed again.
-    expect(c.kube.getAuditLog().filter((e) => e.verb === 'list').length).toBe(2);
-    stopping = true;
-    await inf.stop();
+    try {
+      await inf.start();
+      await eventually(() => c.kube.openWatchCount() === 1, 'the watch');
+      // Another resource moves the global resourceVersion past the informer's last one; the
+      // restarted watch cache starts there, so resuming gets 410 and the informer lists again.
+      await c.core.createNamespacedEvent({ namespace: NS, body: { metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p', namespace: NS } } });
+      c.kube.restart({ keepState: true });
+      await eventually(() => errors.length === 1 && c.kube.openWatchCount() === 1, 'the restarted watch');
+      expect(c.kube.getAuditLog().filter((e) => e.verb === 'list').length).toBe(2);
+      await c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('b') });
+      await eventually(() => log.includes('add b'), 'add b after the restart');
+      expect(names(inf)).toEqual(['a', 'b']);
+    } finally {
+      stopping = true;
+      await inf.stop();
+    }
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * A minimal Prometheus HTTP API client for instant queries (`/api/v1/query`), the only endpoint the
- * operator needs. Every failure becomes a `PrometheusError` whose `kind` says what went wrong, so
+ * operator needs, and range queries (`/api/v1/query_range`, used by `faas-autoscaler record`;
+ * added by the recording room, same transport and errors). Every failure becomes a
+ * `PrometheusError` whose `kind` says what went wrong, so
  * the controller can put a precise reason into the `MetricsAvailable` condition:
  *
  *   unreachable   connection refused / DNS / reset                  → back-off, keep scale
@@ -52,6 +54,20 @@ export interface InstantQuerier {
   query(promql: string, atMs: number): Promise<Sample[]>;
 }
 
+/** One series of a range query: its labels and its samples in time order (NaN/±Inf kept). */
+export interface RangeSeries {
+  labels: Readonly<Record<string, string>>;
+  /** Sample times in ms since the epoch. */
+  timesMs: number[];
+  values: number[];
+}
+
+/** What `faas-autoscaler record` needs from a Prometheus; tests may pass a fake. */
+export interface RangeQuerier {
+  readonly name: string;
+  queryRange(promql: string, range: { startMs: number; endMs: number; stepSeconds: number }): Promise<RangeSeries[]>;
+}
+
 interface PromResponse {
   status?: string;
   errorType?: string;
@@ -59,15 +75,17 @@ interface PromResponse {
   data?: { resultType?: string; result?: unknown };
 }
 
-export class PrometheusSource implements InstantQuerier {
+export class PrometheusSource implements InstantQuerier, RangeQuerier {
   readonly name: string;
   private readonly endpoint: string;
+  private readonly rangeEndpoint: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
 
   constructor(opts: PrometheusSourceOptions) {
     this.name = opts.name;
     this.endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/query`;
+    this.rangeEndpoint = `${this.endpoint}_range`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     if (opts.auth?.type === 'bearer') {
@@ -84,9 +102,28 @@ export class PrometheusSource implements InstantQuerier {
    */
   async query(promql: string, atMs: number): Promise<Sample[]> {
     const body = new URLSearchParams({ query: promql, time: (atMs / 1000).toFixed(3) }).toString();
+    return parseVector(this.name, await this.post(this.endpoint, body, promql));
+  }
+
+  /**
+   * Range query from `startMs` to `endMs` (both included when on the step grid) every
+   * `stepSeconds`. Prometheus refuses more than 11,000 points per series; callers chunk.
+   */
+  async queryRange(promql: string, range: { startMs: number; endMs: number; stepSeconds: number }): Promise<RangeSeries[]> {
+    const body = new URLSearchParams({
+      query: promql,
+      start: (range.startMs / 1000).toFixed(3),
+      end: (range.endMs / 1000).toFixed(3),
+      step: String(range.stepSeconds),
+    }).toString();
+    return parseMatrix(this.name, await this.post(this.rangeEndpoint, body, promql));
+  }
+
+  /** POSTs a form to `endpoint` and returns the successful response body; every failure is a PrometheusError. */
+  private async post(endpoint: string, body: string, promql: string): Promise<PromResponse> {
     let res: Response;
     try {
-      res = await fetch(this.endpoint, {
+      res = await fetch(endpoint, {
         method: 'POST',
         headers: this.headers,
         body,
@@ -117,7 +154,7 @@ export class PrometheusSource implements InstantQuerier {
       const kind: PrometheusErrorKind = res.status === 400 || res.status === 422 ? 'query' : 'bad-response';
       throw new PrometheusError(this.name, kind, `HTTP ${res.status} ${parsed.errorType ?? ''}: ${parsed.error ?? 'no error message'} (query: ${promql})`);
     }
-    return parseVector(this.name, parsed);
+    return parsed;
   }
 
   private transportError(err: unknown): PrometheusError {
@@ -146,6 +183,29 @@ function parseVector(source: string, body: PromResponse): Sample[] {
       throw new PrometheusError(source, 'bad-response', `sample value ${JSON.stringify(raw)} is not a number`);
     }
     return { labels: entry.metric ?? {}, value };
+  });
+}
+
+function parseMatrix(source: string, body: PromResponse): RangeSeries[] {
+  const data = body.data;
+  if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+    throw new PrometheusError(source, 'bad-response', `expected a range vector (matrix), got ${data?.resultType ?? 'nothing'}`);
+  }
+  return data.result.map((item: unknown): RangeSeries => {
+    const entry = item as { metric?: Record<string, string>; values?: unknown };
+    if (!Array.isArray(entry.values)) throw new PrometheusError(source, 'bad-response', 'a series of the matrix has no "values" list');
+    const timesMs: number[] = [];
+    const values: number[] = [];
+    for (const pair of entry.values as unknown[]) {
+      const [t, raw] = Array.isArray(pair) ? (pair as unknown[]) : [];
+      const value = parsePromFloat(raw);
+      if (typeof t !== 'number' || value === undefined) {
+        throw new PrometheusError(source, 'bad-response', `sample ${JSON.stringify(pair)} is not a [time, "number"] pair`);
+      }
+      timesMs.push(Math.round(t * 1000));
+      values.push(value);
+    }
+    return { labels: entry.metric ?? {}, timesMs, values };
   });
 }
 

@@ -502,6 +502,14 @@ export class Controller {
       }
     }
     updates.push(ready);
+    // A metrics fault is an Event when it starts or changes cause, not at every retry.
+    const metricsUpdate = updates.find((u) => u.type === 'MetricsAvailable');
+    if (metricsUpdate?.status === 'False') {
+      const prev = findCondition(m.conditions, 'MetricsAvailable');
+      if (prev?.status !== 'False' || prev.reason !== metricsUpdate.reason) {
+        this.events.emit(m.obj, { type: 'Warning', reason: metricsUpdate.reason, message: metricsUpdate.message });
+      }
+    }
     status.conditions = this.updateConditions(m, updates, now);
 
     if (retrySoon) {

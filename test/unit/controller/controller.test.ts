@@ -174,6 +174,44 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
+  it('retries a policy that failed to load and retires the fallback when it loads', async () => {
+    let modelReady = false;
+    const h = await harness({
+      policyRetryMs: 60_000,
+      createPolicy: async (spec: PolicySpec, deps: PolicyDeps) => {
+        if (spec.name === 'knative' && !modelReady) throw new Error('model not found');
+        return spec.name === 'knative' ? perTenRps('knative') : registryCreatePolicy(spec, deps);
+      },
+    });
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', { policy: { name: 'knative', fallback: 'static' } }));
+    h.prom.set(`echo.${NS}`, { rps: 40, cpuCores: 0.05 });
+    await started(h);
+    expect({ active: h.status('echo').activePolicy, loaded: h.condition('echo', 'PolicyLoaded')?.status }).toEqual({ active: 'static', loaded: 'False' });
+    modelReady = true;
+    await h.clock.advance(30_000); // before the retry time: still the fallback
+    expect(h.status('echo').activePolicy).toBe('static');
+    await h.clock.advance(30_000);
+    expect({ active: h.status('echo').activePolicy, loaded: h.condition('echo', 'PolicyLoaded')?.status, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ active: 'knative', loaded: 'True', replicas: 4 });
+    expect(h.eventReasons().filter((r) => r.startsWith('Policy'))).toEqual(['PolicyFallback', 'PolicyLoaded']);
+    await h.controller.stop();
+  });
+
+  it('holds the scale when neither the policy nor its fallback loads', async () => {
+    const h = await harness({
+      createPolicy: async () => {
+        throw new Error('no policies today');
+      },
+    });
+    h.cluster.putDeployment(NS, 'echo', 3);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 90, cpuCores: 0.05, pods: 3 });
+    await started(h);
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), loaded: h.condition('echo', 'PolicyLoaded')?.reason, ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 3, loaded: 'NoPolicy', ready: 'PolicyUnavailable' });
+    expect(h.eventReasons()).toContain('PolicyUnavailable');
+    await h.controller.stop();
+  });
+
   // Each row: a metrics fault → what the controller must do. Never drop to min on missing data.
   const faults: Array<{ name: string; fault: (h: Harness) => void; reason: string; replicas: number; retryMs: number | null }> = [
     // Prometheus A down: hold, condition, retry after 1 s (back-off), not at the next interval.
@@ -197,6 +235,9 @@ describe('Controller', () => {
     await h.clock.advance(1000);
     const retried = h.prom.queries.length > queriesAfterFirst;
     expect({ retriedAfter1s: retried }).toEqual({ retriedAfter1s: retryMs !== null });
+    await h.clock.advance(60_000);
+    // One Warning Event when the fault starts, not one per retry; still no scale change.
+    expect({ events: h.eventReasons().filter((r) => r === reason).length, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ events: 1, replicas });
     await h.controller.stop();
   });
 

@@ -213,7 +213,7 @@ describe('the built launcher (bin/faas-loadgen.js)', () => {
   it('exits 130 with a summary on a real SIGINT', async () => {
     sink = await startSink();
     const child = spawn(process.execPath, [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all',
-      '--gateway', sink.url, '--speedup', '60', '--loop', '--progress', 'never'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--gateway', sink.url, '--speedup', '60', '--loop', '--progress', 'never'], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -228,12 +228,19 @@ describe('the built launcher (bin/faas-loadgen.js)', () => {
   });
 
   it('prints help and exits 0; bad input exits 2 with one line', () => {
-    const help = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), '--help'], { encoding: 'utf8' });
+    const help = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), '--help'], { encoding: 'utf8', env: childEnv() });
     expect({ status: help.status, commands: ['replay', 'stats', 'generate'].every((c) => help.stdout.includes(c)) }).toEqual({ status: 0, commands: true });
-    const bad = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all', '--speedup', 'x'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all', '--speedup', 'x'], { encoding: 'utf8', env: childEnv() });
     expect({ status: bad.status, stderr: bad.stderr }).toEqual({ status: 2, stderr: 'faas-loadgen: --speedup: must be a number > 0, got "x"\n' });
   });
 });
+
+/** The environment without jest's NODE_OPTIONS (its flags would print warnings in the child). */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
 
 function listTs(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((e) => {

@@ -185,6 +185,23 @@ describe('speedup', () => {
   });
 });
 
+describe('a stalled generator', () => {
+  it('still sends what was due before --duration, late, and prorates targets to the duration, not to the stall', async () => {
+    sink = await startSink();
+    // Block the event loop from about 200 ms to 300 ms, across the 250 ms duration limit: the
+    // arrivals due at 207.5 and 237.5 ms go out late, after the limit, and still count.
+    const stall = setTimeout(() => {
+      const until = performance.now() + 100;
+      while (performance.now() < until) { /* a stalled machine */ }
+    }, 200);
+    const cut = await replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 4, 4, 4] }], { speedup: 600, durationSeconds: 0.25 }));
+    clearTimeout(stall);
+    expect({ stoppedBy: cut.stoppedBy, sent: cut.sent, scheduled: cut.scheduled, target: cut.target, received: sink.total() })
+      .toEqual({ stoppedBy: 'duration', sent: 10, scheduled: 10, target: 10, received: 10 });
+    expect(cut.elapsedSeconds).toBeGreaterThanOrEqual(0.25);
+  });
+});
+
 describe('stop signal', () => {
   it('stops sending, waits for in-flight requests and reports what was not sent', async () => {
     sink = await startSink(() => ({ status: 200, delayMs: 100 }));

@@ -108,6 +108,7 @@ class ReplayEngine {
   private stopAtMs = Infinity;
   private endedMs = 0;
   private finishingUntilMs = Infinity;
+  private finishingScheduleEndMs = Infinity;
 
   // The bin being sent and the next one to draw.
   private dueMs = new Float64Array(0);
@@ -271,7 +272,7 @@ class ReplayEngine {
    * Sending stopped at `endMs`: arrivals drawn but not yet due leave `scheduled`, and the targets
    * of bins cut by the stop are prorated by the part of their wall window inside the run.
    */
-  private settle(endMs: number): void {
+  private settle(settleAtMs: number, endMs: number): void {
     for (let i = this.cursor; i < this.dueMs.length; i++) {
       const bin = this.recentBins[this.recentBins.length - 1].index;
       this.binScheduled[bin]--;
@@ -279,7 +280,7 @@ class ReplayEngine {
     }
     this.cursor = this.dueMs.length;
     for (const b of this.recentBins) {
-      const uncovered = 1 - Math.min(1, Math.max(0, (endMs - b.startMs) / this.binWallMs));
+      const uncovered = 1 - Math.min(1, Math.max(0, (settleAtMs - b.startMs) / this.binWallMs));
       if (uncovered <= 0) continue;
       this.binTarget[b.index] -= uncovered * this.binTarget[b.index];
       for (let f = 0; f < this.opts.targets.length; f++) this.fnTarget[f] -= uncovered * (this.opts.targets[f].counts[b.bin] ?? 0);
@@ -357,14 +358,17 @@ class ReplayEngine {
    * lasts until then, in-flight requests get the timeout plus a second to finish.
    */
   private finishScheduling(reason: StopReason, scheduleEndMs: number): void {
-    // A last send slightly behind schedule may fall after the end; the run includes it.
+    // A last send behind schedule may go out after the end; the run's length includes it, while
+    // targets are prorated to the schedule's end (--duration), not to when we got there.
     const untilMs = Math.max(scheduleEndMs, performance.now());
     this.stoppedBy = reason;
     this.state = 'finishing';
     this.finishingUntilMs = untilMs;
+    this.finishingScheduleEndMs = scheduleEndMs;
     const wait = untilMs - performance.now();
-    if (wait > 0) this.timer = setTimeout(() => this.drain(this.opts.timeoutMs + 1000, untilMs), wait);
-    else this.drain(this.opts.timeoutMs + 1000, untilMs);
+    const drain = (): void => this.drain(this.opts.timeoutMs + 1000, scheduleEndMs, untilMs);
+    if (wait > 0) this.timer = setTimeout(drain, wait);
+    else drain();
   }
 
   /** Graceful stop (SIGINT): stop sending now, count what was due but unsent, drain. */
@@ -373,7 +377,7 @@ class ReplayEngine {
     const now = performance.now();
     if (this.state === 'running') this.unsent = this.countDueUnsent(now);
     this.stoppedBy = 'signal';
-    this.drain(this.opts.timeoutMs, Math.min(now, this.finishingUntilMs));
+    this.drain(this.opts.timeoutMs, Math.min(now, this.finishingScheduleEndMs), Math.min(now, this.finishingUntilMs));
   }
 
   private countDueUnsent(now: number): number {
@@ -388,11 +392,14 @@ class ReplayEngine {
     }
   }
 
-  /** Sending ended at `endMs`; wait up to `graceMs` for in-flight requests, then abort the rest. */
-  private drain(graceMs: number, endMs: number): void {
+  /**
+   * Sending ended at `endMs` (targets prorated to `settleAtMs`); wait up to `graceMs` for
+   * in-flight requests, then abort the rest.
+   */
+  private drain(graceMs: number, settleAtMs: number, endMs: number): void {
     this.clearTimers();
     this.state = 'draining';
-    this.settle(endMs);
+    this.settle(settleAtMs, endMs);
     if (this.inflight === 0) return this.finish();
     this.drainTimer = setTimeout(() => this.abortInflight(), graceMs);
   }
@@ -406,7 +413,7 @@ class ReplayEngine {
       this.stoppedBy = 'signal';
       this.clearTimers();
       this.state = 'draining';
-      this.settle(Math.min(now, this.finishingUntilMs));
+      this.settle(Math.min(now, this.finishingScheduleEndMs), Math.min(now, this.finishingUntilMs));
     }
     if (this.inflight === 0) return this.finish();
     this.pool.destroy().catch(() => undefined);

@@ -26,7 +26,7 @@ import { findPrometheus, freePort, startPrometheus, waitForTargetsUp, type Prome
 import type { FunctionAutoscalerStatus } from '../../operator/src/api/types.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const FAAS_AUTOSCALER = join(REPO_ROOT, 'bin', 'faas-autoscaler.js');
+export const FAAS_AUTOSCALER = join(REPO_ROOT, 'bin', 'faas-autoscaler.js');
 const FAAS_LOADGEN = join(REPO_ROOT, 'bin', 'faas-loadgen.js');
 export const FAS = { group: 'faas-autoscaler.dev', version: 'v1alpha1', plural: 'functionautoscalers' } as const;
 export const FN_NAMESPACE = 'openfaas-fn';
@@ -68,6 +68,7 @@ export class E2E {
   readonly dir: string;
   private readonly procs: Proc[] = [];
   private readonly prometheuses: PrometheusProcess[] = [];
+  private sandboxes = 0;
 
   constructor(name: string) {
     if (!existsSync(join(REPO_ROOT, 'dist', 'operator', 'src', 'cli.js'))) {
@@ -104,10 +105,11 @@ export class E2E {
     return proc;
   }
 
-  /** `faas-autoscaler sandbox --dir <dir>/sandbox ...`; resolves once sandbox.json is written. */
+  /** `faas-autoscaler sandbox --dir <dir>/sandbox[-N] ...`; resolves once sandbox.json is written. */
   async sandbox(args: readonly string[]): Promise<{ proc: Proc; info: SandboxInfo; kube: KubeClients }> {
-    const dir = join(this.dir, 'sandbox');
-    const proc = this.spawn('sandbox', process.execPath, [FAAS_AUTOSCALER, 'sandbox', '--dir', dir, ...args]);
+    const name = this.sandboxes++ === 0 ? 'sandbox' : `sandbox-${this.sandboxes}`;
+    const dir = join(this.dir, name);
+    const proc = this.spawn(name, process.execPath, [FAAS_AUTOSCALER, 'sandbox', '--dir', dir, ...args]);
     const infoFile = join(dir, 'sandbox.json');
     const info = await waitFor(
       'the sandbox to write sandbox.json',

@@ -4,7 +4,7 @@
  * informer's relist), selectors, bookmarks, timeouts on a scripted clock, broken streams, restarts
  * and injected faults.
  */
-import { makeInformer, PatchStrategy, setHeaderOptions, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { makeInformer, PatchStrategy, setHeaderOptions, Watch, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import { ManualClock } from '../../operator/src/sandbox/clock.js';
 import { FAS, eventually, fasBody, startCluster, statusOf, type Cluster } from './sandbox-kube-helpers.js';
 
@@ -21,7 +21,7 @@ interface Seen {
 }
 
 /** Starts a watch that records every event; `done` records how it ended. */
-async function record(c: Cluster, query: Record<string, unknown>, path = PATH): Promise<{ seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void }> {
+async function record(c: Cluster, query: Record<string, string | number | boolean | undefined>, path = PATH): Promise<{ seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void }> {
   const state: { seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void } = { seen: [], ended: undefined, stop: () => {} };
   const controller = await new Watch(c.kc).watch(
     path,
@@ -145,7 +145,7 @@ describe('informer', () => {
     inf.on('delete', (o) => log.push(`delete ${o.metadata?.name}`));
     return { inf, log };
   }
-  const names = (inf: { list(): KubernetesObject[] }): string[] => inf.list().map((o) => o.metadata!.name!).sort();
+  const names = (inf: ObjectCache<KubernetesObject>): string[] => inf.list().map((o) => o.metadata!.name!).sort();
 
   it('lists, then follows adds, updates and deletes', async () => {
     await c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('a') });

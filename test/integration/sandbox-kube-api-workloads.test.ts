@@ -108,7 +108,7 @@ describe('Deployments, /scale and readiness', () => {
   it('validates Deployments like the apps/v1 strategy', async () => {
     const body = deploymentBody('bad', 1) as { spec: Record<string, unknown> };
     delete body.spec.selector;
-    expect(await statusOf(c.apps.createNamespacedDeployment({ namespace: NS, body: body as V1Deployment }))).toMatchObject({
+    expect(await statusOf(c.apps.createNamespacedDeployment({ namespace: NS, body: body as unknown as V1Deployment }))).toMatchObject({
       code: 422, message: 'Deployment.apps "bad" is invalid: spec.selector: Required value',
     });
   });

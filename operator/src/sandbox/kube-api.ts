@@ -20,6 +20,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { DelayedReadiness, DeploymentController, type ReadinessModel } from './deployments.js';
 import { ApiError, badRequest, errorForCode, internalError, methodNotAllowed, unauthorized } from './kube-errors.js';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './kube-discovery.js';
+import { groupVersionPath, openApiDocument, openApiIndex } from './kube-openapi.js';
 import { FaultInjector, matches, type FaultMatch, type RequestInfo } from './kube-faults.js';
 import { Registry, type ListOptions, type WriteOptions } from './kube-registry.js';
 import { apiVersionOf, namespaces, type KubeObject, type ResourceType } from './kube-resources.js';
@@ -278,6 +279,11 @@ export class KubeApiServer {
     else if (segments[0] === 'api' && segments.length === 2) body = apiResourceList(types, '', segments[1]);
     else if (segments[0] === 'apis' && segments.length === 2) body = apiGroupDoc(types, segments[1]);
     else if (segments[0] === 'apis' && segments.length === 3) body = apiResourceList(types, segments[1], segments[2]);
+    else if (p === '/openapi/v3') body = openApiIndex(types, (g, v) => openApiDocument(types, g, v));
+    else if (segments[0] === 'openapi' && segments[1] === 'v3') {
+      const gv = types.find((t) => `/openapi/v3/${groupVersionPath(t)}` === p);
+      if (gv) body = openApiDocument(types, gv.group, gv.version);
+    }
     if (body === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     this.send(res, 200, body);
   }
@@ -458,6 +464,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
+  // Typed clients (kubectl's `create deployment`, client-go) may send protobuf or CBOR; only JSON and YAML are served.
+  if (type.includes('protobuf') || type.includes('cbor')) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox API server does not decode ${type})`);
+  }
   try {
     return type.endsWith('yaml') ? parseYaml(text) : JSON.parse(text);
   } catch (err) {

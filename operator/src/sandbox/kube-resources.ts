@@ -6,6 +6,7 @@
  */
 import { admitCustomResource } from './kube-custom-resources.js';
 import type { CustomResourceDefinition } from '../api/crd.js';
+import type { JSONSchemaProps } from '../api/schema.js';
 import { invalid, required, type FieldError } from '../api/field-errors.js';
 import { age, column, defaultConvertor, NAME_COLUMN, printerColumnConvertor, type TableConvertor } from './kube-table.js';
 import type { ResourceName } from './kube-errors.js';
@@ -77,6 +78,8 @@ export interface ResourceType extends ResourceName {
   /** Defaults (in place) and validation. `old` is set on update. */
   admit(obj: KubeObject, old?: KubeObject): Admission;
   table: TableConvertor;
+  /** Published in OpenAPI v3 (custom resources: the CRD's schema). */
+  openAPIV3Schema?: JSONSchemaProps;
 }
 
 export function apiVersionOf(r: { group: string; version: string }): string {
@@ -370,5 +373,6 @@ export function resourceFromCrd(crd: CustomResourceDefinition): ResourceType {
     },
     admit: (obj, old) => admitCustomResource(obj, schema, old),
     table: printerColumnConvertor(version.additionalPrinterColumns),
+    openAPIV3Schema: schema,
   };
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { fetchKubeconfigOverSsh, HostKeyError } from '../../operator/src/controller/kubeconfig-ssh.js';
 import { loadKubeConfig } from '../../operator/src/controller/run-operator.js';
 import { parseSshTarget } from '../../operator/src/controller/ssh-target.js';
@@ -39,8 +39,8 @@ let sshdLog = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fa-sshd-'));
-  const host = utils.generateKeyPairSync('ed25519');
-  const client = utils.generateKeyPairSync('ed25519');
+  const host = ssh2.utils.generateKeyPairSync('ed25519');
+  const client = ssh2.utils.generateKeyPairSync('ed25519');
   hostPublic = host.public.trim();
   writeFileSync(join(dir, 'host_ed25519'), host.private, { mode: 0o600 });
   writeFileSync(join(dir, 'client_ed25519'), client.private, { mode: 0o600 });
@@ -126,7 +126,7 @@ describe('--kubeconfig-ssh against a real sshd', () => {
   // Each row: a known_hosts that must not let the connection through → the refusal's reason.
   const refusals = [
     // A different key for this host: a man in the middle, or a reinstalled master.
-    { name: 'wrong host key', line: () => `[127.0.0.1]:${port} ${utils.generateKeyPairSync('ed25519').public}`, reason: 'mismatch' },
+    { name: 'wrong host key', line: () => `[127.0.0.1]:${port} ${ssh2.utils.generateKeyPairSync('ed25519').public}`, reason: 'mismatch' },
     // The host is not listed at all (another port's entry does not count).
     { name: 'unknown host', line: () => `127.0.0.1 ${hostPublic}`, reason: 'unknown-host' },
   ];

@@ -5,7 +5,9 @@
  * (ssh2 calls `hostVerifier` during key exchange, before user authentication).
  */
 import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig } from 'ssh2';
+// Default import: ssh2 is CommonJS, and not every ESM loader (jest 29's) sees its named exports.
+import ssh2 from 'ssh2';
+import type { ConnectConfig } from 'ssh2';
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import { checkHostKey, hostKeyAlgorithmsFor, hostLookupName, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
@@ -59,7 +61,7 @@ export async function fetchKubeconfigOverSsh(opts: FetchOverSshOptions): Promise
     ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
   };
 
-  const conn = new Client();
+  const conn = new ssh2.Client();
   try {
     return await new Promise<string>((resolve, reject) => {
       conn.on('error', (err) => reject(rejection ?? new Error(`ssh ${target.username}@${lookup}: ${err.message}`, { cause: err })));

@@ -295,7 +295,16 @@ export class Controller {
     if (!this.canWrite()) {
       // A standby replica neither queries nor writes; it keeps its schedule so it can take over.
       report.skippedNotLeader = true;
-      for (const m of due) m.nextDueMs = alignedNext(startedMs, intervalMsOf(m));
+      for (const m of due) {
+        m.nextDueMs = alignedNext(startedMs, intervalMsOf(m));
+        if (m.lastKnownReplicas !== undefined) {
+          // We led before: what we remember is stale by the time we lead again (another replica
+          // scaled meanwhile, and decided with its own state). Start afresh then, as it did.
+          m.lastKnownReplicas = undefined;
+          m.slot?.policy?.reset();
+          m.slot?.rails?.reset();
+        }
+      }
       return report;
     }
     // Group by window length: one batch of queries per distinct intervalSeconds.

@@ -343,6 +343,13 @@ describe('Controller', () => {
     h.leader.value = true; // the other replica released the Lease
     await h.clock.advance(30_000);
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
+    // Leadership lost; the other replica scales meanwhile; we lead again: not an ExternalChange.
+    h.leader.value = false;
+    await h.clock.advance(30_000);
+    h.cluster.putDeployment(NS, 'echo', 6);
+    h.leader.value = true;
+    await h.clock.advance(30_000);
+    expect({ external: h.condition('echo', 'ExternalChange')?.status, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ external: 'False', replicas: 3 });
     await h.controller.stop();
   });
 

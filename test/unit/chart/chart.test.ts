@@ -123,6 +123,25 @@ describeWithHelm('chart: helm lint and template', () => {
     });
   });
 
+  it('wires the pieces together: Service → pods and their named port, ServiceMonitor → Service, probes → port', () => {
+    const manifests = helmTemplate({ values: { serviceMonitor: { enabled: true } } });
+    const pod = findManifest(manifests, 'Deployment').spec.template;
+    const service = findManifest(manifests, 'Service');
+    const monitor = findManifest(manifests, 'ServiceMonitor');
+    const container = pod.spec.containers[0];
+    const portNames = container.ports.map((p: { name: string }) => p.name);
+    expect(pod.metadata.labels).toMatchObject(service.spec.selector);
+    expect(portNames).toContain(service.spec.ports[0].targetPort);
+    expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(service.spec.ports.map((p: { name: string }) => p.name)).toContain(monitor.spec.endpoints[0].port);
+    expect(monitor.spec.namespaceSelector.matchNames).toEqual([service.metadata.namespace]);
+    expect([container.livenessProbe.httpGet, container.readinessProbe.httpGet]).toEqual([
+      { path: '/healthz', port: 'metrics' },
+      { path: '/readyz', port: 'metrics' },
+    ]);
+    expect(portNames).toContain('metrics');
+  });
+
   describe('RBAC layout', () => {
     const layout = (values: object): string[] =>
       helmTemplate({ values })

@@ -1,7 +1,7 @@
 /** Label and field selectors as the API server parses them. */
 import { parseFieldSelector, parseLabelSelector } from '../../../operator/src/sandbox/kube-selectors.js';
 
-const obj = (labels: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> & { metadata: { labels: Record<string, string> } } => ({
+const obj = (labels: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> & { metadata: { name: string; namespace: string; labels: Record<string, string> } } => ({
   metadata: { name: 'figlet', namespace: 'openfaas', labels },
   ...extra,
 });

@@ -94,9 +94,7 @@ describeWithKubectl('docs/install.md kubectl commands against the emulated API s
   }
 
   it('runs the guide from apply to delete', async () => {
-    // --validate=false only here: the emulated API server serves no OpenAPI document for kubectl's
-    // client-side schema check (a real one does); the server still admits the object with the CRD.
-    const apply = await kubectl(['apply', '--validate=false', '-f', '-'], heredoc);
+    const apply = await kubectl(['apply', '-f', '-'], heredoc);
     expect({ status: apply.status, out: apply.out }).toEqual({ status: 0, out: expect.stringContaining('functionautoscaler.faas-autoscaler.dev/figlet created') });
 
     // What the operator would have written, so the columns and jsonpath have something to show.

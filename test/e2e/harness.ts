@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
-import { CADVISOR_JOB, GATEWAY_JOB } from '../../operator/src/sandbox/prometheus-config.js';
+import { CADVISOR_JOB, GATEWAY_JOB, KUBE_STATE_METRICS_JOB } from '../../operator/src/sandbox/prometheus-config.js';
 import { findPrometheus, freePort, startPrometheus, waitForTargetsUp, type PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { FunctionAutoscalerStatus } from '../../operator/src/api/types.js';
 
@@ -125,7 +125,7 @@ export class E2E {
     return { proc, info, kube: kubeClients(info.kubeconfig) };
   }
 
-  /** The real Prometheus on the sandbox's generated configuration; resolves when both jobs were scraped. */
+  /** The real Prometheus on the sandbox's generated configuration; resolves when every job was scraped. */
   async prometheus(info: SandboxInfo, port = 0): Promise<PrometheusProcess> {
     const prom = await startPrometheus({
       configFile: info.prometheusConfig,
@@ -135,7 +135,7 @@ export class E2E {
     });
     this.prometheuses.push(prom);
     // Own process group is not needed: Prometheus starts no children; cleanup stops it directly.
-    await waitForTargetsUp(prom.url, [GATEWAY_JOB, CADVISOR_JOB]);
+    await waitForTargetsUp(prom.url, [GATEWAY_JOB, CADVISOR_JOB, KUBE_STATE_METRICS_JOB]);
     return prom;
   }
 

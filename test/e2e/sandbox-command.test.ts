@@ -1,7 +1,7 @@
 /**
  * `faas-autoscaler sandbox` as a user runs it (the built CLI in its own process): what it prints
  * and writes to --dir, --with-prometheus starting the real Prometheus on the generated
- * configuration, SIGINT and SIGTERM ending it (and its Prometheus) with exit code 0, and bad
+ * configuration (gateway, cAdvisor and kube-state-metrics jobs), SIGINT and SIGTERM ending it (and its Prometheus) with exit code 0, and bad
  * input ending it with one line and exit code 2.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,18 +46,19 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   expect(promConfig.scrape_configs.map((j) => [j.job_name, j.metrics_path, j.static_configs[0].targets[0]])).toEqual([
     ['openfaas-gateway', '/metrics', new URL(info.gatewayUrl).host],
     ['kubernetes-cadvisor', '/metrics/cadvisor', new URL(info.cadvisorUrl).host],
+    ['kube-state-metrics', '/metrics', new URL(info.kubeStateMetricsUrl).host],
   ]);
 
   // Prometheus (the sandbox's child) sees both jobs up, and the gateway works.
   const up = (await (await fetch(`${info.prometheusUrl}/api/v1/query?query=up`)).json()) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
-  expect(up.data.result.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([['kubernetes-cadvisor', '1'], ['openfaas-gateway', '1']]);
+  expect(up.data.result.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([['kube-state-metrics', '1'], ['kubernetes-cadvisor', '1'], ['openfaas-gateway', '1']]);
   expect((await fetch(`${info.gatewayUrl}/function/env`)).status).toBe(200);
 
   const prometheusPid = prometheusPidOf(info);
   proc.signal('SIGINT');
   expect(await proc.exited).toEqual({ code: 0, signal: null });
   await waitFor('the sandbox\'s Prometheus to exit', () => !alive(prometheusPid), 15_000);
-  for (const url of [info.gatewayUrl, info.kubeApiUrl, info.cadvisorUrl, info.prometheusUrl!]) expect(await refused(url)).toBe(true);
+  for (const url of [info.gatewayUrl, info.kubeApiUrl, info.cadvisorUrl, info.kubeStateMetricsUrl, info.prometheusUrl!]) expect(await refused(url)).toBe(true);
 });
 
 /** The pid of the sandbox's Prometheus: the child of the sandbox process running prometheus (from /proc). */

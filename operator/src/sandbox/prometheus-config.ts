@@ -6,6 +6,8 @@
  *                        Prometheus scrapes it
  *   kubernetes-cadvisor  role B: the kubelet's /metrics/cadvisor (container_* series), as a cluster
  *                        Prometheus scrapes it
+ *   kube-state-metrics   role B: Deployment replicas and ready replicas (kube_deployment_* series),
+ *                        which `faas-autoscaler record` reads
  *
  * The operator points `--prometheus-a-url` and `--prometheus-b-url` at the same server. The
  * default scrape interval is 1 s, so that the shortest control interval the CRD allows (5 s) still
@@ -13,17 +15,21 @@
  * intervals).
  */
 import { stringify } from 'yaml';
+import { KUBE_STATE_METRICS_JOB } from './kube-state-metrics.js';
 
 export interface PrometheusConfigOptions {
   /** host:port of the gateway (role A). */
   gateway: string;
   /** host:port of the cAdvisor endpoint (role B). */
   cadvisor: string;
+  /** host:port of the kube-state-metrics endpoint (role B), if served. */
+  kubeStateMetrics?: string;
   scrapeIntervalSeconds: number;
 }
 
 export const GATEWAY_JOB = 'openfaas-gateway';
 export const CADVISOR_JOB = 'kubernetes-cadvisor';
+export { KUBE_STATE_METRICS_JOB };
 
 export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
   const interval = formatSeconds(opts.scrapeIntervalSeconds);
@@ -32,6 +38,9 @@ export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
     scrape_configs: [
       { job_name: GATEWAY_JOB, metrics_path: '/metrics', static_configs: [{ targets: [opts.gateway], labels: { role: 'A' } }] },
       { job_name: CADVISOR_JOB, metrics_path: '/metrics/cadvisor', static_configs: [{ targets: [opts.cadvisor], labels: { role: 'B' } }] },
+      ...(opts.kubeStateMetrics
+        ? [{ job_name: KUBE_STATE_METRICS_JOB, metrics_path: '/metrics', static_configs: [{ targets: [opts.kubeStateMetrics], labels: { role: 'B' } }] }]
+        : []),
     ],
   };
   return `# Written by \`faas-autoscaler sandbox\`: role A (gateway) and role B (cAdvisor) in one server.\n${stringify(config)}`;

@@ -9,6 +9,7 @@
  *   gateway /system/scale ─────┘ (writes /scale)                              ▼
  *   loadgen ──> gateway /function/<name> ─────────────────────────────> FunctionRuntime (pods)
  *   Prometheus ──> gateway /metrics (role A), cAdvisor /metrics/cadvisor (role B) <──┘
+ *                  kube-state-metrics /metrics (role B: Deployment replicas, for `record`)
  *
  * `DIR` receives `kubeconfig`, `prometheus.yml`, `gateway-basic-auth` (admin:password, for the
  * operator's --gateway-basic-auth-file) and, once everything listens, `sandbox.json` with every
@@ -28,7 +29,8 @@ import { CE_MAX_FUNCTIONS, Gateway } from './gateway.js';
 import { KubeApiServer } from './kube-api.js';
 import { deployments, type KubeObject } from './kube-resources.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { CADVISOR_JOB, GATEWAY_JOB, renderPrometheusConfig } from './prometheus-config.js';
+import { KubeStateMetricsEndpoint } from './kube-state-metrics.js';
+import { CADVISOR_JOB, GATEWAY_JOB, KUBE_STATE_METRICS_JOB, renderPrometheusConfig } from './prometheus-config.js';
 import { startPrometheus, waitForTargetsUp, type PrometheusProcess } from './prometheus-process.js';
 import type { SandboxFunction } from './sandbox-config.js';
 
@@ -41,7 +43,7 @@ export interface SandboxOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Ports; 0 or absent: a free one. */
-  ports?: { kube?: number; gateway?: number; cadvisor?: number; prometheus?: number; control?: number };
+  ports?: { kube?: number; gateway?: number; cadvisor?: number; kubeStateMetrics?: number; prometheus?: number; control?: number };
   /** Gateway basic auth; the password is generated when absent. */
   gatewayUser?: string;
   gatewayPassword?: string;
@@ -68,6 +70,7 @@ export interface SandboxInfo {
   gatewayPassword: string;
   gatewayBasicAuthFile: string;
   cadvisorUrl: string;
+  kubeStateMetricsUrl: string;
   prometheusConfig: string;
   /** Set with --with-prometheus. */
   prometheusUrl?: string;
@@ -120,6 +123,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const gateway = new Gateway({ registry: kube.registry, runtimes, namespace: FUNCTION_NAMESPACE, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway });
   const images = new Map(opts.functions.map((f) => [f.name, f.image]));
   const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
+  const kubeStateMetrics = new KubeStateMetricsEndpoint({ registry: kube.registry, namespaces: [FUNCTION_NAMESPACE], host, port: opts.ports?.kubeStateMetrics });
 
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {
@@ -132,12 +136,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     started.push({ stop: () => gateway.close() });
     const cadvisorUrl = await cadvisor.listen();
     started.push({ stop: () => cadvisor.close() });
+    const kubeStateMetricsUrl = await kubeStateMetrics.listen();
+    started.push({ stop: () => kubeStateMetrics.close() });
     const control = await startControl(kube, runtimes, host, opts.ports?.control ?? 0);
     started.push(control);
 
     const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default' });
     const prometheusConfig = join(opts.dir, 'prometheus.yml');
-    await writeFile(prometheusConfig, renderPrometheusConfig({ gateway: new URL(gatewayUrl).host, cadvisor: new URL(cadvisorUrl).host, scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1 }));
+    await writeFile(prometheusConfig, renderPrometheusConfig({
+        gateway: new URL(gatewayUrl).host,
+        cadvisor: new URL(cadvisorUrl).host,
+        kubeStateMetrics: new URL(kubeStateMetricsUrl).host,
+        scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1,
+      }));
     const gatewayBasicAuthFile = join(opts.dir, 'gateway-basic-auth');
     await writeFile(gatewayBasicAuthFile, `${gatewayUser}:${gatewayPassword}\n`, { mode: 0o600 });
 
@@ -152,7 +163,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       });
       const p = prometheus;
       started.push({ stop: () => p.stop() });
-      await waitForTargetsUp(p.url, [GATEWAY_JOB, CADVISOR_JOB]);
+      await waitForTargetsUp(p.url, [GATEWAY_JOB, CADVISOR_JOB, KUBE_STATE_METRICS_JOB]);
     }
 
     const info: SandboxInfo = {
@@ -165,6 +176,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       gatewayPassword,
       gatewayBasicAuthFile,
       cadvisorUrl,
+      kubeStateMetricsUrl,
       prometheusConfig,
       ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
       controlUrl: control.url,

@@ -148,8 +148,12 @@ describe('what the sandbox writes', () => {
     // not a whole number of seconds
     { seconds: 2.5, want: '2500ms' },
   ])('a Prometheus config with both roles, scraped every $want', ({ seconds, want }) => {
-    const config = parse(renderPrometheusConfig({ gateway: '127.0.0.1:1', cadvisor: '127.0.0.1:2', scrapeIntervalSeconds: seconds })) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const config = parse(renderPrometheusConfig({ gateway: '127.0.0.1:1', cadvisor: '127.0.0.1:2', kubeStateMetrics: '127.0.0.1:3', scrapeIntervalSeconds: seconds })) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(config.global).toEqual({ scrape_interval: want, scrape_timeout: want, evaluation_interval: want });
-    expect(config.scrape_configs.map((j: { job_name: string; metrics_path: string }) => `${j.job_name} ${j.metrics_path}`)).toEqual(['openfaas-gateway /metrics', 'kubernetes-cadvisor /metrics/cadvisor']);
+    expect(config.scrape_configs.map((j: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }) => `${j.job_name} ${j.metrics_path} ${j.static_configs[0].targets[0]}`)).toEqual([
+      'openfaas-gateway /metrics 127.0.0.1:1',
+      'kubernetes-cadvisor /metrics/cadvisor 127.0.0.1:2',
+      'kube-state-metrics /metrics 127.0.0.1:3',
+    ]);
   });
 });

@@ -391,7 +391,8 @@ export class Controller {
         ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
         : `Deployment cache for ${spec.functionNamespace} not synced yet`;
       const reason = synced ? 'DeploymentNotFound' : 'WaitingForCache';
-      this.warnOnTransition(m, 'Ready', reason, message);
+      // A cache still syncing at start-up is not worth an Event per resource; a missing Deployment is.
+      if (synced) this.warnOnTransition(m, 'Ready', reason, message);
       updates.push({ type: 'Ready', status: 'False', reason, message });
       status.conditions = this.updateConditions(m, updates, now);
       m.nextDueMs = synced ? alignedNext(now, intervalMs) : now + Math.min(m.backoff.next(), intervalMs);

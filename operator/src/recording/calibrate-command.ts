@@ -1,0 +1,47 @@
+/**
+ * What `faas-autoscaler calibrate` does once its flags are parsed: read the recording, pick the
+ * function, calibrate, write the profile file and print the report.
+ */
+import { writeFile } from 'node:fs/promises';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { parseDurationSeconds, parseInteger } from '../../../workload-generator/src/units.js';
+import { parseQuantity } from '../api/quantity.js';
+import type { CalibrateFlags } from '../commands/calibrate.js';
+import { DEFAULT_SIM_CONFIG } from '../sim/config.js';
+import { calibrate } from './calibrate.js';
+import { readRecording, type Recording } from './format.js';
+import { formatCalibrationReport, profileFile, sha256File } from './profile.js';
+import { DEFAULT_NAMESPACE, functionLabel, parseFunctionRef } from './queries.js';
+import { toolVersion } from './tool-version.js';
+
+/** The function of a recording a flag names (NAME or NAME.NAMESPACE), or the only one. */
+export function pickFunction(flag: string, recording: Recording, text: string | undefined): string {
+  const all = recording.header.functions;
+  if (text === undefined) {
+    if (all.length === 1) return all[0];
+    throw new InputError(`${flag}: ${recording.path} holds ${all.length} functions; pick one of ${all.join(', ')}`);
+  }
+  const want = functionLabel(parseFunctionRef(flag, text, DEFAULT_NAMESPACE));
+  if (!all.includes(want)) throw new InputError(`${flag}: ${want} is not in ${recording.path}; it holds ${all.join(', ')}`);
+  return want;
+}
+
+export async function runCalibrateCommand(flags: CalibrateFlags): Promise<void> {
+  const seed = parseInteger('--seed', flags.seed, 0);
+  const fitWindowSeconds = parseDurationSeconds('--fit-window', flags.fitWindow);
+  const cpu = flags.cpuRequest !== undefined ? parseQuantity(flags.cpuRequest, '--cpu-request') : undefined;
+  const memory = flags.memoryRequest !== undefined ? parseQuantity(flags.memoryRequest, '--memory-request') : undefined;
+  for (const [flag, v] of [['--cpu-request', cpu], ['--memory-request', memory]] as const) {
+    if (v !== undefined && !(v > 0)) throw new InputError(`${flag}: must be > 0`);
+  }
+  const recording = await readRecording(flags.recording);
+  const fn = pickFunction('--function', recording, flags.function);
+  const step = recording.header.stepSeconds;
+  const fitWindowSteps = Math.max(1, Math.round(fitWindowSeconds / step));
+  const requests = cpu !== undefined || memory !== undefined ? { cpuCores: cpu ?? DEFAULT_SIM_CONFIG.requests.cpuCores, memoryBytes: memory ?? DEFAULT_SIM_CONFIG.requests.memoryBytes } : undefined;
+  const cal = calibrate({ recording, fn, requests, fitWindowSteps, seed });
+  const profile = profileFile(cal, recording, { sha256: await sha256File(flags.recording), tool: toolVersion(), now: Date.now() });
+  await writeFile(flags.out, `${JSON.stringify(profile, null, 2)}\n`);
+  process.stdout.write(formatCalibrationReport(cal, recording));
+  process.stdout.write(`profile written to ${flags.out}\n`);
+}

@@ -1,0 +1,126 @@
+/**
+ * What `faas-autoscaler record` does once its flags are parsed: validate them (InputError naming
+ * the flag), run the recording with a progress line on a TTY, stop cleanly on SIGINT, and print
+ * what was written and which values are null and why.
+ */
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { parseDurationSeconds, parseInteger } from '../../../workload-generator/src/units.js';
+import type { RecordFlags } from '../commands/record.js';
+import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
+import { parseFunctionRef } from './queries.js';
+import { toolVersion } from './tool-version.js';
+import { runRecord, type RecordProgress, type RecordSummary } from './record.js';
+
+const RELATIVE = /^(?:now)?\s*-\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `now`, `-2h`, `now-30m`, RFC 3339, or unix seconds → ms since the epoch. */
+export function parseTime(flag: string, text: string, nowMs: number): number {
+  const t = text.trim();
+  if (t === 'now') return nowMs;
+  const rel = RELATIVE.exec(t);
+  if (rel) return nowMs - Number(rel[1]) * UNIT_SECONDS[rel[2]] * 1000;
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) {
+    const ms = Date.parse(t);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw new InputError(`${flag}: "${text}" is not a time; use RFC 3339 (2026-01-01T10:00:00Z), unix seconds, "now", or relative like -2h or now-30m`);
+}
+
+/** A Prometheus base URL; user:password@ becomes basic auth and is removed from the URL. */
+export function parsePrometheusUrl(flag: string, text: string): { url: string; auth?: PrometheusAuth } {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new InputError(`${flag}: "${text}" is not a URL; e.g. http://prometheus.openfaas:9090`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InputError(`${flag}: "${text}" must be an http:// or https:// URL`);
+  const auth: PrometheusAuth | undefined = u.username ? { type: 'basic', username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString().replace(/\/+$/, ''), ...(auth ? { auth } : {}) };
+}
+
+export async function runRecordCommand(flags: RecordFlags): Promise<void> {
+  if (!flags.promA) throw new InputError('--prom-a: give the URL of the Prometheus with the gateway metrics, e.g. http://prometheus.openfaas:9090');
+  const a = parsePrometheusUrl('--prom-a', flags.promA);
+  const b = flags.promB ? parsePrometheusUrl('--prom-b', flags.promB) : a;
+  const timeoutMs = parseDurationSeconds('--timeout', flags.timeout) * 1000;
+  const chunkSteps = parseInteger('--chunk-steps', flags.chunkSteps, 1);
+  const now = Date.now();
+  let common: { functions: ReturnType<typeof parseFunctionRef>[]; fromMs: number; toMs: number; stepSeconds: number; maxSampleAgeSeconds?: number };
+  if (flags.resume) {
+    // The file's header decides; the flags of the original command line may be repeated as they were.
+    common = { functions: [], fromMs: 0, toMs: 0, stepSeconds: 1 };
+  } else {
+    if (!flags.function || flags.function.length === 0) throw new InputError('--function: give at least one function (NAME or NAME.NAMESPACE)');
+    if (!flags.from) throw new InputError('--from: give the start of the recording (RFC 3339, unix seconds, or relative like -2h)');
+    const stepSeconds = parseDurationSeconds('--step', flags.step);
+    common = {
+      functions: flags.function.map((f) => parseFunctionRef('--function', f, flags.namespace)),
+      fromMs: parseTime('--from', flags.from, now),
+      toMs: parseTime('--to', flags.to, now),
+      stepSeconds,
+      ...(flags.maxSampleAge ? { maxSampleAgeSeconds: parseDurationSeconds('--max-sample-age', flags.maxSampleAge) } : {}),
+    };
+    if (common.toMs < common.fromMs) throw new InputError(`--to: ${new Date(common.toMs).toISOString()} is before --from ${new Date(common.fromMs).toISOString()}`);
+  }
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const progress = flags.progress !== false && process.stderr.isTTY ? progressLine(process.stderr) : undefined;
+  let summary: RecordSummary;
+  try {
+    summary = await runRecord({
+      gateway: new PrometheusSource({ name: 'prometheus-a', url: a.url, auth: a.auth, timeoutMs }),
+      cluster: new PrometheusSource({ name: 'prometheus-b', url: b.url, auth: b.auth, timeoutMs }),
+      ...common,
+      chunkSteps,
+      out: flags.out,
+      resume: flags.resume === true,
+      sourceUrls: { a: a.url, b: b.url },
+      tool: toolVersion(),
+      signal: controller.signal,
+      onProgress: progress?.update,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    progress?.close();
+  }
+  process.stderr.write(formatRecordSummary(summary));
+  if (summary.interrupted) process.exitCode = 130;
+}
+
+function progressLine(stream: NodeJS.WriteStream): { update: (p: RecordProgress) => void; close: () => void } {
+  let wrote = false;
+  return {
+    update(p) {
+      const eta = p.stepsDone > 0 ? ((p.stepsTotal - p.stepsDone) * p.elapsedSeconds) / p.stepsDone : 0;
+      stream.write(`\r\x1b[Krecord: ${p.stepsDone}/${p.stepsTotal} steps (${Math.floor((100 * p.stepsDone) / p.stepsTotal)} %), chunk ${p.chunksDone}/${p.chunksTotal}, ${p.elapsedSeconds.toFixed(0)} s, ETA ${eta.toFixed(0)} s`);
+      wrote = true;
+    },
+    close() {
+      if (wrote) stream.write('\n');
+    },
+  };
+}
+
+/** What was written, which fields are null and why (most frequent reasons), what was repaired. */
+export function formatRecordSummary(s: RecordSummary): string {
+  const h = s.header;
+  const lines: string[] = [];
+  const written = s.stepsResumed + s.stepsWritten;
+  lines.push(
+    `record: ${s.interrupted ? 'interrupted; ' : ''}${written}/${s.stepsTotal} steps × ${h.functions.length} function${h.functions.length === 1 ? '' : 's'} in ${s.out}` +
+      `${s.stepsResumed ? ` (${s.stepsResumed} were there, resumed)` : ''}, ${h.stepSeconds}-s steps from ${h.from}, ${s.queries} range queries`,
+  );
+  for (const [field, entry] of Object.entries(s.nulls)) {
+    const top = [...entry.reasons.entries()].sort((x, y) => y[1] - x[1]).slice(0, 2);
+    lines.push(`  null ${field} in ${entry.count} records: ${top.map(([r, n]) => `${r} (${n})`).join('; ')}`);
+  }
+  for (const [note, n] of s.notes) lines.push(`  repaired: ${note} (${n} record${n === 1 ? '' : 's'})`);
+  if (s.interrupted) lines.push(`  continue with the same command and --resume`);
+  return `${lines.join('\n')}\n`;
+}

@@ -6,9 +6,13 @@
  *   arrival schedule. Latency is measured from that time, not from when the request left, so a
  *   gateway that slows us down shows up as latency instead of as a quietly lower rate.
  * - **One scheduler, no per-request timers.** A single loop sends everything that is due, then
- *   sleeps with `setTimeout` until shortly before the next arrival and spins the last
- *   `SPIN_MS` with `setImmediate` (Node timers fire up to ~1 ms late; spinning lets I/O run in
- *   between). Request timeouts are undici's per-connection timers, not ours.
+ *   sleeps with `setTimeout` until the next arrival. Node timers have 1 ms granularity, so sends
+ *   go out in small batches, typically under a millisecond late (the summary's `late.lagMs`
+ *   shows it). We measured the alternative — sleeping until ~2 ms before and spinning with
+ *   `setImmediate` — on the shared 2-core machine: it was more precise only when the machine
+ *   was idle, burned 2–4× the CPU (0.4–0.8 of a core at 3,000–6,000 req/s against 0.15–0.25),
+ *   and when other processes competed it got preempted longer, so its tail lag was worse (see
+ *   docs/adr/004). Request timeouts are undici's per-connection timers, not ours.
  * - **Nothing is dropped.** When `--max-inflight` requests are outstanding, the schedule waits;
  *   the waiting requests go out as soon as a slot frees, late, and count as late (more than
  *   `lateThresholdMs` behind). Only a stop (SIGINT) leaves due-but-unsent arrivals, and they are
@@ -27,8 +31,8 @@ import { LatencyHistogram, round3 } from './histogram.js';
 import { absErrorStats, ERROR_KINDS, round6 } from './replay-summary.js';
 import type { BinSummary, ErrorKind, ReplaySummary, StopReason } from './replay-summary.js';
 
-/** The scheduler spins (setImmediate) for the last SPIN_MS before an arrival instead of sleeping. */
-const SPIN_MS = 2;
+/** Waits shorter than this are not worth a timer (its minimum is 1 ms): yield once instead. */
+const YIELD_ONLY_MS = 0.1;
 /** A bin's arrivals are drawn this long before the bin starts, so drawing never delays sends. */
 const LOOKAHEAD_MS = 20;
 /** Log lines are written in batches of this many. */
@@ -209,7 +213,7 @@ class ReplayEngine {
     return this.summary();
   }
 
-  /** The scheduler: send what is due, then sleep or spin until the next arrival. */
+  /** The scheduler: send what is due, then sleep until the next arrival. */
   private readonly pump = (): void => {
     this.timer = undefined;
     this.immediate = undefined;
@@ -237,8 +241,8 @@ class ReplayEngine {
   };
 
   private arm(waitMs: number): void {
-    if (waitMs > SPIN_MS + 1) this.timer = setTimeout(this.pump, Math.max(1, waitMs - SPIN_MS));
-    else this.immediate = setImmediate(this.pump);
+    if (waitMs < YIELD_ONLY_MS) this.immediate = setImmediate(this.pump);
+    else this.timer = setTimeout(this.pump, Math.max(1, waitMs));
   }
 
   private loadNextBin(): void {

@@ -3,8 +3,10 @@
  * `namespace/name`. The same loop client-go's Reflector runs:
  *
  *   - a watch that ends cleanly (server time-out) is re-opened from the last resourceVersion seen;
+ *   - a watch that fails (connection reset, 5xx, 429) is re-opened from there too, after an
+ *     exponential back-off: a relist of a thousand objects per network blip is what we avoid;
  *   - 410 Gone (as an HTTP status or an ERROR event) means our resourceVersion is too old: relist;
- *   - any other error backs off exponentially and then relists (the cache may have missed events);
+ *   - a failed list backs off exponentially and lists again;
  *   - a relist replaces the cache and reports adds, updates and deletes against the old one, so a
  *     delete missed while disconnected is not lost.
  *
@@ -84,7 +86,7 @@ export class Informer<T extends KubeObject> {
       this.stats.lists++;
       list = await this.lw.list();
     } catch (err) {
-      this.fail(err);
+      this.fail(err, 'list');
       return;
     }
     if (!this.running) return;
@@ -127,12 +129,12 @@ export class Informer<T extends KubeObject> {
             this.backoff.reset();
             restartOnce(() => void this.openWatch());
           } else {
-            restartOnce(() => this.fail(err));
+            restartOnce(() => this.fail(err, 'watch'));
           }
         },
       });
     } catch (err) {
-      restartOnce(() => this.fail(err));
+      restartOnce(() => this.fail(err, 'watch'));
     }
   }
 
@@ -140,7 +142,7 @@ export class Informer<T extends KubeObject> {
     if (type === 'ERROR') {
       const status = object as KubeStatus;
       const err = new KubeApiError(`watch ${this.name}: ${status.reason ?? 'Error'}: ${status.message ?? ''}`, status.code, status.reason ?? 'Error');
-      restartOnce(() => this.fail(err));
+      restartOnce(() => this.fail(err, 'watch'));
       return;
     }
     const obj = object as T;
@@ -158,8 +160,11 @@ export class Informer<T extends KubeObject> {
     this.handlers.onUpsert?.(obj, old);
   }
 
-  /** 410 Gone relists at once (nothing is wrong, we are just behind); anything else backs off. */
-  private fail(raw: unknown): void {
+  /**
+   * 410 Gone relists at once (nothing is wrong, we are just behind); anything else backs off and
+   * then retries what failed: the list, or the watch from the last resourceVersion.
+   */
+  private fail(raw: unknown, what: 'list' | 'watch'): void {
     if (!this.running) return;
     const err = raw instanceof KubeApiError ? raw : new KubeApiError(`${this.name}: ${String(raw)}`, undefined, 'Unknown', { cause: raw });
     if (err.gone) {
@@ -174,7 +179,7 @@ export class Informer<T extends KubeObject> {
     this.handlers.onError?.(err, delay);
     this.cancelTimer = this.clock.setTimeout(() => {
       this.cancelTimer = undefined;
-      void this.relist();
+      void (what === 'list' || this.resourceVersion === '' ? this.relist() : this.openWatch());
     }, delay);
   }
 }

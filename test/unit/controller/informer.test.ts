@@ -59,6 +59,23 @@ describe('Informer', () => {
     expect({ lists: lw.listCalls, watchFrom: lw.watchRvs }).toEqual({ lists: 1, watchFrom: ['10', '7'] });
   });
 
+  it('re-opens a failed watch from the last resourceVersion after a back-off, without relisting', async () => {
+    const clock = new ManualClock();
+    const lw = new Scripted();
+    lw.lists = [[obj('a', '1')]];
+    const delays: number[] = [];
+    const inf = new Informer('test', lw, clock, { onError: (_e, ms) => delays.push(ms) }, { initialMs: 1000, maxMs: 4000 });
+    inf.start();
+    await clock.advance(0);
+    lw.handlers!.onEvent('MODIFIED', obj('a', '8'));
+    lw.handlers!.onDone(new KubeApiError('watch: ECONNRESET', undefined, 'ECONNRESET'));
+    await clock.advance(999);
+    expect(lw.watchRvs).toEqual(['10']); // still backing off
+    await clock.advance(1);
+    expect({ lists: lw.listCalls, watchFrom: lw.watchRvs, delays }).toEqual({ lists: 1, watchFrom: ['10', '8'], delays: [1000] });
+    inf.stop();
+  });
+
   it('backs off exponentially while the API server fails, then syncs', async () => {
     const clock = new ManualClock();
     const lw = new Scripted();

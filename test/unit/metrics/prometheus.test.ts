@@ -40,6 +40,18 @@ describe('PrometheusSource.query', () => {
     expect(got.map((s) => s.value)).toEqual([1.5, Number.NaN, Number.POSITIVE_INFINITY]);
   });
 
+  it('sends a bearer token when configured, and keeps a path prefix of the URL', async () => {
+    let auth: string | undefined;
+    nock(BASE)
+      .post('/prom/api/v1/query')
+      .reply(function reply() {
+        auth = this.req.headers.authorization as string | undefined;
+        return [200, vector([])];
+      });
+    await new PrometheusSource({ name: 'prometheus-b', url: `${BASE}/prom`, auth: { type: 'bearer', token: 't0k' } }).query('up', 0);
+    expect(auth).toBe('Bearer t0k');
+  });
+
   // Each row: what Prometheus (or the network) does → the kind of error we expect.
   const failures: Array<{ name: string; setup: (scope: nock.Interceptor) => void; kind: string }> = [
     // Prometheus restarting behind a proxy.

@@ -226,7 +226,9 @@ export function backlog(rows: readonly Row[], serviceMs: number, concurrency: nu
     const start = i;
     const cumulative: number[] = [];
     let sum = 0;
-    for (; i < rows.length && rows[i].rec.started !== null && rows[i].rec.requests !== null; i++) {
+    // A run also ends where the gateway's counters reset or restarted: requests in flight at that
+    // moment were counted as started before it and will be counted as completed after it.
+    for (; i < rows.length && rows[i].rec.started !== null && rows[i].rec.requests !== null && (i === start || !countersRestarted(rows[i])); i++) {
       sum += rows[i].rec.started! - rows[i].rec.requests!;
       cumulative.push(sum);
     }
@@ -237,6 +239,10 @@ export function backlog(rows: readonly Row[], serviceMs: number, concurrency: nu
     for (let k = start; k < i; k++) out[k] = cumulative[k - start] + offset;
   }
   return out;
+}
+
+function countersRestarted(r: Row): boolean {
+  return r.rec.notes.some((n) => /gateway_function_invocation_(total|started)/.test(n));
 }
 
 /** Steps whose latencies are service times (criterion in the header). */
@@ -388,7 +394,7 @@ export function leastSquares2(x1: readonly number[], x2: readonly number[], y: r
  * biases least squares towards zero (attenuation), and summing over a window shrinks the noise
  * faster than the spread between windows.
  */
-export const CPU_WINDOW_SECONDS = 10;
+export const CPU_WINDOW_SECONDS = 5;
 
 function cpuEstimate(rows: readonly Row[], serviceMs: number | null, stepSeconds: number): Estimate {
   if (serviceMs === null) return { identified: false, method: 'no service time to turn throughput into busy slots', details: {} };
@@ -396,19 +402,30 @@ function cpuEstimate(rows: readonly Row[], serviceMs: number | null, stepSeconds
   const busy: number[] = [];
   const pods: number[] = [];
   const cpu: number[] = [];
-  for (let s = 0; s + size <= rows.length; s += size) {
-    const w = rows.slice(s, s + size);
-    if (w.some((r) => r.rec.cpuCores === null || r.throughput === null || r.rec.pods === null)) continue;
-    busy.push(w.reduce((x, r) => x + (r.throughput! * serviceMs) / 1000, 0) / size);
-    pods.push(w.reduce((x, r) => x + r.rec.pods!, 0) / size);
-    cpu.push(w.reduce((x, r) => x + r.rec.cpuCores!, 0) / size);
+  let window: Row[] = [];
+  let skipped = 0;
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i];
+    // Left out: unknown values; steps where pods ended (their CPU after the last scrape is lost
+    // with their series); steps where the gateway's counters restarted (requests in flight lost).
+    const usable = r.rec.cpuCores !== null && r.throughput !== null && r.rec.pods !== null && rows[i - 1].rec.pods !== null && r.rec.pods >= rows[i - 1].rec.pods! && !countersRestarted(r);
+    if (!usable) {
+      skipped++;
+      continue;
+    }
+    window.push(r);
+    if (window.length < size) continue;
+    busy.push(window.reduce((x, w) => x + (w.throughput! * serviceMs) / 1000, 0) / size);
+    pods.push(window.reduce((x, w) => x + w.rec.pods!, 0) / size);
+    cpu.push(window.reduce((x, w) => x + w.rec.cpuCores!, 0) / size);
+    window = [];
   }
   const fit = cpu.length >= 3 ? leastSquares2(busy, pods, cpu) : null;
-  if (!fit) return { identified: false, method: `${cpu.length} windows of ${size} steps with CPU, throughput and pods (need 3, with busy slots and pods varying)`, details: { windows: cpu.length } };
+  if (!fit) return { identified: false, method: `${cpu.length} windows of ${size} usable steps with CPU, throughput and pods (need 3, with busy slots and pods varying)`, details: { windows: cpu.length } };
   return {
     identified: true,
-    method: `least squares of CPU cores on busy slots (throughput × E[S]) and pods over ${cpu.length} windows of ${size} steps, R² ${fit.r2.toFixed(3)}`,
-    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, r2: fit.r2, windows: cpu.length, windowSteps: size },
+    method: `least squares of CPU cores on busy slots (throughput × E[S]) and pods over ${cpu.length} windows of ${size} steps (${skipped} steps left out: unknown values, pods ending, counter restarts), R² ${fit.r2.toFixed(3)}`,
+    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, r2: fit.r2, windows: cpu.length, windowSteps: size, stepsLeftOut: skipped },
   };
 }
 

@@ -2,8 +2,9 @@
  * Goodness of fit of a calibrated profile: replay the recorded load through the simulator and
  * compare what it emits with what was recorded.
  *
- *   arrivals  the recorded `started` of each step (`requests` where started is null), exactly that
- *             many per step, evenly spaced (the counts are known; only their order inside a step is not)
+ *   arrivals  the recorded `started` of each step (`requests` where started is null, interpolated
+ *             in gaps: `arrivalCounts`), exactly that many per step, evenly spaced (the counts are
+ *             known; only their order inside a step is not)
  *   replicas  the recorded spec.replicas, applied in the middle of the step in which it was first
  *             seen (it changed somewhere inside the step; the middle is the unbiased guess)
  *   compared  per window of `windowSteps` steps: P95 from the summed latency buckets (the same
@@ -43,7 +44,7 @@ export interface GoodnessOfFit {
   cpu: ErrorStats;
   /** The simulator against itself (another seed), same windows. */
   noiseFloor: { p95: ErrorStats; cpu: ErrorStats };
-  /** Steps whose arrivals were unknown (both started and requests null) and replayed as 0. */
+  /** Steps whose arrivals were unknown (both started and requests null), interpolated for the replay. */
   stepsWithoutArrivals: number;
 }
 
@@ -57,10 +58,38 @@ export interface ReplayOptions {
   seed: number;
 }
 
+/**
+ * Arrivals per step for a replay or for training: `started` (requests that reached the gateway),
+ * else `requests` (completions), else, in a gap, interpolated linearly between the nearest known
+ * steps (the first/last known value at the ends). `filled` counts the interpolated steps.
+ */
+export function arrivalCounts(records: readonly RecordingRecord[]): { counts: number[]; filled: number } {
+  const known = records.map((r) => r.started ?? r.requests);
+  const counts: number[] = [];
+  let filled = 0;
+  for (let i = 0; i < known.length; i++) {
+    const v = known[i];
+    if (v !== null) {
+      counts.push(v);
+      continue;
+    }
+    filled++;
+    let before = i - 1;
+    while (before >= 0 && known[before] === null) before--;
+    let after = i + 1;
+    while (after < known.length && known[after] === null) after++;
+    const a = before >= 0 ? known[before]! : null;
+    const b = after < known.length ? known[after]! : null;
+    if (a !== null && b !== null) counts.push(a + ((b - a) * (i - before)) / (after - before));
+    else counts.push(a ?? b ?? 0);
+  }
+  return { counts, filled };
+}
+
 /** The simulator's window for each recorded step. */
 export function replayRecording(opts: ReplayOptions): FunctionMetricsWindow[] {
   const { records, stepSeconds } = opts;
-  const counts = records.map((r) => r.started ?? r.requests ?? 0);
+  const { counts } = arrivalCounts(records);
   const firstReplicas = records.find((r) => r.replicas !== null)?.replicas ?? 1;
   const sim = new FunctionSimulator({
     fn: { id: records[0]?.fn ?? 'recording', row: 1, counts, profile: {} },

@@ -7,9 +7,13 @@
  *  - every request is counted in exactly one step (increase() over adjacent windows extrapolates
  *    and, with a window as short as the scrape interval, often has fewer than two samples);
  *  - counter resets are found per series and reported (a sum of counters hides a reset of one);
- *  - a gap in the scrapes is a null, not a flat line: each selector is wrapped in
- *    `last_over_time(x[maxSampleAge])`, so a series whose newest sample is older than that is
- *    absent at the step, where a plain selector would repeat the last value for 5 minutes.
+ *  - a gap in the scrapes is a null, not a flat line. A plain selector repeats a series' last
+ *    sample for 5 minutes when Prometheus stops scraping (no staleness marker is written then),
+ *    so `record` also fetches, per target, the time of its last successful scrape (`upQuery`):
+ *    a value counts only when its target was scraped within maxSampleAge of the step, and an
+ *    increase only when the target was scraped again since the step before. (A series that
+ *    ends while its target keeps being scraped, a pod that is gone, is marked stale by
+ *    Prometheus and is absent at once; `last_over_time` would hide that, so it is not used.)
  *
  * The label conventions are the operator's (DESIGN.md §3): the gateway's `function_name` is
  * `<name>.<namespace>`; cAdvisor pods of a function are `<deployment>-<replicaset hash>-<pod id>`
@@ -80,33 +84,39 @@ function alternation(values: readonly string[]): string {
 }
 
 /** The range queries of one recording, for all functions at once (the count does not grow with them). */
-export function recordQueries(functions: readonly FunctionRef[], maxSampleAgeSeconds: number): QuerySpec[] {
-  const w = `[${promDuration(maxSampleAgeSeconds)}]`;
+export function recordQueries(functions: readonly FunctionRef[]): QuerySpec[] {
   const fn = `function_name=~"${alternation(functions.map(functionLabel))}"`;
   const ns = alternation(functions.map((f) => f.namespace));
   const deployments = alternation(functions.map((f) => f.name));
   const pods = `namespace=~"${ns}",pod=~"(${deployments})-[a-z0-9]+-[a-z0-9]+",container!="",container!="POD"`;
   const kube = `namespace=~"${ns}",deployment=~"${deployments}"`;
-  const last = (selector: string): string => `last_over_time(${selector}${w})`;
   return [
-    { key: 'invocations', source: 'a', metric: 'gateway_function_invocation_total', kind: 'counter', promql: last(`gateway_function_invocation_total{${fn}}`) },
-    { key: 'started', source: 'a', metric: 'gateway_function_invocation_started', kind: 'counter', promql: last(`gateway_function_invocation_started{${fn}}`) },
-    { key: 'buckets', source: 'a', metric: 'gateway_functions_seconds_bucket', kind: 'counter', promql: last(`gateway_functions_seconds_bucket{${fn}}`) },
-    { key: 'latencySum', source: 'a', metric: 'gateway_functions_seconds_sum', kind: 'counter', promql: last(`gateway_functions_seconds_sum{${fn},code="200"}`) },
-    { key: 'latencyCount', source: 'a', metric: 'gateway_functions_seconds_count', kind: 'counter', promql: last(`gateway_functions_seconds_count{${fn},code="200"}`) },
-    { key: 'serviceCount', source: 'a', metric: 'gateway_service_count', kind: 'gauge', promql: last(`gateway_service_count{${fn}}`) },
-    { key: 'inflight', source: 'a', metric: 'gateway_function_invocation_inflight', kind: 'gauge', promql: last(`gateway_function_invocation_inflight{${fn}}`) },
-    { key: 'cpu', source: 'b', metric: 'container_cpu_usage_seconds_total', kind: 'counter', promql: last(`container_cpu_usage_seconds_total{${pods}}`) },
-    { key: 'memory', source: 'b', metric: 'container_memory_working_set_bytes', kind: 'gauge', promql: last(`container_memory_working_set_bytes{${pods}}`) },
-    { key: 'specReplicas', source: 'b', metric: 'kube_deployment_spec_replicas', kind: 'gauge', promql: last(`kube_deployment_spec_replicas{${kube}}`) },
-    { key: 'readyReplicas', source: 'b', metric: 'kube_deployment_status_replicas_ready', kind: 'gauge', promql: last(`kube_deployment_status_replicas_ready{${kube}}`) },
+    { key: 'invocations', source: 'a', metric: 'gateway_function_invocation_total', kind: 'counter', promql: `gateway_function_invocation_total{${fn}}` },
+    { key: 'started', source: 'a', metric: 'gateway_function_invocation_started', kind: 'counter', promql: `gateway_function_invocation_started{${fn}}` },
+    { key: 'buckets', source: 'a', metric: 'gateway_functions_seconds_bucket', kind: 'counter', promql: `gateway_functions_seconds_bucket{${fn}}` },
+    { key: 'latencySum', source: 'a', metric: 'gateway_functions_seconds_sum', kind: 'counter', promql: `gateway_functions_seconds_sum{${fn},code="200"}` },
+    { key: 'latencyCount', source: 'a', metric: 'gateway_functions_seconds_count', kind: 'counter', promql: `gateway_functions_seconds_count{${fn},code="200"}` },
+    { key: 'serviceCount', source: 'a', metric: 'gateway_service_count', kind: 'gauge', promql: `gateway_service_count{${fn}}` },
+    { key: 'inflight', source: 'a', metric: 'gateway_function_invocation_inflight', kind: 'gauge', promql: `gateway_function_invocation_inflight{${fn}}` },
+    { key: 'cpu', source: 'b', metric: 'container_cpu_usage_seconds_total', kind: 'counter', promql: `container_cpu_usage_seconds_total{${pods}}` },
+    { key: 'memory', source: 'b', metric: 'container_memory_working_set_bytes', kind: 'gauge', promql: `container_memory_working_set_bytes{${pods}}` },
+    { key: 'specReplicas', source: 'b', metric: 'kube_deployment_spec_replicas', kind: 'gauge', promql: `kube_deployment_spec_replicas{${kube}}` },
+    { key: 'readyReplicas', source: 'b', metric: 'kube_deployment_status_replicas_ready', kind: 'gauge', promql: `kube_deployment_status_replicas_ready{${kube}}` },
   ];
 }
 
-/** The scrape-health query for the jobs a chunk's series came from (`up` of exactly those targets). */
-export function upQuery(jobs: readonly string[], maxSampleAgeSeconds: number): string {
+/**
+ * The scrape-health query for the jobs a chunk's series came from: per target, the time of its
+ * last successful scrape (`up == 1`) at each step. All series of one scrape carry that time, so
+ * it says whether a target's values at a step are fresh and whether they are new since the step
+ * before (a stopped Prometheus repeats its last sample until it is older than maxSampleAge).
+ */
+export function upQuery(jobs: readonly string[]): string {
   const escaped = [...new Set(jobs)].sort().map((j) => j.replace(/[\\.^$|?*+()[\]{}]/g, (c) => `\\\\${c}`));
-  return `last_over_time(up{job=~"${escaped.join('|')}"}[${promDuration(maxSampleAgeSeconds)}])`;
+  const up = `up{job=~"${escaped.join('|')}"}`;
+  // timestamp() gives sample times only when its argument is a plain selector; `and` then keeps
+  // the targets whose last scrape succeeded.
+  return `timestamp(${up}) and (${up} == 1)`;
 }
 
 /** The pod → function key join: `<deployment>-<hash>-<id>` in `namespace` → `<deployment>.<namespace>`. */

@@ -87,7 +87,7 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
     const dot = f.lastIndexOf('.');
     return { name: f.slice(0, dot), namespace: f.slice(dot + 1) };
   });
-  const specs = recordQueries(functions, header.maxSampleAgeSeconds);
+  const specs = recordQueries(functions);
   const chunkSteps = opts.chunkSteps ?? DEFAULT_CHUNK_STEPS;
   if (!Number.isInteger(chunkSteps) || chunkSteps < 1 || chunkSteps > MAX_CHUNK_STEPS) {
     throw new InputError(`--chunk-steps: must be an integer from 1 to ${MAX_CHUNK_STEPS} (Prometheus returns at most 11,000 points per series), got ${chunkSteps}`);
@@ -150,7 +150,7 @@ function newHeader(opts: RecordOptions): RecordingHeader {
     maxSampleAgeSeconds: maxAge,
     functions: labels,
     sources: opts.sourceUrls,
-    queries: Object.fromEntries(recordQueries(opts.functions, maxAge).map((q) => [q.key, q.promql])),
+    queries: { ...Object.fromEntries(recordQueries(opts.functions).map((q) => [q.key, q.promql])), scrapeTimes: upQuery(['<jobs of the series above>']) },
   };
 }
 
@@ -192,18 +192,18 @@ async function recordChunk(a: ChunkArgs): Promise<string> {
       if (sourceJobs[s].size === 0) return [];
       summary.queries++;
       try {
-        return alignSeries(await sourceOf(s).queryRange(upQuery([...sourceJobs[s]], header.maxSampleAgeSeconds), range), startMs, stepMs, points);
+        return alignSeries(await sourceOf(s).queryRange(upQuery([...sourceJobs[s]]), range), startMs, stepMs, points);
       } catch (err) {
         if (!(err instanceof PrometheusError)) throw err;
-        // Without `up` every series that appears counts as new; say so rather than fail the chunk.
-        summary.notes.set(`${err.message} (up query; series that appear count as new)`, 1);
+        // Without scrape times every value counts as fresh; say so rather than fail the chunk.
+        summary.notes.set(`${err.message} (scrape-time query; gaps cannot be told from data)`, 1);
         return [];
       }
     }),
   );
   const allJobs = [...sourceJobs.a, ...sourceJobs.b];
   const ctx: StepContext = {
-    health: new TargetHealth(upSeries.flat(), upSeries.flat().length > 0 ? allJobs : []),
+    health: new TargetHealth(upSeries.flat(), upSeries.flat().length > 0 ? allJobs : [], { startMs, stepMs, maxSampleAgeMs: header.maxSampleAgeSeconds * 1000 }),
     sourceJobs,
     sourceNames: { a: opts.gateway.name, b: opts.cluster.name },
   };

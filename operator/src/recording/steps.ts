@@ -8,11 +8,13 @@
  *   s present at j and j−1, v_j ≥ v_{j−1}   increase v_j − v_{j−1}
  *   s present at j and j−1, v_j < v_{j−1}   counter reset: increase v_j (counted from 0, as
  *                                           Prometheus' increase() does), noted
- *   s present at j only, its target was up   a series created in the step (new pod, first request
- *     at j−1                                 with a new code, a restarted gateway): increase v_j,
+ *   s present at j only, its target had a    a series created in the step (new pod, first request
+ *     fresh scrape at j−1                    with a new code, a restarted gateway): increase v_j,
  *                                           noted
  *   s present at j only, its target had no   a gap in the scrapes: the increase covers an unknown
- *     scrape at j−1 (or was down)            span → the field is null ("gap")
+ *     fresh scrape at j−1 (or was down)      span → the field is null ("gap")
+ *   its target was not scraped again since   a gap (Prometheus stopped: it repeats the last sample
+ *     j−1                                    until maxSampleAge) → null ("gap: no new scrape")
  *   NaN / ±Inf at j or j−1                   the field is null, with the series named
  *   no series of the function at j           null: "no series" (never a silent 0), or "gap" when
  *                                           the source had no scrape at all at j
@@ -47,32 +49,58 @@ export function alignSeries(series: readonly RangeSeries[], startMs: number, ste
   });
 }
 
-/** Scrape health of the targets (job, instance) at each point of the chunk, from `up`. */
+/**
+ * Scrape health of the targets (job, instance) at each point of the chunk, from the time of their
+ * last successful scrape (`upQuery`).
+ */
 export class TargetHealth {
   private readonly up = new Map<string, AlignedSeries>();
-  /** Jobs whose `up` was fetched (series from other jobs have no health to go by). */
+  /** Jobs whose scrape times were fetched (series from other jobs have nothing to go by). */
   private readonly jobs: Set<string>;
 
-  constructor(upSeries: readonly AlignedSeries[], jobs: Iterable<string>) {
+  constructor(
+    upSeries: readonly AlignedSeries[],
+    jobs: Iterable<string>,
+    /** Time (ms) of point j is startMs + j × stepMs. */
+    private readonly grid: { startMs: number; stepMs: number; maxSampleAgeMs: number },
+  ) {
     this.jobs = new Set(jobs);
     for (const s of upSeries) this.up.set(targetKey(s.labels), s);
   }
 
-  /**
-   * Whether the series' target was scraped successfully at point j. Series without a job label
-   * (federated, recording rules) have nothing to go by and count as up.
-   */
-  scrapedAt(labels: Readonly<Record<string, string>>, j: number): boolean {
-    if (labels.job === undefined || !this.jobs.has(labels.job)) return true;
-    const s = this.up.get(targetKey(labels));
-    return s !== undefined && s.present[j] === 1 && s.values[j] === 1;
+  private known(labels: Readonly<Record<string, string>>): boolean {
+    return labels.job !== undefined && this.jobs.has(labels.job);
   }
 
-  /** Whether any target of these jobs was scraped at point j (false: Prometheus itself was not scraping). */
-  anyScrapedAt(jobs: Iterable<string>, j: number): boolean {
+  /** Last successful scrape (ms) of the target at or before point j, if any. */
+  private scrapeMs(labels: Readonly<Record<string, string>>, j: number): number | undefined {
+    const s = this.up.get(targetKey(labels));
+    return s !== undefined && s.present[j] === 1 ? s.values[j] * 1000 : undefined;
+  }
+
+  /**
+   * Whether the target had a successful scrape no older than maxSampleAge at point j. Series
+   * without a job label (federated, recording rules) have nothing to go by and count as fresh.
+   */
+  fresh(labels: Readonly<Record<string, string>>, j: number): boolean {
+    if (!this.known(labels)) return true;
+    const ms = this.scrapeMs(labels, j);
+    return ms !== undefined && this.grid.startMs + j * this.grid.stepMs - ms <= this.grid.maxSampleAgeMs;
+  }
+
+  /** Whether the target was scraped again between point j−1 and point j (so an increase is new data). */
+  advanced(labels: Readonly<Record<string, string>>, j: number): boolean {
+    if (!this.known(labels)) return true;
+    const now = this.scrapeMs(labels, j);
+    const before = this.scrapeMs(labels, j - 1);
+    return now !== undefined && this.fresh(labels, j) && (before === undefined || now > before);
+  }
+
+  /** Whether any target of these jobs had a fresh scrape at point j (false: Prometheus itself was not scraping). */
+  anyFreshAt(jobs: Iterable<string>, j: number): boolean {
     const wanted = new Set(jobs);
-    if (wanted.size === 0) return true;
-    for (const s of this.up.values()) if (wanted.has(s.labels.job) && s.present[j] === 1) return true;
+    if (wanted.size === 0 || this.jobs.size === 0) return true;
+    for (const s of this.up.values()) if (wanted.has(s.labels.job) && this.fresh(s.labels, j)) return true;
     return false;
   }
 }
@@ -130,7 +158,7 @@ export interface StepContext {
 function noSeriesReason(q: QueryData, ctx: StepContext, j: number, what: string): string {
   if (q.error !== null) return q.error;
   const jobs = ctx.sourceJobs[q.spec.source];
-  if (jobs.size > 0 && !ctx.health.anyScrapedAt(jobs, j)) {
+  if (jobs.size > 0 && !ctx.health.anyFreshAt(jobs, j)) {
     return `gap: ${ctx.sourceNames[q.spec.source]} has no scrape of ${[...jobs].sort().join(', ')} at this step`;
   }
   return `no series ${what} on ${ctx.sourceNames[q.spec.source]}`;
@@ -148,6 +176,10 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
     const v = s.values[j];
     if (!Number.isFinite(v)) return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
     any = true;
+    if (!ctx.health.advanced(s.labels, j)) {
+      // The value is the previous scrape's (Prometheus repeats the last sample): no new data.
+      return { value: null, reason: `gap: no new scrape of ${s.labels.job ?? 'the target'}${s.labels.instance ? ` (${s.labels.instance})` : ''} since the previous step, so the increase of ${q.spec.metric} is unknown` };
+    }
     if (s.present[j - 1] === 1) {
       const p = s.values[j - 1];
       if (!Number.isFinite(p)) return { value: null, reason: `${Number.isNaN(p) ? 'NaN' : 'infinite'} sample at the previous step in ${describeSeries(q.spec.metric, s.labels)}` };
@@ -156,7 +188,7 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
         sum += v;
         resets++;
       }
-    } else if (ctx.health.scrapedAt(s.labels, j - 1)) {
+    } else if (ctx.health.fresh(s.labels, j - 1)) {
       sum += v;
       created++;
     } else {
@@ -173,7 +205,7 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
 /** Sum of a gauge's series present at j; with `single`, more than one series is refused. */
 export function gaugeValue(q: QueryData, series: readonly AlignedSeries[], j: number, ctx: StepContext, what: string, single = false): FieldValue & { count?: number } {
   if (q.error !== null) return { value: null, reason: q.error };
-  const here = series.filter((s) => s.present[j] === 1);
+  const here = series.filter((s) => s.present[j] === 1 && ctx.health.fresh(s.labels, j));
   if (here.length === 0) return { value: null, reason: noSeriesReason(q, ctx, j, what) };
   if (single && here.length > 1) return { value: null, reason: `several series ${what} (${here.map((s) => describeSeries(q.spec.metric, s.labels)).join(', ')}); refusing to guess which` };
   let sum = 0;

@@ -13,6 +13,7 @@
  * Waits poll observable state against a deadline (`waitFor`); nothing asserts on elapsed time.
  * Set E2E_KEEP=1 to keep the temp dir (logs of every process) after the run.
  */
+import { jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,10 @@ import { CADVISOR_JOB, GATEWAY_JOB, KUBE_STATE_METRICS_JOB } from '../../operato
 import { findPrometheus, freePort, startPrometheus, waitForTargetsUp, type PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { FunctionAutoscalerStatus } from '../../operator/src/api/types.js';
 import { ALLOW_MISSING_TOOLS, findTool } from '../unit/chart/helm.js';
+
+// Every e2e test waits on real processes (intervals of 5 s, cold starts, Prometheus' first
+// scrapes); each wait has its own deadline, this is only the outer bound per test.
+jest.setTimeout(120_000);
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const FAAS_AUTOSCALER = join(REPO_ROOT, 'bin', 'faas-autoscaler.js');

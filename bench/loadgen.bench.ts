@@ -7,8 +7,9 @@
  * - The generator runs the real replay engine in this process: exact arrivals, 1-second bins,
  *   speedup 1, one synthetic function at a constant rate. Each step lasts STEP_SECONDS; the target
  *   steps up by STEP_FACTOR until a step fails twice in a row (one retry absorbs a noisy
- *   neighbour). A step is sustained when every complete second is within 1 % of its target,
- *   every request succeeded, and the send lag has not exploded (p99 <= LAG_EXPLODED_MS: beyond
+ *   neighbour), then bisects twice between the last sustained and the failed rate. A step is
+ *   sustained when every complete second is within 1 % of its target, every request
+ *   succeeded, and the send lag has not exploded (p99 <= LAG_EXPLODED_MS: beyond
  *   that the generator is falling behind, not jittering). The p99 send lag is reported per step,
  *   and separately the highest rate at which it stayed within the 10 ms late threshold.
  * - wrk (Debian package `wrk`) then runs `-t1 -c<connections> -d<s>` with POST against the same
@@ -26,6 +27,7 @@ import type { ReplaySummary } from '../workload-generator/src/replay-summary.js'
 const STEP_SECONDS = Number(process.env.LOADGEN_BENCH_STEP_SECONDS ?? 5);
 const START_RPS = Number(process.env.LOADGEN_BENCH_START_RPS ?? 2000);
 const STEP_FACTOR = 1.25;
+const BISECT_STEPS = 2;
 const MAX_RPS = 200_000;
 const MAX_INFLIGHT = 64;
 const RATE_ERROR_LIMIT = 0.01;
@@ -66,16 +68,29 @@ export async function run(): Promise<void> {
     await step(url, START_RPS / 2, 2);
     let best: Step | undefined;
     let bestTight: Step | undefined;
-    for (let rps = START_RPS; rps <= MAX_RPS; rps = Math.round(rps * STEP_FACTOR)) {
+    let failedRps: number | undefined;
+    const attempt = async (rps: number): Promise<boolean> => {
       let s = await step(url, rps, STEP_SECONDS);
       console.log(formatStep(s));
       if (!s.sustained) {
         s = await step(url, rps, STEP_SECONDS);
         console.log(`${formatStep(s)} (retry)`);
-        if (!s.sustained) break;
+        if (!s.sustained) return false;
       }
-      best = s;
-      if (s.lagP99Ms !== null && s.lagP99Ms <= LAG_LIMIT_MS) bestTight = s;
+      if (best === undefined || s.targetRps > best.targetRps) best = s;
+      if (s.lagP99Ms !== null && s.lagP99Ms <= LAG_LIMIT_MS && (bestTight === undefined || s.targetRps > bestTight.targetRps)) bestTight = s;
+      return true;
+    };
+    for (let rps = START_RPS; rps <= MAX_RPS; rps = Math.round(rps * STEP_FACTOR)) {
+      if (!(await attempt(rps))) {
+        failedRps = rps;
+        break;
+      }
+    }
+    // Two bisection steps narrow the gap between the last sustained and the failed rate to ~6 %.
+    for (let i = 0; i < BISECT_STEPS && best !== undefined && failedRps !== undefined; i++) {
+      const mid = Math.round((best.targetRps + failedRps) / 2);
+      if (!(await attempt(mid))) failedRps = mid;
     }
     if (best) {
       console.log(`highest sustained rate: ${best.targetRps} req/s (max per-second error ${pct(best.maxAbsSecondError)}, p99 send lag ${best.lagP99Ms} ms, generator CPU ${best.cpuCores.toFixed(2)} cores)`);

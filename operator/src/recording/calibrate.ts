@@ -21,9 +21,11 @@
  *     (both series come from the same kube-state-metrics scrape, so the lag is measured on one
  *     clock); the mean over rises. Resolution: one step (one scrape); the mean of n rises at random
  *     phases is unbiased.
- *  4. CPU: least squares without intercept of CPU cores on busy slots (throughput × E[S], Little's
- *     law) and pods, over windows of about 10 s: cpu = cpuCoresPerBusySlot · busy +
- *     idleCpuCoresPerReplica · pods.
+ *  4. CPU: weighted least squares without intercept of CPU cores on busy slots and pods per step:
+ *     cpu = cpuCoresPerBusySlot · busy + idleCpuCoresPerReplica · pods. Busy slots are ready ×
+ *     concurrency in saturated steps (exact), the latency sum in low-load steps, and throughput ×
+ *     E[S] (Little's law) elsewhere (`busySlots`); each step is weighted by the inverse variance
+ *     of its residual (CPU measurement error, and the count noise of an estimated busy-slot value).
  *  5. memory: least squares of the working set on pods and busy slots: memoryBaseMb per pod plus
  *     memoryPerInflightMb per request in service.
  *
@@ -108,9 +110,11 @@ export function calibrate(opts: CalibrateOptions): Calibration {
   let serviceMs = bootstrapServiceMs(rows);
   let concurrency = 1;
   let service: (Estimate & { fit: LognormalFit | null }) | undefined;
-  let conc: Estimate | undefined;
+  let conc: (Estimate & { saturated: number[] }) | undefined;
+  let lowSteps: number[] = [];
   for (let iteration = 0; iteration < 8 && serviceMs !== null; iteration++) {
     const low = lowLoadSteps(rows, serviceMs, concurrency);
+    lowSteps = low;
     const fit = low.length > 0 ? fitLognormalToBuckets(sumBuckets(low.map((i) => rows[i].rec.latencyBuckets!))) : null;
     service = serviceEstimate(fit, low.length, serviceMs, concurrency);
     const nextServiceMs = fit ? Math.exp(fit.mu + (fit.sigma * fit.sigma) / 2) : serviceMs;
@@ -123,11 +127,12 @@ export function calibrate(opts: CalibrateOptions): Calibration {
   }
   if (service === undefined || conc === undefined) {
     service = { identified: false, method: 'no step with a successful request and a replica count: nothing to fit', details: {}, fit: null };
-    conc = { identified: false, method: 'no service time, so no capacity', details: {} };
+    conc = { identified: false, method: 'no service time, so no capacity', details: {}, saturated: [] };
   }
   const meanServiceMs = serviceMs ?? null;
   const coldStart = coldStartEstimate(rows, step);
-  const cpu = cpuEstimate(rows, meanServiceMs, step);
+  const busy = busySlots(rows, meanServiceMs, step, { low: lowSteps, saturated: conc.identified ? conc.saturated : [], concurrency: conc.identified ? concurrency : null });
+  const cpu = cpuEstimate(rows, busy, meanServiceMs);
   const memory = memoryEstimate(rows, meanServiceMs);
 
   const sim: Partial<SimConfig> = { functionName: opts.fn };
@@ -151,7 +156,7 @@ export function calibrate(opts: CalibrateOptions): Calibration {
   return {
     fn: opts.fn,
     sim,
-    estimates: { serviceTime: service, concurrency: conc, coldStart, cpu, memory },
+    estimates: { serviceTime: service, concurrency: { identified: conc.identified, method: conc.method, details: conc.details }, coldStart, cpu, memory },
     fit,
     dataQuality: dataQuality(records),
     warnings,
@@ -296,8 +301,9 @@ function serviceEstimate(fit: LognormalFit | null, steps: number, serviceMs: num
   };
 }
 
-function concurrencyEstimate(rows: readonly Row[], serviceMs: number): Estimate {
+function concurrencyEstimate(rows: readonly Row[], serviceMs: number): Estimate & { saturated: number[] } {
   const perStep: number[] = [];
+  const saturated: number[] = [];
   let best = 0;
   for (let i = 1; i < rows.length; i++) {
     const r = rows[i];
@@ -307,13 +313,17 @@ function concurrencyEstimate(rows: readonly Row[], serviceMs: number): Estimate 
     best = Math.max(best, busyPerReplica);
     const queued = (x: Row): boolean => x.rec.meanExecutionMs !== null && x.rec.meanExecutionMs >= SATURATION_LATENCY_FACTOR * serviceMs;
     const notDraining = r.rec.started === null || r.rec.requests === null || r.rec.started >= r.rec.requests;
-    if (queued(r) && queued(p) && notDraining) perStep.push(busyPerReplica);
+    if (queued(r) && queued(p) && notDraining) {
+      perStep.push(busyPerReplica);
+      saturated.push(i);
+    }
   }
   if (perStep.length < MIN_SATURATED_STEPS) {
     return {
       identified: false,
       method: `${perStep.length} saturated steps (need ${MIN_SATURATED_STEPS}: mean latency ≥ ${SATURATION_LATENCY_FACTOR} × ${serviceMs.toFixed(1)} ms, not draining, replicas steady); busiest step had ${best.toFixed(2)} busy slots per replica, a lower bound`,
       details: { saturatedSteps: perStep.length, lowerBound: best },
+      saturated,
     };
   }
   const raw = median([...perStep].sort((a, b) => a - b));
@@ -322,6 +332,7 @@ function concurrencyEstimate(rows: readonly Row[], serviceMs: number): Estimate 
     identified: true,
     method: `median of throughput × E[S] / ready over ${perStep.length} saturated steps`,
     details: { concurrency, raw, saturatedSteps: perStep.length, capacityPerReplicaRps: concurrency / (serviceMs / 1000) },
+    saturated,
   };
 }
 
@@ -389,43 +400,74 @@ export function leastSquares2(x1: readonly number[], x2: readonly number[], y: r
 }
 
 /**
- * Steps summed into windows of about 10 s for the CPU regression. Busy slots are estimated from the
- * completions of a step (throughput × E[S]), which are noisy for short steps; noise in a regressor
- * biases least squares towards zero (attenuation), and summing over a window shrinks the noise
- * faster than the spread between windows.
+ * Busy slots per step, the CPU regression's main input, each from the least noisy source at hand:
+ * in saturated steps every slot of every ready replica is busy (ready × concurrency, exact); in
+ * low-load steps the latencies are service times, so their sum over the step is the busy
+ * slot-seconds of its completions; elsewhere throughput × E[S] (Little's law).
  */
-export const CPU_WINDOW_SECONDS = 5;
+function busySlots(rows: readonly Row[], serviceMs: number | null, stepSeconds: number, sets: { low: readonly number[]; saturated: readonly number[]; concurrency: number | null }): (Busy | null)[] {
+  const low = new Set(sets.low);
+  const saturated = new Set(sets.saturated);
+  return rows.map((r, i) => {
+    if (saturated.has(i) && sets.concurrency !== null && r.ready) return { slots: r.ready * sets.concurrency, exact: true };
+    if (low.has(i) && r.rec.latencySumSeconds !== null) return { slots: r.rec.latencySumSeconds / stepSeconds, exact: false };
+    return serviceMs !== null && r.throughput !== null ? { slots: (r.throughput * serviceMs) / 1000, exact: false } : null;
+  });
+}
 
-function cpuEstimate(rows: readonly Row[], serviceMs: number | null, stepSeconds: number): Estimate {
+/** Busy slots of a step, and whether they are known exactly (saturation) or estimated from completions. */
+interface Busy {
+  slots: number;
+  exact: boolean;
+}
+
+/** Relative error of a CPU measurement of one step (scrape timing of cAdvisor vs the gateway). */
+const CPU_RELATIVE_ERROR = 0.05;
+
+function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], serviceMs: number | null): Estimate {
   if (serviceMs === null) return { identified: false, method: 'no service time to turn throughput into busy slots', details: {} };
-  const size = Math.max(1, Math.round(CPU_WINDOW_SECONDS / stepSeconds));
   const busy: number[] = [];
+  const busyVariance: number[] = [];
   const pods: number[] = [];
   const cpu: number[] = [];
-  let window: Row[] = [];
   let skipped = 0;
+  // The ready count is steady around step k (scrapes of different jobs see a change up to a step apart).
+  const settled = (k: number): boolean => k < 1 || k >= rows.length || (rows[k].ready !== null && rows[k].ready === rows[k - 1].ready);
   for (let i = 1; i < rows.length; i++) {
     const r = rows[i];
     // Left out: unknown values; steps where pods ended (their CPU after the last scrape is lost
-    // with their series); steps where the gateway's counters restarted (requests in flight lost).
-    const usable = r.rec.cpuCores !== null && r.throughput !== null && r.rec.pods !== null && rows[i - 1].rec.pods !== null && r.rec.pods >= rows[i - 1].rec.pods! && !countersRestarted(r);
+    // with their series); steps where the gateway's counters restarted (requests in flight lost);
+    // steps around a change of the ready count (new replicas start work that completes only
+    // later, so completions lag the busy slots and Little's law does not hold yet).
+    const b = busySlots[i];
+    const usable =
+      r.rec.cpuCores !== null && b !== null && b.slots > 0 && r.rec.pods !== null && rows[i - 1].rec.pods !== null && r.rec.pods >= rows[i - 1].rec.pods! && !countersRestarted(r) && settled(i - 1) && settled(i) && settled(i + 1);
     if (!usable) {
       skipped++;
       continue;
     }
-    window.push(r);
-    if (window.length < size) continue;
-    busy.push(window.reduce((x, w) => x + (w.throughput! * serviceMs) / 1000, 0) / size);
-    pods.push(window.reduce((x, w) => x + w.rec.pods!, 0) / size);
-    cpu.push(window.reduce((x, w) => x + w.rec.cpuCores!, 0) / size);
-    window = [];
+    busy.push(b.slots);
+    // An estimate from n completions is off by about 1/√n (count noise); saturation is exact.
+    busyVariance.push(b.exact ? 0 : (b.slots * b.slots) / Math.max(1, r.rec.requests ?? 1));
+    pods.push(r.rec.pods!);
+    cpu.push(r.rec.cpuCores!);
   }
-  const fit = cpu.length >= 3 ? leastSquares2(busy, pods, cpu) : null;
-  if (!fit) return { identified: false, method: `${cpu.length} windows of ${size} usable steps with CPU, throughput and pods (need 3, with busy slots and pods varying)`, details: { windows: cpu.length } };
+  if (cpu.length < 3) return { identified: false, method: `${cpu.length} usable steps with CPU, busy slots and pods (need 3, with busy slots and pods varying)`, details: { steps: cpu.length } };
+  // Weighted least squares, weights 1/variance of each step's CPU residual: the CPU measurement
+  // error plus the busy-slot estimate's error times the slope. Saturated steps (busy exact) while
+  // replicas start (idle pods) are what tells busy from idle CPU; one unweighted pass gives the
+  // slope the weights need.
+  let fit = leastSquares2(busy, pods, cpu);
+  for (let pass = 0; pass < 2 && fit; pass++) {
+    const slope = fit.b1;
+    const w = cpu.map((c, i) => 1 / Math.sqrt((CPU_RELATIVE_ERROR * c) ** 2 + slope * slope * busyVariance[i] + 1e-6));
+    fit = leastSquares2(busy.map((x, i) => x * w[i]), pods.map((x, i) => x * w[i]), cpu.map((x, i) => x * w[i]));
+  }
+  if (!fit) return { identified: false, method: `${cpu.length} usable steps, but busy slots and pods move together: busy and idle CPU cannot be told apart`, details: { steps: cpu.length } };
   return {
     identified: true,
-    method: `least squares of CPU cores on busy slots (throughput × E[S]) and pods over ${cpu.length} windows of ${size} steps (${skipped} steps left out: unknown values, pods ending, counter restarts), R² ${fit.r2.toFixed(3)}`,
-    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, r2: fit.r2, windows: cpu.length, windowSteps: size, stepsLeftOut: skipped },
+    method: `weighted least squares of CPU cores on busy slots and pods over ${cpu.length} steps (${skipped} left out: unknown values, pods ending, ready count changing, counter restarts)`,
+    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, steps: cpu.length, stepsLeftOut: skipped },
   };
 }
 

@@ -88,12 +88,16 @@ export class TargetHealth {
     return ms !== undefined && this.grid.startMs + j * this.grid.stepMs - ms <= this.grid.maxSampleAgeMs;
   }
 
-  /** Whether the target was scraped again between point j−1 and point j (so an increase is new data). */
+  /**
+   * Whether the difference of a series from point j−1 to j is new data: the target had a fresh
+   * scrape at both points, and a later one at j. (After a gap, j−1 holds the value from before the
+   * gap, so the difference would lump the whole gap into one step.)
+   */
   advanced(labels: Readonly<Record<string, string>>, j: number): boolean {
     if (!this.known(labels)) return true;
     const now = this.scrapeMs(labels, j);
     const before = this.scrapeMs(labels, j - 1);
-    return now !== undefined && this.fresh(labels, j) && (before === undefined || now > before);
+    return now !== undefined && before !== undefined && this.fresh(labels, j) && this.fresh(labels, j - 1) && now > before;
   }
 
   /** Whether any target of these jobs had a fresh scrape at point j (false: Prometheus itself was not scraping). */
@@ -176,9 +180,12 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
     const v = s.values[j];
     if (!Number.isFinite(v)) return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
     any = true;
-    if (!ctx.health.advanced(s.labels, j)) {
+    const target = `${s.labels.job ?? 'the target'}${s.labels.instance ? ` (${s.labels.instance})` : ''}`;
+    if (!ctx.health.fresh(s.labels, j)) return { value: null, reason: `gap: no recent scrape of ${target}, so the value of ${q.spec.metric} is stale` };
+    if (!ctx.health.fresh(s.labels, j - 1)) return { value: null, reason: `gap: no scrape of ${target} at the previous step, so the increase of ${q.spec.metric} is unknown` };
+    if (s.present[j - 1] === 1 && !ctx.health.advanced(s.labels, j)) {
       // The value is the previous scrape's (Prometheus repeats the last sample): no new data.
-      return { value: null, reason: `gap: no new scrape of ${s.labels.job ?? 'the target'}${s.labels.instance ? ` (${s.labels.instance})` : ''} since the previous step, so the increase of ${q.spec.metric} is unknown` };
+      return { value: null, reason: `gap: no new scrape of ${target} since the previous step, so the increase of ${q.spec.metric} is unknown` };
     }
     if (s.present[j - 1] === 1) {
       const p = s.values[j - 1];
@@ -188,11 +195,9 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
         sum += v;
         resets++;
       }
-    } else if (ctx.health.fresh(s.labels, j - 1)) {
+    } else {
       sum += v;
       created++;
-    } else {
-      return { value: null, reason: `gap: no scrape of ${s.labels.job ?? 'the target'}${s.labels.instance ? ` (${s.labels.instance})` : ''} at the previous step, so the increase of ${q.spec.metric} is unknown` };
     }
   }
   if (!any) return { value: null, reason: noSeriesReason(q, ctx, j, what) };

@@ -24,7 +24,8 @@ const WINDOW_SECONDS = 5;
 let dir: string;
 let sandbox: RunningSandbox;
 let load: NodeJS.Timeout | undefined;
-let sent = 0;
+/** When each request was sent (ms). */
+const sentAt: number[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sandbox-prom-'));
@@ -39,20 +40,21 @@ afterAll(async () => {
 });
 
 /** Polls the operator's gather step until `ok` accepts the window (or the deadline passes). */
-async function gatherUntil(ok: (w: GatheredWindow) => boolean, limitMs: number): Promise<GatheredWindow> {
+async function gatherUntil(ok: (w: GatheredWindow) => boolean, limitMs: number): Promise<GatheredWindow & { atMs: number }> {
   const gateway = new PrometheusSource({ name: 'prometheus-a', url: sandbox.info.prometheusUrl! });
   const cadvisor = new PrometheusSource({ name: 'prometheus-b', url: sandbox.info.prometheusUrl! });
   const deadline = Date.now() + limitMs;
   for (;;) {
+    const atMs = Date.now();
     const result = await gatherWindows({
       gateway,
       cadvisor,
       windowSeconds: WINDOW_SECONDS,
       targets: [{ name: 'figlet', namespace: 'openfaas-fn', replicas: 2, readyReplicas: 2 }],
-      atMs: Date.now(),
+      atMs,
     });
     const w = result.byKey.get('figlet.openfaas-fn')!;
-    if (ok(w)) return w;
+    if (ok(w)) return { ...w, atMs };
     if (Date.now() > deadline) throw new Error(`window never became acceptable; last: ${JSON.stringify(w)}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -61,12 +63,12 @@ async function gatherUntil(ok: (w: GatheredWindow) => boolean, limitMs: number):
 it('feeds the operator\'s batched queries through a real Prometheus with the numbers the load implies', async () => {
   const started = Date.now();
   load = setInterval(() => {
-    sent++;
+    sentAt.push(Date.now());
     // Requests cut by the sandbox stopping at the end are of no interest.
     void fetch(`${sandbox.info.gatewayUrl}/function/figlet`).then((r) => r.arrayBuffer(), () => undefined);
   }, 1000 / RPS);
   // Wait until the whole window lies inside the load (plus a scrape), then take the window.
-  const { window, health } = await gatherUntil(
+  const { window, health, atMs } = await gatherUntil(
     (w) => Date.now() - started > (WINDOW_SECONDS + 2) * 1000 && w.health.traffic && w.health.resources && w.window.podsReporting === 2,
     40_000,
   );
@@ -76,9 +78,11 @@ it('feeds the operator\'s batched queries through a real Prometheus with the num
   expect(window.problems).toEqual([expect.stringMatching(/gateway_function_invocation_inflight: no series/)]);
 
   const requests = window.invocationsByCode!['200'];
-  // increase() extrapolates over a 5-s window of 1-s scrapes; timers in a shared CI box jitter.
-  expect(requests / WINDOW_SECONDS).toBeGreaterThan(RPS * 0.6);
-  expect(requests / WINDOW_SECONDS).toBeLessThan(RPS * 1.4);
+  // What was sent in the window (a busy machine sends fewer than RPS: the timer lags). increase()
+  // extrapolates from the 1-s scrapes inside the window, and the last scrape may be a second old.
+  const sentInWindow = sentAt.filter((t) => t > atMs - WINDOW_SECONDS * 1000 && t <= atMs).length;
+  expect(requests / sentInWindow).toBeGreaterThan(0.65);
+  expect(requests / sentInWindow).toBeLessThan(1.35);
   expect(Object.keys(window.invocationsByCode!)).toEqual(['200']);
   // Every request took at least 50 ms: nothing in the buckets below; most (all, on an idle
   // machine) within 100 ms — a busy CI box delays timers and so queues some requests.
@@ -87,10 +91,10 @@ it('feeds the operator\'s batched queries through a real Prometheus with the num
   expect(le(0.1)).toBeGreaterThan(0.5 * le(Number.POSITIVE_INFINITY));
   const meanSeconds = window.latencySumSeconds! / window.latencyCount!;
   expect(meanSeconds).toBeGreaterThanOrEqual(SERVICE_SECONDS);
-  expect(meanSeconds).toBeLessThan(SERVICE_SECONDS * 1.5);
+  expect(meanSeconds).toBeLessThan(SERVICE_SECONDS * 2);
 
-  // 20/s × 50 ms = 1 busy slot on average, × 0.15 cores per busy slot; + 2 idle pods × 0.001.
-  const wantCpu = RPS * SERVICE_SECONDS * 0.15 + 2 * 0.001;
+  // (sent/s) × 50 ms busy slots on average, × 0.15 cores per busy slot; + 2 idle pods × 0.001.
+  const wantCpu = (sentInWindow / WINDOW_SECONDS) * SERVICE_SECONDS * 0.15 + 2 * 0.001;
   expect(window.cpuCores!).toBeGreaterThan(wantCpu * 0.6);
   expect(window.cpuCores!).toBeLessThan(wantCpu * 1.4);
   expect(window.memoryBytes).toBe(2 * 56 * 1024 * 1024);
@@ -101,5 +105,4 @@ it('feeds the operator\'s batched queries through a real Prometheus with the num
   expect(obs.cpuPerReplica!).toBeGreaterThan(0.3);
   expect(obs.p95LatencyMs!).toBeGreaterThanOrEqual(50);
   expect(obs.p95LatencyMs!).toBeLessThanOrEqual(100);
-  expect(sent).toBeGreaterThan(0);
 }, 60_000);

@@ -30,13 +30,13 @@ export async function run(): Promise<void> {
     minReplicas: 1,
     maxReplicas: 64,
     features: 'extended',
-    actions: 'target-utilisation',
+    actions: 'utilisation5',
     reward: { name: 'slo-cost', violationWeight: 5 },
   };
   const envs = Array.from({ length: 8 }, (_, i) => new SimEnv(config, new Rng(i + 1)));
   envs.forEach((e) => e.reset(0));
   const rng = new Rng(1);
-  const space = actionSpace('target-utilisation');
+  const space = actionSpace('utilisation5');
 
   // Simulator alone (random actions).
   let steps = 0;

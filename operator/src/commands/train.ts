@@ -25,12 +25,16 @@ export interface TrainOptions {
   features?: string;
   actions?: string;
   reward?: string;
+  decision?: string;
+  scaleDownStabilization?: string;
   violationWeight?: string;
   envs?: string;
   rolloutSteps?: string;
   epochs?: string;
   minibatches?: string;
   lr?: string;
+  gamma?: string;
+  gaeLambda?: string;
   entCoef?: string;
   lstmUnits?: string;
   episodeIntervals?: string;
@@ -60,7 +64,9 @@ export function registerTrain(program: Command): void {
     .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
     .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
     .option('--features <set>', 'feature set: lstm-ppo-plus | agarwal | extended (default: the algorithm\'s)')
-    .option('--actions <space>', 'action space: delta5 | target-utilisation (default: the algorithm\'s)')
+    .option('--actions <space>', 'action space: delta5 | utilisation5 (default: the algorithm\'s)')
+    .option('--decision <rule>', 'how the shipped policy reads a deterministic decision: mode | mean (saved in the model)', 'mode')
+    .option('--scale-down-stabilization <seconds>', 'scale-down stabilization the policy declares for rails (trained under it)', '0')
     .option('--reward <name>', 'reward: gaussian | agarwal | slo-cost (default: the algorithm\'s)')
     .option('--violation-weight <w>', 'slo-cost: price of one violated interval')
     .option('--envs <n>', 'parallel environments')
@@ -68,6 +74,8 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'PPO epochs per update')
     .option('--minibatches <n>', 'minibatches per epoch')
     .option('--lr <x>', 'Adam learning rate')
+    .option('--gamma <x>', 'discount factor')
+    .option('--gae-lambda <x>', 'GAE lambda')
     .option('--ent-coef <x>', 'entropy bonus coefficient')
     .option('--lstm-units <n>', 'LSTM width')
     .option('--episode-intervals <n>', 'decisions per training episode')

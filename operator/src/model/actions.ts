@@ -5,19 +5,38 @@
  */
 import type { Observation } from '../metrics/types.js';
 
-export const ACTION_SPACES = ['delta5', 'target-utilisation'] as const;
+export const ACTION_SPACES = ['delta5', 'utilisation5'] as const;
 export type ActionSpaceName = (typeof ACTION_SPACES)[number];
+
+/**
+ * How a deterministic decision is read from the policy's distribution: its most likely action
+ * (`mode`, argmax) or its expected replica count (`mean`, Σ p(a)·desired(a), rounded). Saved with
+ * the model; see ADR 007 for why the shipped LSTM-PPO+ uses `mean`.
+ */
+export const DECISION_RULES = ['mode', 'mean'] as const;
+export type DecisionRule = (typeof DECISION_RULES)[number];
 
 export interface ActionSpace {
   name: ActionSpaceName;
   /** Number of discrete actions (the actor's logits). */
   count: number;
-  /** Index of the action that keeps the current scale (used where the features are missing). */
+  /** Index of the action that keeps the current scale, or −1 when the space has none. */
   keepIndex: number;
   /** Human-readable label per index, e.g. "+2". */
   labels: readonly string[];
-  /** Desired replicas before rails (may be out of bounds: rails clamp, rewards may penalise). */
+  /**
+   * No change while |desired / current − 1| ≤ tolerance (the HPA's 0.1), applied to the final
+   * decision (a sampled action's, or the policy's expected count) by `withTolerance`.
+   */
+  tolerance: number;
+  /** Desired replicas before tolerance and rails (may be out of bounds: rails clamp, rewards may penalise). */
   desiredReplicas(action: number, obs: Observation): number;
+}
+
+/** The decision after the space's tolerance: small relative changes keep the current count. */
+export function withTolerance(space: ActionSpace, desired: number, current: number): number {
+  if (space.tolerance > 0 && current > 0 && Math.abs(desired / current - 1) <= space.tolerance) return current;
+  return desired;
 }
 
 /** The paper's Discrete(5): replica delta {−2, −1, 0, +1, +2} on the current replica count. */
@@ -27,33 +46,39 @@ const delta5: ActionSpace = {
   count: DELTA5_STEPS.length,
   keepIndex: 2,
   labels: DELTA5_STEPS.map((d) => (d > 0 ? `+${d}` : `${d}`)),
+  tolerance: 0,
   // The published code adds the delta to the ready replicas; we add it to the replicas asked for,
   // so that a replica still cold-starting is not asked for twice (docs/adr, RL deviations).
   desiredReplicas: (action, obs) => obs.replicas + DELTA5_STEPS[action],
 };
 
 /**
- * Ours (docs/adr, "make it win"): keep the scale, or size for a target CPU utilisation the network
- * picks per interval: desired = ceil(busy / u), busy = CPU per replica × replicas (the HPA's own
- * formula, in units of "replicas' worth of CPU request"). One decision can then jump from 2 to 20
- * replicas for a burst, and the network learns when to run hot (steady load) and when to keep
- * head-room (rising load, cold starts ahead), which a fixed-target HPA cannot.
+ * Ours (ADR 007): size for a target CPU utilisation the network picks every interval,
+ *   desired = ceil(busy / u),  busy = CPU per replica × replicas,  u ∈ {90, 80, 70, 60, 50 %},
+ * the HPA's own formula (busy is "replicas' worth of CPU request") with the HPA's 10 % tolerance
+ * (no change while |desired / current − 1| ≤ 0.1). One decision can go from 4 to 12 replicas, and
+ * the network learns when to run hot (steady load) and when to keep head-room (rising or
+ * alternating load, cold starts ahead), which a fixed-target HPA cannot. There is deliberately no
+ * "keep" action: trained policies collapsed onto it, stuck at one replica under load (ADR 007).
  */
-const TARGETS = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3] as const;
-const targetUtilisation: ActionSpace = {
-  name: 'target-utilisation',
-  count: 1 + TARGETS.length,
-  keepIndex: 0,
-  labels: ['keep', ...TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`)],
+const UTILISATION_TARGETS = [0.9, 0.8, 0.7, 0.6, 0.5] as const;
+const TOLERANCE = 0.1;
+const utilisation5: ActionSpace = {
+  name: 'utilisation5',
+  count: UTILISATION_TARGETS.length,
+  keepIndex: -1,
+  labels: UTILISATION_TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`),
+  tolerance: TOLERANCE,
   desiredReplicas: (action, obs) => {
-    if (action === 0 || obs.cpuPerReplica === null) return obs.replicas;
-    const busy = obs.cpuPerReplica * Math.max(obs.replicas, 1);
+    if (obs.cpuPerReplica === null) return obs.replicas;
+    const current = Math.max(obs.replicas, 1);
+    const busy = obs.cpuPerReplica * current;
     // The small epsilon keeps an exact 0.7·10 / 0.7 from rounding up to 11.
-    return Math.max(1, Math.ceil(busy / TARGETS[action - 1] - 1e-9));
+    return Math.max(1, Math.ceil(busy / UTILISATION_TARGETS[action] - 1e-9));
   },
 };
 
-const SPACES: Record<ActionSpaceName, ActionSpace> = { delta5, 'target-utilisation': targetUtilisation };
+const SPACES: Record<ActionSpaceName, ActionSpace> = { delta5, utilisation5 };
 
 export function actionSpace(name: ActionSpaceName): ActionSpace {
   return SPACES[name];

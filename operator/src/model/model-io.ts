@@ -13,8 +13,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ACTION_SPACES, type ActionSpaceName } from './actions.js';
+import { ACTION_SPACES, DECISION_RULES, type ActionSpaceName, type DecisionRule } from './actions.js';
 import { featureCount, FEATURE_SETS, type FeatureConfig } from './features.js';
+import type { ScalingBehavior } from '../rails/types.js';
 import { ActorCritic, ALGOS, paramSpecs, type Algo, type Architecture, type ParamSpec } from './networks.js';
 
 export const MODEL_FORMAT = 'faas-autoscaler-model/v1';
@@ -36,7 +37,13 @@ export interface ModelMetadata {
   algo: Algo;
   architecture: Architecture;
   features: FeatureConfig;
-  actions: { space: ActionSpaceName };
+  /** The action space, and how a deterministic decision is read (default `mode`). */
+  actions: { space: ActionSpaceName; decision?: DecisionRule };
+  /**
+   * Rails behaviour the policy declares as its default (what it was trained under), e.g. a
+   * scale-down stabilization window; rails apply it like the HPA's defaults for `hpa`.
+   */
+  behavior?: ScalingBehavior;
   /** Reward configuration (name + constants). */
   reward: Record<string, unknown>;
   /** The training arguments exactly as used, and what the run did. */
@@ -225,6 +232,9 @@ function validateMetadata(raw: unknown, fail: (what: string) => never): ModelMet
   if (features.std.some((s) => s <= 0)) fail('features.std must be positive');
   if (typeof features.clip !== 'number' || !(features.clip > 0)) fail('features.clip must be a positive number');
   if (!m.actions || !ACTION_SPACES.includes(m.actions.space)) fail(`actions.space must be one of ${ACTION_SPACES.join(', ')}`);
+  if (m.actions.decision !== undefined && !DECISION_RULES.includes(m.actions.decision)) {
+    fail(`actions.decision must be one of ${DECISION_RULES.join(', ')}`);
+  }
   if (!m.weights || !Array.isArray(m.weights.params)) fail('weights.params is missing');
   if (typeof m.checksum !== 'string' || !/^[0-9a-f]{64}$/.test(m.checksum)) fail('checksum is missing or not a sha256 hex digest');
   return m as ModelMetadata;

@@ -7,19 +7,21 @@
  *
  * Recurrent state and feature history are kept per function (keyed by `functionName`), so one
  * policy instance can serve several functions without mixing their memories; `reset()` (policy
- * switch, restart) drops them all. Actions are deterministic (argmax) by default; `sample: true`
- * draws from the policy's distribution with a seeded generator instead.
+ * switch, restart) drops them all. Decisions are deterministic by default: the most likely action
+ * (`decision: mode`) or the expected replica count (`decision: mean`), whichever the model's
+ * metadata names; `sample: true` draws from the distribution with a seeded generator instead.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Observation } from '../metrics/types.js';
-import { actionSpace, type ActionSpace } from '../model/actions.js';
+import { actionSpace, DECISION_RULES, withTolerance, type ActionSpace, type DecisionRule } from '../model/actions.js';
 import { initTfBackend } from '../model/backend.js';
 import { FeatureTracker } from '../model/feature-tracker.js';
 import { rawFeatures, standardise, type FeatureConfig } from '../model/features.js';
 import { loadModel, type ModelMetadata } from '../model/model-io.js';
 import type { ActorCritic, Algo, LstmState } from '../model/networks.js';
 import { Rng } from '../model/random.js';
+import type { ScalingBehavior } from '../rails/types.js';
 import { PolicyParams } from './params.js';
 import { PolicyConfigError, type PolicyDeps, type PolicySpec, type Recommendation, type ScalingPolicy } from './policy.js';
 
@@ -29,19 +31,24 @@ interface FunctionMemory {
 }
 
 export class LearnedPolicy implements ScalingPolicy {
+  /** The rails behaviour the model was trained under (e.g. a scale-down stabilization window). */
+  readonly defaultBehavior?: ScalingBehavior;
   private readonly memories = new Map<string, FunctionMemory>();
   private readonly space: ActionSpace;
   private readonly features: FeatureConfig;
   private readonly input: Float32Array;
   private readonly rng: Rng | null;
+  private readonly decision: DecisionRule;
 
   constructor(
     readonly name: Algo,
     private readonly network: ActorCritic,
     readonly metadata: ModelMetadata,
     private readonly deps: PolicyDeps,
-    options: { sampleSeed: number | null },
+    options: { sampleSeed: number | null; decision: DecisionRule },
   ) {
+    this.decision = options.decision;
+    if (metadata.behavior) this.defaultBehavior = metadata.behavior;
     this.space = actionSpace(metadata.actions.space);
     this.features = metadata.features;
     this.input = new Float32Array(network.arch.inputSize);
@@ -57,8 +64,22 @@ export class LearnedPolicy implements ScalingPolicy {
     const out = this.network.step(this.input, 1, memory.state);
     memory.state = out.state;
     const probs = softmax(out.logits);
+    if (this.decision === 'mean' && !this.rng) {
+      // The policy's expected replica count: Σ p(a)·desired(a), rounded. For actions that are
+      // points on one axis (replica counts) this is what the mean of a Gaussian policy is in
+      // continuous control; the mode would let one "keep" at p=0.38 beat four scale-ups at 0.62.
+      let expected = 0;
+      for (let a = 0; a < probs.length; a++) expected += probs[a] * this.space.desiredReplicas(a, obs);
+      const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(expected)), obs.replicas);
+      const top = argmax(probs);
+      return {
+        valid: true,
+        desiredReplicas,
+        reason: `${this.name} expected ${expected.toFixed(2)} replicas (most likely ${this.space.labels[top]}, p=${probs[top].toFixed(2)}): ${obs.replicas} → ${desiredReplicas}`,
+      };
+    }
     const action = this.rng ? this.rng.categorical(probs) : argmax(probs);
-    const desiredReplicas = Math.max(0, Math.round(this.space.desiredReplicas(action, obs)));
+    const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, obs))), obs.replicas);
     return {
       valid: true,
       desiredReplicas,
@@ -99,12 +120,15 @@ export async function createLearnedPolicy(algo: Algo, spec: PolicySpec, deps: Po
   const params = new PolicyParams(algo, spec.params);
   const sample = params.boolean('sample', { default: false });
   const seed = params.integer('seed', { min: 0, max: 2 ** 31 - 1, default: 1 });
+  // 'model': whatever the model's metadata says (the rule it was selected with).
+  const decisionParam = params.oneOf('decision', { values: ['model', ...DECISION_RULES] as const, default: 'model' });
   params.finish();
   await initTfBackend();
   const dir = spec.model ?? shippedModelDir(algo);
   try {
     const { network, metadata } = await loadModel(dir, { expectAlgo: algo });
-    return new LearnedPolicy(algo, network, metadata, deps, { sampleSeed: sample ? seed : null });
+    const decision = decisionParam !== 'model' ? decisionParam : (metadata.actions.decision ?? 'mode');
+    return new LearnedPolicy(algo, network, metadata, deps, { sampleSeed: sample ? seed : null, decision });
   } catch (err) {
     throw new PolicyConfigError(`policy "${algo}": ${(err as Error).message}`, { cause: err });
   }

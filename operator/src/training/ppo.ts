@@ -10,12 +10,13 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { actionSpace, type ActionSpaceName } from '../model/actions.js';
+import { actionSpace, type ActionSpaceName, type DecisionRule } from '../model/actions.js';
 import { tf } from '../model/backend.js';
 import { featureCount, RunningMeanStd, standardise, type FeatureConfig, type FeatureSetName } from '../model/features.js';
 import { loadModel, saveModel, type ModelMetadataInput, type TraceProvenance } from '../model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights, type Algo, type LstmState } from '../model/networks.js';
 import { Rng } from '../model/random.js';
+import type { ScalingBehavior } from '../rails/types.js';
 import type { SimConfig } from '../sim/config.js';
 import { computeGae } from './gae.js';
 import { logSoftmaxRows, ppoUpdate, type UpdateStats } from './ppo-update.js';
@@ -50,7 +51,14 @@ export interface TrainArgs {
   normRewards: boolean;
   features: FeatureSetName;
   actions: ActionSpaceName;
+  /** How the policy reads a deterministic decision in the operator (saved in the model). */
+  decision: DecisionRule;
   reward: RewardConfig;
+  /**
+   * Scale-down stabilization the policy declares for rails (0: none): trained under it, and the
+   * operator applies it, like the HPA's 300 s for `hpa` (ADR 007).
+   */
+  scaleDownStabilizationSeconds: number;
   /** LSTM width (256 in both papers). */
   lstmUnits: number;
   intervalSeconds: number;
@@ -84,6 +92,8 @@ export const DEFAULT_TRAIN_ARGS: Omit<TrainArgs, 'algo'> = {
   normRewards: true,
   features: 'lstm-ppo-plus',
   actions: 'delta5',
+  decision: 'mode',
+  scaleDownStabilizationSeconds: 0,
   reward: { name: 'gaussian' },
   lstmUnits: 256,
   intervalSeconds: 30,
@@ -185,6 +195,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     features: args.features,
     actions: args.actions,
     reward: args.reward,
+    behavior: behaviorFor(args),
     sim: input.sim,
   };
   const envs = Array.from({ length: args.numEnvs }, () => new SimEnv(envConfig, new Rng(rng.fork())));
@@ -377,9 +388,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 
 /** The metadata saved with a model from this run. */
 export function metadataFor(input: TrainInput, features: FeatureConfig, steps: number, updates: number, wallSeconds: number): ModelMetadataInput {
+  const behavior = behaviorFor(input.args);
   return {
+    ...(behavior ? { behavior } : {}),
     features,
-    actions: { space: input.args.actions },
+    actions: { space: input.args.actions, decision: input.args.decision },
     reward: { ...input.args.reward },
     training: {
       args: { ...input.args, sim: input.sim ?? {} } as unknown as Record<string, unknown>,
@@ -393,6 +406,12 @@ export function metadataFor(input: TrainInput, features: FeatureConfig, steps: n
     gitCommit: input.gitCommit,
     createdAt: new Date().toISOString(),
   };
+}
+
+/** The rails behaviour a model declares, from its training arguments (undefined: none). */
+export function behaviorFor(args: Pick<TrainArgs, 'scaleDownStabilizationSeconds'>): ScalingBehavior | undefined {
+  if (!(args.scaleDownStabilizationSeconds > 0)) return undefined;
+  return { scaleDown: { stabilizationWindowSeconds: args.scaleDownStabilizationSeconds, selectPolicy: 'Max', policies: [] } };
 }
 
 async function readTrainerState(dir: string): Promise<TrainerState | null> {

@@ -12,7 +12,7 @@ import { loadTrace } from '../../../workload-generator/src/traces/index.js';
 import { describeFunction, selectFunctions } from '../../../workload-generator/src/traces/select.js';
 import type { Trace } from '../../../workload-generator/src/traces/types.js';
 import { oneOf, positiveNumber, type TrainOptions } from '../commands/train.js';
-import { ACTION_SPACES } from '../model/actions.js';
+import { ACTION_SPACES, DECISION_RULES } from '../model/actions.js';
 import { initTfBackend } from '../model/backend.js';
 import { FEATURE_SETS } from '../model/features.js';
 import { saveModel, type TraceProvenance } from '../model/model-io.js';
@@ -41,12 +41,19 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     totalSteps: positiveNumber('--steps', opts.steps, true) ?? defaults.totalSteps,
     features: oneOf('--features', opts.features, FEATURE_SETS) ?? defaults.features,
     actions: oneOf('--actions', opts.actions, ACTION_SPACES) ?? defaults.actions,
+    decision: oneOf('--decision', opts.decision, DECISION_RULES) ?? defaults.decision,
+    scaleDownStabilizationSeconds:
+      opts.scaleDownStabilization === undefined || opts.scaleDownStabilization === '0'
+        ? 0
+        : positiveNumber('--scale-down-stabilization', opts.scaleDownStabilization, true)!,
     reward,
     numEnvs: positiveNumber('--envs', opts.envs, true) ?? defaults.numEnvs,
     numSteps: positiveNumber('--rollout-steps', opts.rolloutSteps, true) ?? defaults.numSteps,
     updateEpochs: positiveNumber('--epochs', opts.epochs, true) ?? defaults.updateEpochs,
     numMinibatches: positiveNumber('--minibatches', opts.minibatches, true) ?? defaults.numMinibatches,
     learningRate: positiveNumber('--lr', opts.lr) ?? defaults.learningRate,
+    gamma: positiveNumber('--gamma', opts.gamma) ?? defaults.gamma,
+    gaeLambda: positiveNumber('--gae-lambda', opts.gaeLambda) ?? defaults.gaeLambda,
     entCoef: opts.entCoef === '0' ? 0 : (positiveNumber('--ent-coef', opts.entCoef) ?? defaults.entCoef),
     lstmUnits: positiveNumber('--lstm-units', opts.lstmUnits, true) ?? defaults.lstmUnits,
     episodeIntervals: positiveNumber('--episode-intervals', opts.episodeIntervals, true) ?? defaults.episodeIntervals,

@@ -13,11 +13,12 @@
 import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import { buildObservation } from '../metrics/observation.js';
 import type { Observation } from '../metrics/types.js';
-import { actionSpace, type ActionSpace, type ActionSpaceName } from '../model/actions.js';
+import { actionSpace, withTolerance, type ActionSpace, type ActionSpaceName } from '../model/actions.js';
 import { FeatureTracker } from '../model/feature-tracker.js';
 import { rawFeatures, type FeatureSetName } from '../model/features.js';
 import { Rng } from '../model/random.js';
 import { Rails } from '../rails/rails.js';
+import type { ScalingBehavior } from '../rails/types.js';
 import type { SimConfig } from '../sim/config.js';
 import { FunctionSimulator, type IntervalStats } from '../sim/simulator.js';
 import { computeReward, type RewardConfig, type RewardInput } from './rewards.js';
@@ -41,6 +42,8 @@ export interface EnvConfig {
   features: FeatureSetName;
   actions: ActionSpaceName;
   reward: RewardConfig;
+  /** Rails behaviour the policy declares (and the operator will apply): trained under, judged under. */
+  behavior?: ScalingBehavior;
   sim?: Partial<SimConfig>;
 }
 
@@ -102,7 +105,7 @@ export class SimEnv {
       seed: rng.fork(),
       config: { ...config.sim, initialReplicas: initial },
     });
-    this.rails = new Rails({ minReplicas: config.minReplicas, maxReplicas: config.maxReplicas });
+    this.rails = new Rails({ minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, behavior: config.behavior });
     this.tracker = new FeatureTracker(this.current.sloP95Ms, config.maxReplicas);
     this.step = 0;
     this.nowMs = 0;
@@ -114,8 +117,8 @@ export class SimEnv {
   /** Applies one action; on the episode's last step, starts the next episode. */
   act(action: number): StepResult {
     const { config } = this;
-    const raw = Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation)));
     const current = this.observation.replicas;
+    const raw = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation))), current);
     this.nowMs += config.intervalSeconds * 1000;
     const decision = this.rails.apply({ currentReplicas: current, rawDesiredReplicas: raw, now: this.nowMs });
     if (decision.boundedDesiredReplicas !== current) this.sim.setReplicas(decision.boundedDesiredReplicas);

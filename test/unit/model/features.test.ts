@@ -1,5 +1,5 @@
 import type { Observation } from '../../../operator/src/metrics/types.js';
-import { actionSpace } from '../../../operator/src/model/actions.js';
+import { actionSpace, withTolerance } from '../../../operator/src/model/actions.js';
 import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
 import { featureCount, rawFeatures, RunningMeanStd, standardise, type FeatureContext } from '../../../operator/src/model/features.js';
 
@@ -98,15 +98,19 @@ describe('action spaces', () => {
     expect(space.labels).toEqual(['-2', '-1', '0', '+1', '+2']);
   });
 
-  test('target-utilisation keeps, or sizes busy CPU for the chosen utilisation', () => {
-    const space = actionSpace('target-utilisation');
-    // busy = 0.7 × 10 = 7 replicas' worth: keep 10; 90 % → ceil(7.78) = 8; 70 % → exactly 10; 30 % → ceil(23.3) = 24.
+  test('utilisation5 sizes busy CPU for the chosen utilisation, within the HPA tolerance', () => {
+    const space = actionSpace('utilisation5');
+    // busy = 0.7 × 10 = 7 replicas' worth. 90 % → ceil(7.78) = 8; 80 % → 9; 70 % → exactly 10;
+    // 60 % → ceil(11.67) = 12; 50 % → 14.
     const o = obs({ replicas: 10, cpuPerReplica: 0.7 });
-    expect(space.desiredReplicas(0, o)).toBe(10);
-    expect(space.desiredReplicas(1, o)).toBe(8);
-    expect(space.desiredReplicas(3, o)).toBe(10);
-    expect(space.desiredReplicas(7, o)).toBe(24);
+    expect([0, 1, 2, 3, 4].map((a) => space.desiredReplicas(a, o))).toEqual([8, 9, 10, 12, 14]);
+    // The HPA's tolerance on the final decision: 9 from 10 is within 10 %, kept; from 11 it is 18 %.
+    expect(withTolerance(space, 9, 10)).toBe(10);
+    expect(withTolerance(space, 9, 11)).toBe(9);
+    // delta5 has no tolerance.
+    expect(withTolerance(actionSpace('delta5'), 9, 10)).toBe(9);
     // Idle: at least one replica (rails apply minReplicas).
-    expect(space.desiredReplicas(1, obs({ replicas: 3, cpuPerReplica: 0 }))).toBe(1);
+    expect(space.desiredReplicas(0, obs({ replicas: 3, cpuPerReplica: 0 }))).toBe(1);
+    expect(space.labels).toEqual(['cpu 90%', 'cpu 80%', 'cpu 70%', 'cpu 60%', 'cpu 50%']);
   });
 });

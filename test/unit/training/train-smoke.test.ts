@@ -69,7 +69,7 @@ function input(args: Partial<TrainArgs>, resume = false): TrainInput {
 describe('train (smoke)', () => {
   test.each([
     { name: 'LSTM-PPO+ as published (delta5, Gaussian)', args: {} },
-    { name: 'LSTM-PPO+ improved (extended, target-utilisation, slo-cost)', args: { features: 'extended', actions: 'target-utilisation', reward: { name: 'slo-cost', violationWeight: 5 } } },
+    { name: 'LSTM-PPO+ improved (extended, utilisation5, slo-cost)', args: { features: 'extended', actions: 'utilisation5', reward: { name: 'slo-cost', violationWeight: 5 } } },
     { name: 'LSTM-PPO (agarwal features and reward)', args: { ...algoDefaults('lstm-ppo'), algo: 'lstm-ppo' } },
     { name: 'PPO', args: { algo: 'ppo' } },
   ] as { name: string; args: Partial<TrainArgs> }[])('$name: 256 steps train, save, load and drive runEpisode', async ({ args }) => {

@@ -13,8 +13,8 @@
  * long-lived client-library registry would have to be told about one label set at a time.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FunctionRuntime } from './function-runtime.js';
+import { baseUrl, closeServer, listen } from './http-server.js';
 
 /** The pause container's working set and CPU rate (registry.k8s.io/pause: ~1 MiB, idle). */
 const PAUSE_MEMORY_BYTES = 1024 * 1024;
@@ -118,22 +118,16 @@ export class CadvisorEndpoint {
     });
   }
 
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
-    });
-    return this.url;
+  listen(): Promise<string> {
+    return listen(this.server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
   }
 
   /** Base URL; metrics are at `${url}/metrics/cadvisor`. */
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `http://${a.address}:${a.port}`;
+    return baseUrl(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 }

@@ -24,7 +24,6 @@
  * scale-from-zero) and waits in the queue for the cold start.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import { GATEWAY_LATENCY_BUCKETS_SECONDS } from '../metrics/observation.js';
@@ -32,6 +31,7 @@ import { ApiError } from './kube-errors.js';
 import type { Registry } from './kube-registry.js';
 import { deployments, type KubeObject } from './kube-resources.js';
 import type { FunctionRuntime } from './function-runtime.js';
+import { baseUrl, closeServer, listen } from './http-server.js';
 
 /** OpenFaaS CE's limits (faas-netes, gateway/scaling/ranges.go). */
 export const CE_MAX_REPLICAS = 5;
@@ -154,27 +154,17 @@ export class Gateway {
   }
 
   /** Listens (port 0: any free port) and returns the base URL. */
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
-    });
-    return this.url;
+  listen(): Promise<string> {
+    return listen(this.server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
   }
 
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    return baseUrl(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeIdleConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  /** Closes every connection now (in-flight invocations included). */
-  closeAllConnections(): void {
-    this.server.closeAllConnections();
+  /** Stops listening and drops every connection, in-flight invocations included. */
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   // ---- routing --------------------------------------------------------------------------------

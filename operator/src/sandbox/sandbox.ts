@@ -16,8 +16,7 @@
  * URL (scripts and tests wait for it).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../../workload-generator/src/input-error.js';
@@ -26,6 +25,7 @@ import { systemClock, type Clock } from './clock.js';
 import { DelayedReadiness } from './deployments.js';
 import { FunctionRuntime, RuntimeReadiness } from './function-runtime.js';
 import { CE_MAX_FUNCTIONS, Gateway } from './gateway.js';
+import { closeServer, listen } from './http-server.js';
 import { KubeApiServer } from './kube-api.js';
 import { deployments, type KubeObject } from './kube-resources.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -206,11 +206,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       runtimes,
       prometheus,
       stop: () =>
-        (stopping ??= (async () => {
-          // Cut the connections first so that in-flight invocations are not waited for.
-          gateway.closeAllConnections();
-          await stopAll();
-        })()),
+        (stopping ??= stopAll()),
     };
   } catch (err) {
     await stopAll();
@@ -257,7 +253,7 @@ export function functionDeployment(fn: SandboxFunction): KubeObject {
  *   POST /kube/compact                           watches from older resourceVersions get 410
  */
 async function startControl(kube: KubeApiServer, runtimes: ReadonlyMap<string, FunctionRuntime>, host: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://control');
     const json = (code: number, body: unknown): void => {
@@ -283,16 +279,5 @@ async function startControl(kube: KubeApiServer, runtimes: ReadonlyMap<string, F
     }
     json(404, { error: `no route ${req.method} ${url.pathname}` });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const a = server.address() as AddressInfo;
-  return {
-    url: `http://${a.address}:${a.port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { url: await listen(server, host, port), stop: () => closeServer(server) };
 }

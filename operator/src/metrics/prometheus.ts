@@ -130,13 +130,13 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw this.transportError(err);
+      throw this.transportError(err, endpoint);
     }
     let text: string;
     try {
       text = await res.text();
     } catch (err) {
-      throw this.transportError(err);
+      throw this.transportError(err, endpoint);
     }
     let parsed: PromResponse | undefined;
     try {
@@ -157,7 +157,7 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
     return parsed;
   }
 
-  private transportError(err: unknown): PrometheusError {
+  private transportError(err: unknown, endpoint: string): PrometheusError {
     // Duck-typed: under jest's VM the DOMException of an aborted fetch is not `instanceof Error`.
     const name = (err as { name?: unknown } | null)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
@@ -166,7 +166,7 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
     const cause = (err as { cause?: unknown } | null)?.cause ?? err;
     const code = (cause as { code?: unknown } | null)?.code;
     const detail = typeof code === 'string' ? code : String((cause as { message?: unknown } | null)?.message ?? cause);
-    return new PrometheusError(this.name, 'unreachable', `cannot reach ${this.endpoint} (${detail})`, { cause: err });
+    return new PrometheusError(this.name, 'unreachable', `cannot reach ${endpoint} (${detail})`, { cause: err });
   }
 }
 

@@ -9,22 +9,9 @@ import { parseQuantity } from '../api/quantity.js';
 import type { CalibrateFlags } from '../commands/calibrate.js';
 import { DEFAULT_SIM_CONFIG } from '../sim/config.js';
 import { calibrate } from './calibrate.js';
-import { readRecording, type Recording } from './format.js';
+import { pickFunction, readRecording } from './format.js';
 import { formatCalibrationReport, profileFile, sha256File } from './profile.js';
-import { DEFAULT_NAMESPACE, functionLabel, parseFunctionRef } from './queries.js';
 import { toolVersion } from './tool-version.js';
-
-/** The function of a recording a flag names (NAME or NAME.NAMESPACE), or the only one. */
-export function pickFunction(flag: string, recording: Recording, text: string | undefined): string {
-  const all = recording.header.functions;
-  if (text === undefined) {
-    if (all.length === 1) return all[0];
-    throw new InputError(`${flag}: ${recording.path} holds ${all.length} functions; pick one of ${all.join(', ')}`);
-  }
-  const want = functionLabel(parseFunctionRef(flag, text, DEFAULT_NAMESPACE));
-  if (!all.includes(want)) throw new InputError(`${flag}: ${want} is not in ${recording.path}; it holds ${all.join(', ')}`);
-  return want;
-}
 
 export async function runCalibrateCommand(flags: CalibrateFlags): Promise<void> {
   const seed = parseInteger('--seed', flags.seed, 0);

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import type { HistogramBucket } from '../metrics/types.js';
+import { DEFAULT_NAMESPACE, functionLabel, parseFunctionRef } from './queries.js';
 
 export const RECORDING_FORMAT = 'faas-autoscaler-recording';
 export const RECORDING_VERSION = 1;
@@ -283,4 +284,16 @@ export async function readRecording(path: string): Promise<Recording> {
   if (pending.size > 0) throw new InputError(`${path}:${lineNo}: the last step ${new Date(current).toISOString()} lacks records for ${[...pending].join(', ')} (an interrupted record? run record --resume)`);
   if (timesMs.length === 0) throw new InputError(`${path}: the recording has a header but no records`);
   return { path, header, byFunction, timesMs };
+}
+
+/** The function of a recording a flag names (NAME or NAME.NAMESPACE), or the only one. */
+export function pickFunction(flag: string, recording: Recording, text: string | undefined): string {
+  const all = recording.header.functions;
+  if (text === undefined) {
+    if (all.length === 1) return all[0];
+    throw new InputError(`${flag}: ${recording.path} holds ${all.length} functions; pick one of ${all.join(', ')}`);
+  }
+  const want = functionLabel(parseFunctionRef(flag, text, DEFAULT_NAMESPACE));
+  if (!all.includes(want)) throw new InputError(`${flag}: ${want} is not in ${recording.path}; it holds ${all.join(', ')}`);
+  return want;
 }

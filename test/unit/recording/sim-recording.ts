@@ -3,7 +3,7 @@
  * changes, one record per step from the simulator's exact windows. Calibrating it must give back
  * the simulator's own configuration (no scrape timing, no network in between).
  */
-import type { RecordingHeader, Recording, RecordingRecord } from '../../../operator/src/recording/format.js';
+import { headerLine, recordLine, type RecordingHeader, type Recording, type RecordingRecord } from '../../../operator/src/recording/format.js';
 import { mergeWindows } from '../../../operator/src/recording/goodness-of-fit.js';
 import type { SimConfig } from '../../../operator/src/sim/config.js';
 import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
@@ -80,4 +80,11 @@ export function simRecording(opts: SimRecordingOptions): Recording {
     queries: {},
   };
   return { path: 'simulated', header, byFunction: new Map([[FN, records]]), timesMs: records.map((r) => Date.parse(r.t)) };
+}
+
+/** The recording as the file `record` would write. */
+export function recordingText(recording: Recording): string {
+  let out = headerLine(recording.header);
+  for (let k = 0; k < recording.timesMs.length; k++) for (const fn of recording.header.functions) out += recordLine(recording.byFunction.get(fn)![k]);
+  return out;
 }

@@ -42,6 +42,10 @@ export interface TrainOptions {
   evalEvery?: string;
   resume?: boolean;
   progress?: boolean;
+  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
+  recording?: string;
+  profile?: string;
+  recordingFunction?: string;
 }
 
 /** The held-out functions of the shipped models (the busiest of the slice where scaling matters). */
@@ -81,6 +85,9 @@ export function registerTrain(program: Command): void {
     .option('--episode-intervals <n>', 'decisions per training episode')
     .option('--max-replicas <n>', 'replica ceiling in training')
     .option('--eval-every <n>', 'greedy validation every n updates')
+    .option('--recording <file>', 'train on a recording (faas-autoscaler record) instead of --trace: its request rates are the arrivals')
+    .option('--profile <file>', 'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now')
+    .option('--recording-function <name>', 'with --recording: which recorded function (default: the only one)')
     .option('--resume', 'continue from DIR/checkpoint if it exists')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: TrainOptions) => {

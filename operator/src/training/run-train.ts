@@ -17,10 +17,12 @@ import { initTfBackend } from '../model/backend.js';
 import { FEATURE_SETS } from '../model/features.js';
 import { saveModel, type TraceProvenance } from '../model/model-io.js';
 import { ALGOS } from '../model/networks.js';
+import type { SimConfig } from '../sim/config.js';
 import { curvesHtml } from './curves-html.js';
 import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from './pool.js';
 import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from './ppo.js';
 import { REWARD_NAMES, type RewardConfig } from './rewards.js';
+import type { EnvFunction } from './sim-env.js';
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
@@ -71,24 +73,36 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     process.stderr.write(`${line}\n`);
   };
   const backend = await initTfBackend({ log });
-  const trace = await loadTrace({ trace: opts.trace });
-  const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');
-  const validationFns = opts.validation === 'none' ? [] : selectFunctions(trace, opts.validation, '--validation');
-  const candidates = new Set(selectFunctions(trace, opts.functions, '--functions').map((f) => f.id));
-  const trainFns = rankedWithout(trace, [...holdout, ...validationFns]).filter((f) => candidates.has(f.id));
-  const pool = buildPool(trace, trainFns, poolOptions);
-  if (pool.length === 0) throw new InputError(`--functions ${opts.functions}: no function with traffic and a service time ≥ ${poolOptions.minServiceMs} ms is left to train on`);
-  const validation = buildPool(trace, validationFns, { ...poolOptions, targetLoads: [targetLoads[Math.floor(targetLoads.length / 2)]], maxMeanRps: Infinity, minServiceMs: 0 });
-  log(`training on ${new Set(pool.map((p) => p.fn.id)).size} functions × loads ${targetLoads.join(',')} = ${pool.length} pool entries`);
-  log(`held out: ${holdout.map((f) => `${describeFunction(f)} (SLO ${sloForFunction(f, poolOptions)} ms)`).join('; ') || 'none'}`);
-  log(`validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)} SLO ${v.sloP95Ms} ms`).join('; ') || 'none'}`);
+  let pool: EnvFunction[];
+  let validation: EnvFunction[];
+  let provenance: TraceProvenance;
+  let sim: Partial<SimConfig> | undefined;
+  if (opts.recording !== undefined) {
+    // `--recording FILE [--profile profile.json]`: the recorded arrivals with the calibrated
+    // profile (added by the recording room; operator/src/recording/train-input.ts).
+    const { recordingTrainingSet } = await import('../recording/train-input.js');
+    const episodeSeconds = (args.episodeIntervals + 1) * args.intervalSeconds;
+    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, sloFactor, minSloMs: poolOptions.minSloMs, episodeSeconds, log }));
+  } else {
+    const trace = await loadTrace({ trace: opts.trace });
+    const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');
+    const validationFns = opts.validation === 'none' ? [] : selectFunctions(trace, opts.validation, '--validation');
+    const candidates = new Set(selectFunctions(trace, opts.functions, '--functions').map((f) => f.id));
+    const trainFns = rankedWithout(trace, [...holdout, ...validationFns]).filter((f) => candidates.has(f.id));
+    pool = buildPool(trace, trainFns, poolOptions);
+    if (pool.length === 0) throw new InputError(`--functions ${opts.functions}: no function with traffic and a service time ≥ ${poolOptions.minServiceMs} ms is left to train on`);
+    validation = buildPool(trace, validationFns, { ...poolOptions, targetLoads: [targetLoads[Math.floor(targetLoads.length / 2)]], maxMeanRps: Infinity, minServiceMs: 0 });
+    log(`training on ${new Set(pool.map((p) => p.fn.id)).size} functions × loads ${targetLoads.join(',')} = ${pool.length} pool entries`);
+    log(`held out: ${holdout.map((f) => `${describeFunction(f)} (SLO ${sloForFunction(f, poolOptions)} ms)`).join('; ') || 'none'}`);
+    log(`validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)} SLO ${v.sloP95Ms} ms`).join('; ') || 'none'}`);
 
-  const provenance: TraceProvenance = {
-    files: await traceFiles(trace),
-    trainFunctions: [...new Set(pool.map((p) => p.fn.id))],
-    validationFunctions: validationFns.map((f) => f.id),
-    rateScales: pool.map((p) => Number(p.rateScale.toPrecision(6))),
-  };
+    provenance = {
+      files: await traceFiles(trace),
+      trainFunctions: [...new Set(pool.map((p) => p.fn.id))],
+      validationFunctions: validationFns.map((f) => f.id),
+      rateScales: pool.map((p) => Number(p.rateScale.toPrecision(6))),
+    };
+  }
   const packageVersion = await readPackageVersion();
   const gitCommit = readGitCommit();
   const progress = opts.progress !== false ? progressBar(process.stderr) : null;
@@ -96,6 +110,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     args,
     pool,
     validation,
+    sim,
     out: opts.out,
     trace: provenance,
     packageVersion,

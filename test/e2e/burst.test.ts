@@ -101,7 +101,7 @@ describe.each(FUNCTIONS)('%s under the burst', (fn) => {
 });
 
 describe('lstm-ppo-plus', () => {
-  it('is the policy that decided (its model loaded, no fallback)', async () => {
+  it('is the policy that decided (its model loaded, not the fallback)', async () => {
     const status = await fasStatus(kube, 'burst-rl');
     expect({ activePolicy: status.activePolicy, policyLoaded: condition(status, 'PolicyLoaded')?.status }).toEqual({ activePolicy: 'lstm-ppo-plus', policyLoaded: 'True' });
   });

@@ -2,8 +2,8 @@
  * Round trip with real parts: the sandbox gateway serves a function with a known profile
  * (KNOWN_PROFILE: lognormal median 200 ms sigma 0.5, concurrency 2, cold start 3 s, 0.1 cores per
  * busy slot, 80 MiB per replica) under a replayed trace (faas-loadgen's replay engine) while the
- * script scales it (record-calibrate-scenario.ts); a real Prometheus scrapes the gateway, the
- * cAdvisor endpoint and a kube-state-metrics endpoint every second; `record` reads it back with
+ * script scales it (record-calibrate-scenario.ts); the sandbox's real Prometheus scrapes the
+ * gateway, the cAdvisor endpoint and the kube-state-metrics endpoint every second; `record` reads it back with
  * 1-s steps and `calibrate` must recover every parameter within 10 %.
  *
  * The recording is broken on purpose: the gateway's counters are reset mid-run and Prometheus is
@@ -15,7 +15,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { stringify } from 'yaml';
 import { replay } from '../../workload-generator/src/replay.js';
 import { PrometheusSource } from '../../operator/src/metrics/prometheus.js';
 import { calibrate } from '../../operator/src/recording/calibrate.js';
@@ -23,9 +22,6 @@ import { readRecording } from '../../operator/src/recording/format.js';
 import { formatCalibrationReport } from '../../operator/src/recording/profile.js';
 import { runRecord, type RecordOptions } from '../../operator/src/recording/record.js';
 import { deployments } from '../../operator/src/sandbox/kube-resources.js';
-import { KUBE_STATE_METRICS_JOB, KubeStateMetricsEndpoint } from '../../operator/src/sandbox/kube-state-metrics.js';
-import { CADVISOR_JOB, GATEWAY_JOB } from '../../operator/src/sandbox/prometheus-config.js';
-import { startPrometheus, waitForTargetsUp, type PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import { resolveFunctions } from '../../operator/src/sandbox/sandbox-config.js';
 import { FUNCTION_NAMESPACE, startSandbox, type RunningSandbox } from '../../operator/src/sandbox/sandbox.js';
 import { GAP_FROM, GAP_SECONDS, KNOWN_PROFILE, KNOWN_SIM, RESET_AT, SCENARIO_COUNTS, SCENARIO_SCALING } from './record-calibrate-scenario.js';
@@ -35,8 +31,6 @@ const KEY = `${FN}.${FUNCTION_NAMESPACE}`;
 
 let dir: string;
 let sandbox: RunningSandbox | undefined;
-let ksm: KubeStateMetricsEndpoint | undefined;
-let prometheus: PrometheusProcess | undefined;
 const timers: NodeJS.Timeout[] = [];
 
 beforeAll(async () => {
@@ -45,11 +39,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const t of timers) clearTimeout(t);
-  if (prometheus) {
-    process.kill(prometheus.pid, 'SIGCONT');
-    await prometheus.stop();
-  }
-  await ksm?.close();
+  // A failure between SIGSTOP and SIGCONT must not leave Prometheus stopped.
+  if (sandbox?.prometheus) process.kill(sandbox.prometheus.pid, 'SIGCONT');
   await sandbox?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -61,25 +52,10 @@ function at(t0: number, seconds: number, fn: () => void): void {
 
 it('records a function of known profile through a real Prometheus, and calibrate recovers every parameter within 10 %', async () => {
   const [fn] = resolveFunctions([{ name: FN, sim: KNOWN_SIM }], undefined);
-  sandbox = await startSandbox({ dir, functions: [fn], ce: false, withPrometheus: false });
-  ksm = new KubeStateMetricsEndpoint({ registry: sandbox.kube.registry, namespaces: [FUNCTION_NAMESPACE] });
-  const ksmUrl = await ksm.listen();
-  // One Prometheus in both roles, scraping every second: gateway (A), cAdvisor and kube-state-metrics (B).
-  const config = join(dir, 'prometheus-rc.yml');
-  const target = (url: string): string => new URL(url).host;
-  await writeFile(
-    config,
-    stringify({
-      global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      scrape_configs: [
-        { job_name: GATEWAY_JOB, static_configs: [{ targets: [target(sandbox.info.gatewayUrl)] }] },
-        { job_name: CADVISOR_JOB, metrics_path: '/metrics/cadvisor', static_configs: [{ targets: [target(sandbox.info.cadvisorUrl)] }] },
-        { job_name: KUBE_STATE_METRICS_JOB, static_configs: [{ targets: [target(ksmUrl)] }] },
-      ],
-    }),
-  );
-  prometheus = await startPrometheus({ configFile: config, dataDir: join(dir, 'prom-data'), logFile: join(dir, 'prometheus.log'), listen: { host: '127.0.0.1', port: 0 } });
-  await waitForTargetsUp(prometheus.url, [GATEWAY_JOB, CADVISOR_JOB, KUBE_STATE_METRICS_JOB]);
+  // The sandbox's own Prometheus (what `sandbox --with-prometheus` runs) scrapes every second:
+  // the gateway (role A), cAdvisor and kube-state-metrics (role B).
+  sandbox = await startSandbox({ dir, functions: [fn], ce: false, withPrometheus: true, scrapeIntervalSeconds: 1 });
+  const prometheus = sandbox.prometheus!;
 
   // The script: load from the trace, scaling at its times, a counter reset and a scrape gap.
   // The sandbox answers in real time in this process, so a late event loop (a busy machine) adds

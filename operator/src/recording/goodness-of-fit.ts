@@ -8,7 +8,8 @@
  *   replicas  the recorded spec.replicas, applied in the middle of the step in which it was first
  *             seen (it changed somewhere inside the step; the middle is the unbiased guess)
  *   compared  per window of `windowSteps` steps: P95 from the summed latency buckets (the same
- *             histogram_quantile interpolation on both sides) and mean CPU cores
+ *             histogram_quantile interpolation on both sides) and mean CPU cores (without the
+ *             steps where the recorded CPU is known to be short: pods ended, counters restarted)
  *
  * Errors are stated as the median absolute percentage error over windows, the fraction of windows
  * within 10 %, the mean signed error (bias), and the error over the whole recording. A second
@@ -46,6 +47,8 @@ export interface GoodnessOfFit {
   noiseFloor: { p95: ErrorStats; cpu: ErrorStats };
   /** Steps whose arrivals were unknown (both started and requests null), interpolated for the replay. */
   stepsWithoutArrivals: number;
+  /** Steps left out of the CPU comparison (pods ended in them, or the gateway's counters restarted). */
+  cpuStepsLeftOut: number;
 }
 
 /** Windows with fewer completed requests than this have no meaningful P95 and are skipped. */
@@ -150,9 +153,18 @@ export function goodnessOfFit(args: { records: readonly RecordingRecord[]; stepS
   const { records, stepSeconds, windowSteps } = args;
   const simulated = replayRecording({ records, stepSeconds, sim: args.sim, seed: args.seed });
   const again = replayRecording({ records, stepSeconds, sim: args.sim, seed: args.seed + 1 });
-  const recorded: Side = { buckets: records.map((r) => r.latencyBuckets), cpu: records.map((r) => r.cpuCores) };
+  // Steps whose recorded CPU is known to be short are not compared: where pods ended, their series
+  // ended with them and their CPU since the last scrape is lost; where the gateway's counters
+  // restarted, the replayed arrivals miss the requests in flight at that moment.
+  const cpuComparable = records.map((r, i) => {
+    const podsEnded = i > 0 && r.pods !== null && records[i - 1].pods !== null && r.pods < records[i - 1].pods!;
+    const restarted = r.notes.some((n) => /gateway_function_invocation_(total|started)/.test(n));
+    return !podsEnded && !restarted;
+  });
+  const recordedCpu = records.map((r, i) => (cpuComparable[i] ? r.cpuCores : null));
+  const recorded: Side = { buckets: records.map((r) => r.latencyBuckets), cpu: recordedCpu };
   const sim: Side = { buckets: simulated.map((w) => w.latencyBuckets), cpu: simulated.map((w) => w.cpuCores) };
-  const sim2: Side = { buckets: again.map((w) => w.latencyBuckets), cpu: again.map((w) => w.cpuCores) };
+  const sim2: Side = { buckets: again.map((w) => w.latencyBuckets), cpu: again.map((w, i) => (recordedCpu[i] === null ? null : w.cpuCores)) };
   return {
     windowSteps,
     windowSeconds: windowSteps * stepSeconds,
@@ -160,6 +172,7 @@ export function goodnessOfFit(args: { records: readonly RecordingRecord[]; stepS
     cpu: compareCpu(recorded, sim, windowSteps),
     noiseFloor: { p95: compareP95(sim2, sim, windowSteps), cpu: compareCpu(sim2, sim, windowSteps) },
     stepsWithoutArrivals: records.filter((r) => r.started === null && r.requests === null).length,
+    cpuStepsLeftOut: cpuComparable.filter((ok) => !ok).length,
   };
 }
 

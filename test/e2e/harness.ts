@@ -25,7 +25,6 @@ import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
 import { CADVISOR_JOB, GATEWAY_JOB, KUBE_STATE_METRICS_JOB } from '../../operator/src/sandbox/prometheus-config.js';
 import { findPrometheus, freePort, startPrometheus, waitForTargetsUp, type PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { FunctionAutoscalerStatus } from '../../operator/src/api/types.js';
-import { ALLOW_MISSING_TOOLS, findTool } from '../unit/chart/helm.js';
 
 // Every e2e test waits on real processes (intervals of 5 s, cold starts, Prometheus' first
 // scrapes); each wait has its own deadline, this is only the outer bound per test.
@@ -37,24 +36,7 @@ const FAAS_LOADGEN = join(REPO_ROOT, 'bin', 'faas-loadgen.js');
 export const FAS = { group: 'faas-autoscaler.dev', version: 'v1alpha1', plural: 'functionautoscalers' } as const;
 export const FN_NAMESPACE = 'openfaas-fn';
 
-/** The real kubectl (scripts/fetch-tools.sh puts v1.32 in .tools/bin; .ci/run calls it), else PATH. */
-export const KUBECTL = findTool('kubectl');
-
-/**
- * `describe` for tests that need kubectl: without it they FAIL (CI must have run them), unless
- * FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 says to skip them (a laptop without the tools).
- */
-export function describeWithKubectl(name: string, body: () => void): void {
-  if (KUBECTL !== undefined) describe(name, body);
-  else if (ALLOW_MISSING_TOOLS) describe.skip(`${name} (kubectl missing, FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1)`, body);
-  else {
-    describe(name, () => {
-      it('needs the kubectl binary', () => {
-        throw new Error('kubectl not found in .tools/bin or on PATH: run `bash scripts/fetch-tools.sh` (or set FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 to skip)');
-      });
-    });
-  }
-}
+export { describeWithKubectl, KUBECTL } from '../support/tools.js';
 
 /** Polls `check` until it returns a value other than undefined/false; fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 250): Promise<T> {

@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { KubeApiServer } from '../../operator/src/sandbox/kube-api.js';
 import { kubeconfigYaml } from '../../operator/src/sandbox/kubeconfig.js';
-import { ALLOW_MISSING_TOOLS, REPO_ROOT, findTool } from '../unit/chart/helm.js';
+import { describeWithKubectl, KUBECTL, REPO_ROOT } from '../support/tools.js';
 
-const KUBECTL = findTool('kubectl');
 const GUIDE = readFileSync(join(REPO_ROOT, 'docs', 'install.md'), 'utf8');
 const FAS = { group: 'faas-autoscaler.dev', version: 'v1alpha1', plural: 'functionautoscalers' } as const;
 
@@ -50,7 +49,6 @@ function words(line: string): string[] {
   return out;
 }
 
-const describeWithKubectl = KUBECTL || !ALLOW_MISSING_TOOLS ? describe : describe.skip;
 
 describeWithKubectl('docs/install.md kubectl commands against the emulated API server', () => {
   let kube: KubeApiServer;
@@ -58,7 +56,6 @@ describeWithKubectl('docs/install.md kubectl commands against the emulated API s
   let kubeconfig: string;
 
   beforeAll(async () => {
-    if (!KUBECTL) throw new Error('kubectl not found in .tools/bin or on PATH: run `bash scripts/fetch-tools.sh`');
     kube = new KubeApiServer();
     const server = await kube.start();
     dir = mkdtempSync(join(tmpdir(), 'fas-guide-'));

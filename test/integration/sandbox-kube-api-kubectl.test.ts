@@ -1,30 +1,21 @@
 /**
  * A real `kubectl` (v1.32) against the emulated API server, unchanged: apply / get (server-side
  * Tables with the CRD's printer columns) / patch --type merge / get -w / delete on
- * FunctionAutoscalers, get and scale on Deployments, get events. kubectl is looked up in $KUBECTL,
- * then .tools/bin (scripts/fetch-tools.sh, run by .ci/run), then PATH; the test is skipped only
- * when none is found.
+ * FunctionAutoscalers, get and scale on Deployments, get events. kubectl is found (and required) as
+ * test/support/tools.ts says.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packageRoot } from '../../operator/src/api/crd.js';
 import { KubeApiServer } from '../../operator/src/sandbox/kube-api.js';
 import { writeKubeconfig } from '../../operator/src/sandbox/kubeconfig.js';
 import type { ResourceType } from '../../operator/src/sandbox/kube-resources.js';
 import { deploymentBody, eventually, FAS } from './sandbox-kube-helpers.js';
+import { describeWithKubectl, KUBECTL } from '../support/tools.js';
 
-function findKubectl(): string | undefined {
-  const candidates = [process.env.KUBECTL, join(packageRoot(), '.tools/bin/kubectl'), ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'kubectl'))];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
-
-const kubectlPath = findKubectl();
-const describeWithKubectl = kubectlPath ? describe : describe.skip;
-if (!kubectlPath) console.warn('kubectl not found ($KUBECTL, .tools/bin, PATH): skipping the kubectl smoke test');
+const kubectlPath = KUBECTL;
 
 const FAS_YAML = (maxReplicas: number): string => `apiVersion: faas-autoscaler.dev/v1alpha1
 kind: FunctionAutoscaler

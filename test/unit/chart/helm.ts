@@ -1,58 +1,16 @@
 /**
- * The real `helm` binary, for the chart tests. scripts/fetch-tools.sh puts it in .tools/bin/
- * (`.ci/run` calls that script); a helm on PATH works too.
- *
- * A missing helm FAILS the tests that need it, so CI cannot go green without having run them.
- * Set FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 to skip them instead (a laptop without the tools).
+ * The real `helm` binary, for the chart tests (found and required as test/support/tools.ts says).
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+export { ALLOW_MISSING_TOOLS, describeWithHelm, findTool, HELM, REPO_ROOT } from '../../support/tools.js';
+import { HELM, REPO_ROOT } from '../../support/tools.js';
+
 export const CHART_DIR = join(REPO_ROOT, 'charts', 'faas-autoscaler');
-
-/** The first executable `name` in .tools/bin, then on PATH; undefined when there is none. */
-export function findTool(name: string): string | undefined {
-  const dirs = [join(REPO_ROOT, '.tools', 'bin'), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean)];
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next directory
-    }
-  }
-  return undefined;
-}
-
-export const HELM = findTool('helm');
-export const ALLOW_MISSING_TOOLS = process.env.FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS === '1';
-
-/**
- * `describe` for tests that need helm: runs them when helm is there; when it is not, a single
- * failing test says how to get it (or, with FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1, skips them).
- */
-export function describeWithHelm(name: string, body: () => void): void {
-  if (HELM !== undefined) {
-    describe(name, body);
-  } else if (ALLOW_MISSING_TOOLS) {
-    describe.skip(`${name} (helm missing, FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1)`, body);
-  } else {
-    describe(name, () => {
-      it('needs the helm binary', () => {
-        throw new Error(
-          'helm not found in .tools/bin or on PATH: run `bash scripts/fetch-tools.sh` ' +
-            '(or set FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1 to skip the chart tests)',
-        );
-      });
-    });
-  }
-}
 
 export interface HelmResult {
   status: number;

@@ -33,6 +33,10 @@ export interface EvaluateFlags {
   json?: string;
   report?: string;
   progress: boolean;
+  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
+  recording?: string;
+  profile?: string;
+  recordingFunction?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -62,6 +66,9 @@ export function registerEvaluate(program: Command): void {
     .option('--model <policy=dir>', 'model directory for a learned policy, repeatable', collect, [])
     .option('--json <file>', 'write the results as JSON')
     .option('--report <file>', 'write a self-contained HTML report with charts')
+    .option('--recording <file>', 'evaluate on a recording (faas-autoscaler record) instead of --trace: its request rates are the arrivals')
+    .option('--profile <file>', 'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now')
+    .option('--recording-function <name>', 'with --recording: which recorded function (default: the only one)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (flags: EvaluateFlags) => {
       const { runEvaluateCommand } = await import('../report/evaluate-command.js');

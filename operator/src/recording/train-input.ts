@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../../workload-generator/src/input-error.js';
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import type { SimConfig } from '../sim/config.js';
 import { sloForFunction } from '../training/pool.js';
 import type { EnvFunction } from '../training/sim-env.js';
@@ -80,4 +80,19 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
     validation: [{ fn: validate, binSeconds: step, rateScale: 1, sloP95Ms }],
     provenance: { files, trainFunctions: [fn], validationFunctions: [validate.id], rateScales: [1] },
   };
+}
+
+/**
+ * `evaluate --recording FILE [--profile FILE]`: the recorded function as a one-function trace (bins
+ * of the recording's step, counts = arrivals, `rateScale` applied) and the profile's settings.
+ * Without a profile the recording is calibrated first (quietly; `calibrate` prints the report).
+ */
+export async function recordingEvaluationInput(opts: { recording: string; profile?: string; function?: string; rateScale: number }): Promise<{ trace: Trace; fn: TraceFunction; sim: Partial<SimConfig> }> {
+  const recording = await readRecording(opts.recording);
+  const fnName = pickFunction('--recording-function', recording, opts.function);
+  const records = recording.byFunction.get(fnName)!;
+  const step = recording.header.stepSeconds;
+  const sim = opts.profile !== undefined ? (await loadProfile(opts.profile)).sim : calibrate({ recording, fn: fnName, fitWindowSteps: Math.max(1, Math.round(30 / step)), seed: 1 }).sim;
+  const fn: TraceFunction = { id: fnName, row: 1, counts: arrivalCounts(records).counts.map((c) => c * opts.rateScale), profile: {} };
+  return { trace: { format: 'synthetic', source: opts.recording, binSeconds: step, startOffsetSeconds: 0, functions: [fn] }, fn, sim };
 }

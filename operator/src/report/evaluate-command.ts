@@ -28,10 +28,15 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
   const policies = parsePolicyList(flags.policies);
   const params = parseParams(flags.param);
   const models = parseModels(flags.model);
-  const sim = simOverrides(flags);
+  // `--recording FILE [--profile FILE]`: the recorded function and its calibrated profile instead
+  // of a trace function (added by the recording room; operator/src/recording/train-input.ts).
+  const fromRecording = flags.recording
+    ? await (await import('../recording/train-input.js')).recordingEvaluationInput({ recording: flags.recording, profile: flags.profile, function: flags.recordingFunction, rateScale: parsePositiveNumber('--rate-scale', flags.rateScale) })
+    : undefined;
+  const sim = { ...fromRecording?.sim, ...simOverrides(flags) };
   const selector = parseFunctionSelector(flags.function);
   // A bundled trace (the default) is found from any working directory; the report shows the path as given.
-  const loaded = await loadTrace({
+  const loaded = fromRecording?.trace ?? await loadTrace({
     trace: resolveBundled(flags.trace),
     ...(flags.durations ? { durations: flags.durations } : {}),
     ...(flags.memory ? { memory: flags.memory } : {}),
@@ -40,8 +45,8 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
     ...(flags.to ? { to: flags.to } : {}),
     ...(flags.binSeconds ? { binSeconds: parsePositiveNumber('--bin-seconds', flags.binSeconds) } : {}),
   });
-  const trace = { ...loaded, source: flags.trace };
-  const fn = selectFunction(trace, selector);
+  const trace = fromRecording?.trace ?? { ...loaded, source: flags.trace };
+  const fn = fromRecording?.fn ?? selectFunction(trace, selector);
 
   const bar = progressBar({ enabled: flags.progress });
   let output: EvaluationOutput;

@@ -54,7 +54,7 @@ it('turns a recording into one pool entry at the recorded rate, calibrating it w
   expect(set.pool[0].sloP95Ms).toBeLessThan(750);
 });
 
-it('trains a model from --recording and --profile, with both files in its provenance', async () => {
+it('trains a model from --recording and --profile (both files in its provenance), and evaluates it on the recording', async () => {
   const profile = join(dir, 'profile.json');
   const out = join(dir, 'model');
   const cal = await quiet(() => main(['node', 'faas-autoscaler', 'calibrate', '--recording', recordingFile, '--out', profile]));
@@ -72,4 +72,18 @@ it('trains a model from --recording and --profile, with both files in its proven
   expect(meta.trace.trainFunctions).toEqual([FN]);
   const profileSim = (JSON.parse(await readFile(profile, 'utf8')) as { sim: Record<string, unknown> }).sim;
   expect(meta.training.args.sim).toEqual(profileSim);
+
+  // evaluate on the same recording and profile: the trained model against hpa, same arrivals.
+  const json = join(dir, 'eval.json');
+  const evaluated = await quiet(() =>
+    main(['node', 'faas-autoscaler', 'evaluate', '--recording', recordingFile, '--profile', profile, '--policies', 'ppo,hpa', '--model', `ppo=${out}`, '--interval', '5', '--slo-ms', '1000', '--json', json, '--no-progress']),
+  );
+  expect({ code: evaluated.value, stderr: evaluated.value === 0 ? '' : evaluated.stderr }).toEqual({ code: 0, stderr: '' });
+  const run = JSON.parse(await readFile(json, 'utf8')) as { function?: { id?: string }; results?: { policy: string; requests: number }[] };
+  expect(JSON.stringify(run)).toContain(FN);
+  const requests = (await readFile(recordingFile, 'utf8')).trim().split('\n').slice(1).reduce((sum, l) => sum + (JSON.parse(l) as { started: number }).started, 0);
+  // Both policies met exactly the recorded arrivals (the simulator draws Poisson counts around them).
+  const results = run.results ?? [];
+  expect(results.map((r) => r.policy).sort()).toEqual(['hpa', 'ppo']);
+  for (const r of results) expect(Math.abs(r.requests - requests) / requests).toBeLessThan(0.1);
 }, 60_000);

@@ -21,11 +21,13 @@
  *     (both series come from the same kube-state-metrics scrape, so the lag is measured on one
  *     clock); the mean over rises. Resolution: one step (one scrape); the mean of n rises at random
  *     phases is unbiased.
- *  4. CPU: weighted least squares without intercept of CPU cores on busy slots and pods per step:
+ *  4. CPU: weighted least squares without intercept of CPU cores on busy slots and pods, over
+ *     windows of at least 50 completions (a saturated step alone):
  *     cpu = cpuCoresPerBusySlot · busy + idleCpuCoresPerReplica · pods. Busy slots are ready ×
  *     concurrency in saturated steps (exact), the latency sum in low-load steps, and throughput ×
- *     E[S] (Little's law) elsewhere (`busySlots`); each step is weighted by the inverse variance
+ *     E[S] (Little's law) elsewhere (`busySlots`); each window is weighted by the inverse variance
  *     of its residual (CPU measurement error, and the count noise of an estimated busy-slot value).
+ *     A slope with a standard error above 20 % counts as not identified.
  *  5. memory: least squares of the working set on pods and busy slots: memoryBaseMb per pod plus
  *     memoryPerInflightMb per request in service.
  *
@@ -129,6 +131,20 @@ export function calibrate(opts: CalibrateOptions): Calibration {
     service = { identified: false, method: 'no step with a successful request and a replica count: nothing to fit', details: {}, fit: null };
     conc = { identified: false, method: 'no service time, so no capacity', details: {}, saturated: [] };
   }
+  if (!service.identified && !conc.identified && serviceMs !== null) {
+    // Never saturated, so the concurrency is unknown and the low-load test had to assume 1 slot per
+    // replica, which a moderately loaded function fails. Fall back on the least-loaded quarter of
+    // the steady steps, and say that queueing in them could not be ruled out.
+    const least = leastLoadedSteps(rows);
+    const fit = least.length > 0 ? fitLognormalToBuckets(sumBuckets(least.map((i) => rows[i].rec.latencyBuckets!))) : null;
+    if (fit) {
+      service = serviceEstimate(fit, least.length, serviceMs, concurrency);
+      service.method = `maximum likelihood on the bucket counts of ${fit.observations} requests in the ${least.length} least-loaded steady steps (concurrency unknown, so queueing in them is not ruled out: an upper bound)`;
+      warnings.push(`service time from the least-loaded steps: the recording never saturated, so the concurrency is unknown and queueing at low load cannot be ruled out`);
+      serviceMs = Math.exp(fit.mu + (fit.sigma * fit.sigma) / 2);
+      lowSteps = least;
+    }
+  }
   const meanServiceMs = serviceMs ?? null;
   const coldStart = coldStartEstimate(rows, step);
   const busy = busySlots(rows, meanServiceMs, step, { low: lowSteps, saturated: conc.identified ? conc.saturated : [], concurrency: conc.identified ? concurrency : null });
@@ -188,6 +204,17 @@ function bootstrapServiceMs(rows: readonly Row[]): number | null {
   const means = rows.map((r) => r.rec.meanExecutionMs).filter((m): m is number => m !== null && m > 0).sort((a, b) => a - b);
   if (means.length === 0) return null;
   return median(means.slice(0, Math.max(1, Math.ceil(means.length / 4))));
+}
+
+/** The quarter of steady steps (ready unchanged) with the fewest arrivals per ready replica. */
+function leastLoadedSteps(rows: readonly Row[]): number[] {
+  const steady: number[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i];
+    if (r.rec.latencyBuckets && r.rec.requests && r.lambda !== null && r.ready && r.ready === rows[i - 1].ready) steady.push(i);
+  }
+  steady.sort((a, b) => rows[a].lambda! / rows[a].ready! - rows[b].lambda! / rows[b].ready!);
+  return steady.slice(0, Math.ceil(steady.length / 4));
 }
 
 /** Erlang C: probability that an arrival waits in M/M/s with offered load a (a < s). */
@@ -424,6 +451,9 @@ interface Busy {
 /** Relative error of a CPU measurement of one step (scrape timing of cAdvisor vs the gateway). */
 const CPU_RELATIVE_ERROR = 0.05;
 
+/** CPU windows gather steps until this many completions (count noise ≈ 1/√n ≤ 14 %). */
+export const CPU_WINDOW_REQUESTS = 50;
+
 function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], serviceMs: number | null): Estimate {
   if (serviceMs === null) return { identified: false, method: 'no service time to turn throughput into busy slots', details: {} };
   const busy: number[] = [];
@@ -433,6 +463,14 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
   let skipped = 0;
   // The ready count is steady around step k (scrapes of different jobs see a change up to a step apart).
   const settled = (k: number): boolean => k < 1 || k >= rows.length || (rows[k].ready !== null && rows[k].ready === rows[k - 1].ready);
+  // A window: consecutive usable steps (exact ones stand alone) until CPU_WINDOW_REQUESTS completions.
+  let window: { busy: number; pods: number; cpu: number; n: number; requests: number } | null = null;
+  const close = (w: NonNullable<typeof window>, exact: boolean): void => {
+    busy.push(w.busy / w.n);
+    pods.push(w.pods / w.n);
+    cpu.push(w.cpu / w.n);
+    busyVariance.push(exact ? 0 : (w.busy / w.n) ** 2 / Math.max(1, w.requests));
+  };
   for (let i = 1; i < rows.length; i++) {
     const r = rows[i];
     // Left out: unknown values; steps where pods ended (their CPU after the last scrape is lost
@@ -446,29 +484,63 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
       skipped++;
       continue;
     }
-    busy.push(b.slots);
-    // An estimate from n completions is off by about 1/√n (count noise); saturation is exact.
-    busyVariance.push(b.exact ? 0 : (b.slots * b.slots) / Math.max(1, r.rec.requests ?? 1));
-    pods.push(r.rec.pods!);
-    cpu.push(r.rec.cpuCores!);
+    if (b.exact) {
+      close({ busy: b.slots, pods: r.rec.pods!, cpu: r.rec.cpuCores!, n: 1, requests: 0 }, true);
+      continue;
+    }
+    window ??= { busy: 0, pods: 0, cpu: 0, n: 0, requests: 0 };
+    window.busy += b.slots;
+    window.pods += r.rec.pods!;
+    window.cpu += r.rec.cpuCores!;
+    window.n++;
+    window.requests += r.rec.requests ?? 0;
+    if (window.requests >= CPU_WINDOW_REQUESTS) {
+      close(window, false);
+      window = null;
+    }
   }
-  if (cpu.length < 3) return { identified: false, method: `${cpu.length} usable steps with CPU, busy slots and pods (need 3, with busy slots and pods varying)`, details: { steps: cpu.length } };
-  // Weighted least squares, weights 1/variance of each step's CPU residual: the CPU measurement
+  if (window) close(window, false);
+  if (cpu.length < 3) return { identified: false, method: `${cpu.length} usable windows with CPU, busy slots and pods (need 3, with busy slots and pods varying)`, details: { windows: cpu.length } };
+  // Weighted least squares, weights 1/variance of each window's CPU residual: the CPU measurement
   // error plus the busy-slot estimate's error times the slope. Saturated steps (busy exact) while
   // replicas start (idle pods) are what tells busy from idle CPU; one unweighted pass gives the
   // slope the weights need.
   let fit = leastSquares2(busy, pods, cpu);
+  let w: number[] = cpu.map(() => 1);
   for (let pass = 0; pass < 2 && fit; pass++) {
     const slope = fit.b1;
-    const w = cpu.map((c, i) => 1 / Math.sqrt((CPU_RELATIVE_ERROR * c) ** 2 + slope * slope * busyVariance[i] + 1e-6));
+    w = cpu.map((c, i) => 1 / Math.sqrt((CPU_RELATIVE_ERROR * c) ** 2 + slope * slope * busyVariance[i] + 1e-6));
     fit = leastSquares2(busy.map((x, i) => x * w[i]), pods.map((x, i) => x * w[i]), cpu.map((x, i) => x * w[i]));
   }
-  if (!fit) return { identified: false, method: `${cpu.length} usable steps, but busy slots and pods move together: busy and idle CPU cannot be told apart`, details: { steps: cpu.length } };
+  if (!fit) return { identified: false, method: `${cpu.length} usable windows, but busy slots and pods move together: busy and idle CPU cannot be told apart`, details: { windows: cpu.length } };
+  const stdErr = slopeStdErr(busy.map((x, i) => x * w[i]), pods.map((x, i) => x * w[i]), cpu.map((x, i) => x * w[i]), fit);
+  if (!(stdErr <= 0.2 * fit.b1)) {
+    return {
+      identified: false,
+      method: `weighted least squares over ${cpu.length} windows gives ${fit.b1.toPrecision(3)} ± ${stdErr.toPrecision(2)} cores per busy slot: busy slots and pods do not vary enough to tell busy from idle CPU`,
+      details: { cpuCoresPerBusySlot: fit.b1, stdErr, windows: cpu.length },
+    };
+  }
   return {
     identified: true,
-    method: `weighted least squares of CPU cores on busy slots and pods over ${cpu.length} steps (${skipped} left out: unknown values, pods ending, ready count changing, counter restarts)`,
-    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, steps: cpu.length, stepsLeftOut: skipped },
+    method: `weighted least squares of CPU cores on busy slots and pods over ${cpu.length} windows (${skipped} steps left out: unknown values, pods ending, ready count changing, counter restarts)`,
+    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, stdErr, windows: cpu.length, stepsLeftOut: skipped },
   };
+}
+
+/** Standard error of b1 in y ≈ b1·x1 + b2·x2 (no intercept), from the residual variance. */
+function slopeStdErr(x1: readonly number[], x2: readonly number[], y: readonly number[], fit: { b1: number; b2: number }): number {
+  const n = y.length;
+  const params = fit.b2 === 0 ? 1 : 2;
+  if (n <= params) return Number.POSITIVE_INFINITY;
+  const rss = y.reduce((s, v, i) => s + (v - fit.b1 * x1[i] - fit.b2 * x2[i]) ** 2, 0);
+  const sigma2 = rss / (n - params);
+  const s11 = x1.reduce((s, v) => s + v * v, 0);
+  const s22 = x2.reduce((s, v) => s + v * v, 0);
+  const s12 = x1.reduce((s, v, i) => s + v * x2[i], 0);
+  if (params === 1) return Math.sqrt(sigma2 / s11);
+  const det = s11 * s22 - s12 * s12;
+  return det > 0 ? Math.sqrt((sigma2 * s22) / det) : Number.POSITIVE_INFINITY;
 }
 
 function memoryEstimate(rows: readonly Row[], serviceMs: number | null): Estimate {

@@ -5,7 +5,7 @@
  */
 import type { Observation } from '../metrics/types.js';
 
-export const ACTION_SPACES = ['delta5', 'utilisation5'] as const;
+export const ACTION_SPACES = ['delta5', 'utilisation5', 'utilisation5-saturated'] as const;
 export type ActionSpaceName = (typeof ACTION_SPACES)[number];
 
 /**
@@ -54,31 +54,60 @@ const delta5: ActionSpace = {
 
 /**
  * Ours (ADR 007): size for a target CPU utilisation the network picks every interval,
- *   desired = ceil(busy / u),  busy = CPU per replica × replicas,  u ∈ {90, 80, 70, 60, 50 %},
- * the HPA's own formula (busy is "replicas' worth of CPU request") with the HPA's 10 % tolerance
- * (no change while |desired / current − 1| ≤ 0.1). One decision can go from 4 to 12 replicas, and
- * the network learns when to run hot (steady load) and when to keep head-room (rising or
- * alternating load, cold starts ahead), which a fixed-target HPA cannot. There is deliberately no
- * "keep" action: trained policies collapsed onto it, stuck at one replica under load (ADR 007).
+ *   desired = ceil(load / u),  u ∈ {90, 80, 70, 60, 50 %},
+ * with the HPA's 10 % tolerance on the final decision. `utilisation5` sizes for busy CPU = CPU per
+ * replica × replicas (the HPA's own formula, in replicas' worth of CPU request). One decision can
+ * go from 4 to 12 replicas, and the network learns when to run hot (steady load) and when to keep
+ * head-room (rising or alternating load, cold starts ahead), which a fixed-target HPA cannot. There
+ * is deliberately no "keep" action: trained policies collapsed onto it, stuck at one replica under
+ * load (ADR 007).
+ *
+ * `utilisation5-saturated` (tried, not shipped; ADR 007 has its numbers) also looks past a
+ * saturated CPU (≥ 90 % of request), where CPU cannot show how much more is waiting: the load is
+ * then at least the requests in the system by Little's law, RPS × mean latency (P95 when no request
+ * succeeded), capped at 3× the busy CPU. It leaves an overload in two decisions instead of eight,
+ * assuming one request per replica at a time (the simulator's default, a CPU-bound function).
  */
 const UTILISATION_TARGETS = [0.9, 0.8, 0.7, 0.6, 0.5] as const;
 const TOLERANCE = 0.1;
-const utilisation5: ActionSpace = {
-  name: 'utilisation5',
-  count: UTILISATION_TARGETS.length,
-  keepIndex: -1,
-  labels: UTILISATION_TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`),
-  tolerance: TOLERANCE,
-  desiredReplicas: (action, obs) => {
-    if (obs.cpuPerReplica === null) return obs.replicas;
-    const current = Math.max(obs.replicas, 1);
-    const busy = obs.cpuPerReplica * current;
-    // The small epsilon keeps an exact 0.7·10 / 0.7 from rounding up to 11.
-    return Math.max(1, Math.ceil(busy / UTILISATION_TARGETS[action] - 1e-9));
-  },
-};
+const SATURATED_CPU = 0.9;
+const SATURATED_GROWTH = 3;
 
-const SPACES: Record<ActionSpaceName, ActionSpace> = { delta5, utilisation5 };
+/** Busy CPU in replicas' worth (`utilisation5`'s load). */
+function busyReplicas(obs: Observation): number | null {
+  return obs.cpuPerReplica === null ? null : obs.cpuPerReplica * Math.max(obs.replicas, 1);
+}
+
+/** The load `utilisation5-saturated` sizes for, in replicas' worth (see above). */
+export function replicaLoad(obs: Observation): number | null {
+  const busy = busyReplicas(obs);
+  if (busy === null || obs.cpuPerReplica === null) return null;
+  if (obs.cpuPerReplica < SATURATED_CPU || obs.rps === null) return busy;
+  const latencyMs = obs.meanExecutionMs ?? obs.p95LatencyMs;
+  return latencyMs === null ? busy : Math.max(busy, Math.min(SATURATED_GROWTH * busy, (obs.rps * latencyMs) / 1000));
+}
+
+function utilisationSpace(name: ActionSpaceName, load: (obs: Observation) => number | null): ActionSpace {
+  return {
+    name,
+    count: UTILISATION_TARGETS.length,
+    keepIndex: -1,
+    labels: UTILISATION_TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`),
+    tolerance: TOLERANCE,
+    desiredReplicas: (action, obs) => {
+      const l = load(obs);
+      if (l === null) return obs.replicas;
+      // The small epsilon keeps an exact 0.7·10 / 0.7 from rounding up to 11.
+      return Math.max(1, Math.ceil(l / UTILISATION_TARGETS[action] - 1e-9));
+    },
+  };
+}
+
+const SPACES: Record<ActionSpaceName, ActionSpace> = {
+  delta5,
+  utilisation5: utilisationSpace('utilisation5', busyReplicas),
+  'utilisation5-saturated': utilisationSpace('utilisation5-saturated', replicaLoad),
+};
 
 export function actionSpace(name: ActionSpaceName): ActionSpace {
   return SPACES[name];

@@ -1,5 +1,5 @@
 import type { Observation } from '../../../operator/src/metrics/types.js';
-import { actionSpace, withTolerance } from '../../../operator/src/model/actions.js';
+import { actionSpace, replicaLoad, withTolerance } from '../../../operator/src/model/actions.js';
 import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
 import { featureCount, rawFeatures, RunningMeanStd, standardise, type FeatureContext } from '../../../operator/src/model/features.js';
 
@@ -91,6 +91,25 @@ describe('FeatureTracker', () => {
   });
 });
 
+describe('replicaLoad', () => {
+  const cases: { name: string; over: Partial<Observation>; want: number | null }[] = [
+    // Below saturation: busy CPU, 0.5 × 4 = 2 replicas' worth (Little's law is not consulted).
+    { name: 'not saturated', over: { cpuPerReplica: 0.5, replicas: 4, rps: 100, meanExecutionMs: 1000 }, want: 2 },
+    // Saturated: max(busy 3.8, 10 RPS × 0.5 s = 5).
+    { name: 'saturated, queue building', over: { cpuPerReplica: 0.95, replicas: 4, rps: 10, meanExecutionMs: 500 }, want: 5 },
+    // Saturated but Little's law says less than the CPU does: the CPU wins.
+    { name: 'saturated, short requests', over: { cpuPerReplica: 1, replicas: 4, rps: 2, meanExecutionMs: 500 }, want: 4 },
+    // Every request failed: P95 stands in for the mean latency (10 RPS × 10 s = 100), capped at 3 × 2.
+    { name: 'saturated, all failed', over: { cpuPerReplica: 1, replicas: 2, rps: 10, meanExecutionMs: null, p95LatencyMs: 10000 }, want: 6 },
+    { name: 'cpu unknown', over: { cpuPerReplica: null }, want: null },
+  ];
+  test.each(cases)('$name', ({ over, want }) => {
+    const got = replicaLoad(obs(over));
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toBeCloseTo(want, 12);
+  });
+});
+
 describe('action spaces', () => {
   test('delta5 adds −2…+2 to the replicas asked for', () => {
     const space = actionSpace('delta5');
@@ -111,6 +130,12 @@ describe('action spaces', () => {
     expect(withTolerance(actionSpace('delta5'), 9, 10)).toBe(9);
     // Idle: at least one replica (rails apply minReplicas).
     expect(space.desiredReplicas(0, obs({ replicas: 3, cpuPerReplica: 0 }))).toBe(1);
+    // Saturated: 1 replica at 100 % CPU, 1.1 RPS completed at 13.7 s each (queueing). utilisation5
+    // sees busy CPU only: ceil(1 / 0.7) = 2. The saturated variant: Little's law says ~15 requests
+    // in the system, capped at 3× busy = 3; at 70 % that is ceil(3 / 0.7) = 5.
+    const overloaded = obs({ replicas: 1, cpuPerReplica: 1, rps: 1.1, meanExecutionMs: 13700 });
+    expect(space.desiredReplicas(2, overloaded)).toBe(2);
+    expect(actionSpace('utilisation5-saturated').desiredReplicas(2, overloaded)).toBe(5);
     expect(space.labels).toEqual(['cpu 90%', 'cpu 80%', 'cpu 70%', 'cpu 60%', 'cpu 50%']);
   });
 });

@@ -111,6 +111,21 @@ describe.each([
   });
 });
 
+describe('shipped models (models/)', () => {
+  test.each([
+    { algo: 'lstm-ppo-plus' as Algo, space: 'utilisation5', decision: 'mean' },
+    { algo: 'lstm-ppo' as Algo, space: 'delta5', decision: undefined },
+    { algo: 'ppo' as Algo, space: 'delta5', decision: undefined },
+  ])('$algo loads (checksum verified) and decides', async ({ algo, space, decision }) => {
+    const policy = await createPolicy({ name: algo }, { ...deps, maxReplicas: 24 });
+    const meta = (policy as unknown as { metadata: { actions: { space: string; decision?: string } } }).metadata;
+    expect(meta.actions.space).toBe(space);
+    expect(meta.actions.decision).toBe(decision);
+    expect(decisions(policy, 'f', 4).every((d) => d !== 'invalid')).toBe(true);
+    policy.dispose();
+  });
+});
+
 describe('learned policies: inputs and models', () => {
   test('missing CPU under load: valid false, scale kept', async () => {
     await writeModel('lstm-ppo-plus', 'lstm-ppo-plus', 1);

@@ -153,10 +153,16 @@ export class ActorCritic {
         this.dispose();
         throw new Error(`weight ${spec.name}: want ${size} values, got ${values ? values.length : 'none'}`);
       }
-      this.params.set(
-        spec.name,
-        tf.tidy(() => tf.variable(tf.tensor(values, [...spec.shape]), true, `${spec.name}_${nextId++}`)),
-      );
+      if (spec.name === 'lstm.kernel') {
+        // Two variables in memory, one matrix on disk: slicing the saved [inputs + units, 4·units]
+        // kernel at every step copied it (1.3 MB for LSTM 256) at every decision.
+        const [rows, cols] = spec.shape as [number, number];
+        const split = rows - arch.lstmUnits;
+        this.params.set(LSTM_INPUT_KERNEL, makeVariable(values.subarray(0, split * cols), [split, cols], LSTM_INPUT_KERNEL));
+        this.params.set(LSTM_RECURRENT_KERNEL, makeVariable(values.subarray(split * cols), [arch.lstmUnits, cols], LSTM_RECURRENT_KERNEL));
+        continue;
+      }
+      this.params.set(spec.name, makeVariable(values, spec.shape, spec.name));
     }
   }
 
@@ -216,7 +222,7 @@ export class ActorCritic {
       // Project all inputs at once; only the recurrent product stays inside the loop.
       const projected = tf.split(this.inputProjection(trunk), steps, 0);
       const keep = tf.split(tf.sub(1, args.episodeStarts), steps, 0);
-      const recurrentKernel = this.recurrentKernel(); // sliced once: a slice per step costs a kernel-sized gradient per step
+      const recurrentKernel = this.recurrentKernel();
       let h: tf.Tensor2D = tf.tensor2d(args.initialState.h, [batch, units]);
       let c: tf.Tensor2D = tf.tensor2d(args.initialState.c, [batch, units]);
       const outputs: tf.Tensor2D[] = [];
@@ -235,7 +241,18 @@ export class ActorCritic {
   /** Current weights as arrays (for saving), in `paramSpecs` order. */
   weights(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
-    for (const [name, v] of this.params) out.set(name, (v.dataSync() as Float32Array).slice());
+    for (const spec of paramSpecs(this.arch)) {
+      if (spec.name === 'lstm.kernel') {
+        const input = this.p(LSTM_INPUT_KERNEL).dataSync() as Float32Array;
+        const recurrent = this.p(LSTM_RECURRENT_KERNEL).dataSync() as Float32Array;
+        const joined = new Float32Array(input.length + recurrent.length);
+        joined.set(input, 0);
+        joined.set(recurrent, input.length);
+        out.set(spec.name, joined);
+      } else {
+        out.set(spec.name, (this.p(spec.name).dataSync() as Float32Array).slice());
+      }
+    }
     return out;
   }
 
@@ -280,16 +297,12 @@ export class ActorCritic {
 
   /** x·W_input + b for every row at once, [rows, 4·units]. */
   private inputProjection(x: tf.Tensor2D): tf.Tensor2D {
-    const inputs = x.shape[1];
-    const kernelIn = tf.slice(this.p('lstm.kernel'), [0, 0], [inputs, -1]);
-    return tf.add(tf.matMul(x, kernelIn), this.p('lstm.bias'));
+    return tf.add(tf.matMul(x, this.p(LSTM_INPUT_KERNEL)), this.p('lstm.bias'));
   }
 
   /** The recurrent block of the LSTM kernel, [units, 4·units]. */
   private recurrentKernel(): tf.Tensor2D {
-    const kernel = this.p('lstm.kernel');
-    const units = this.arch.lstmUnits;
-    return tf.slice(kernel, [kernel.shape[0] - units, 0], [units, -1]) as tf.Tensor2D;
+    return this.p(LSTM_RECURRENT_KERNEL) as tf.Tensor2D;
   }
 
   private lstmCell(projected: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, recurrentKernel: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
@@ -302,3 +315,11 @@ export class ActorCritic {
 }
 
 let nextId = 0;
+
+/** In-memory halves of the saved `lstm.kernel`. */
+const LSTM_INPUT_KERNEL = 'lstm.kernel[input]';
+const LSTM_RECURRENT_KERNEL = 'lstm.kernel[recurrent]';
+
+function makeVariable(values: Float32Array, shape: readonly number[], name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, [...shape]), true, `${name.replace(/[^A-Za-z0-9_.]/g, '_')}_${nextId++}`));
+}

@@ -3,9 +3,8 @@
  * flags, so `--help` is generated from the same definitions the code reads. Heavy modules (tfjs,
  * the Kubernetes client) are imported inside the actions, so `--help` and `evaluate` start fast.
  */
-import { Command, CommanderError } from 'commander';
-import { InputError, EXIT_USAGE } from '../../workload-generator/src/input-error.js';
-import { PolicyConfigError } from './policies/policy.js';
+import { Command } from 'commander';
+import { reportError } from '../../workload-generator/src/input-error.js';
 import { registerCommands } from './commands/index.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -20,21 +19,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return reportError('faas-autoscaler', err);
   }
-}
-
-/** One line on stderr and an exit code: 2 for bad input, 1 for anything else (with its stack). */
-export function reportError(program: string, err: unknown): number {
-  if (err instanceof CommanderError) {
-    // Commander already printed its message (or the help text for --help / --version).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return 0;
-    }
-    return EXIT_USAGE;
-  }
-  if (err instanceof InputError || err instanceof PolicyConfigError) {
-    process.stderr.write(`${program}: ${err.message}\n`);
-    return EXIT_USAGE;
-  }
-  process.stderr.write(`${program}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 1;
 }

@@ -8,6 +8,7 @@
  */
 import type { Observation, ResourceRequests } from '../metrics/types.js';
 import type { ScalingBehavior } from '../rails/types.js';
+import { InputError } from '../../../workload-generator/src/input-error.js';
 
 /** Every policy name the custom resource accepts (kept in alphabetical order, like the registry). */
 export const POLICY_NAMES = [
@@ -82,8 +83,11 @@ export interface ScalingPolicy {
 /** Async work (loading a model) happens here, never in `recommend`. */
 export type PolicyFactory = (spec: PolicySpec, deps: PolicyDeps) => Promise<ScalingPolicy>;
 
-/** Thrown for an unknown policy name or invalid params; the message names the field and allowed values. */
-export class PolicyConfigError extends Error {
+/**
+ * Thrown for an unknown policy name or invalid params; the message names the field and allowed
+ * values. It is bad input, so the CLIs print it as one line and exit 2.
+ */
+export class PolicyConfigError extends InputError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PolicyConfigError';

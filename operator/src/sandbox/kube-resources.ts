@@ -6,6 +6,7 @@
  */
 import { admitCustomResource } from './kube-custom-resources.js';
 import type { CustomResourceDefinition } from '../api/crd.js';
+import type { ObjectMeta } from '../api/types.js';
 import type { JSONSchemaProps } from '../api/schema.js';
 import { invalid, required, type FieldError } from '../api/field-errors.js';
 import { age, column, defaultConvertor, NAME_COLUMN, printerColumnConvertor, type TableConvertor } from './kube-table.js';
@@ -15,20 +16,7 @@ import { deepEqual } from './deep-equal.js';
 export type KubeObject = {
   apiVersion?: string;
   kind?: string;
-  metadata: {
-    name?: string;
-    generateName?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    [key: string]: unknown;
-  };
+  metadata: ObjectMeta & { generateName?: string };
   [key: string]: unknown;
 };
 

@@ -6,22 +6,9 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../operator/src/cli.js';
+import { runMain } from '../../support/capture.js';
 
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdoutWrite = process.stdout.write.bind(process.stdout);
-  const stderrWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { err.push(String(chunk)); return true; }) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'faas-autoscaler', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = stdoutWrite;
-    process.stderr.write = stderrWrite;
-  }
-}
+const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => runMain(main, 'faas-autoscaler', args);
 
 const dir = mkdtempSync(join(tmpdir(), 'fas-eval-cli-'));
 const malformed = join(dir, 'invocations.csv');

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../operator/src/cli.js';
+import { runMain } from '../../support/capture.js';
 import { loadProfile } from '../../../operator/src/recording/profile.js';
 import { parsePrometheusUrl, parseTime } from '../../../operator/src/recording/record-command.js';
 import { freePort } from '../../../operator/src/sandbox/prometheus-process.js';
@@ -13,21 +14,7 @@ import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
 import { KNOWN_SIM, SCENARIO_COUNTS, SCENARIO_SCALING } from '../../integration/record-calibrate-scenario.js';
 import { recordingText, simRecording } from './sim-recording.js';
 
-async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdoutWrite = process.stdout.write.bind(process.stdout);
-  const stderrWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => { err.push(String(chunk)); return true; }) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'faas-autoscaler', ...args]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = stdoutWrite;
-    process.stderr.write = stderrWrite;
-  }
-}
+const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => runMain(main, 'faas-autoscaler', args);
 
 const dir = mkdtempSync(join(tmpdir(), 'fas-recording-cli-'));
 const recordingFile = join(dir, 'rec.ndjson');

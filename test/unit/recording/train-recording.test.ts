@@ -10,6 +10,7 @@ import { main } from '../../../operator/src/cli.js';
 import { recordingTrainingSet } from '../../../operator/src/recording/train-input.js';
 import { KNOWN_SIM, SCENARIO_COUNTS, SCENARIO_SCALING } from '../../integration/record-calibrate-scenario.js';
 import { FN, recordingText, simRecording } from './sim-recording.js';
+import { captureOutput } from '../../support/capture.js';
 
 let dir: string;
 let recordingFile: string;
@@ -23,17 +24,8 @@ afterAll(async () => {
 });
 
 async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: string }> {
-  const err: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  const out = process.stdout.write.bind(process.stdout);
-  process.stderr.write = ((c: string) => { err.push(String(c)); return true; }) as typeof process.stderr.write;
-  process.stdout.write = ((c: string) => { err.push(String(c)); return true; }) as typeof process.stdout.write;
-  try {
-    return { value: await fn(), stderr: err.join('') };
-  } finally {
-    process.stderr.write = write;
-    process.stdout.write = out;
-  }
+  const { value, stdout, stderr } = await captureOutput(fn);
+  return { value, stderr: stderr + stdout };
 }
 
 it('turns a recording into one pool entry at the recorded rate, calibrating it when no profile is given', async () => {

@@ -12,10 +12,8 @@
  * Figures are events per second, simulated seconds per wall second, and the ratio of the
  * simulator's event rate to the reference's. Median of three runs. Printed, never asserted.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadTrace, parseFunctionSelector, selectFunction } from '../workload-generator/src/traces/index.js';
 import type { TraceFunction } from '../workload-generator/src/traces/types.js';
 import type { Observation } from '../operator/src/metrics/types.js';
@@ -25,6 +23,7 @@ import type { RailsDecision } from '../operator/src/rails/types.js';
 import { runEpisode, type EpisodeRails } from '../operator/src/sim/episode.js';
 import { SimulatorLookahead } from '../operator/src/sim/lookahead.js';
 import { Random } from '../operator/src/sim/random.js';
+import { packageRoot } from '../operator/src/package-root.js';
 
 const TRACE = 'traces/azure2019/invitro_sample250_min480-959';
 const RUNS = 3;
@@ -39,7 +38,7 @@ interface Timing {
 }
 
 export async function run(): Promise<void> {
-  const trace = await loadTrace({ trace: join(repoRoot(), TRACE) });
+  const trace = await loadTrace({ trace: join(packageRoot(), TRACE) });
   const fn = selectFunction(trace, parseFunctionSelector('rank:1'));
   const requests = fn.counts.reduce((a, b) => a + b, 0);
   const day: TraceFunction = { ...fn, counts: [...fn.counts, ...fn.counts, ...fn.counts] };
@@ -179,13 +178,3 @@ function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1);
 }
 
-/** The directory with package.json above this file (bench/ in the sources, dist/bench when built). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}

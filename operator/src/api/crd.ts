@@ -4,12 +4,14 @@
  * this module to the package root, which works from `operator/src/api` (ts-jest, tsx) and from
  * `dist/operator/src/api` (the built package, which ships `crds/`).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compileSchemaRules, type JSONSchemaProps } from './schema.js';
 import { CRD_NAME, VERSION } from './types.js';
+import { packageRoot } from '../package-root.js';
+
+export { packageRoot };
 
 export const CRD_FILE = `crds/${CRD_NAME}.yaml`;
 
@@ -42,14 +44,6 @@ export interface CustomResourceDefinition {
     names: { kind: string; listKind?: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
     versions: CrdVersion[];
   };
-}
-
-/** The directory that holds package.json and crds/ (walks up from this file). */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, CRD_FILE))) return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find ${CRD_FILE} above ${from}`);
-  }
 }
 
 /** Parses a CRD YAML file and compiles its CEL rules (an unsupported rule fails here, loudly). */

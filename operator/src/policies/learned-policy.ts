@@ -11,8 +11,6 @@
  * (`decision: mode`) or the expected replica count (`decision: mean`), whichever the model's
  * metadata names; `sample: true` draws from the distribution with a seeded generator instead.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Observation } from '../metrics/types.js';
 import { actionSpace, DECISION_RULES, withTolerance, type ActionSpace, type DecisionRule } from '../model/actions.js';
 import { initTfBackend } from '../model/backend.js';
@@ -24,6 +22,7 @@ import { Rng } from '../model/random.js';
 import type { ScalingBehavior } from '../rails/types.js';
 import { PolicyParams } from './params.js';
 import { PolicyConfigError, type PolicyDeps, type PolicySpec, type Recommendation, type ScalingPolicy } from './policy.js';
+import { packagePath } from '../package-root.js';
 
 interface FunctionMemory {
   state: LstmState | null;
@@ -107,12 +106,11 @@ export class LearnedPolicy implements ScalingPolicy {
 }
 
 /**
- * The shipped model of an algorithm: `models/<algo>/` at the package root, found from the source
- * tree (operator/src/policies) and from the build (dist/operator/src/policies) alike.
+ * The shipped model of an algorithm: `models/<algo>/` at the package root (from the source tree
+ * and from dist/ alike).
  */
 export function shippedModelDir(algo: Algo): string {
-  const candidates = ['../../../models/', '../../../../models/'].map((rel) => fileURLToPath(new URL(`${rel}${algo}`, import.meta.url)));
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[0];
+  return packagePath('models', algo);
 }
 
 /** The factory body of each learned policy: params, backend, model (verified) → policy. */

@@ -23,6 +23,7 @@ import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from '
 import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from './ppo.js';
 import { REWARD_NAMES, type RewardConfig } from './rewards.js';
 import type { EnvFunction } from './sim-env.js';
+import { packagePath } from '../package-root.js';
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
@@ -168,16 +169,8 @@ async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string 
 }
 
 async function readPackageVersion(): Promise<string> {
-  const here = new URL('../../../', import.meta.url);
-  for (const candidate of [new URL('package.json', here), new URL('../package.json', here)]) {
-    try {
-      const pkg = JSON.parse(await readFile(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'faas-autoscaler' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location (source tree vs dist/)
-    }
-  }
-  return 'unknown';
+  const pkg = JSON.parse(await readFile(packagePath('package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
 }
 
 function readGitCommit(): string | null {

@@ -26,6 +26,7 @@ export interface TrainOptions {
   actions?: string;
   reward?: string;
   decision?: string;
+  paper?: boolean;
   scaleDownStabilization?: string;
   violationWeight?: string;
   envs?: string;
@@ -68,9 +69,10 @@ export function registerTrain(program: Command): void {
     .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
     .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
     .option('--features <set>', 'feature set: lstm-ppo-plus | agarwal | extended (default: the algorithm\'s)')
-    .option('--actions <space>', 'action space: delta5 | utilisation5 (default: the algorithm\'s)')
-    .option('--decision <rule>', 'how the shipped policy reads a deterministic decision: mode | mean (saved in the model)', 'mode')
-    .option('--scale-down-stabilization <seconds>', 'scale-down stabilization the policy declares for rails (trained under it)', '0')
+    .option('--actions <space>', 'action space: delta5 | utilisation5 | utilisation5-saturated (default: the algorithm\'s)')
+    .option('--paper', 'lstm-ppo-plus exactly as published (7 features, delta5, Gaussian reward, γ 0.99, Adam 3e-4) instead of the shipped set-up')
+    .option('--decision <rule>', 'how the policy reads a deterministic decision: mode | mean (saved in the model; default: the algorithm\'s)')
+    .option('--scale-down-stabilization <seconds>', 'scale-down stabilization the policy declares for rails, trained under it (default: the algorithm\'s)')
     .option('--reward <name>', 'reward: gaussian | agarwal | slo-cost (default: the algorithm\'s)')
     .option('--violation-weight <w>', 'slo-cost: price of one violated interval')
     .option('--envs <n>', 'parallel environments')

@@ -104,11 +104,26 @@ export const DEFAULT_TRAIN_ARGS: Omit<TrainArgs, 'algo'> = {
   checkpointEvery: 10,
 };
 
-/** The published set-up of each algorithm (features, actions, reward); `train --algo` starts here. */
-export function algoDefaults(algo: Algo): Partial<TrainArgs> {
+/**
+ * The set-up `train --algo` starts from. LSTM-PPO and PPO are the published ones (ADR 005);
+ * LSTM-PPO+ is the shipped, improved one (ADR 007) unless `paper` asks for the published one
+ * (its 7 features, delta5, the Gaussian reward, γ 0.99, Adam 3e-4).
+ */
+export function algoDefaults(algo: Algo, options: { paper?: boolean } = {}): Partial<TrainArgs> {
   switch (algo) {
     case 'lstm-ppo-plus':
-      return { features: 'lstm-ppo-plus', actions: 'delta5', reward: { name: 'gaussian' } };
+      return options.paper
+        ? { features: 'lstm-ppo-plus', actions: 'delta5', reward: { name: 'gaussian' } }
+        : {
+            features: 'extended',
+            actions: 'utilisation5',
+            decision: 'mean',
+            scaleDownStabilizationSeconds: 120,
+            reward: { name: 'slo-cost', violationWeight: 3 },
+            learningRate: 1e-3,
+            gamma: 0.9,
+            gaeLambda: 0.9,
+          };
     case 'lstm-ppo':
       return { features: 'agarwal', actions: 'delta5', reward: { name: 'agarwal' } };
     case 'ppo':

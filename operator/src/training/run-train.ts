@@ -27,15 +27,16 @@ import { packagePath } from '../package-root.js';
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
-  const defaults = { ...DEFAULT_TRAIN_ARGS, ...algoDefaults(algo) };
+  if (opts.paper && algo !== 'lstm-ppo-plus') throw new InputError('--paper: applies to --algo lstm-ppo-plus only (lstm-ppo and ppo are always as published)');
+  const defaults = { ...DEFAULT_TRAIN_ARGS, ...algoDefaults(algo, { paper: opts.paper === true }) };
   const rewardName = oneOf('--reward', opts.reward, REWARD_NAMES);
-  const reward: RewardConfig = rewardName ? { name: rewardName } : defaults.reward;
+  const reward: RewardConfig = rewardName ? { name: rewardName } : { ...defaults.reward };
   const violationWeight = positiveNumber('--violation-weight', opts.violationWeight);
   if (violationWeight !== undefined) {
     if (reward.name !== 'slo-cost') throw new InputError('--violation-weight: applies to --reward slo-cost only');
     reward.violationWeight = violationWeight;
-  } else if (reward.name === 'slo-cost') {
-    reward.violationWeight = 2;
+  } else if (reward.name === 'slo-cost' && reward.violationWeight === undefined) {
+    reward.violationWeight = 3;
   }
   const args: TrainArgs = {
     ...defaults,
@@ -46,9 +47,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     actions: oneOf('--actions', opts.actions, ACTION_SPACES) ?? defaults.actions,
     decision: oneOf('--decision', opts.decision, DECISION_RULES) ?? defaults.decision,
     scaleDownStabilizationSeconds:
-      opts.scaleDownStabilization === undefined || opts.scaleDownStabilization === '0'
-        ? 0
-        : positiveNumber('--scale-down-stabilization', opts.scaleDownStabilization, true)!,
+      opts.scaleDownStabilization === undefined
+        ? defaults.scaleDownStabilizationSeconds
+        : opts.scaleDownStabilization === '0'
+          ? 0
+          : positiveNumber('--scale-down-stabilization', opts.scaleDownStabilization, true)!,
     reward,
     numEnvs: positiveNumber('--envs', opts.envs, true) ?? defaults.numEnvs,
     numSteps: positiveNumber('--rollout-steps', opts.rolloutSteps, true) ?? defaults.numSteps,

@@ -68,8 +68,8 @@ function input(args: Partial<TrainArgs>, resume = false): TrainInput {
 
 describe('train (smoke)', () => {
   test.each([
-    { name: 'LSTM-PPO+ as published (delta5, Gaussian)', args: {} },
-    { name: 'LSTM-PPO+ improved (extended, utilisation5, slo-cost)', args: { features: 'extended', actions: 'utilisation5', reward: { name: 'slo-cost', violationWeight: 5 } } },
+    { name: 'LSTM-PPO+ as published (delta5, Gaussian)', args: algoDefaults('lstm-ppo-plus', { paper: true }) },
+    { name: 'LSTM-PPO+ as shipped (extended, utilisation5, slo-cost, 120 s stabilization)', args: {} },
     { name: 'LSTM-PPO (agarwal features and reward)', args: { ...algoDefaults('lstm-ppo'), algo: 'lstm-ppo' } },
     { name: 'PPO', args: { algo: 'ppo' } },
   ] as { name: string; args: Partial<TrainArgs> }[])('$name: 256 steps train, save, load and drive runEpisode', async ({ args }) => {

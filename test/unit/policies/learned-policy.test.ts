@@ -114,8 +114,8 @@ describe.each([
 describe('shipped models (models/)', () => {
   test.each([
     { algo: 'lstm-ppo-plus' as Algo, space: 'utilisation5', decision: 'mean' },
-    { algo: 'lstm-ppo' as Algo, space: 'delta5', decision: undefined },
-    { algo: 'ppo' as Algo, space: 'delta5', decision: undefined },
+    { algo: 'lstm-ppo' as Algo, space: 'delta5', decision: 'mode' },
+    { algo: 'ppo' as Algo, space: 'delta5', decision: 'mode' },
   ])('$algo loads (checksum verified) and decides', async ({ algo, space, decision }) => {
     const policy = await createPolicy({ name: algo }, { ...deps, maxReplicas: 24 });
     const meta = (policy as unknown as { metadata: { actions: { space: string; decision?: string } } }).metadata;

@@ -1,7 +1,9 @@
 /**
- * LSTM-PPO+ (DESIGN.md §4): MLP 64-64 → LSTM 256 → actor and critic. The default policy of the operator; its shipped model is models/lstm-ppo-plus (how it was trained and what it was changed from the paper: docs/adr).
- * Params: `sample` (default false: argmax actions), `seed` (for sampling). `spec.model` points
- * at another trained model directory.
+ * LSTM-PPO+ (DESIGN.md §4): MLP 64-64 → LSTM 256 → actor and critic, the operator's default
+ * policy. Its shipped model is models/lstm-ppo-plus; how it was trained and what was changed from
+ * the paper to make it win: docs/adr/005 and 007.
+ * Params: `sample` (default false), `seed` (for sampling), `decision` (model | mode | mean).
+ * `spec.model` points at another trained model directory.
  */
 import type { PolicyFactory } from './policy.js';
 

@@ -1,7 +1,8 @@
 /**
- * Plain PPO with an MLP 64-64 actor and critic (no memory): the LSTM-PPO+ paper's feed-forward baseline; shipped model models/ppo.
- * Params: `sample` (default false: argmax actions), `seed` (for sampling). `spec.model` points
- * at another trained model directory.
+ * Plain PPO with MLP 64-64 actor and critic (no memory): the LSTM-PPO+ paper's feed-forward
+ * baseline, trained as published (docs/adr/005); shipped model models/ppo.
+ * Params: `sample` (default false), `seed` (for sampling), `decision` (model | mode | mean).
+ * `spec.model` points at another trained model directory.
  */
 import type { PolicyFactory } from './policy.js';
 

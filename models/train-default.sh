@@ -10,7 +10,7 @@ COMMON="--trace traces/azure2019/invitro_sample250_min480-959 --seed 1 --envs 8 
 # LSTM-PPO+ as shipped (ADR 007): extended features, utilisation5 actions read by their mean,
 # slo-cost reward, 120 s declared scale-down stabilization, γ 0.9 (the paper's LSTM 256).
 $CLI train --algo lstm-ppo-plus $COMMON --steps 60000 --features extended --actions utilisation5 \
-  --decision mean --scale-down-stabilization 120 --reward slo-cost --violation-weight 3 \
+  --decision mean --scale-down-stabilization 120 --reward slo-cost --violation-weight 4 \
   --lr 0.001 --gamma 0.9 --gae-lambda 0.9 --out models/lstm-ppo-plus
 # LSTM-PPO (Agarwal et al.) and PPO as published (ADR 005): their features, delta5, their rewards.
 $CLI train --algo lstm-ppo $COMMON --steps 40000 --out models/lstm-ppo

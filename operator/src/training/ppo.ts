@@ -119,7 +119,7 @@ export function algoDefaults(algo: Algo, options: { paper?: boolean } = {}): Par
             actions: 'utilisation5',
             decision: 'mean',
             scaleDownStabilizationSeconds: 120,
-            reward: { name: 'slo-cost', violationWeight: 3 },
+            reward: { name: 'slo-cost', violationWeight: 4 },
             learningRate: 1e-3,
             gamma: 0.9,
             gaeLambda: 0.9,

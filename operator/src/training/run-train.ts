@@ -36,7 +36,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     if (reward.name !== 'slo-cost') throw new InputError('--violation-weight: applies to --reward slo-cost only');
     reward.violationWeight = violationWeight;
   } else if (reward.name === 'slo-cost' && reward.violationWeight === undefined) {
-    reward.violationWeight = 3;
+    reward.violationWeight = 4;
   }
   const args: TrainArgs = {
     ...defaults,

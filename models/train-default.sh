@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 CLI="node bin/faas-autoscaler.js"
 COMMON="--trace traces/azure2019/invitro_sample250_min480-959 --seed 1 --envs 8 --rollout-steps 32 --minibatches 2 --eval-every 20"
 
-# LSTM-PPO+ as shipped (ADR 007): extended features, utilisation5 actions read by their mean,
+# LSTM-PPO+ as shipped (ADR 012): extended features, utilisation5 actions read by their mean,
 # slo-cost reward, 120 s declared scale-down stabilization, γ 0.9 (the paper's LSTM 256).
 $CLI train --algo lstm-ppo-plus $COMMON --steps 60000 --features extended --actions utilisation5 \
   --decision mean --scale-down-stabilization 120 --reward slo-cost --violation-weight 4 \

@@ -11,7 +11,7 @@ export type ActionSpaceName = (typeof ACTION_SPACES)[number];
 /**
  * How a deterministic decision is read from the policy's distribution: its most likely action
  * (`mode`, argmax) or its expected replica count (`mean`, Σ p(a)·desired(a), rounded). Saved with
- * the model; see ADR 007 for why the shipped LSTM-PPO+ uses `mean`.
+ * the model; see ADR 012 for why the shipped LSTM-PPO+ uses `mean`.
  */
 export const DECISION_RULES = ['mode', 'mean'] as const;
 export type DecisionRule = (typeof DECISION_RULES)[number];
@@ -53,16 +53,16 @@ const delta5: ActionSpace = {
 };
 
 /**
- * Ours (ADR 007): size for a target CPU utilisation the network picks every interval,
+ * Ours (ADR 012): size for a target CPU utilisation the network picks every interval,
  *   desired = ceil(load / u),  u ∈ {90, 80, 70, 60, 50 %},
  * with the HPA's 10 % tolerance on the final decision. `utilisation5` sizes for busy CPU = CPU per
  * replica × replicas (the HPA's own formula, in replicas' worth of CPU request). One decision can
  * go from 4 to 12 replicas, and the network learns when to run hot (steady load) and when to keep
  * head-room (rising or alternating load, cold starts ahead), which a fixed-target HPA cannot. There
  * is deliberately no "keep" action: trained policies collapsed onto it, stuck at one replica under
- * load (ADR 007).
+ * load (ADR 012).
  *
- * `utilisation5-saturated` (tried, not shipped; ADR 007 has its numbers) also looks past a
+ * `utilisation5-saturated` (tried, not shipped; ADR 012 has its numbers) also looks past a
  * saturated CPU (≥ 90 % of request), where CPU cannot show how much more is waiting: the load is
  * then at least the requests in the system by Little's law, RPS × mean latency (P95 when no request
  * succeeded), capped at 3× the busy CPU. It leaves an overload in two decisions instead of eight,

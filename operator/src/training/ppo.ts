@@ -56,7 +56,7 @@ export interface TrainArgs {
   reward: RewardConfig;
   /**
    * Scale-down stabilization the policy declares for rails (0: none): trained under it, and the
-   * operator applies it, like the HPA's 300 s for `hpa` (ADR 007).
+   * operator applies it, like the HPA's 300 s for `hpa` (ADR 012).
    */
   scaleDownStabilizationSeconds: number;
   /** LSTM width (256 in both papers). */
@@ -106,7 +106,7 @@ export const DEFAULT_TRAIN_ARGS: Omit<TrainArgs, 'algo'> = {
 
 /**
  * The set-up `train --algo` starts from. LSTM-PPO and PPO are the published ones (ADR 005);
- * LSTM-PPO+ is the shipped, improved one (ADR 007) unless `paper` asks for the published one
+ * LSTM-PPO+ is the shipped, improved one (ADR 012) unless `paper` asks for the published one
  * (its 7 features, delta5, the Gaussian reward, γ 0.99, Adam 3e-4).
  */
 export function algoDefaults(algo: Algo, options: { paper?: boolean } = {}): Partial<TrainArgs> {

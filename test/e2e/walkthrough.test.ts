@@ -1,14 +1,14 @@
 /**
  * The "Try it locally" walkthrough works as written: the shell block between the
- * `walkthrough:start` / `walkthrough:end` markers of docs/try-it-locally.md runs with bash, from
+ * `walkthrough:start` / `walkthrough:end` markers of README.md (Try it locally) runs with bash, from
  * the repository root, unchanged — sandbox with Prometheus, operator, kubectl apply, the generator
  * replaying the burst, kubectl watching the replicas follow, the wait for the scale-down, Events.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describeWithKubectl, E2E, REPO_ROOT } from './harness.js';
+import { describeWithKubectl, E2E } from './harness.js';
+import { README } from '../support/readme.js';
 
-const DOC = join(REPO_ROOT, 'docs', 'try-it-locally.md');
+const DOC = README;
 
 /** The shell code of the marked block. */
 function walkthroughScript(markdown: string): string {
@@ -17,7 +17,7 @@ function walkthroughScript(markdown: string): string {
   return block[1];
 }
 
-describeWithKubectl('docs/try-it-locally.md walkthrough', () => {
+describeWithKubectl('README.md (Try it locally) walkthrough', () => {
   let e2e: E2E;
   let output = '';
   let exit: { code: number | null; signal: NodeJS.Signals | null };

@@ -6,15 +6,16 @@
  * delete it. What the guide prints must work as printed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { KubeApiServer } from '../../operator/src/sandbox/kube-api.js';
 import { kubeconfigYaml } from '../../operator/src/sandbox/kubeconfig.js';
-import { describeWithKubectl, KUBECTL, REPO_ROOT } from '../support/tools.js';
+import { describeWithKubectl, KUBECTL } from '../support/tools.js';
+import { readmeSection } from '../support/readme.js';
 
-const GUIDE = readFileSync(join(REPO_ROOT, 'docs', 'install.md'), 'utf8');
+const GUIDE = readmeSection('install-guide');
 const FAS = { group: 'faas-autoscaler.dev', version: 'v1alpha1', plural: 'functionautoscalers' } as const;
 
 /** The guide's shell lines (continuations joined, comments dropped). */
@@ -50,7 +51,7 @@ function words(line: string): string[] {
 }
 
 
-describeWithKubectl('docs/install.md kubectl commands against the emulated API server', () => {
+describeWithKubectl('the README install guide kubectl commands against the emulated API server', () => {
   let kube: KubeApiServer;
   let dir: string;
   let kubeconfig: string;
@@ -84,7 +85,7 @@ describeWithKubectl('docs/install.md kubectl commands against the emulated API s
   /** The guide's line equal to (else starting with) `prefix`, run as written. */
   async function runGuideLine(prefix: string): Promise<string> {
     const line = lines.find((l) => l === prefix) ?? lines.find((l) => l.startsWith(prefix));
-    if (!line) throw new Error(`docs/install.md has no line starting with ${JSON.stringify(prefix)}`);
+    if (!line) throw new Error(`the README install guide has no line starting with ${JSON.stringify(prefix)}`);
     const result = await kubectl(words(line).slice(1));
     expect({ line, status: result.status, out: result.out }).toEqual({ line, status: 0, out: result.out });
     return result.out;

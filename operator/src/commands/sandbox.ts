@@ -32,7 +32,7 @@ export function registerSandbox(program: Command): void {
     .description('run an emulated cluster on 127.0.0.1: Kubernetes API, OpenFaaS gateway with simulated functions, cAdvisor endpoint (and Prometheus)')
     .requiredOption('--dir <dir>', 'folder for kubeconfig, prometheus.yml, gateway-basic-auth and sandbox.json')
     .option('--functions <list>', 'functions as name[=profile],...; profiles: default, exp:<mean>, fixed:<time>, lognormal:<median>:<sigma>, trace:<selector> (default: figlet=exp:100ms)')
-    .option('--config <file>', 'YAML/JSON file with functions and their simulator settings (see docs/try-it-locally.md)')
+    .option('--config <file>', 'YAML/JSON file with functions and their simulator settings (see the README, "Try it locally")')
     .option('--trace <path>', 'trace for trace:<selector> profiles (Azure duration and memory profiles)')
     .option('--time-scale <k>', 'run service times, cold starts and time-outs k times faster (wall-clock metrics stay honest) (default: 1)')
     .option('--seed <n>', 'seed of the service-time draws (default: 1)')

@@ -1,5 +1,5 @@
 /**
- * docs/install.md must not rot: the `helm install` it shows renders with the real chart, the
+ * the README install guide must not rot: the `helm install` it shows renders with the real chart, the
  * FunctionAutoscaler it applies is admitted by the CRD code, each `kubectl patch` it shows leaves a
  * valid object, the names it uses (Deployment, CRD, Events, printer columns) are the real ones, and
  * it covers every step the issue asks for.
@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { admitFunctionAutoscaler, formatFieldError, functionAutoscalerCrd } from '../../../operator/src/api/index.js';
-import { REPO_ROOT, describeWithHelm, findManifest, helmTemplate } from './helm.js';
+import { describeWithHelm, findManifest, helmTemplate, REPO_ROOT } from './helm.js';
+import { readmeSection } from '../../support/readme.js';
 
-const GUIDE = readFileSync(join(REPO_ROOT, 'docs', 'install.md'), 'utf8');
+const GUIDE = readmeSection('install-guide');
 
 /** Shell commands in the guide's ```sh blocks, with line continuations joined. */
 const commands = [...GUIDE.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
@@ -34,11 +35,11 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 
 const firstAutoscaler = (): Record<string, unknown> => {
   const heredoc = /cat <<'EOF' \| kubectl apply -f -\n([\s\S]*?)\nEOF/.exec(GUIDE);
-  if (!heredoc) throw new Error('docs/install.md: no FunctionAutoscaler heredoc');
+  if (!heredoc) throw new Error('the README install guide: no FunctionAutoscaler heredoc');
   return parse(heredoc[1]!) as Record<string, unknown>;
 };
 
-describe('docs/install.md', () => {
+describe('the README install guide', () => {
   it('covers every step of the install guide', () => {
     const wanted = [
       /## 1\. Prerequisites/,
@@ -97,7 +98,7 @@ describe('docs/install.md', () => {
   });
 });
 
-describeWithHelm('docs/install.md against the chart', () => {
+describeWithHelm('the README install guide against the chart', () => {
   const install = commands.find((c) => c.startsWith('helm install'))!;
 
   it('its helm install renders, and the Deployment is the one the guide then inspects', () => {

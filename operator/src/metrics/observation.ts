@@ -10,6 +10,7 @@
  *                                  in the window"), because a latency of nothing is undefined
  *   histogram_quantile NaN       → p95LatencyMs null (bucket layout without +Inf, or empty)
  *   no pods reporting            → cpuPerReplica and memoryPerReplica null
+ *   started counter missing      → startedRps null (a problem line; not in `missing`, see types.ts)
  */
 import { OBSERVATION_FIELDS } from './types.js';
 import type { FunctionMetricsWindow, HistogramBucket, Observation, ObservationField, ResourceRequests } from './types.js';
@@ -95,6 +96,10 @@ export function buildObservation(window: FunctionMetricsWindow, requests: Resour
   }
   const rps = requestsDone !== null && window.windowSeconds > 0 ? requestsDone / window.windowSeconds : null;
   if (requestsDone !== null && rps === null) note('rps', `window length ${window.windowSeconds} s`);
+  let startedRps: number | null = null;
+  if (window.invocationsStarted === null) problems.push('startedRps: invocation started counter missing');
+  else if (!(window.windowSeconds > 0)) problems.push(`startedRps: window length ${window.windowSeconds} s`);
+  else startedRps = window.invocationsStarted / window.windowSeconds;
 
   let errorRate: number | null = null;
   if (requestsDone !== null && errors !== null) {
@@ -143,6 +148,7 @@ export function buildObservation(window: FunctionMetricsWindow, requests: Resour
     windowSeconds: window.windowSeconds,
     rps,
     requests: requestsDone,
+    startedRps,
     p95LatencyMs,
     meanExecutionMs,
     errorRate,

@@ -82,6 +82,14 @@ export interface Observation {
   rps: number | null;
   /** Requests completed in the window (all status codes). */
   requests: number | null;
+  /**
+   * Requests per second that entered the gateway over the window
+   * (`gateway_function_invocation_started`), whether or not they completed: the offered load,
+   * which a saturated function's completions (`rps`) cannot show. Optional and not in
+   * `OBSERVATION_FIELDS` (added later, backwards compatible): `undefined` where a builder does not
+   * set it, `null` when the counter is missing (the reason is in `problems`).
+   */
+  startedRps?: number | null;
   /** P95 latency of the window in ms (histogram_quantile over the gateway buckets). */
   p95LatencyMs: number | null;
   /** Mean latency of successful requests in ms (sum/count of code 200), the paper's "execution time". */

@@ -5,7 +5,7 @@
  */
 import type { Observation } from '../metrics/types.js';
 
-export const ACTION_SPACES = ['delta5', 'utilisation5', 'utilisation5-saturated'] as const;
+export const ACTION_SPACES = ['delta5', 'utilisation5', 'utilisation5-saturated', 'capacity5'] as const;
 export type ActionSpaceName = (typeof ACTION_SPACES)[number];
 
 /**
@@ -87,12 +87,44 @@ export function replicaLoad(obs: Observation): number | null {
   return latencyMs === null ? busy : Math.max(busy, Math.min(SATURATED_GROWTH * busy, (obs.rps * latencyMs) / 1000));
 }
 
-function utilisationSpace(name: ActionSpaceName, load: (obs: Observation) => number | null): ActionSpace {
+/**
+ * `capacity5` (ADR 012) sizes for the **offered** load instead of the served one: the requests that
+ * entered the gateway (`gateway_function_invocation_started`, `Observation.startedRps`) times the
+ * CPU one request costs, in replicas' worth of CPU request,
+ *
+ *   offered = busy CPU × started / succeeded   (= started RPS × CPU-seconds per request / request)
+ *
+ * A saturated replica shows at most 100 % of its request, so busy CPU alone (the HPA's formula) can
+ * only multiply replicas by 1/u per interval while the queue grows; the started counter still counts
+ * the requests the replicas cannot serve. The CPU per request (busy CPU ÷ successful completions) is
+ * what a real cluster can measure without knowing the service time or the per-replica concurrency,
+ * and it excludes queueing time, which the gateway's latency histogram includes. Successes, not all
+ * completions: a request that timed out in the queue used no CPU. The ratio is capped at
+ * `OFFERED_GROWTH` (one decision cannot ask for more than 10× the busy CPU) and may be below 1 (a
+ * backlog draining: more finished than entered). Without the started counter, or when nothing
+ * succeeded and nothing entered, the load is the busy CPU (the HPA's formula); when requests entered
+ * and none succeeded, busy CPU × the cap.
+ */
+const OFFERED_GROWTH = 10;
+
+/** The offered load `capacity5` sizes for, in replicas' worth of CPU request (see above). */
+export function offeredReplicas(obs: Observation): number | null {
+  const busy = busyReplicas(obs);
+  if (busy === null) return null;
+  const started = obs.startedRps;
+  if (started === null || started === undefined || obs.requests === null) return busy;
+  const succeeded = obs.requests * (1 - (obs.errorRate ?? 0));
+  const entered = started * obs.windowSeconds;
+  if (succeeded <= 0) return entered > 0 ? OFFERED_GROWTH * busy : busy;
+  return busy * Math.min(OFFERED_GROWTH, entered / succeeded);
+}
+
+function utilisationSpace(name: ActionSpaceName, load: (obs: Observation) => number | null, label = 'cpu'): ActionSpace {
   return {
     name,
     count: UTILISATION_TARGETS.length,
     keepIndex: -1,
-    labels: UTILISATION_TARGETS.map((u) => `cpu ${Math.round(u * 100)}%`),
+    labels: UTILISATION_TARGETS.map((u) => `${label} ${Math.round(u * 100)}%`),
     tolerance: TOLERANCE,
     desiredReplicas: (action, obs) => {
       const l = load(obs);
@@ -107,6 +139,7 @@ const SPACES: Record<ActionSpaceName, ActionSpace> = {
   delta5,
   utilisation5: utilisationSpace('utilisation5', busyReplicas),
   'utilisation5-saturated': utilisationSpace('utilisation5-saturated', replicaLoad),
+  capacity5: utilisationSpace('capacity5', offeredReplicas, 'offered'),
 };
 
 export function actionSpace(name: ActionSpaceName): ActionSpace {

@@ -172,6 +172,7 @@ describe('buildObservation', () => {
       windowSeconds: 30,
       rps: 100 / 30,
       requests: 100,
+      startedRps: 101 / 30, // entered the gateway, one still in flight at the window's end
       // rank 95 in (0.05, 0.1] holding 6 (90 → 96): 0.05 + 0.05 × 5/6 s
       p95LatencyMs: expect.closeTo((0.05 + 0.05 * (5 / 6)) * 1000, 9),
       meanExecutionMs: expect.closeTo(25, 9),
@@ -251,5 +252,26 @@ describe('buildObservation', () => {
     for (const field of missing) expect(obs[field as keyof typeof obs]).toBeNull();
     if (problem) expect(obs.problems.join('\n')).toMatch(problem);
     check?.(obs);
+  });
+});
+
+describe('buildObservation: startedRps (the offered load, optional field)', () => {
+  const cases: Array<{ name: string; window: Partial<FunctionMetricsWindow>; want: number | null; problem?: RegExp }> = [
+    // Saturated: 300 entered, 90 completed; startedRps sees what rps cannot.
+    { name: 'more entered than completed', window: { invocationsStarted: 300, invocationsByCode: { '200': 90 } }, want: 10 },
+    // Idle window: zero is a value.
+    { name: 'nothing entered', window: { invocationsStarted: 0, invocationsByCode: { '200': 0 } }, want: 0 },
+    // Counter absent: null, with the reason, and the other gateway fields unaffected.
+    { name: 'started counter missing', window: { invocationsStarted: null }, want: null, problem: /startedRps: invocation started counter missing/ },
+    // A window of no length has no rate.
+    { name: 'zero-length window', window: { windowSeconds: 0 }, want: null, problem: /startedRps: window length 0 s/ },
+  ];
+  it.each(cases)('$name', ({ window: overrides, want, problem }) => {
+    const obs = buildObservation(window(overrides), REQUESTS);
+    if (want === null) expect(obs.startedRps).toBeNull();
+    else expect(obs.startedRps).toBeCloseTo(want, 12);
+    // Not in OBSERVATION_FIELDS: `missing` stays what it was before the field existed.
+    expect(obs.missing).not.toContain('startedRps');
+    if (problem) expect(obs.problems.join('\n')).toMatch(problem);
   });
 });

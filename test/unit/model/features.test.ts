@@ -1,5 +1,5 @@
 import type { Observation } from '../../../operator/src/metrics/types.js';
-import { actionSpace, replicaLoad, withTolerance } from '../../../operator/src/model/actions.js';
+import { actionSpace, offeredReplicas, replicaLoad, withTolerance } from '../../../operator/src/model/actions.js';
 import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
 import { featureCount, rawFeatures, RunningMeanStd, standardise, type FeatureContext } from '../../../operator/src/model/features.js';
 
@@ -110,6 +110,37 @@ describe('replicaLoad', () => {
   });
 });
 
+describe('offeredReplicas', () => {
+  // Every row: 30 s window; busy CPU = cpuPerReplica × replicas; succeeded = requests × (1 − errorRate).
+  const cases: { name: string; over: Partial<Observation>; want: number | null }[] = [
+    // As many entered as succeeded: the busy CPU, 0.5 × 4 = 2 replicas' worth (what utilisation5 sees).
+    { name: 'steady', over: { cpuPerReplica: 0.5, replicas: 4, requests: 300, errorRate: 0, startedRps: 10 }, want: 2 },
+    // Saturated 1 replica: 258 entered, 34 succeeded (rank:1's first interval): 1 × 258/34.
+    { name: 'saturated, queue building', over: { cpuPerReplica: 1, replicas: 1, requests: 34, errorRate: 0, startedRps: 258 / 30 }, want: 258 / 34 },
+    // 900 entered, 30 succeeded: 30× is capped at 10× the busy CPU.
+    { name: 'capped at 10× busy', over: { cpuPerReplica: 1, replicas: 2, requests: 30, errorRate: 0, startedRps: 30 }, want: 20 },
+    // Time-outs used no CPU: CPU per request is over the 80 successes of 100 completions: 4 × 120/80.
+    { name: 'time-outs excluded', over: { cpuPerReplica: 1, replicas: 4, requests: 100, errorRate: 0.2, startedRps: 4 }, want: 6 },
+    // A backlog draining: 60 entered, 120 succeeded; the offered load is half the busy CPU.
+    { name: 'draining', over: { cpuPerReplica: 0.9, replicas: 10, requests: 120, errorRate: 0, startedRps: 2 }, want: 4.5 },
+    // Requests entered, none succeeded yet (all still queued): busy × the cap.
+    { name: 'nothing succeeded', over: { cpuPerReplica: 1, replicas: 1, requests: 0, errorRate: null, startedRps: 5 }, want: 10 },
+    // Idle: nothing entered, nothing finished: the (idle) busy CPU.
+    { name: 'idle', over: { cpuPerReplica: 0.01, replicas: 2, requests: 0, errorRate: null, startedRps: 0 }, want: 0.02 },
+    // No started counter (older builder: field absent; or counter missing: null): the HPA's busy CPU.
+    { name: 'started absent', over: { cpuPerReplica: 1, replicas: 3, requests: 10 }, want: 3 },
+    { name: 'started null', over: { cpuPerReplica: 1, replicas: 3, requests: 10, startedRps: null }, want: 3 },
+    // Completed count unknown: the busy CPU.
+    { name: 'requests unknown', over: { cpuPerReplica: 1, replicas: 3, requests: null, startedRps: 9 }, want: 3 },
+    { name: 'cpu unknown', over: { cpuPerReplica: null, startedRps: 9 }, want: null },
+  ];
+  test.each(cases)('$name', ({ over, want }) => {
+    const got = offeredReplicas(obs(over));
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toBeCloseTo(want, 12);
+  });
+});
+
 describe('action spaces', () => {
   test('delta5 adds −2…+2 to the replicas asked for', () => {
     const space = actionSpace('delta5');
@@ -137,5 +168,23 @@ describe('action spaces', () => {
     expect(space.desiredReplicas(2, overloaded)).toBe(2);
     expect(actionSpace('utilisation5-saturated').desiredReplicas(2, overloaded)).toBe(5);
     expect(space.labels).toEqual(['cpu 90%', 'cpu 80%', 'cpu 70%', 'cpu 60%', 'cpu 50%']);
+  });
+
+  test('capacity5 sizes the offered load for the chosen utilisation', () => {
+    const space = actionSpace('capacity5');
+    // Steady: offered = busy = 0.7 × 10 = 7, the same counts as utilisation5: 8, 9, 10, 12, 14.
+    const steady = obs({ replicas: 10, cpuPerReplica: 0.7, requests: 300, errorRate: 0, startedRps: 10 });
+    expect([0, 1, 2, 3, 4].map((a) => space.desiredReplicas(a, steady))).toEqual([8, 9, 10, 12, 14]);
+    // Saturated 1 replica, 258 entered, 34 succeeded: offered 7.59; 90 % → 9, 70 % → 11, 50 % → 16,
+    // where utilisation5 asks for ceil(1 / 0.7) = 2 at 70 %.
+    const overloaded = obs({ replicas: 1, cpuPerReplica: 1, requests: 34, errorRate: 0, startedRps: 258 / 30 });
+    expect([0, 2, 4].map((a) => space.desiredReplicas(a, overloaded))).toEqual([9, 11, 16]);
+    expect(actionSpace('utilisation5').desiredReplicas(2, overloaded)).toBe(2);
+    // CPU unknown: keep the current count.
+    expect(space.desiredReplicas(2, obs({ replicas: 5, cpuPerReplica: null }))).toBe(5);
+    // Idle: at least one replica.
+    expect(space.desiredReplicas(0, obs({ replicas: 3, cpuPerReplica: 0, requests: 0, errorRate: null, startedRps: 0 }))).toBe(1);
+    expect(space.tolerance).toBe(0.1);
+    expect(space.labels).toEqual(['offered 90%', 'offered 80%', 'offered 70%', 'offered 60%', 'offered 50%']);
   });
 });

@@ -10,11 +10,12 @@
  *  - P95 or mean execution time unknown while requests were 0 → 0: nothing was served, nothing waited;
  *  - mean execution time unknown while requests flowed but all failed → P95 stands in for it;
  *  - P95 unknown while requests flowed → no features;
- *  - CPU or memory unknown → no features (the network was trained with them).
+ *  - CPU or memory unknown → no features (the network was trained with them);
+ *  - started RPS unknown (`offered` set only) → no features.
  */
 import type { Observation } from '../metrics/types.js';
 
-export const FEATURE_SETS = ['lstm-ppo-plus', 'agarwal', 'extended'] as const;
+export const FEATURE_SETS = ['lstm-ppo-plus', 'agarwal', 'extended', 'offered'] as const;
 export type FeatureSetName = (typeof FEATURE_SETS)[number];
 
 /** What the policy remembers between calls that the extended features need. */
@@ -63,6 +64,10 @@ const COLUMNS: Record<string, Column> = {
     name: 'log1p(rps) − log1p(previous rps)',
     value: (o, ctx) => (o.rps === null ? null : ctx.previousRps === null ? 0 : log1p(o.rps) - log1p(ctx.previousRps)),
   },
+  queueGrowth: {
+    name: 'log1p(started rps) − log1p(rps)',
+    value: (o) => (o.startedRps === null || o.startedRps === undefined || o.rps === null ? null : log1p(o.startedRps) - log1p(o.rps)),
+  },
   intervalsSinceScale: { name: 'log1p(intervals since last scale)', value: (_o, ctx) => log1p(ctx.intervalsSinceScale) },
   readyFraction: {
     name: 'ready replicas / replicas',
@@ -89,6 +94,22 @@ const SETS: Record<FeatureSetName, readonly string[]> = {
     'rpsTrend',
     'intervalsSinceScale',
     'readyFraction',
+  ],
+  // `extended` plus the offered load against the served one (ADR 012): > 0 while a queue builds,
+  // < 0 while it drains. Needs the gateway's started counter (CE exports it).
+  offered: [
+    'meanExecutionMs',
+    'rps',
+    'requests',
+    'replicas',
+    'cpuPerReplica',
+    'memoryPerReplica',
+    'p95LatencyMs',
+    'p95OverSlo',
+    'rpsTrend',
+    'intervalsSinceScale',
+    'readyFraction',
+    'queueGrowth',
   ],
 };
 

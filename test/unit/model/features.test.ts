@@ -38,6 +38,31 @@ describe('rawFeatures', () => {
     expect(got.values.slice(7)).toEqual([0.5, Math.log1p(10) - Math.log1p(5), Math.log1p(3), 0.75]);
   });
 
+  const offered: { name: string; over: Partial<Observation>; want: number | string }[] = [
+    // 20 RPS entered, 10 completed: a queue builds, log1p(20) − log1p(10).
+    { name: 'queue building', over: { startedRps: 20 }, want: Math.log1p(20) - Math.log1p(10) },
+    // 5 entered, 10 completed: a backlog drains.
+    { name: 'draining', over: { startedRps: 5 }, want: Math.log1p(5) - Math.log1p(10) },
+    // Idle: 0 − 0.
+    { name: 'idle', over: { startedRps: 0, rps: 0, requests: 0, p95LatencyMs: null, meanExecutionMs: null }, want: 0 },
+    // The started counter is missing or not provided: no features (the network was trained with it).
+    { name: 'started null', over: { startedRps: null }, want: 'log1p(started rps) − log1p(rps)' },
+    { name: 'started absent', over: {}, want: 'log1p(started rps) − log1p(rps)' },
+  ];
+  test.each(offered)('offered = extended + queue growth: $name', ({ over, want }) => {
+    expect(featureCount('offered')).toBe(12);
+    const got = rawFeatures('offered', obs(over), ctx);
+    if (typeof want === 'string') {
+      expect(got).toEqual({ ok: false, missing: want });
+      return;
+    }
+    if (!got.ok) throw new Error(got.missing);
+    const extended = rawFeatures('extended', obs(over), ctx);
+    if (!extended.ok) throw new Error(extended.missing);
+    expect(got.values.slice(0, 11)).toEqual(extended.values);
+    expect(got.values[11]).toBeCloseTo(want, 12);
+  });
+
   const missing: { name: string; over: Partial<Observation>; want: { ok: boolean; missing?: string; p95?: number } }[] = [
     // No traffic: latencies are "nothing waited" (0), not missing.
     { name: 'idle window', over: { requests: 0, rps: 0, p95LatencyMs: null, meanExecutionMs: null }, want: { ok: true, p95: 0 } },

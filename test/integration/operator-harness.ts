@@ -10,10 +10,11 @@
  *  - `startPrometheus`: the Debian `prometheus` binary on 127.0.0.1, own config and temp TSDB,
  *    1-s scrapes of the exporter.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort as freePortOn, startPrometheus as startPrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -110,13 +111,8 @@ export class Exporter {
   }
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+/** A free port on 127.0.0.1 (the sandbox's helper). */
+export const freePort = (): Promise<number> => freePortOn('127.0.0.1');
 
 export interface RunningPrometheus {
   url: string;
@@ -128,10 +124,11 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
-
-/** Starts Prometheus scraping `targets` every `scrapeSeconds`; resolves when /-/ready answers 200. */
-export async function startPrometheus(opts: { targets: string[]; scrapeSeconds?: number; dataDir?: string; extraArgs?: string[] }): Promise<RunningPrometheus> {
+/**
+ * The real Prometheus (operator/src/sandbox/prometheus-process.ts starts it) scraping `targets`
+ * every `scrapeSeconds`; resolves when /-/ready answers 200.
+ */
+export async function startPrometheus(opts: { targets: string[]; scrapeSeconds?: number; dataDir?: string }): Promise<RunningPrometheus> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fa-prom-'));
   const scrape = opts.scrapeSeconds ?? 1;
   const config = [
@@ -146,48 +143,17 @@ export async function startPrometheus(opts: { targets: string[]; scrapeSeconds?:
     `      - targets: [${opts.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
-  const proc = spawn(
-    PROMETHEUS_BIN,
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-      ...(opts.extraArgs ?? []),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
+  const prom = await startPrometheusProcess({
+    configFile: join(dir, 'prometheus.yml'),
+    dataDir: join(dir, 'data'),
+    listen: { host: '127.0.0.1', port: 0 },
+    logFile: join(dir, 'prometheus.log'),
   });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited with ${proc.exitCode}: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/-/ready`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`prometheus not ready after 20 s: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const kill = async (): Promise<void> => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGKILL');
-    await exited;
-  };
+  const kill = (): Promise<void> => prom.stop(0);
   return {
-    url,
+    url: prom.url,
     dataDir: dir,
-    process: proc,
+    process: prom.child,
     kill,
     stop: async () => {
       await kill();

@@ -24,7 +24,7 @@ export interface PrometheusProcess {
   url: string;
   pid: number;
   child: ChildProcess;
-  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); resolves when it has exited. */
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s; 0 = SIGKILL at once, a crash); resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -82,7 +82,7 @@ export async function startPrometheus(opts: PrometheusProcessOptions): Promise<P
   const url = `http://${opts.listen.host}:${port}`;
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+    child.kill(graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);

@@ -1,28 +1,7 @@
 import { createKedaPolicy } from '../../../operator/src/policies/keda.js';
 import { HPA_DEFAULT_BEHAVIOR } from '../../../operator/src/rails/behavior.js';
-import { deps, observation } from './fixtures.js';
-import type { Observation } from '../../../operator/src/metrics/types.js';
+import { deps, runSteps as run } from './fixtures.js';
 import type { PolicyDeps, ScalingPolicy } from '../../../operator/src/policies/policy.js';
-
-interface Step {
-  atSeconds: number;
-  obs: Partial<Observation>;
-  want: number | RegExp;
-  wantReason?: string;
-}
-
-function run(policy: ScalingPolicy, steps: Step[]): void {
-  for (const step of steps) {
-    const got = policy.recommend(observation(step.obs), step.atSeconds * 1000);
-    const at = `t=${step.atSeconds}s`;
-    if (typeof step.want === 'number') {
-      expect({ at, desired: got.valid ? got.desiredReplicas : got.reason }).toEqual({ at, desired: step.want });
-    } else {
-      expect({ at, got }).toEqual({ at, got: { valid: false, reason: expect.stringMatching(step.want) } });
-    }
-    if (step.wantReason) expect({ at, reason: got.reason }).toEqual({ at, reason: expect.stringContaining(step.wantReason) });
-  }
-}
 
 const keda = (params: Record<string, unknown>, depsOverrides: Partial<PolicyDeps> = {}): Promise<ScalingPolicy> =>
   createKedaPolicy({ name: 'keda', params }, deps({ minReplicas: 0, ...depsOverrides }));

@@ -1,28 +1,5 @@
 import { createKnativePolicy } from '../../../operator/src/policies/knative.js';
-import { deps, observation } from './fixtures.js';
-import type { Observation } from '../../../operator/src/metrics/types.js';
-import type { ScalingPolicy } from '../../../operator/src/policies/policy.js';
-
-interface Step {
-  atSeconds: number;
-  obs: Partial<Observation>;
-  want: number | RegExp;
-  /** A fragment the reason must contain. */
-  wantReason?: string;
-}
-
-function run(policy: ScalingPolicy, steps: Step[]): void {
-  for (const step of steps) {
-    const got = policy.recommend(observation(step.obs), step.atSeconds * 1000);
-    const at = `t=${step.atSeconds}s`;
-    if (typeof step.want === 'number') {
-      expect({ at, desired: got.valid ? got.desiredReplicas : got.reason }).toEqual({ at, desired: step.want });
-    } else {
-      expect({ at, got }).toEqual({ at, got: { valid: false, reason: expect.stringMatching(step.want) } });
-    }
-    if (step.wantReason) expect({ at, reason: got.reason }).toEqual({ at, reason: expect.stringContaining(step.wantReason) });
-  }
-}
+import { deps, runSteps as run } from './fixtures.js';
 
 describe('knative policy (KPA), 30-s observations, default target 100 × 0.7 = 70 concurrent per pod', () => {
   test('panic entry, extension, no scale-down in panic, and exit a stable window after the last surge', async () => {

@@ -4,13 +4,14 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../../workload-generator/src/input-error.js';
+import { addTraceWindowOptions, type TraceWindowFlags } from '../../../workload-generator/src/traces/cli-options.js';
 import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
 import type { AnyPolicyName } from '../policies/policy.js';
 import type { SimConfig } from '../sim/config.js';
 
 export const DEFAULT_EVALUATE_TRACE = 'traces/azure2019/invitro_sample250_min480-959';
 
-export interface EvaluateFlags {
+export interface EvaluateFlags extends TraceWindowFlags {
   trace: string;
   durations?: string;
   memory?: string;
@@ -18,13 +19,9 @@ export interface EvaluateFlags {
   policies: string;
   sloMs: string;
   interval: string;
-  rateScale: string;
   seed: string;
   minReplicas: string;
   maxReplicas: string;
-  from?: string;
-  to?: string;
-  binSeconds?: string;
   concurrency?: string;
   coldStart?: string;
   timeout?: string;
@@ -42,7 +39,7 @@ export interface EvaluateFlags {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerEvaluate(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
     .description('run policies over a trace function in the simulator (same arrivals for each) and compare them')
     .option('--trace <path>', 'trace file or folder (Azure 2019/2021, FsCode JSON)', DEFAULT_EVALUATE_TRACE)
@@ -52,13 +49,10 @@ export function registerEvaluate(program: Command): void {
     .option('--policies <list>', 'comma-separated policy names, or "all" (every registered policy and the oracle)', 'all')
     .option('--slo-ms <ms>', 'latency SLO: P95 of each interval must be at most this', '500')
     .option('--interval <seconds>', 'seconds between decisions (the observation window)', '30')
-    .option('--rate-scale <x>', 'multiply the trace counts by x', '1')
     .option('--seed <n>', 'random seed (same arrivals and service times for every policy)', '1')
     .option('--min-replicas <n>', 'lower bound applied to every policy', '1')
-    .option('--max-replicas <n>', 'upper bound applied to every policy', '24')
-    .option('--from <time>', 'start of the window, from the first bin (e.g. 90s, 30m, 2h)')
-    .option('--to <time>', 'end of the window, from the first bin')
-    .option('--bin-seconds <n>', 'bin length for per-invocation traces (Azure 2021)')
+    .option('--max-replicas <n>', 'upper bound applied to every policy', '24');
+  addTraceWindowOptions(command)
     .option('--concurrency <n>', 'simulator: requests one replica serves at once (default 1)')
     .option('--cold-start <seconds>', 'simulator: seconds before a new replica is ready (default 5)')
     .option('--timeout <seconds>', 'simulator: gateway upstream timeout (default 60)')

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
 import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
+import { traceWindowOptions } from '../../../workload-generator/src/traces/cli-options.js';
 import { parseModels, parseParams, simOverrides, type EvaluateFlags } from '../commands/evaluate.js';
 import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type EvaluationOutput } from './evaluate.js';
 import { renderEvaluationReport } from './html.js';
@@ -40,10 +41,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
     trace: resolveBundled(flags.trace),
     ...(flags.durations ? { durations: flags.durations } : {}),
     ...(flags.memory ? { memory: flags.memory } : {}),
-    rateScale: parsePositiveNumber('--rate-scale', flags.rateScale),
-    ...(flags.from ? { from: flags.from } : {}),
-    ...(flags.to ? { to: flags.to } : {}),
-    ...(flags.binSeconds ? { binSeconds: parsePositiveNumber('--bin-seconds', flags.binSeconds) } : {}),
+    ...traceWindowOptions(flags),
   });
   const trace = fromRecording?.trace ?? { ...loaded, source: flags.trace };
   const fn = fromRecording?.fn ?? selectFunction(trace, selector);

@@ -13,6 +13,7 @@ import type { ArrivalMode } from '../arrivals.js';
 import { PROGRESS_MODES } from '../progress.js';
 import type { ProgressMode } from '../progress.js';
 import { parseChoice, parseDurationSeconds, parseInteger, parsePositiveNumber, parseSizeBytes } from '../units.js';
+import { addTraceWindowOptions, traceWindowOptions, type TraceWindowFlags } from '../traces/cli-options.js';
 
 /** Default gateway: $OPENFAAS_URL (as faas-cli reads it), else the gateway's usual local port. */
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
@@ -21,17 +22,13 @@ export const DEFAULT_MAX_INFLIGHT = 256;
 export const DEFAULT_LATE_THRESHOLD = '10ms';
 
 /** The flags as commander hands them over (strings, unparsed). */
-interface ReplayFlags {
+interface ReplayFlags extends TraceWindowFlags {
   trace: string;
   function: string;
   map?: string;
   gateway?: string;
   arrivals: string;
   speedup: string;
-  rateScale: string;
-  from?: string;
-  to?: string;
-  binSeconds?: string;
   duration?: string;
   loop?: string | boolean;
   seed?: string;
@@ -69,7 +66,7 @@ export interface ReplaySettings {
 }
 
 export function registerReplay(program: Command): void {
-  program
+  const command = program
     .command('replay')
     .description('Replay trace functions against an OpenFaaS gateway (open loop; latency measured from the intended send time)')
     .requiredOption('--trace <file>', 'trace file, or a folder with an Azure 2019 invocations.csv (Azure 2019, Azure 2021 or LSTM-PPO+ JSON counts)')
@@ -77,11 +74,8 @@ export function registerReplay(program: Command): void {
     .option('--map <pairs>', 'traceFn=openfaasFn,... (traceFn: hash, row:N, rank:N or * for all others); unmapped functions go to fn-<first 8 hex digits of the hash>')
     .option('--gateway <url>', `OpenFaaS gateway URL; requests go to <url>/function/<name> (default: $OPENFAAS_URL, else ${DEFAULT_GATEWAY})`)
     .addOption(new Option('--arrivals <process>', 'arrivals inside a bin: poisson (exponential gaps, the bin count is the mean) or exact (exactly the count, evenly spaced)').choices(ARRIVAL_MODES as string[]).default('poisson'))
-    .option('--speedup <x>', 'trace seconds per wall-clock second (60 plays a minute bin in one second)', '1')
-    .option('--rate-scale <x>', 'multiply every count by x (fractional counts: Poisson mean, or rounded with carry in exact mode)', '1')
-    .option('--from <time>', 'start of the trace window, from the first bin: 90s, 30m, 2h or seconds (multiple of the bin width)')
-    .option('--to <time>', 'end of the trace window (exclusive), same forms; default the end of the trace')
-    .option('--bin-seconds <n>', 'bin width for Azure 2021 traces (default 60); other formats have fixed bins')
+    .option('--speedup <x>', 'trace seconds per wall-clock second (60 plays a minute bin in one second)', '1');
+  addTraceWindowOptions(command, 'multiply every count by x (fractional counts: Poisson mean, or rounded with carry in exact mode)')
     .option('--duration <time>', 'stop sending after this much wall-clock time (250ms, 30s, 5m, 1h or seconds); default: until the trace (and --loop) ends')
     .option('--loop [passes]', 'repeat the trace: without a value until --duration or Ctrl-C, with a value that many passes in all')
     .option('--seed <seed>', 'seed of the arrival process (any string); default a random one, printed in the summary')
@@ -128,10 +122,7 @@ export function parseReplayFlags(flags: ReplayFlags, env: NodeJS.ProcessEnv): Re
     gateway: url.href.replace(/\/+$/, ''),
     mode: parseChoice('--arrivals', flags.arrivals, ARRIVAL_MODES),
     speedup: parsePositiveNumber('--speedup', flags.speedup),
-    rateScale: parsePositiveNumber('--rate-scale', flags.rateScale),
-    from: flags.from,
-    to: flags.to,
-    binSeconds: flags.binSeconds === undefined ? undefined : parseInteger('--bin-seconds', flags.binSeconds, 1),
+    ...traceWindowOptions(flags),
     durationSeconds: flags.duration === undefined ? undefined : parseDurationSeconds('--duration', flags.duration),
     passes,
     seed: flags.seed ?? String(randomInt(2 ** 31)),

@@ -4,8 +4,9 @@
  * model was trained.
  */
 import type { Observation } from '../metrics/types.js';
+import type { FeatureContext } from './features.js';
 
-export const ACTION_SPACES = ['delta5', 'utilisation5', 'utilisation5-saturated', 'capacity5'] as const;
+export const ACTION_SPACES = ['delta5', 'utilisation5', 'utilisation5-saturated', 'capacity5', 'capacity5-backlog'] as const;
 export type ActionSpaceName = (typeof ACTION_SPACES)[number];
 
 /**
@@ -29,8 +30,11 @@ export interface ActionSpace {
    * decision (a sampled action's, or the policy's expected count) by `withTolerance`.
    */
   tolerance: number;
-  /** Desired replicas before tolerance and rails (may be out of bounds: rails clamp, rewards may penalise). */
-  desiredReplicas(action: number, obs: Observation): number;
+  /**
+   * Desired replicas before tolerance and rails (may be out of bounds: rails clamp, rewards may
+   * penalise). `ctx` is the feature tracker's context for `obs` (only `capacity5-backlog` reads it).
+   */
+  desiredReplicas(action: number, obs: Observation, ctx?: FeatureContext): number;
 }
 
 /** The decision after the space's tolerance: small relative changes keep the current count. */
@@ -108,26 +112,42 @@ export function replicaLoad(obs: Observation): number | null {
 const OFFERED_GROWTH = 10;
 
 /** The offered load `capacity5` sizes for, in replicas' worth of CPU request (see above). */
-export function offeredReplicas(obs: Observation): number | null {
+export function offeredReplicas(obs: Observation, backlog = 0): number | null {
   const busy = busyReplicas(obs);
   if (busy === null) return null;
   const started = obs.startedRps;
   if (started === null || started === undefined || obs.requests === null) return busy;
   const succeeded = obs.requests * (1 - (obs.errorRate ?? 0));
-  const entered = started * obs.windowSeconds;
+  const entered = started * obs.windowSeconds + backlog;
   if (succeeded <= 0) return entered > 0 ? OFFERED_GROWTH * busy : busy;
   return busy * Math.min(OFFERED_GROWTH, entered / succeeded);
 }
 
-function utilisationSpace(name: ActionSpaceName, load: (obs: Observation) => number | null, label = 'cpu'): ActionSpace {
+/**
+ * `capacity5-backlog` (ADR 012): `capacity5` plus the requests already in the system (the feature
+ * tracker's backlog), to be served within the next interval: load = busy CPU × (entered + backlog) /
+ * succeeded, same cap. After a start at one replica the queue built in the first window is worked
+ * off in one interval instead of with whatever head-room the new replicas leave. In steady state the
+ * backlog is the requests in service (a few per cent of a window's requests), which the learned
+ * utilisation absorbs.
+ */
+export function offeredWithBacklogReplicas(obs: Observation, ctx?: FeatureContext): number | null {
+  return offeredReplicas(obs, ctx?.backlog ?? 0);
+}
+
+function utilisationSpace(
+  name: ActionSpaceName,
+  load: (obs: Observation, ctx?: FeatureContext) => number | null,
+  label = 'cpu',
+): ActionSpace {
   return {
     name,
     count: UTILISATION_TARGETS.length,
     keepIndex: -1,
     labels: UTILISATION_TARGETS.map((u) => `${label} ${Math.round(u * 100)}%`),
     tolerance: TOLERANCE,
-    desiredReplicas: (action, obs) => {
-      const l = load(obs);
+    desiredReplicas: (action, obs, ctx) => {
+      const l = load(obs, ctx);
       if (l === null) return obs.replicas;
       // The small epsilon keeps an exact 0.7·10 / 0.7 from rounding up to 11.
       return Math.max(1, Math.ceil(l / UTILISATION_TARGETS[action] - 1e-9));
@@ -139,7 +159,8 @@ const SPACES: Record<ActionSpaceName, ActionSpace> = {
   delta5,
   utilisation5: utilisationSpace('utilisation5', busyReplicas),
   'utilisation5-saturated': utilisationSpace('utilisation5-saturated', replicaLoad),
-  capacity5: utilisationSpace('capacity5', offeredReplicas, 'offered'),
+  capacity5: utilisationSpace('capacity5', (obs) => offeredReplicas(obs), 'offered'),
+  'capacity5-backlog': utilisationSpace('capacity5-backlog', offeredWithBacklogReplicas, 'offered+backlog'),
 };
 
 export function actionSpace(name: ActionSpaceName): ActionSpace {

@@ -26,6 +26,12 @@ export interface FeatureContext {
   previousRps: number | null;
   /** Intervals since the replica count last changed (0 at the start). */
   intervalsSinceScale: number;
+  /**
+   * Requests in the system (queued or in service) at the end of the window, from the counters:
+   * Σ (entered − completed) since the tracker started, floored at 0 (FeatureTracker). Optional: only
+   * `capacity5-backlog` reads it.
+   */
+  backlog?: number;
 }
 
 interface Column {

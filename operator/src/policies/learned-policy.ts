@@ -56,7 +56,8 @@ export class LearnedPolicy implements ScalingPolicy {
 
   recommend(obs: Observation, _now: number): Recommendation {
     const memory = this.memory(obs.functionName);
-    const raw = rawFeatures(this.features.set, obs, memory.tracker.next(obs));
+    const ctx = memory.tracker.next(obs);
+    const raw = rawFeatures(this.features.set, obs, ctx);
     // The network was trained on complete inputs; guessing one would feed it what it never saw.
     if (!raw.ok) return { valid: false, reason: `${raw.missing} is missing: keeping the scale` };
     standardise(this.features, raw.values, this.input, 0);
@@ -68,7 +69,7 @@ export class LearnedPolicy implements ScalingPolicy {
       // points on one axis (replica counts) this is what the mean of a Gaussian policy is in
       // continuous control; the mode would let one "keep" at p=0.38 beat four scale-ups at 0.62.
       let expected = 0;
-      for (let a = 0; a < probs.length; a++) expected += probs[a] * this.space.desiredReplicas(a, obs);
+      for (let a = 0; a < probs.length; a++) expected += probs[a] * this.space.desiredReplicas(a, obs, ctx);
       const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(expected)), obs.replicas);
       const top = argmax(probs);
       return {
@@ -78,7 +79,7 @@ export class LearnedPolicy implements ScalingPolicy {
       };
     }
     const action = this.rng ? this.rng.categorical(probs) : argmax(probs);
-    const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, obs))), obs.replicas);
+    const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, obs, ctx))), obs.replicas);
     return {
       valid: true,
       desiredReplicas,

@@ -15,7 +15,7 @@ import { buildObservation } from '../metrics/observation.js';
 import type { Observation } from '../metrics/types.js';
 import { actionSpace, withTolerance, type ActionSpace, type ActionSpaceName } from '../model/actions.js';
 import { FeatureTracker } from '../model/feature-tracker.js';
-import { rawFeatures, type FeatureSetName } from '../model/features.js';
+import { rawFeatures, type FeatureContext, type FeatureSetName } from '../model/features.js';
 import { Rng } from '../model/random.js';
 import { Rails } from '../rails/rails.js';
 import type { ScalingBehavior } from '../rails/types.js';
@@ -68,8 +68,9 @@ export class SimEnv {
   lastStats: IntervalStats | null = null;
   private nowMs = 0;
   observation!: Observation;
-  /** Raw features of `observation`. */
+  /** Raw features of `observation`, and the tracker's context they were computed with. */
   features!: number[];
+  private context!: FeatureContext;
   /** Which pool entry the current episode runs on. */
   poolIndex = 0;
   /** Sum of rewards of the running episode, and of the last finished one (for logging). */
@@ -118,7 +119,7 @@ export class SimEnv {
   act(action: number): StepResult {
     const { config } = this;
     const current = this.observation.replicas;
-    const raw = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation))), current);
+    const raw = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation, this.context))), current);
     this.nowMs += config.intervalSeconds * 1000;
     const decision = this.rails.apply({ currentReplicas: current, rawDesiredReplicas: raw, now: this.nowMs });
     if (decision.boundedDesiredReplicas !== current) this.sim.setReplicas(decision.boundedDesiredReplicas);
@@ -143,6 +144,7 @@ export class SimEnv {
   private observe(window: Parameters<typeof buildObservation>[0]): void {
     this.observation = buildObservation(window, this.sim.resourceRequests);
     const ctx = this.tracker.next(this.observation);
+    this.context = ctx;
     const raw = rawFeatures(this.config.features, this.observation, ctx);
     // The simulator always reports CPU, memory and counters; a missing feature here is a bug.
     if (!raw.ok) throw new Error(`simulator observation lacks ${raw.missing}: ${this.observation.problems.join('; ')}`);

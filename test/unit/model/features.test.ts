@@ -114,6 +114,27 @@ describe('FeatureTracker', () => {
       expect({ previousRps: got.previousRps, intervalsSinceScale: got.intervalsSinceScale }).toEqual(s.want);
     }
   });
+
+  test('counts the requests in the system from entered − completed, floored at 0', () => {
+    const tracker = new FeatureTracker(800, 20);
+    const steps: { over: Partial<Observation>; want: number }[] = [
+      // 258 entered, 34 completed: 224 in the system.
+      { over: { startedRps: 258 / 30, requests: 34 }, want: 224 },
+      // 208 entered, 165 completed: 43 more.
+      { over: { startedRps: 208 / 30, requests: 165 }, want: 267 },
+      // Counters missing (no started counter, or no completed count): unchanged.
+      { over: { startedRps: null, requests: 300 }, want: 267 },
+      { over: { requests: 300 }, want: 267 },
+      { over: { startedRps: 10, requests: null }, want: 267 },
+      // Draining: 300 entered, 500 completed.
+      { over: { startedRps: 10, requests: 500 }, want: 67 },
+      // More completed than the estimate holds (a counter's extrapolation): floored at 0.
+      { over: { startedRps: 1, requests: 100 }, want: 0 },
+    ];
+    for (const s of steps) expect(tracker.next(obs(s.over)).backlog).toBeCloseTo(s.want, 9);
+    tracker.reset();
+    expect(tracker.next(obs({ startedRps: 1, requests: 20 })).backlog).toBeCloseTo(10, 9);
+  });
 });
 
 describe('replicaLoad', () => {
@@ -211,5 +232,21 @@ describe('action spaces', () => {
     expect(space.desiredReplicas(0, obs({ replicas: 3, cpuPerReplica: 0, requests: 0, errorRate: null, startedRps: 0 }))).toBe(1);
     expect(space.tolerance).toBe(0.1);
     expect(space.labels).toEqual(['offered 90%', 'offered 80%', 'offered 70%', 'offered 60%', 'offered 50%']);
+  });
+
+  test('capacity5-backlog adds the requests in the system, to be served within one interval', () => {
+    const space = actionSpace('capacity5-backlog');
+    // 10 replicas, busy 8.5, 208 entered, 165 succeeded, 267 in the system: 8.5 × (208 + 267) / 165
+    // = 24.47 replicas' worth; at 80 % → 31. Without a context (or backlog 0) it is capacity5: 8.5 ×
+    // 208/165 = 10.7 → 14.
+    const o = obs({ replicas: 10, cpuPerReplica: 0.85, requests: 165, errorRate: 0, startedRps: 208 / 30 });
+    const ctx2 = { ...ctx, backlog: 267 };
+    expect(space.desiredReplicas(1, o, ctx2)).toBe(Math.ceil((8.5 * 475) / 165 / 0.8));
+    expect(space.desiredReplicas(1, o, ctx2)).toBe(31);
+    expect(space.desiredReplicas(1, o)).toBe(14);
+    expect(actionSpace('capacity5').desiredReplicas(1, o, ctx2)).toBe(14);
+    // The same 10× cap: 85.
+    expect(space.desiredReplicas(1, o, { ...ctx, backlog: 5000 })).toBe(Math.ceil(85 / 0.8));
+    expect(space.labels[0]).toBe('offered+backlog 90%');
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Observation } from '../../../operator/src/metrics/types.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
+import { actionSpace, withTolerance, type ActionSpaceName } from '../../../operator/src/model/actions.js';
+import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
 import { featureColumns, featureCount, type FeatureSetName } from '../../../operator/src/model/features.js';
 import { saveModel } from '../../../operator/src/model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights, type Algo } from '../../../operator/src/model/networks.js';
@@ -12,7 +14,7 @@ import { createPolicy } from '../../../operator/src/policies/registry.js';
 const deps = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 500, intervalSeconds: 30 };
 let dir: string;
 
-async function writeModel(algo: Algo, set: FeatureSetName, seed: number): Promise<void> {
+async function writeModel(algo: Algo, set: FeatureSetName, seed: number, space: ActionSpaceName = 'delta5'): Promise<void> {
   const n = featureCount(set);
   const arch = defaultArchitecture(algo, n, 5);
   // Larger output weights than the initial 0.01 so that actions differ from step to step.
@@ -21,7 +23,7 @@ async function writeModel(algo: Algo, set: FeatureSetName, seed: number): Promis
   const net = new ActorCritic(arch, weights);
   await saveModel(dir, net, {
     features: { set, columns: featureColumns(set), mean: new Array(n).fill(1), std: new Array(n).fill(2), clip: 10 },
-    actions: { space: 'delta5' },
+    actions: { space },
     reward: { name: 'gaussian' },
     training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
     trace: null,
@@ -147,6 +149,37 @@ describe('learned policies: inputs and models', () => {
       outcomes.add(r.valid ? r.reason : 'invalid');
     }
     expect(outcomes.size).toBeGreaterThan(1);
+    policy.dispose();
+  });
+
+  test('capacity5-backlog sizes with the per-function backlog the policy tracks', async () => {
+    await writeModel('lstm-ppo-plus', 'offered', 3, 'capacity5-backlog');
+    const policy = await createPolicy({ name: 'lstm-ppo-plus', model: dir, params: { decision: 'mode' } }, deps);
+    const space = actionSpace('capacity5-backlog');
+    const tracker = new FeatureTracker(deps.sloP95Ms, deps.maxReplicas);
+    // A queue builds for four windows (more entered than completed), then drains.
+    const steps = [
+      { replicas: 1, cpu: 1, started: 258, done: 34 },
+      { replicas: 4, cpu: 1, started: 240, done: 130 },
+      { replicas: 8, cpu: 1, started: 250, done: 200 },
+      { replicas: 8, cpu: 1, started: 260, done: 240 },
+      { replicas: 12, cpu: 0.9, started: 250, done: 330 },
+    ];
+    let differs = false;
+    for (const [t, s] of steps.entries()) {
+      const obs: Observation = { ...observation('f', t), replicas: s.replicas, cpuPerReplica: s.cpu, requests: s.done, rps: s.done / 30, startedRps: s.started / 30 };
+      const ctx = tracker.next(obs);
+      const got = policy.recommend(obs, t * 30_000);
+      if (!got.valid) throw new Error(got.reason);
+      // The chosen action's label is in the reason; the count must be that action's with the backlog.
+      const action = space.labels.findIndex((l) => got.reason.includes(`action ${l} `));
+      expect(action).toBeGreaterThanOrEqual(0);
+      const want = withTolerance(space, space.desiredReplicas(action, obs, ctx), obs.replicas);
+      expect({ t, desired: got.desiredReplicas }).toEqual({ t, desired: want });
+      if (want !== withTolerance(space, space.desiredReplicas(action, obs), obs.replicas)) differs = true;
+    }
+    // The backlog changed at least one decision (the context is really used).
+    expect(differs).toBe(true);
     policy.dispose();
   });
 

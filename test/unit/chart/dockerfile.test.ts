@@ -154,7 +154,7 @@ describe('the runtime stage has what the operator imports', () => {
     const imported = new Map<string, string>();
     for (const file of [...sources('operator/src'), ...sources('workload-generator/src')]) {
       const text = readFileSync(join(REPO_ROOT, file), 'utf8');
-      const statements = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*'([^'.][^']*)'/gm), ...text.matchAll(/\bimport\(\s*'([^'.][^']*)'\s*\)/g)];
+      const statements = [...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*'([^'.][^']*)'/gm), ...text.matchAll(/\bimport\(\s*'([^'.][^']*)'\s*\)/g)];
       for (const m of statements) {
         const spec = m[1]!;
         if (spec.startsWith('node:')) continue;

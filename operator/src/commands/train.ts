@@ -8,6 +8,8 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../../../workload-generator/src/input-error.js';
+import { ACTION_SPACES } from '../model/actions.js';
+import { FEATURE_SETS } from '../model/features.js';
 
 const ALGO_NAMES = ['lstm-ppo-plus', 'lstm-ppo', 'ppo'] as const;
 
@@ -68,8 +70,8 @@ export function registerTrain(program: Command): void {
     .option('--functions <selectors>', 'candidate training functions before held-out/validation are removed', 'top:80')
     .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
     .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
-    .option('--features <set>', 'feature set: lstm-ppo-plus | agarwal | extended (default: the algorithm\'s)')
-    .option('--actions <space>', 'action space: delta5 | utilisation5 | utilisation5-saturated (default: the algorithm\'s)')
+    .option('--features <set>', `feature set: ${FEATURE_SETS.join(' | ')} (default: the algorithm's)`)
+    .option('--actions <space>', `action space: ${ACTION_SPACES.join(' | ')} (default: the algorithm's)`)
     .option('--paper', 'lstm-ppo-plus exactly as published (7 features, delta5, Gaussian reward, γ 0.99, Adam 3e-4) instead of the shipped set-up')
     .option('--decision <rule>', 'how the policy reads a deterministic decision: mode | mean (saved in the model; default: the algorithm\'s)')
     .option('--scale-down-stabilization <seconds>', 'scale-down stabilization the policy declares for rails, trained under it (default: the algorithm\'s)')

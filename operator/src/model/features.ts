@@ -81,42 +81,31 @@ const COLUMNS: Record<string, Column> = {
   },
 };
 
+// The paper's seven plus what a person scaling by hand looks at (docs/adr, "make it win"). No
+// in-flight gauge: OpenFaaS CE does not export it, and a model must run on CE too.
+const EXTENDED = [
+  'meanExecutionMs',
+  'rps',
+  'requests',
+  'replicas',
+  'cpuPerReplica',
+  'memoryPerReplica',
+  'p95LatencyMs',
+  'p95OverSlo',
+  'rpsTrend',
+  'intervalsSinceScale',
+  'readyFraction',
+] as const;
+
 const SETS: Record<FeatureSetName, readonly string[]> = {
   // DESIGN.md §4: the paper's seven, in its order.
   'lstm-ppo-plus': ['meanExecutionMs', 'rps', 'requests', 'replicas', 'cpuPerReplica', 'memoryPerReplica', 'p95LatencyMs'],
   // Agarwal et al.: the same without P95.
   agarwal: ['meanExecutionMs', 'rps', 'requests', 'replicas', 'cpuPerReplica', 'memoryPerReplica'],
-  // The paper's seven plus what a person scaling by hand looks at (docs/adr, "make it win"). No
-  // in-flight gauge: OpenFaaS CE does not export it, and a model must run on CE too.
-  extended: [
-    'meanExecutionMs',
-    'rps',
-    'requests',
-    'replicas',
-    'cpuPerReplica',
-    'memoryPerReplica',
-    'p95LatencyMs',
-    'p95OverSlo',
-    'rpsTrend',
-    'intervalsSinceScale',
-    'readyFraction',
-  ],
+  extended: EXTENDED,
   // `extended` plus the offered load against the served one (ADR 012): > 0 while a queue builds,
   // < 0 while it drains. Needs the gateway's started counter (CE exports it).
-  offered: [
-    'meanExecutionMs',
-    'rps',
-    'requests',
-    'replicas',
-    'cpuPerReplica',
-    'memoryPerReplica',
-    'p95LatencyMs',
-    'p95OverSlo',
-    'rpsTrend',
-    'intervalsSinceScale',
-    'readyFraction',
-    'queueGrowth',
-  ],
+  offered: [...EXTENDED, 'queueGrowth'],
 };
 
 export function featureColumns(set: FeatureSetName): string[] {

@@ -9,6 +9,8 @@
  * service demands common to every policy (common random numbers) and the oracle's lookahead exact.
  */
 
+import { poissonPtrs } from '../../../workload-generator/src/rng.js';
+
 /** Which independent stream a key belongs to. */
 export const STREAM_ARRIVALS = 1;
 export const STREAM_SERVICE = 2;
@@ -91,7 +93,7 @@ export class Random {
   /**
    * Poisson with the given mean (any mean >= 0, fractional included). Small means: inversion by
    * sequential search (one uniform). Means >= 10: Hörmann's PTRS transformed rejection (as in
-   * numpy), exact and O(1) however large the mean.
+   * numpy; shared with the load generator's `Rng`), exact and O(1) however large the mean.
    */
   poisson(mean: number): number {
     if (!(mean > 0)) return 0;
@@ -107,53 +109,6 @@ export class Random {
       }
       return k;
     }
-    return this.poissonPtrs(mean);
+    return poissonPtrs(mean, () => this.uniform());
   }
-
-  /** W. Hörmann, "The transformed rejection method for generating Poisson random variables", 1993. */
-  private poissonPtrs(mean: number): number {
-    const sqrtMean = Math.sqrt(mean);
-    const logMean = Math.log(mean);
-    const b = 0.931 + 2.53 * sqrtMean;
-    const a = -0.059 + 0.02483 * b;
-    const invAlpha = 1.1239 + 1.1328 / (b - 3.4);
-    const vr = 0.9277 - 3.6224 / (b - 2);
-    for (;;) {
-      const u = this.uniform() - 0.5;
-      const v = this.uniform();
-      const us = 0.5 - Math.abs(u);
-      const k = Math.floor(((2 * a) / us + b) * u + mean + 0.43);
-      if (us >= 0.07 && v <= vr) return k;
-      if (k < 0 || (us < 0.013 && v > us)) continue;
-      if (Math.log(v) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -mean + k * logMean - logGamma(k + 1)) {
-        return k;
-      }
-    }
-  }
-}
-
-const LOG_GAMMA_COEFFICIENTS = [
-  8.333333333333333e-2, -2.777777777777778e-3, 7.936507936507937e-4, -5.952380952380952e-4,
-  8.417508417508418e-4, -1.917526917526918e-3, 6.41025641025641e-3, -2.955065359477124e-2,
-  1.796443723688307e-1, -1.39243221690590,
-];
-
-/** ln Γ(x) for x > 0 (Stirling series with upward recurrence below 7, as numpy's `random_loggam`). */
-export function logGamma(x: number): number {
-  if (x === 1 || x === 2) return 0;
-  let x0 = x;
-  let n = 0;
-  if (x <= 7) {
-    n = Math.floor(7 - x);
-    x0 = x + n;
-  }
-  const x2 = 1 / (x0 * x0);
-  let series = LOG_GAMMA_COEFFICIENTS[9];
-  for (let k = 8; k >= 0; k--) series = series * x2 + LOG_GAMMA_COEFFICIENTS[k];
-  let result = series / x0 + 0.5 * Math.log(2 * Math.PI) + (x0 - 0.5) * Math.log(x0) - x0;
-  for (let k = 1; k <= n; k++) {
-    x0 -= 1;
-    result -= Math.log(x0);
-  }
-  return result;
 }

@@ -24,6 +24,7 @@ import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type
 import { REWARD_NAMES, type RewardConfig } from './rewards.js';
 import type { EnvFunction } from './sim-env.js';
 import { packagePath } from '../package-root.js';
+import { progressBar } from '../report/progress.js';
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
@@ -109,7 +110,9 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   }
   const packageVersion = await readPackageVersion();
   const gitCommit = readGitCommit();
-  const progress = opts.progress !== false ? progressBar(process.stderr) : null;
+  // The bar is drawn on a terminal only; elsewhere (CI, a pipe) every update is a log line.
+  const drawing = opts.progress !== false && process.stderr.isTTY === true;
+  const bar = progressBar({ enabled: drawing });
   const input = {
     args,
     pool,
@@ -123,11 +126,13 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     resume: opts.resume === true,
     log,
     onUpdate: (row: CurveRow, total: number): void => {
-      progress?.(row, total);
-      if (!progress || row.evalReward !== null) log(summaryLine(row, total));
+      if (drawing && row.evalReward !== null) bar.done();
+      if (!drawing || row.evalReward !== null) log(summaryLine(row, total));
+      const eta = row.update > 0 ? ((total - row.update) * row.wallSeconds) / row.update : 0;
+      bar.update(row.update, total, `${row.update}/${total} updates, ${row.globalStep} steps, ETA ${Math.round(eta)} s`);
     },
   };
-  const result = await train(input);
+  const result = await train(input).finally(() => bar.done());
   await saveModel(opts.out, result.network, metadataFor(input, result.features, result.environmentSteps, result.updates, result.wallSeconds));
   await writeCurves(opts.out, result.curves);
   await writeFile(
@@ -149,20 +154,6 @@ function summaryLine(row: CurveRow, total: number): string {
     `sps ${Math.round(row.stepsPerSecond)} update ${f(row.updateSeconds, 1)}s` +
     (row.evalReward !== null ? ` | eval reward ${f(row.evalReward, 1)} replica-s ${f(row.evalReplicaSeconds, 0)} violations ${f(row.evalSloViolationRate)}` : '')
   );
-}
-
-/** A one-line progress bar on a TTY (redrawn in place); nothing when stderr is not a terminal. */
-function progressBar(stream: NodeJS.WriteStream): ((row: CurveRow, total: number) => void) | null {
-  if (!stream.isTTY) return null;
-  return (row, total) => {
-    const width = 30;
-    const done = Math.round((row.update / total) * width);
-    const eta = row.update > 0 ? ((total - row.update) * row.wallSeconds) / row.update : 0;
-    stream.write(
-      `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${row.update}/${total} updates, ${row.globalStep} steps, ` +
-        `${Math.round(row.wallSeconds)} s, ETA ${Math.round(eta)} s   ${row.update === total ? '\n' : ''}`,
-    );
-  };
 }
 
 async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string }[]> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import { parseSshTarget } from '../controller/ssh-target.js';
-import type { PrometheusAuth } from '../metrics/prometheus.js';
+import { basicAuthFile, prometheusAuthFromFiles } from './secrets.js';
 import type { OperatorConfig, KubeconfigSource } from '../controller/run-operator.js';
 
 export interface OperatorFlags {
@@ -109,29 +109,6 @@ function url(flag: string, text: string): string {
   return text;
 }
 
-function readSecret(flag: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new InputError(`${flag}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function basicAuth(flag: string, file: string, defaultUser?: string): { username: string; password: string } {
-  const text = readSecret(flag, file);
-  const i = text.indexOf(':');
-  if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) };
-  if (defaultUser !== undefined) return { username: defaultUser, password: text };
-  throw new InputError(`${flag}: ${file} must hold user:password on one line`);
-}
-
-function promAuth(prefix: 'a' | 'b', bearerFile: string | undefined, basicFile: string | undefined): PrometheusAuth | undefined {
-  if (bearerFile && basicFile) throw new InputError(`--prometheus-${prefix}-bearer-token-file and --prometheus-${prefix}-basic-auth-file: give one, not both`);
-  if (bearerFile) return { type: 'bearer', token: readSecret(`--prometheus-${prefix}-bearer-token-file`, bearerFile) };
-  if (basicFile) return { type: 'basic', ...basicAuth(`--prometheus-${prefix}-basic-auth-file`, basicFile) };
-  return undefined;
-}
-
 function defaultIdentityFile(): string {
   const ed = join(homedir(), '.ssh', 'id_ed25519');
   try {
@@ -169,16 +146,16 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
   const gateway = flags.gatewayUrl
     ? {
         url: url('--gateway-url', flags.gatewayUrl),
-        ...(flags.gatewayBasicAuthFile ? basicAuth('--gateway-basic-auth-file', flags.gatewayBasicAuthFile, flags.gatewayUser) : {}),
+        ...(flags.gatewayBasicAuthFile ? basicAuthFile('--gateway-basic-auth-file', flags.gatewayBasicAuthFile, flags.gatewayUser) : {}),
       }
     : undefined;
   return {
-    prometheusA: { url: prometheusAUrl, auth: promAuth('a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile) },
+    prometheusA: { url: prometheusAUrl, auth: prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile) },
     prometheusB: {
       url: flags.prometheusBUrl ? url('--prometheus-b-url', flags.prometheusBUrl) : prometheusAUrl,
       auth: flags.prometheusBUrl
-        ? promAuth('b', flags.prometheusBBearerTokenFile, flags.prometheusBBasicAuthFile)
-        : promAuth('a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
+        ? prometheusAuthFromFiles('--prometheus-b', flags.prometheusBBearerTokenFile, flags.prometheusBBasicAuthFile)
+        : prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
     },
     prometheusTimeoutMs: positive('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
     gateway,

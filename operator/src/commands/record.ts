@@ -10,6 +10,10 @@ import type { Command } from 'commander';
 export interface RecordFlags {
   promA?: string;
   promB?: string;
+  promABearerTokenFile?: string;
+  promABasicAuthFile?: string;
+  promBBearerTokenFile?: string;
+  promBBasicAuthFile?: string;
   function?: string[];
   namespace: string;
   from?: string;
@@ -31,6 +35,10 @@ export function registerRecord(program: Command): void {
     .description('record functions\' metrics from Prometheus (range queries) into an NDJSON file for calibrate and train')
     .option('--prom-a <url>', 'Prometheus with the OpenFaaS gateway metrics (role A); user:password@ in the URL is sent as basic auth')
     .option('--prom-b <url>', 'Prometheus with cAdvisor and kube-state-metrics (role B); default: --prom-a')
+    .option('--prom-a-bearer-token-file <file>', 'bearer token for --prom-a, read from a file')
+    .option('--prom-a-basic-auth-file <file>', 'basic auth for --prom-a: a file holding user:password')
+    .option('--prom-b-bearer-token-file <file>', 'bearer token for --prom-b, read from a file (default: --prom-a\'s credentials when --prom-b is not given)')
+    .option('--prom-b-basic-auth-file <file>', 'basic auth for --prom-b: a file holding user:password')
     .option('--function <name>', 'function NAME or NAME.NAMESPACE; repeatable or comma-separated', collect)
     .option('--namespace <ns>', 'namespace of functions given without one', 'openfaas-fn')
     .option('--from <time>', 'first step: RFC 3339 (2026-01-01T10:00:00Z), unix seconds, "now" or relative (-2h, now-30m)')

@@ -6,6 +6,7 @@
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import { parseDurationSeconds, parseInteger } from '../../../workload-generator/src/units.js';
 import type { RecordFlags } from '../commands/record.js';
+import { prometheusAuthFromFiles } from '../commands/secrets.js';
 import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
 import { parseFunctionRef } from './queries.js';
 import { toolVersion } from './tool-version.js';
@@ -43,10 +44,29 @@ export function parsePrometheusUrl(flag: string, text: string): { url: string; a
   return { url: u.toString().replace(/\/+$/, ''), ...(auth ? { auth } : {}) };
 }
 
-export async function runRecordCommand(flags: RecordFlags): Promise<void> {
+type Endpoint = { url: string; auth?: PrometheusAuth };
+
+/** One role's URL with its credentials: from the URL's user:password@ or from a file, not both. */
+function endpoint(role: 'a' | 'b', urlText: string, bearerFile: string | undefined, basicFile: string | undefined): Endpoint {
+  const parsed = parsePrometheusUrl(`--prom-${role}`, urlText);
+  const fromFile = prometheusAuthFromFiles(`--prom-${role}`, bearerFile, basicFile);
+  if (fromFile && parsed.auth) throw new InputError(`--prom-${role}: the URL holds user:password and a credentials file is given too; give one`);
+  return fromFile ? { url: parsed.url, auth: fromFile } : parsed;
+}
+
+/** Roles A and B; B defaults to A, credentials included, when --prom-b is not given. */
+export function prometheusEndpoints(flags: RecordFlags): { a: Endpoint; b: Endpoint } {
   if (!flags.promA) throw new InputError('--prom-a: give the URL of the Prometheus with the gateway metrics, e.g. http://prometheus.openfaas:9090');
-  const a = parsePrometheusUrl('--prom-a', flags.promA);
-  const b = flags.promB ? parsePrometheusUrl('--prom-b', flags.promB) : a;
+  const a = endpoint('a', flags.promA, flags.promABearerTokenFile, flags.promABasicAuthFile);
+  if (!flags.promB) {
+    if (flags.promBBearerTokenFile || flags.promBBasicAuthFile) throw new InputError('--prom-b-bearer-token-file / --prom-b-basic-auth-file: give --prom-b too (without it role B is --prom-a, with its credentials)');
+    return { a, b: a };
+  }
+  return { a, b: endpoint('b', flags.promB, flags.promBBearerTokenFile, flags.promBBasicAuthFile) };
+}
+
+export async function runRecordCommand(flags: RecordFlags): Promise<void> {
+  const { a, b } = prometheusEndpoints(flags);
   const timeoutMs = parseDurationSeconds('--timeout', flags.timeout) * 1000;
   const chunkSteps = parseInteger('--chunk-steps', flags.chunkSteps, 1);
   const now = Date.now();

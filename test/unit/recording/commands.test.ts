@@ -2,13 +2,15 @@
  * `record` and `calibrate` on the command line: bad input is one line on stderr naming the flag
  * (or file:line) and exit code 2; calibrate writes a profile the simulator takes as is.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../operator/src/cli.js';
 import { runMain } from '../../support/capture.js';
 import { loadProfile } from '../../../operator/src/recording/profile.js';
-import { parsePrometheusUrl, parseTime } from '../../../operator/src/recording/record-command.js';
+import { parsePrometheusUrl, parseTime, prometheusEndpoints } from '../../../operator/src/recording/record-command.js';
 import { freePort } from '../../../operator/src/sandbox/prometheus-process.js';
 import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
 import { KNOWN_SIM, SCENARIO_COUNTS, SCENARIO_SCALING } from '../../integration/record-calibrate-scenario.js';
@@ -45,6 +47,59 @@ it('takes basic auth out of a Prometheus URL', () => {
   expect(parsePrometheusUrl('--prom-a', 'http://u:p%40ss@prom:9090/prefix/')).toEqual({ url: 'http://prom:9090/prefix', auth: { type: 'basic', username: 'u', password: 'p@ss' } });
   expect(parsePrometheusUrl('--prom-a', 'https://prom')).toEqual({ url: 'https://prom' });
   expect(() => parsePrometheusUrl('--prom-b', 'prom:9090')).toThrow(/^--prom-b: "prom:9090" must be an http:\/\/ or https:\/\/ URL/);
+});
+
+describe('record: Prometheus credentials', () => {
+  const secret = (name: string, text: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const base = { namespace: 'openfaas-fn', to: 'now', step: '30s', chunkSteps: '1000', out: 'x', timeout: '60s', progress: false };
+
+  it('reads a bearer token or user:password from files; B takes A\'s when --prom-b is absent', () => {
+    const token = secret('tok', 'abc\n');
+    const basic = secret('basic', 'reader:pw\n');
+    expect(prometheusEndpoints({ ...base, promA: 'http://a:9090', promABearerTokenFile: token })).toEqual({
+      a: { url: 'http://a:9090', auth: { type: 'bearer', token: 'abc' } },
+      b: { url: 'http://a:9090', auth: { type: 'bearer', token: 'abc' } },
+    });
+    expect(prometheusEndpoints({ ...base, promA: 'http://a:9090', promB: 'http://b:9090', promBBasicAuthFile: basic })).toEqual({
+      a: { url: 'http://a:9090' },
+      b: { url: 'http://b:9090', auth: { type: 'basic', username: 'reader', password: 'pw' } },
+    });
+  });
+
+  it.each([
+    [{ promA: 'http://u:p@a:9090', promABearerTokenFile: 'tok' }, /^--prom-a: the URL holds user:password and a credentials file is given too/],
+    [{ promA: 'http://a:9090', promABearerTokenFile: 'tok', promABasicAuthFile: 'basic' }, /^--prom-a-bearer-token-file and --prom-a-basic-auth-file: give one, not both/],
+    [{ promA: 'http://a:9090', promBBearerTokenFile: 'tok' }, /^--prom-b-bearer-token-file \/ --prom-b-basic-auth-file: give --prom-b too/],
+    [{ promA: 'http://a:9090', promABearerTokenFile: '/nonexistent/token' }, /^--prom-a-bearer-token-file: cannot read \/nonexistent\/token/],
+  ])('refuses %j', (flags, message) => {
+    secret('tok', 'abc');
+    secret('basic', 'u:p');
+    const resolved = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, k.endsWith('File') && !v.startsWith('/') ? join(dir, v) : v]));
+    expect(() => prometheusEndpoints({ ...base, ...resolved })).toThrow(message);
+  });
+
+  it('sends the token read from the file on every range query', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const out = join(dir, 'auth.ndjson');
+      const r = await run(['record', '--prom-a', url, '--prom-a-bearer-token-file', secret('tok2', 's3cret\n'), '--function', 'f', '--from', '1767261600', '--to', '1767261660', '--out', out, '--no-progress']);
+      expect(r.code).toBe(0);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(new Set(seen)).toEqual(new Set(['Bearer s3cret']));
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe('bad input → one line, exit 2', () => {

@@ -1,0 +1,36 @@
+/**
+ * Credentials read from files (a mounted Secret, never a flag value that `ps` would show), shared by
+ * `operator` and `record`. Every error names the flag and the file.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import type { PrometheusAuth } from '../metrics/prometheus.js';
+
+/** The file's content, trimmed. */
+export function readSecret(flag: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new InputError(`${flag}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** `user:password` from a file; a file holding only a password takes `defaultUser` when given. */
+export function basicAuthFile(flag: string, file: string, defaultUser?: string): { username: string; password: string } {
+  const text = readSecret(flag, file);
+  const i = text.indexOf(':');
+  if (i > 0) return { username: text.slice(0, i), password: text.slice(i + 1) };
+  if (defaultUser !== undefined) return { username: defaultUser, password: text };
+  throw new InputError(`${flag}: ${file} must hold user:password on one line`);
+}
+
+/**
+ * Prometheus auth from `${prefix}-bearer-token-file` or `${prefix}-basic-auth-file` (at most one);
+ * `prefix` is the flag stem, e.g. `--prometheus-a` or `--prom-a`.
+ */
+export function prometheusAuthFromFiles(prefix: string, bearerFile: string | undefined, basicFile: string | undefined): PrometheusAuth | undefined {
+  if (bearerFile && basicFile) throw new InputError(`${prefix}-bearer-token-file and ${prefix}-basic-auth-file: give one, not both`);
+  if (bearerFile) return { type: 'bearer', token: readSecret(`${prefix}-bearer-token-file`, bearerFile) };
+  if (basicFile) return { type: 'basic', ...basicAuthFile(`${prefix}-basic-auth-file`, basicFile) };
+  return undefined;
+}

@@ -4,7 +4,7 @@
  * the SLO over time. Inline SVG only, so it opens offline.
  */
 import { escapeXml, lineChart, PALETTE, scatterChart, type LineSeries } from './svg.js';
-import { dominatedBy, TABLE_COLUMNS } from './table.js';
+import { FRONT_NOTE, onFront, TABLE_COLUMNS } from './table.js';
 import type { EvaluationRun, PolicySeries } from './types.js';
 
 export interface ReportInput {
@@ -34,12 +34,12 @@ function tableHtml(run: EvaluationRun): string {
   const head = TABLE_COLUMNS.map((c) => `<th>${escapeXml(c.header)}</th>`).join('');
   const rows = run.results
     .map((r) => {
-      const front = dominatedBy(r, run.results).length === 0 ? ' class="front"' : '';
+      const front = onFront(r, run.results) ? ' class="front"' : '';
       return `<tr${front}>${TABLE_COLUMNS.map((c) => `<td>${escapeXml(c.value(r))}</td>`).join('')}</tr>`;
     })
     .join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>
-<p class="notes">★ not dominated: no other policy has both fewer-or-equal replica-seconds and a lower-or-equal SLO-violation rate.
+<p class="notes">★ ${escapeXml(FRONT_NOTE)}.
 SLO violation: an interval whose P95 (requests completed in it, errors counted as over) exceeds the SLO.</p>`;
 }
 

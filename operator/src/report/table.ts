@@ -1,8 +1,11 @@
 /**
  * The comparison table `evaluate` and `demo` print: one row per policy, the two counts that matter
- * first (replica-seconds and SLO-violation rate), and a mark for policies that another policy
- * dominates (at most as many replica-seconds *and* at most the violation rate, one strictly less).
+ * first (replica-seconds and SLO-violation rate), and a mark for the policies no other deployable
+ * policy dominates (at most as many replica-seconds *and* at most the violation rate, one strictly
+ * less). The oracle sees the coming arrivals: it is the reference, not a contender, so it is
+ * neither marked nor counted when marking the others.
  */
+import { SIMULATOR_ONLY_POLICY_NAMES } from '../policies/policy.js';
 import type { EvaluationRun, PolicyResult } from './types.js';
 
 export interface TableColumn {
@@ -41,9 +44,21 @@ export function dominatedBy(target: PolicyResult, all: readonly PolicyResult[]):
   return all.filter((r) => r !== target && dominates(r, target)).map((r) => r.policy);
 }
 
+const isReference = (r: PolicyResult): boolean => (SIMULATOR_ONLY_POLICY_NAMES as readonly string[]).includes(r.policy);
+
+/** True for a deployable policy that no other deployable policy dominates (the `*` / ★ mark). */
+export function onFront(target: PolicyResult, all: readonly PolicyResult[]): boolean {
+  if (isReference(target)) return false;
+  return dominatedBy(target, all.filter((r) => !isReference(r))).length === 0;
+}
+
+/** The note under the table that says what the mark means. */
+export const FRONT_NOTE =
+  'not dominated: no other policy has both fewer-or-equal replica-seconds and a lower-or-equal violation rate (the oracle, which sees the coming arrivals, is the reference and is left out)';
+
 export function formatTable(run: EvaluationRun, columns: readonly TableColumn[] = TABLE_COLUMNS): string {
   const rows = run.results.map((r) => columns.map((c) => c.value(r)));
-  const marks = run.results.map((r) => (dominatedBy(r, run.results).length > 0 ? '' : ' *'));
+  const marks = run.results.map((r) => (onFront(r, run.results) ? ' *' : ''));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]): string =>
     cells.map((cell, i) => (columns[i].align === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
@@ -52,6 +67,6 @@ export function formatTable(run: EvaluationRun, columns: readonly TableColumn[] 
   const title =
     `${run.function} · ${run.trace} · SLO p95 ${run.sloP95Ms} ms · interval ${run.intervalSeconds} s · ` +
     `${(run.simulatedSeconds / 60).toFixed(0)} min simulated · seed ${run.seed}`;
-  const note = '* = not dominated (no other policy has both fewer-or-equal replica-seconds and a lower-or-equal violation rate)';
+  const note = `* = ${FRONT_NOTE}`;
   return [title, header, '-'.repeat(header.length), ...body, note].join('\n');
 }

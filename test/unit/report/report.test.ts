@@ -1,4 +1,4 @@
-import { dominates, dominatedBy, formatTable } from '../../../operator/src/report/table.js';
+import { dominates, dominatedBy, formatTable, onFront } from '../../../operator/src/report/table.js';
 import { renderEvaluationReport } from '../../../operator/src/report/html.js';
 import { niceTicks, formatNumber } from '../../../operator/src/report/svg.js';
 import type { EvaluationRun, PolicyResult } from '../../../operator/src/report/types.js';
@@ -39,6 +39,16 @@ describe('formatTable', () => {
     expect(lines.find((l) => l.startsWith('cheap'))).toMatch(/\*$/);
     expect(lines.find((l) => l.startsWith('good'))).toMatch(/\*$/);
     expect(lines.find((l) => l.startsWith('bad'))).not.toMatch(/\*$/);
+  });
+
+  it('leaves the oracle out: it is not marked and does not take the mark from those it dominates', () => {
+    const text = formatTable(run([result('oracle', 50, 0.0), result('cheap', 100, 0.3), result('good', 200, 0.0), result('bad', 300, 0.3)]));
+    const lines = text.split('\n');
+    expect(lines.find((l) => l.startsWith('oracle'))).not.toMatch(/\*$/);
+    expect(lines.find((l) => l.startsWith('cheap'))).toMatch(/\*$/);
+    expect(lines.find((l) => l.startsWith('good'))).toMatch(/\*$/);
+    expect(lines.find((l) => l.startsWith('bad'))).not.toMatch(/\*$/);
+    expect(onFront(result('oracle', 50, 0.0), [result('good', 200, 0.0)])).toBe(false);
   });
 });
 

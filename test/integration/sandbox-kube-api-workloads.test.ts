@@ -126,7 +126,8 @@ describe('Leases for leader election', () => {
   it('lets exactly one of two candidates take a lease with a conditional update', async () => {
     const lease = await c.coordination.createNamespacedLease({
       namespace: 'openfaas',
-      body: { metadata: { name: 'faas-autoscaler' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: new Date(0) } },
+      // MicroTime on the wire: six fractional digits (client-node would send a Date with three).
+      body: { metadata: { name: 'faas-autoscaler' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '1970-01-01T00:00:00.000000Z' as unknown as Date } },
     });
     // Both candidates read the same version and try to take over.
     const takeover = (who: string): Promise<unknown> =>
@@ -142,6 +143,23 @@ describe('Leases for leader election', () => {
     expect(await statusOf(c.coordination.createNamespacedLease({ namespace: 'openfaas', body: { metadata: { name: 'x' }, spec: { leaseDurationSeconds: 0 } } }))).toMatchObject({
       code: 422, message: 'Lease.coordination.k8s.io "x" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0',
     });
+  });
+
+  // The real server decodes MicroTime with exactly six fractional digits: a JavaScript Date, which
+  // client-node serializes with toISOString() (three), is a 400 before any validation.
+  it.each([
+    ['a Date (toISOString: milliseconds)', new Date(Date.UTC(2026, 11, 7, 0, 50, 24, 123)), 'parsing time "2026-12-07T00:50:24.123Z" as "2006-01-02T15:04:05.000000Z07:00"'],
+    ['seconds only', '2026-12-07T00:50:24Z', 'parsing time "2026-12-07T00:50:24Z" as "2006-01-02T15:04:05.000000Z07:00"'],
+    ['nine digits', '2026-12-07T00:50:24.123456789Z', 'parsing time "2026-12-07T00:50:24.123456789Z" as "2006-01-02T15:04:05.000000Z07:00"'],
+  ])('refuses a Lease whose acquireTime is %s, as the real server does', async (_what, acquireTime, want) => {
+    const got = await statusOf(c.coordination.createNamespacedLease({ namespace: 'openfaas', body: { metadata: { name: 'bad-time' }, spec: { holderIdentity: 'a', acquireTime: acquireTime as Date } } }));
+    expect(got).toMatchObject({ code: 400, reason: 'BadRequest', message: expect.stringContaining(want) });
+    expect(got).toMatchObject({ message: expect.stringMatching(/^Lease in version "v1" cannot be handled as a Lease: v1\.Lease\.Spec: v1\.LeaseSpec\.AcquireTime: unmarshalerDecoder: /) });
+  });
+
+  it('accepts six fractional digits with a numeric zone offset', async () => {
+    const lease = await c.coordination.createNamespacedLease({ namespace: 'openfaas', body: { metadata: { name: 'good-time' }, spec: { renewTime: '2026-12-07T01:50:24.123456+01:00' as unknown as Date } } });
+    expect(new Date(lease.spec!.renewTime!).getTime()).toBe(Date.UTC(2026, 11, 7, 0, 50, 24, 123));
   });
 });
 

@@ -24,6 +24,7 @@ export interface SandboxFlags {
   gatewayPort: string;
   cadvisorPort: string;
   prometheusPort: string;
+  kubeApiserver?: string;
 }
 
 export function registerSandbox(program: Command): void {
@@ -36,7 +37,8 @@ export function registerSandbox(program: Command): void {
     .option('--trace <path>', 'trace for trace:<selector> profiles (Azure duration and memory profiles)')
     .option('--time-scale <k>', 'run service times, cold starts and time-outs k times faster (wall-clock metrics stay honest) (default: 1)')
     .option('--seed <n>', 'seed of the service-time draws (default: 1)')
-    .option('--ce', 'OpenFaaS CE limits: scale requests clamped to 1..5, 0 refused, at most 15 functions')
+    .option('--ce', 'OpenFaaS CE limits: scale requests clamped to 1..5, 0 refused, at most 15 functions; function Deployments clamped to 1..5 as faas-netes does')
+    .option('--kube-apiserver <path>', 'run etcd and this real kube-apiserver binary (bash scripts/fetch-kube-apiserver.sh prints its path) instead of the emulated API server: TLS, token auth, RBAC')
     .addOption(new Option('--gateway-user <name>', 'gateway basic-auth user').default('admin'))
     .addOption(new Option('--gateway-password <password>', 'gateway basic-auth password (default: generated, printed)').env('SANDBOX_GATEWAY_PASSWORD'))
     .option('--with-prometheus', 'start the real Prometheus (prometheus on PATH or /usr/bin/prometheus) with the generated configuration', false)
@@ -77,6 +79,7 @@ export function registerSandbox(program: Command): void {
         seed: flags.seed !== undefined ? parseInteger('--seed', flags.seed, 0) : (file?.seed ?? 1),
         scrapeIntervalSeconds: parsePositiveNumber('--scrape-interval', flags.scrapeInterval),
         withPrometheus: flags.withPrometheus,
+        kubeApiserver: flags.kubeApiserver,
       });
       process.stdout.write(banner(sandbox.info));
       await new Promise<void>((resolve) => {
@@ -102,7 +105,7 @@ function banner(info: import('../sandbox/sandbox.js').SandboxInfo): string {
     : `  Prometheus        not started: prometheus --config.file=${info.prometheusConfig} (or use --with-prometheus)`;
   return [
     'faas-autoscaler sandbox: ready',
-    `  Kubernetes API    ${info.kubeApiUrl}   export KUBECONFIG=${info.kubeconfig}`,
+    `  Kubernetes API    ${info.kubeApiUrl}   export KUBECONFIG=${info.kubeconfig}${info.kubeApiserver ? `   (real kube-apiserver, ${info.kubeApiserver.version}; audit log ${info.kubeApiserver.auditLog})` : ' (emulated)'}`,
     `  OpenFaaS gateway  ${info.gatewayUrl}   user ${info.gatewayUser}, password ${info.gatewayPassword} (also in ${info.gatewayBasicAuthFile})`,
     `  cAdvisor          ${info.cadvisorUrl}/metrics/cadvisor`,
     prom,

@@ -1,6 +1,7 @@
 /**
- * The operator's own HTTP endpoints: `/healthz` (the process answers), `/readyz` (caches synced;
- * a follower is ready too — it is a hot standby), `/metrics` (Prometheus text format).
+ * The operator's own HTTP endpoints: `/healthz` (the process answers), `/readyz` (caches synced,
+ * and the leader Lease reachable within a lease duration; a follower is ready too — it is a hot
+ * standby), `/metrics` (Prometheus text format).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

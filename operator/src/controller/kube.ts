@@ -353,6 +353,21 @@ function toDate(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/**
+ * A `metav1.MicroTime` as the API server parses it: RFC 3339 with exactly six fractional digits
+ * (`2006-01-02T15:04:05.000000Z07:00`). client-node would send `Date#toISOString()` (three digits),
+ * which the server refuses with 400 (kubernetes-client/javascript#828); a string passes its
+ * serializer unchanged.
+ */
+export function formatMicroTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function microTime(date: Date | null): Date | undefined {
+  // The generated type says Date; the wire needs the six-digit string (see formatMicroTime).
+  return date === null ? undefined : (formatMicroTime(date) as unknown as Date);
+}
+
 function leaseBody(namespace: string, name: string, rec: LeaseRecord): V1Lease {
   return {
     apiVersion: 'coordination.k8s.io/v1',
@@ -361,8 +376,8 @@ function leaseBody(namespace: string, name: string, rec: LeaseRecord): V1Lease {
     spec: {
       holderIdentity: rec.holderIdentity ?? undefined,
       leaseDurationSeconds: rec.leaseDurationSeconds,
-      acquireTime: rec.acquireTime ?? undefined,
-      renewTime: rec.renewTime ?? undefined,
+      acquireTime: microTime(rec.acquireTime),
+      renewTime: microTime(rec.renewTime),
       leaseTransitions: rec.leaseTransitions,
     },
   };

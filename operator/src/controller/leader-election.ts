@@ -10,7 +10,10 @@
  *   - every write carries the resourceVersion read before it: of two candidates racing for an
  *     expired Lease, one gets 409 and stays a follower;
  *   - on shutdown the leader clears `holderIdentity`, so the other replica takes over at once
- *     instead of waiting for the Lease to expire.
+ *     instead of waiting for the Lease to expire;
+ *   - a replica that has not been able to read or write the Lease for `leaseDurationSeconds` is
+ *     unhealthy (`health()`, which /readyz reports): a standby that cannot reach the Lease could
+ *     never take over, and must not look like a healthy hot standby.
  */
 import type { Cancel, Clock } from './clock.js';
 import { KubeApiError, type ClusterClient, type LeaseRecord } from './kube.js';
@@ -26,7 +29,21 @@ export interface LeaderElectionOptions {
   retryPeriodSeconds?: number;
   onStartedLeading?(): void;
   onStoppedLeading?(): void;
-  onError?(err: KubeApiError): void;
+  /**
+   * A failed Lease read or write (409 races excluded). `changed` is true for the first failure and
+   * whenever the failure's reason differs from the previous one, so callers can log once per change.
+   */
+  onError?(err: KubeApiError, changed: boolean): void;
+  /** The Lease could be read or written again after failures. */
+  onRecovered?(): void;
+}
+
+export interface LeaseHealth {
+  ok: boolean;
+  /** ms since the API server last answered a Lease request (our clock). */
+  sinceContactMs: number;
+  /** The last failure, while failing. */
+  lastError?: string;
 }
 
 export class LeaderElector {
@@ -40,6 +57,8 @@ export class LeaderElector {
   private cancelTimer: Cancel | undefined;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  private lastContactMs = 0;
+  private failing: { key: string; message: string } | undefined;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.identity = opts.identity;
@@ -55,9 +74,16 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /** Unhealthy once no Lease request has succeeded for a lease duration (since start). */
+  health(): LeaseHealth {
+    const sinceContactMs = this.clock().now() - this.lastContactMs;
+    return { ok: sinceContactMs <= this.leaseDurationMs, sinceContactMs, ...(this.failing ? { lastError: this.failing.message } : {}) };
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lastContactMs = this.clock().now();
     this.loop();
   }
 
@@ -79,6 +105,7 @@ export class LeaderElector {
     const { client, namespace, name } = this.opts;
     try {
       const current = await client.readLease(namespace, name);
+      this.contact(now);
       this.observe(current, now);
       const mine: LeaseRecord = {
         holderIdentity: this.identity,
@@ -104,12 +131,29 @@ export class LeaderElector {
       return this.setLeading(true, now);
     } catch (raw) {
       const err = raw instanceof KubeApiError ? raw : new KubeApiError(`lease ${namespace}/${name}: ${String(raw)}`, undefined, 'Unknown', { cause: raw });
-      // 409: someone else wrote the Lease between our read and write; we are not the leader this round.
-      if (!err.conflict) this.opts.onError?.(err);
+      // 409: someone else wrote the Lease between our read and write; we are not the leader this
+      // round, but the API server answered.
+      if (err.conflict) this.contact(now);
+      else this.failed(err);
       // A leader keeps leading through transient errors until its renew deadline passes.
       const stillLeading = this.leading && now - this.lastRenewMs < this.renewDeadlineMs && !err.conflict;
       return this.setLeading(stillLeading, this.lastRenewMs);
     }
+  }
+
+  private contact(now: number): void {
+    this.lastContactMs = now;
+    if (this.failing) {
+      this.failing = undefined;
+      this.opts.onRecovered?.();
+    }
+  }
+
+  private failed(err: KubeApiError): void {
+    const key = `${err.statusCode ?? ''}|${err.reason}`;
+    const changed = this.failing?.key !== key;
+    this.failing = { key, message: err.message };
+    this.opts.onError?.(err, changed);
   }
 
   private observe(rec: LeaseRecord | null, now: number): void {
@@ -140,7 +184,7 @@ export class LeaderElector {
         await client.replaceLease(namespace, name, { ...current, holderIdentity: null, renewTime: new Date(this.clock().now()) });
       }
     } catch (raw) {
-      if (raw instanceof KubeApiError) this.opts.onError?.(raw);
+      if (raw instanceof KubeApiError) this.failed(raw);
     } finally {
       this.setLeading(false, this.lastRenewMs);
     }

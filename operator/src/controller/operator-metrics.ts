@@ -61,6 +61,12 @@ export class OperatorMetrics {
     help: '1 while this replica holds the leader Lease.',
     registers: [this.registry],
   });
+  readonly leaseErrors = new Counter({
+    name: 'faas_autoscaler_lease_errors_total',
+    help: 'Failed reads and writes of the leader Lease (409 races excluded), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly managed = new Gauge({
     name: 'faas_autoscaler_function_autoscalers',
     help: 'FunctionAutoscalers known to this operator.',

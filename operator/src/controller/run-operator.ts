@@ -114,7 +114,12 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
         metrics.isLeader.set(0);
         logger.info({ identity }, 'stopped leading');
       },
-      onError: (err) => logger.warn({ err: err.message }, 'leader election'),
+      onError: (err, changed) => {
+        metrics.leaseErrors.inc({ reason: err.reason });
+        // Once per change of reason, not every retry period.
+        if (changed) logger.warn({ err: err.message, lease: `${cfg.leaderElection.namespace}/${cfg.leaderElection.name}` }, 'leader election: cannot read or write the Lease');
+      },
+      onRecovered: () => logger.info({ lease: `${cfg.leaderElection.namespace}/${cfg.leaderElection.name}` }, 'leader election: the Lease can be read and written again'),
     });
   } else {
     metrics.isLeader.set(1);
@@ -136,7 +141,16 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     canWrite: elector ? () => elector.isLeader() : () => true,
   });
 
-  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready: () => controller.readiness() });
+  const ready = (): { ok: boolean; reason: string } => {
+    const r = controller.readiness();
+    const lease = elector?.health();
+    if (r.ok && lease && !lease.ok) {
+      const lastError = lease.lastError ? `: ${lease.lastError}` : '';
+      return { ok: false, reason: `no answer for the Lease ${cfg.leaderElection.namespace}/${cfg.leaderElection.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}` };
+    }
+    return r;
+  };
+  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready });
   controller.start();
   elector?.start();
   logger.info({ identity, endpoints: endpoints.url, namespaces: cfg.namespaces.length ? cfg.namespaces : 'all', leaderElection: cfg.leaderElection.enabled }, 'operator started');

@@ -117,6 +117,7 @@ export class DeploymentController {
     private readonly registry: Registry,
     private readonly readiness: ReadinessModel,
     private readonly clock: Clock,
+    private readonly clampReplicas?: (deployment: KubeObject) => number | undefined,
   ) {}
 
   start(): void {
@@ -142,36 +143,46 @@ export class DeploymentController {
   sync(namespace: string, name: string): void {
     const store = this.registry.store.get(resourceKey(deployments), namespace, name);
     if (!store) return;
+    const clamped = this.clampReplicas?.(store);
+    if (clamped !== undefined) {
+      // Written as another controller would: a spec update, whose own event brings us back here.
+      this.registry.update(deployments, namespace, name, { ...store, spec: { ...(store.spec as object), replicas: clamped } });
+      return;
+    }
     const desired = ((store.spec as { replicas?: number })?.replicas ?? 1) as number;
     this.readiness.setDesired(`${namespace}/${name}`, desired);
-    const status = this.statusFor(store, desired, Math.min(this.readiness.ready(`${namespace}/${name}`), desired));
+    const status = deploymentStatus(store, desired, Math.min(this.readiness.ready(`${namespace}/${name}`), desired), this.clock.now());
     if (deepEqual(status, store.status)) return;
     this.registry.update(deployments, namespace, name, { ...store, status }, {}, 'status');
   }
+}
 
-  private statusFor(d: KubeObject, desired: number, ready: number): Record<string, unknown> {
-    const old = (d.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
-    // Available while at most maxUnavailable (25%, rounded down) pods are not ready.
-    const available = ready >= desired - Math.floor(desired * 0.25);
-    const previous = old.conditions?.find((c) => c.type === 'Available');
-    const statusText = available ? 'True' : 'False';
-    const now = new Date(Math.floor(this.clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-    const since = previous?.status === statusText ? previous.lastTransitionTime : now;
-    // Zero counts are left out, as the API server's omitempty encoding does.
-    const counts = { replicas: desired, updatedReplicas: desired, readyReplicas: ready, availableReplicas: ready, unavailableReplicas: desired - ready };
-    return {
-      observedGeneration: d.metadata.generation,
-      ...Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0)),
-      conditions: [
-        {
-          type: 'Available',
-          status: statusText,
-          lastUpdateTime: since,
-          lastTransitionTime: since,
-          reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-          message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
-        },
-      ],
-    };
-  }
+/**
+ * The status the Deployment controller writes for `desired` pods of which `ready` are ready: the
+ * counts (zero ones left out, as the API server's omitempty encoding does) and the `Available`
+ * condition, whose times move only when its status flips.
+ */
+export function deploymentStatus(d: KubeObject, desired: number, ready: number, nowMs: number): Record<string, unknown> {
+  const old = (d.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
+  // Available while at most maxUnavailable (25%, rounded down) pods are not ready.
+  const available = ready >= desired - Math.floor(desired * 0.25);
+  const previous = old.conditions?.find((c) => c.type === 'Available');
+  const statusText = available ? 'True' : 'False';
+  const now = new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const since = previous?.status === statusText ? previous.lastTransitionTime : now;
+  const counts = { replicas: desired, updatedReplicas: desired, readyReplicas: ready, availableReplicas: ready, unavailableReplicas: desired - ready };
+  return {
+    observedGeneration: d.metadata.generation,
+    ...Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0)),
+    conditions: [
+      {
+        type: 'Available',
+        status: statusText,
+        lastUpdateTime: since,
+        lastTransitionTime: since,
+        reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+        message: available ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+      },
+    ],
+  };
 }

@@ -27,24 +27,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
 import { GATEWAY_LATENCY_BUCKETS_SECONDS } from '../metrics/observation.js';
-import { ApiError } from './kube-errors.js';
-import type { Registry } from './kube-registry.js';
-import { deployments, type KubeObject } from './kube-resources.js';
+import { CE_MAX_REPLICAS, CE_MIN_REPLICAS, type FunctionDeployments } from './function-deployments.js';
+import type { KubeObject } from './kube-resources.js';
 import type { FunctionRuntime } from './function-runtime.js';
 import { baseUrl, closeServer, listen } from './http-server.js';
 
+export { CE_MAX_REPLICAS, CE_MIN_REPLICAS };
 /** OpenFaaS CE's limits (faas-netes, gateway/scaling/ranges.go). */
-export const CE_MAX_REPLICAS = 5;
-export const CE_MIN_REPLICAS = 1;
 export const CE_MAX_FUNCTIONS = 15;
 export const CE_ZERO_MESSAGE = 'replicas cannot be set to 0 in OpenFaaS CE';
 
 export interface GatewayOptions {
-  registry: Registry;
-  /** Runtimes by function name (all in `namespace`). */
+  /** The function Deployments (emulated or real API server); their namespace is the gateway's. */
+  deployments: FunctionDeployments;
+  /** Runtimes by function name (all in the Deployments' namespace). */
   runtimes: ReadonlyMap<string, FunctionRuntime>;
-  /** The functions namespace (faas-netes' `openfaas-fn`). */
-  namespace: string;
   auth: { username: string; password: string };
   ce: boolean;
   host?: string;
@@ -134,8 +131,11 @@ export class Gateway {
   private readonly invocations = new Map<string, number>();
   private readonly expectedAuth: Buffer;
 
+  private readonly namespace: string;
+
   constructor(private readonly opts: GatewayOptions) {
-    const key = (name: string): string => `${name}.${opts.namespace}`;
+    this.namespace = opts.deployments.namespace;
+    const key = (name: string): string => `${name}.${this.namespace}`;
     this.metrics = new GatewayMetrics(
       () => this.functionDeployments().map((d) => ({ functionName: key(d.metadata.name!), replicas: specReplicas(d) })),
       opts.ce ? undefined : () => [...opts.runtimes.values()].map((r) => ({ functionName: key(r.name), inflight: r.queueLength + r.inService })),
@@ -206,13 +206,13 @@ export class Gateway {
     await readBody(req);
     const dot = target.lastIndexOf('.');
     const name = dot > 0 ? target.slice(0, dot) : target;
-    const namespace = dot > 0 ? target.slice(dot + 1) : this.opts.namespace;
-    const runtime = namespace === this.opts.namespace ? this.opts.runtimes.get(name) : undefined;
+    const namespace = dot > 0 ? target.slice(dot + 1) : this.namespace;
+    const runtime = namespace === this.namespace ? this.opts.runtimes.get(name) : undefined;
     const deployment = runtime && this.deployment(name);
     if (!runtime || !deployment) return send(res, 404, `error finding function ${name}.${namespace}: not found`);
     const functionName = `${name}.${namespace}`;
     this.metrics.invocationStarted.inc({ function_name: functionName });
-    if (specReplicas(deployment) === 0) this.scaleFromZero(deployment);
+    if (specReplicas(deployment) === 0) void this.scaleFromZero(deployment);
     const result = await runtime.invoke();
     const code = String(result.status);
     this.metrics.functionsSeconds.observe({ function_name: functionName, code }, result.durationSeconds);
@@ -224,9 +224,14 @@ export class Gateway {
   }
 
   /** The gateway's scale-from-zero: a Deployment at 0 goes to its minimum (label com.openfaas.scale.min, default 1). */
-  private scaleFromZero(deployment: KubeObject): void {
+  private async scaleFromZero(deployment: KubeObject): Promise<void> {
     const min = Number(deployment.metadata.labels?.['com.openfaas.scale.min'] ?? 1);
-    this.writeReplicas(deployment.metadata.name!, Number.isInteger(min) && min > 0 ? min : 1);
+    try {
+      await this.opts.deployments.scale(deployment.metadata.name!, Number.isInteger(min) && min > 0 ? min : 1);
+    } catch (err) {
+      // The request waits in the queue either way; the next invocation tries again, as the gateway does.
+      process.emitWarning(`gateway: scale from zero of ${deployment.metadata.name}: ${(err as Error).message}`);
+    }
   }
 
   // ---- /system --------------------------------------------------------------------------------
@@ -239,18 +244,18 @@ export class Gateway {
   private getFunction(res: ServerResponse, url: URL, name: string): void {
     this.checkNamespace(url.searchParams.get('namespace'));
     const d = this.deployment(name);
-    if (!d) throw new HttpError(404, `function ${name} not found in ${this.opts.namespace}`);
+    if (!d) throw new HttpError(404, `function ${name} not found in ${this.namespace}`);
     sendJson(res, 200, this.status(d));
   }
 
-  private scaleFunction(res: ServerResponse, url: URL, name: string, body: string): void {
+  private async scaleFunction(res: ServerResponse, url: URL, name: string, body: string): Promise<void> {
     let request: { serviceName?: unknown; replicas?: unknown; namespace?: unknown };
     try {
       request = JSON.parse(body) as typeof request;
     } catch {
       throw new HttpError(400, 'cannot parse request body: expected {"serviceName":"...","replicas":N,"namespace":"..."}');
     }
-    const namespace = url.searchParams.get('namespace') || (typeof request.namespace === 'string' ? request.namespace : '') || this.opts.namespace;
+    const namespace = url.searchParams.get('namespace') || (typeof request.namespace === 'string' ? request.namespace : '') || this.namespace;
     this.checkNamespace(namespace);
     const replicas = request.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -262,7 +267,7 @@ export class Gateway {
       wanted = Math.min(Math.max(replicas, CE_MIN_REPLICAS), CE_MAX_REPLICAS);
     }
     if (!this.deployment(name)) throw new HttpError(404, `unable to lookup function deployment ${name} in ${namespace}`);
-    this.writeReplicas(name, wanted);
+    await this.opts.deployments.scale(name, wanted);
     send(res, 202, '');
   }
 
@@ -276,28 +281,19 @@ export class Gateway {
   }
 
   private checkNamespace(namespace: string | null): void {
-    if (namespace && namespace !== this.opts.namespace) {
-      throw new HttpError(400, `namespace ${namespace} is not allowed: this gateway serves ${this.opts.namespace}`);
+    if (namespace && namespace !== this.namespace) {
+      throw new HttpError(400, `namespace ${namespace} is not allowed: this gateway serves ${this.namespace}`);
     }
   }
 
   // ---- Deployments ----------------------------------------------------------------------------
 
   private functionDeployments(): KubeObject[] {
-    return this.opts.registry.list(deployments, this.opts.namespace).items.filter((d) => this.opts.runtimes.has(d.metadata.name!));
+    return this.opts.deployments.list().filter((d) => this.opts.runtimes.has(d.metadata.name!));
   }
 
   private deployment(name: string): KubeObject | undefined {
-    try {
-      return this.opts.registry.get(deployments, this.opts.namespace, name);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 404) return undefined;
-      throw err;
-    }
-  }
-
-  private writeReplicas(name: string, replicas: number): void {
-    this.opts.registry.updateScale(deployments, this.opts.namespace, name, { spec: { replicas } });
+    return this.opts.deployments.get(name);
   }
 
   private status(d: KubeObject): FunctionStatus {
@@ -306,7 +302,7 @@ export class Gateway {
     return {
       name: d.metadata.name!,
       image: container?.image ?? '',
-      namespace: this.opts.namespace,
+      namespace: this.namespace,
       envProcess: container?.env?.find((e) => e.name === 'fprocess')?.value ?? '',
       labels: spec.template?.metadata?.labels ?? {},
       annotations: spec.template?.metadata?.annotations ?? {},

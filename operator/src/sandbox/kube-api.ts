@@ -41,6 +41,11 @@ export interface KubeApiServerOptions {
   readiness?: ReadinessModel;
   /** Delay before a new pod is ready, when no `readiness` model is given. Default 0. */
   readyDelayMs?: number;
+  /**
+   * Another controller's rewrite of Deployment replicas, applied before status is kept: OpenFaaS
+   * CE's faas-netes clamp (`ceClampedReplicas`) with `sandbox --ce`.
+   */
+  clampReplicas?: (deployment: KubeObject) => number | undefined;
   /** Change events kept per resource for watches to resume from (older → 410). Default 1000. */
   watchWindow?: number;
   /** First resourceVersion. Default 1000. */
@@ -93,7 +98,7 @@ export class KubeApiServer {
     this.store = new ObjectStore({ historySize: opts.watchWindow ?? 1000, startResourceVersion: opts.startResourceVersion ?? 1000 });
     this.registry = new Registry(this.store, this.clock);
     this.readiness = opts.readiness ?? new DelayedReadiness({ clock: this.clock, readyDelayMs: opts.readyDelayMs ?? 0 });
-    this.deployments = new DeploymentController(this.registry, this.readiness, this.clock);
+    this.deployments = new DeploymentController(this.registry, this.readiness, this.clock, opts.clampReplicas);
     this.deployments.start();
     this.crds = opts.crds ?? [functionAutoscalerCrd()];
     this.namespaceNames = opts.namespaces ?? DEFAULT_NAMESPACES;

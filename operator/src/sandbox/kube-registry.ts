@@ -359,6 +359,8 @@ export class Registry {
     if ((obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) || (obj.kind !== undefined && obj.kind !== type.kind)) {
       throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
     }
+    const undecodable = type.decode?.(obj);
+    if (undecodable !== undefined) throw badRequest(undecodable);
     obj.apiVersion = apiVersion;
     obj.kind = type.kind;
     obj.metadata ??= {};

@@ -63,6 +63,11 @@ export interface ResourceType extends ResourceName {
   nameIsLabel?: boolean;
   /** Clears what a client may not set on create (e.g. status). */
   prepareForCreate(obj: KubeObject): void;
+  /**
+   * What the server's JSON decoder refuses before any validation (a 400 BadRequest, not a 422):
+   * returns the message, or undefined when the body decodes. Built-in kinds with typed fields only.
+   */
+  decode?(obj: KubeObject): string | undefined;
   /** Defaults (in place) and validation. `old` is set on update. */
   admit(obj: KubeObject, old?: KubeObject): Admission;
   table: TableConvertor;
@@ -80,6 +85,26 @@ export function resourceKey(r: { group: string; plural: string }): string {
 }
 
 const ok = (errors: FieldError[] = []): Admission => ({ errors, warnings: [], unknownFields: [] });
+
+/** metav1.MicroTime's layout (apimachinery/pkg/apis/meta/v1/micro_time.go, RFC3339Micro): exactly six fractional digits. */
+const MICRO_TIME_LAYOUT = '2006-01-02T15:04:05.000000Z07:00';
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The decoder's refusal of a MicroTime field that is not in MICRO_TIME_LAYOUT, worded as the real
+ * server's (`... cannot be handled as a Lease: v1.Lease.Spec: v1.LeaseSpec.AcquireTime:
+ * unmarshalerDecoder: parsing time "..." as "2006-01-02T15:04:05.000000Z07:00" ...`); a
+ * `toISOString()` value (three digits) is the classic case.
+ */
+function microTimeError(kind: string, typePath: string, fields: Record<string, unknown>): string | undefined {
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' && MICRO_TIME.test(value)) continue;
+    const goField = field[0].toUpperCase() + field.slice(1);
+    return `${kind} in version "v1" cannot be handled as a ${kind}: ${typePath}.${goField}: unmarshalerDecoder: parsing time ${JSON.stringify(String(value))} as "${MICRO_TIME_LAYOUT}"`;
+  }
+  return undefined;
+}
 
 const specOnly = (old: KubeObject, updated: KubeObject): boolean => !deepEqual(old.spec, updated.spec);
 
@@ -137,6 +162,7 @@ export const events: ResourceType = {
   singular: 'event',
   shortNames: ['ev'],
   namespaced: true,
+  decode: (obj) => microTimeError('Event', 'v1.Event', { eventTime: (obj as { eventTime?: unknown }).eventTime }),
   fieldSelectors: [
     'involvedObject.kind',
     'involvedObject.namespace',
@@ -200,6 +226,10 @@ export const leases: ResourceType = {
   plural: 'leases',
   singular: 'lease',
   namespaced: true,
+  decode(obj) {
+    const spec = (obj.spec ?? {}) as { acquireTime?: unknown; renewTime?: unknown };
+    return microTimeError('Lease', 'v1.Lease.Spec: v1.LeaseSpec', { acquireTime: spec.acquireTime, renewTime: spec.renewTime });
+  },
   admit(obj) {
     const spec = (obj.spec ?? {}) as { leaseDurationSeconds?: number; leaseTransitions?: number };
     const errors: FieldError[] = [];
@@ -324,6 +354,7 @@ export const customResourceDefinitions: ResourceType = {
     const expected = `${crd.spec?.names?.plural}.${crd.spec?.group}`;
     if (obj.metadata.name !== expected) errors.push(invalid('metadata.name', obj.metadata.name, `must be spec.names.plural+"."+spec.group`));
     if (!crd.spec?.versions?.some((v) => v.storage)) errors.push(invalid('spec.versions', 'array', 'must have exactly one version marked as storage version'));
+    errors.push(...rootMetadataErrors(crd));
     return ok(errors);
   },
   table: {
@@ -331,6 +362,27 @@ export const customResourceDefinitions: ResourceType = {
     cells: (obj) => [obj.metadata?.name, obj.metadata?.creationTimestamp],
   },
 };
+
+/**
+ * The structural-schema rule on the root `metadata` property (apiextensions-apiserver
+ * `validateStructuralMetadataInvariants`): it may say `type: object` and restrict `name` and
+ * `generateName`, nothing else — not even a `description`. v1.20 reports it under
+ * `spec.validation` when every version has the same schema, as a CRD with one version does.
+ */
+function rootMetadataErrors(crd: CustomResourceDefinition): FieldError[] {
+  const versions = crd.spec?.versions ?? [];
+  const errors: FieldError[] = [];
+  versions.forEach((v, i) => {
+    const metadata = v.schema?.openAPIV3Schema?.properties?.metadata as Record<string, unknown> | undefined;
+    if (metadata === undefined) return;
+    const extra = Object.keys(metadata).filter((k) => k !== 'type' && k !== 'properties');
+    const props = Object.keys((metadata.properties ?? {}) as object).filter((k) => k !== 'name' && k !== 'generateName');
+    if (extra.length === 0 && props.length === 0 && (metadata.type === undefined || metadata.type === 'object')) return;
+    const path = versions.length === 1 ? 'spec.validation.openAPIV3Schema' : `spec.versions[${i}].schema.openAPIV3Schema`;
+    errors.push({ type: 'FieldValueForbidden', path: `${path}.properties[metadata]`, message: 'Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified' });
+  });
+  return errors;
+}
 
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [namespaces, events, deployments, leases, customResourceDefinitions];
 

@@ -1,7 +1,7 @@
 /**
  * A kube-state-metrics-shaped endpoint for the sandbox: the Deployment series `record` reads for
- * replicas and ready replicas (kube-state-metrics v2 names and labels), rendered from the emulated
- * API server's Deployments at scrape time:
+ * replicas and ready replicas (kube-state-metrics v2 names and labels), rendered from the function
+ * Deployments (emulated or real API server) at scrape time:
  *
  *   kube_deployment_spec_replicas{namespace,deployment}              spec.replicas
  *   kube_deployment_status_replicas{namespace,deployment}            status.replicas
@@ -10,21 +10,18 @@
  *
  * The Deployment controller (deployments.ts) updates status.readyReplicas the moment a cold start
  * ends, so the ready series steps up at the first scrape after it, as it would in a cluster.
- * (Added by the recording room for the record → calibrate round trip; served on its own port and
- * scraped as its own job, like the real kube-state-metrics.)
+ * Served on its own port and scraped as its own job, like the real kube-state-metrics.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { escapeLabelValue } from './cadvisor.js';
-import type { Registry } from './kube-registry.js';
-import { deployments } from './kube-resources.js';
+import type { FunctionDeployments } from './function-deployments.js';
 
 export const KUBE_STATE_METRICS_JOB = 'kube-state-metrics';
 
 export interface KubeStateMetricsOptions {
-  registry: Registry;
-  /** Namespaces whose Deployments are exported. */
-  namespaces: readonly string[];
+  /** The Deployments exported (those of the functions namespace). */
+  deployments: FunctionDeployments;
   host?: string;
   port?: number;
 }
@@ -45,16 +42,14 @@ interface DeploymentView {
   available: number;
 }
 
-/** The exposition text (format 0.0.4) for the Deployments of `namespaces`. */
-export function renderKubeStateMetrics(registry: Registry, namespaces: readonly string[]): string {
+/** The exposition text (format 0.0.4) for the Deployments of the functions namespace. */
+export function renderKubeStateMetrics(source: FunctionDeployments): string {
   const views: DeploymentView[] = [];
-  for (const ns of namespaces) {
-    for (const d of registry.list(deployments, ns).items) {
-      const spec = (d.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-      // The API server leaves zero counts out of status (omitempty): absent means 0.
-      const status = (d.status ?? {}) as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
-      views.push({ namespace: ns, name: d.metadata.name!, spec, replicas: status.replicas ?? 0, ready: status.readyReplicas ?? 0, available: status.availableReplicas ?? 0 });
-    }
+  for (const d of source.list()) {
+    const spec = (d.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+    // The API server leaves zero counts out of status (omitempty): absent means 0.
+    const status = (d.status ?? {}) as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+    views.push({ namespace: source.namespace, name: d.metadata.name!, spec, replicas: status.replicas ?? 0, ready: status.readyReplicas ?? 0, available: status.availableReplicas ?? 0 });
   }
   let out = '';
   for (const f of FAMILIES) {
@@ -75,7 +70,7 @@ export class KubeStateMetricsEndpoint {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
         return;
       }
-      const body = renderKubeStateMetrics(this.opts.registry, this.opts.namespaces);
+      const body = renderKubeStateMetrics(this.opts.deployments);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
     });
   }

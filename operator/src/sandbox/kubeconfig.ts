@@ -1,5 +1,6 @@
 /**
- * A kubeconfig for the emulated API server: plain http (no TLS), a bearer token user. Both
+ * A kubeconfig for the sandbox's API server: the emulated one over plain http, or the real one
+ * over https with its CA; a bearer token user. For http, both
  * `@kubernetes/client-node` and `kubectl` accept an `http://` server (client-node only with
  * `insecure-skip-tls-verify: true`).
  */
@@ -16,6 +17,8 @@ export interface KubeconfigOptions {
   namespace?: string;
   /** Name of the cluster, user and context (default `faas-sandbox`). */
   name?: string;
+  /** Base64 PEM of the CA that signed an https server's certificate. */
+  certificateAuthorityData?: string;
 }
 
 export function kubeconfigObject(opts: KubeconfigOptions): Record<string, unknown> {
@@ -25,7 +28,14 @@ export function kubeconfigObject(opts: KubeconfigOptions): Record<string, unknow
     kind: 'Config',
     // client-node 1.x refuses an http:// server unless TLS verification is "skipped" (there is no
     // TLS to verify); kubectl ignores the flag for http.
-    clusters: [{ name, cluster: { server: opts.server, 'insecure-skip-tls-verify': true } }],
+    clusters: [
+      {
+        name,
+        cluster: opts.certificateAuthorityData
+          ? { server: opts.server, 'certificate-authority-data': opts.certificateAuthorityData }
+          : { server: opts.server, 'insecure-skip-tls-verify': true },
+      },
+    ],
     users: [{ name, user: { token: opts.token ?? 'sandbox-token' } }],
     contexts: [{ name, context: { cluster: name, user: name, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
     'current-context': name,

@@ -3,10 +3,11 @@
  * tests, which kill and restart it). Found as `$PROMETHEUS_BIN`, else `prometheus` on PATH, else
  * the Debian package's /usr/bin/prometheus.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, createWriteStream, mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { startChild } from './child-process.js';
 
 export interface PrometheusProcessOptions {
   configFile: string;
@@ -60,48 +61,21 @@ export async function startPrometheus(opts: PrometheusProcessOptions): Promise<P
   if (!binary) throw new Error('prometheus is not installed (Debian: apt-get install -y prometheus; or set PROMETHEUS_BIN)');
   const port = opts.listen.port === 0 ? await freePort(opts.listen.host) : opts.listen.port;
   mkdirSync(opts.dataDir, { recursive: true });
-  const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(
+  const url = `http://${opts.listen.host}:${port}`;
+  const handle = await startChild({
+    name: 'prometheus',
     binary,
-    [
+    args: [
       `--config.file=${opts.configFile}`,
       `--storage.tsdb.path=${opts.dataDir}`,
       `--web.listen-address=${opts.listen.host}:${port}`,
       '--storage.tsdb.retention.time=1d',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  let tail = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-2000);
+    logFile: opts.logFile,
+    ready: async () => (await fetch(`${url}/-/ready`)).status === 200,
+    readyTimeoutMs: opts.readyTimeoutMs ?? 30_000,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => log.end());
-  const url = `http://${opts.listen.host}:${port}`;
-  const stop = async (graceMs = 10_000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode} before it was ready: ${tail.trim()}`);
-    try {
-      if ((await fetch(`${url}/-/ready`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop(0);
-      throw new Error(`prometheus was not ready within ${opts.readyTimeoutMs ?? 30_000} ms: ${tail.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, pid: child.pid!, child, stop };
+  return { url, ...handle };
 }
 
 /**

@@ -17,16 +17,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../../workload-generator/src/input-error.js';
+import { functionAutoscalerCrd } from '../api/crd.js';
+import { KubeApiError } from '../controller/kube.js';
+import { ApiDeploymentController, KubeRest } from './api-deployment-controller.js';
 import { CadvisorEndpoint } from './cadvisor.js';
 import { systemClock, type Clock } from './clock.js';
-import { DelayedReadiness } from './deployments.js';
+import { DelayedReadiness, type ReadinessModel } from './deployments.js';
+import { ceClampedReplicas, RegistryDeployments, type FunctionDeployments } from './function-deployments.js';
 import { FunctionRuntime, RuntimeReadiness } from './function-runtime.js';
 import { CE_MAX_FUNCTIONS, Gateway } from './gateway.js';
 import { closeServer, listen } from './http-server.js';
 import { KubeApiServer } from './kube-api.js';
+import { startKubeApiserver, type KubeApiserverProcess } from './kube-apiserver-process.js';
 import { deployments, type KubeObject } from './kube-resources.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { KubeStateMetricsEndpoint } from './kube-state-metrics.js';
@@ -57,6 +62,13 @@ export interface SandboxOptions {
   withPrometheus?: boolean;
   prometheusBinary?: string;
   clock?: Clock;
+  /**
+   * Run etcd and this real kube-apiserver binary (scripts/fetch-kube-apiserver.sh) instead of the
+   * emulated API server; api-deployment-controller.ts then does the Deployment controller's,
+   * kubelets' and faas-netes' part against it.
+   */
+  kubeApiserver?: string;
+  etcdBinary?: string;
 }
 
 /** What `DIR/sandbox.json` holds. */
@@ -65,6 +77,8 @@ export interface SandboxInfo {
   dir: string;
   kubeconfig: string;
   kubeApiUrl: string;
+  /** Set when the API server is the real kube-apiserver: its version and audit log. */
+  kubeApiserver?: { version: string; auditLog: string; caFile: string; adminToken: string };
   gatewayUrl: string;
   gatewayUser: string;
   gatewayPassword: string;
@@ -83,7 +97,10 @@ export interface SandboxInfo {
 
 export interface RunningSandbox {
   info: SandboxInfo;
-  kube: KubeApiServer;
+  /** The emulated API server (absent with `kubeApiserver`). */
+  kube?: KubeApiServer;
+  /** The real API server's processes (with `kubeApiserver`). */
+  apiserver?: KubeApiserverProcess;
   gateway: Gateway;
   cadvisor: CadvisorEndpoint;
   runtimes: ReadonlyMap<string, FunctionRuntime>;
@@ -113,35 +130,37 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const byKey = new Map([...runtimes.values()].map((r) => [RuntimeReadiness.key(r), r]));
   // Deployments that are not functions (made with kubectl) get the default cold start.
   const fallback = new DelayedReadiness({ clock, readyDelayMs: 5000 / timeScale });
-  // No token check: kubectl sends no credentials to a plain-http server, and the sandbox only
-  // listens on the host it is given (127.0.0.1 by default).
-  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness: new RuntimeReadiness(byKey, fallback) });
-  for (const fn of opts.functions) kube.registry.create(deployments, FUNCTION_NAMESPACE, functionDeployment(fn));
-
-  const gatewayUser = opts.gatewayUser ?? 'admin';
-  const gatewayPassword = opts.gatewayPassword ?? randomBytes(12).toString('base64url');
-  const gateway = new Gateway({ registry: kube.registry, runtimes, namespace: FUNCTION_NAMESPACE, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway });
-  const images = new Map(opts.functions.map((f) => [f.name, f.image]));
-  const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
-  const kubeStateMetrics = new KubeStateMetricsEndpoint({ registry: kube.registry, namespaces: [FUNCTION_NAMESPACE], host, port: opts.ports?.kubeStateMetrics });
+  const readiness = new RuntimeReadiness(byKey, fallback);
 
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const kubeApiUrl = await kube.start();
-    started.push({ stop: () => kube.stop() });
+    const cluster = opts.kubeApiserver
+      ? await startRealCluster(opts, readiness, host)
+      : await startEmulatedCluster(opts, readiness, host, clock);
+    started.push(cluster);
+    const functionDeployments = cluster.deployments;
+
+    const gatewayUser = opts.gatewayUser ?? 'admin';
+    const gatewayPassword = opts.gatewayPassword ?? randomBytes(12).toString('base64url');
+    const gateway = new Gateway({ deployments: functionDeployments, runtimes, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway });
+    const images = new Map(opts.functions.map((f) => [f.name, f.image]));
+    const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
+    const kubeStateMetrics = new KubeStateMetricsEndpoint({ deployments: functionDeployments, host, port: opts.ports?.kubeStateMetrics });
+
+    const kubeApiUrl = cluster.url;
     const gatewayUrl = await gateway.listen();
     started.push({ stop: () => gateway.close() });
     const cadvisorUrl = await cadvisor.listen();
     started.push({ stop: () => cadvisor.close() });
     const kubeStateMetricsUrl = await kubeStateMetrics.listen();
     started.push({ stop: () => kubeStateMetrics.close() });
-    const control = await startControl(kube, runtimes, host, opts.ports?.control ?? 0);
+    const control = await startControl(cluster, runtimes, host, opts.ports?.control ?? 0);
     started.push(control);
 
-    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default' });
+    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default', ...cluster.credentials });
     const prometheusConfig = join(opts.dir, 'prometheus.yml');
     await writeFile(prometheusConfig, renderPrometheusConfig({
         gateway: new URL(gatewayUrl).host,
@@ -171,6 +190,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       dir: opts.dir,
       kubeconfig,
       kubeApiUrl,
+      ...(cluster.apiserver
+        ? { kubeApiserver: { version: cluster.apiserver.version, auditLog: cluster.apiserver.auditLog, caFile: cluster.apiserver.caFile, adminToken: cluster.apiserver.adminToken } }
+        : {}),
       gatewayUrl,
       gatewayUser,
       gatewayPassword,
@@ -200,7 +222,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     let stopping: Promise<void> | undefined;
     return {
       info,
-      kube,
+      kube: cluster.emulated,
+      apiserver: cluster.apiserver,
       gateway,
       cadvisor,
       runtimes,
@@ -252,7 +275,8 @@ export function functionDeployment(fn: SandboxFunction): KubeObject {
  *   POST /kube/restart?keepState=true|false      an API server restart (watch cache lost → 410)
  *   POST /kube/compact                           watches from older resourceVersions get 410
  */
-async function startControl(kube: KubeApiServer, runtimes: ReadonlyMap<string, FunctionRuntime>, host: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+async function startControl(cluster: SandboxCluster, runtimes: ReadonlyMap<string, FunctionRuntime>, host: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const kube = cluster.emulated;
   const server = createServer((req, res) => {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://control');
@@ -262,22 +286,114 @@ async function startControl(kube: KubeApiServer, runtimes: ReadonlyMap<string, F
     if (req.method === 'GET' && url.pathname === '/status') {
       return json(200, {
         functions: [...runtimes.values()].map((r) => ({ name: r.name, desired: r.desiredReplicas, ready: r.readyReplicas, queued: r.queueLength, inService: r.inService })),
-        openWatches: kube.openWatchCount(),
+        ...(kube ? { openWatches: kube.openWatchCount() } : {}),
       });
     }
-    if (req.method === 'POST' && url.pathname === '/kube/break-watches') {
+    if (req.method === 'POST' && url.pathname === '/kube/restart') {
+      if (kube) {
+        kube.restart({ keepState: url.searchParams.get('keepState') !== 'false' });
+        return json(200, { restarted: true });
+      }
+      // The real API server: killed (SIGKILL, no graceful shutdown) and started again; etcd keeps the state.
+      const apiserver = cluster.apiserver!;
+      const downMs = Number(url.searchParams.get('downMs') ?? 0);
+      void (async () => {
+        await apiserver.kill();
+        await new Promise((r) => setTimeout(r, Number.isFinite(downMs) ? downMs : 0));
+        await apiserver.start();
+      })().then(
+        () => json(200, { restarted: true }),
+        (err: Error) => json(500, { error: err.message }),
+      );
+      return;
+    }
+    if (kube && req.method === 'POST' && url.pathname === '/kube/break-watches') {
       const how = url.searchParams.get('how') === 'reset' ? 'reset' : 'close';
       return json(200, { broken: kube.breakWatches({}, how) });
     }
-    if (req.method === 'POST' && url.pathname === '/kube/restart') {
-      kube.restart({ keepState: url.searchParams.get('keepState') !== 'false' });
-      return json(200, { restarted: true });
-    }
-    if (req.method === 'POST' && url.pathname === '/kube/compact') {
+    if (kube && req.method === 'POST' && url.pathname === '/kube/compact') {
       kube.compact();
       return json(200, { compacted: true });
     }
-    json(404, { error: `no route ${req.method} ${url.pathname}` });
+    json(404, { error: `no route ${req.method} ${url.pathname}${kube ? '' : ' (the real API server has only /kube/restart)'}` });
   });
   return { url: await listen(server, host, port), stop: () => closeServer(server) };
+}
+
+/** The API server side of the sandbox: emulated in this process, or the real one as processes. */
+interface SandboxCluster {
+  url: string;
+  deployments: FunctionDeployments;
+  /** What the kubeconfig needs beyond the URL. */
+  credentials: { token?: string; certificateAuthorityData?: string };
+  emulated?: KubeApiServer;
+  apiserver?: KubeApiserverProcess;
+  stop(): Promise<void>;
+}
+
+async function startEmulatedCluster(opts: SandboxOptions, readiness: ReadinessModel, host: string, clock: Clock): Promise<SandboxCluster> {
+  // No token check: kubectl sends no credentials to a plain-http server, and the sandbox only
+  // listens on the host it is given (127.0.0.1 by default).
+  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness, clampReplicas: opts.ce ? ceClampedReplicas : undefined });
+  for (const fn of opts.functions) kube.registry.create(deployments, FUNCTION_NAMESPACE, functionDeployment(fn));
+  const url = await kube.start();
+  return { url, deployments: new RegistryDeployments(kube.registry, FUNCTION_NAMESPACE), credentials: {}, emulated: kube, stop: () => kube.stop() };
+}
+
+async function startRealCluster(opts: SandboxOptions, readiness: ReadinessModel, host: string): Promise<SandboxCluster> {
+  const apiserver = await startKubeApiserver({ binary: opts.kubeApiserver!, etcdBinary: opts.etcdBinary, dir: join(opts.dir, 'kube-apiserver'), host, port: opts.ports?.kube });
+  const ca = await readFile(apiserver.caFile);
+  const rest = new KubeRest({ url: apiserver.url, token: apiserver.adminToken, ca });
+  let controller: ApiDeploymentController | undefined;
+  const stop = async (): Promise<void> => {
+    controller?.stop();
+    await rest.close();
+    await apiserver.stop();
+  };
+  try {
+    for (const ns of ['openfaas', FUNCTION_NAMESPACE]) {
+      await createIfAbsent(rest, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }
+    await createIfAbsent(rest, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', functionAutoscalerCrd());
+    await waitForCrdEstablished(rest, functionAutoscalerCrd().metadata.name);
+    for (const fn of opts.functions) {
+      await createIfAbsent(rest, `/apis/apps/v1/namespaces/${FUNCTION_NAMESPACE}/deployments`, functionDeployment(fn));
+    }
+    controller = new ApiDeploymentController({
+      rest,
+      namespace: FUNCTION_NAMESPACE,
+      readiness,
+      ce: opts.ce ?? false,
+      onError: (err) => process.emitWarning(`sandbox: Deployment controller: ${err.message}`),
+    });
+    await controller.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: apiserver.url,
+    deployments: controller,
+    credentials: { token: apiserver.adminToken, certificateAuthorityData: ca.toString('base64') },
+    apiserver,
+    stop,
+  };
+}
+
+async function createIfAbsent(rest: KubeRest, path: string, body: unknown): Promise<void> {
+  try {
+    await rest.request('POST', path, body);
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.conflict)) throw err;
+  }
+}
+
+async function waitForCrdEstablished(rest: KubeRest, name: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const crd = await rest.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -103,6 +103,17 @@ describe('ClientNodeCluster requests', () => {
     expect({ rv: stored.metadata.resourceVersion, sentRv: body?.metadata.resourceVersion, sentStatus: body?.status }).toEqual({ rv: '8', sentRv: '7', sentStatus: { desiredReplicas: 2 } });
   });
 
+  it('sends Lease times as MicroTime, with six fractional digits (the server refuses three)', async () => {
+    let sent: { spec?: { acquireTime?: string; renewTime?: string } } | undefined;
+    nock(SERVER)
+      .post('/apis/coordination.k8s.io/v1/namespaces/fa/leases', (b: typeof sent) => ((sent = b), true))
+      .reply(201, (_uri: string, b: nock.Body) => ({ ...(b as object), metadata: { name: 'leader', namespace: 'fa', resourceVersion: '1' } }));
+    const at = new Date(Date.UTC(2026, 11, 7, 23, 39, 28, 391));
+    const stored = await client().createLease('fa', 'leader', { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: at, renewTime: at, leaseTransitions: 0 });
+    expect(sent?.spec).toMatchObject({ acquireTime: '2026-12-07T23:39:28.391000Z', renewTime: '2026-12-07T23:39:28.391000Z' });
+    expect(stored.renewTime?.getTime()).toBe(at.getTime());
+  });
+
   it('reads a missing Lease as null, not an error', async () => {
     nock(SERVER).get('/apis/coordination.k8s.io/v1/namespaces/fa/leases/leader').reply(404, status(404, 'NotFound', 'not found'));
     expect(await client().readLease('fa', 'leader')).toBeNull();

@@ -77,4 +77,37 @@ describe('LeaderElector', () => {
     }
     expect(rows).toEqual([[2_000, true], [9_000, true], [10_000, false]]);
   });
+
+  it('is unhealthy once the Lease has been out of reach for a lease duration, reports each new failure once, and recovers', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    const errors: Array<[string, boolean]> = [];
+    let recovered = 0;
+    const b = new LeaderElector({
+      client: cluster, namespace: NS, name: 'faas-autoscaler-leader', identity: 'b', clock,
+      leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2,
+      onError: (err, changed) => errors.push([err.reason, changed]),
+      onRecovered: () => recovered++,
+    });
+    // Rounds driven by hand (no start(), so no timer rounds in between).
+    expect(await b.tryAcquireOrRenew()).toBe(true);
+    expect(b.health()).toMatchObject({ ok: true });
+    // The API server answers 400 to every Lease write from here on (the MicroTime bug looked like this).
+    const rows: Array<[number, boolean]> = [];
+    for (const t of [2_000, 4_000, 15_000, 16_000, 17_000]) {
+      cluster.failNext('readLease', new KubeApiError(t < 16_000 ? 'bad request' : 'unavailable', t < 16_000 ? 400 : 503, t < 16_000 ? 'BadRequest' : 'ServiceUnavailable'));
+      await clock.advance(t - clock.now());
+      await b.tryAcquireOrRenew();
+      rows.push([t, b.health().ok]);
+    }
+    // Healthy up to a lease duration after the last answer (t = 0), not after.
+    expect(rows).toEqual([[2_000, true], [4_000, true], [15_000, true], [16_000, false], [17_000, false]]);
+    expect(b.health().lastError).toBe('unavailable');
+    // One `changed` per new reason, not one per retry.
+    expect(errors.filter(([, changed]) => changed)).toEqual([['BadRequest', true], ['ServiceUnavailable', true]]);
+    expect(recovered).toBe(0);
+    await b.tryAcquireOrRenew();
+    expect({ health: b.health(), recovered }).toEqual({ health: { ok: true, sinceContactMs: 0 }, recovered: 1 });
+    await b.stop();
+  });
 });

@@ -5,11 +5,37 @@
  */
 import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { ManualClock } from '../../operator/src/sandbox/clock.js';
+import { ceClampedReplicas } from '../../operator/src/sandbox/function-deployments.js';
 import { deploymentBody, startCluster, statusOf, type Cluster } from './sandbox-kube-helpers.js';
 
 const NS = 'openfaas-fn';
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+
+describe('OpenFaaS CE: faas-netes clamps function Deployments (sandbox --ce)', () => {
+  it('rewrites spec.replicas 0 → 1 and > 5 → 5 on function Deployments only, as CE\'s Deployment informer does', async () => {
+    const c = await startCluster({ clampReplicas: ceClampedReplicas });
+    try {
+      // deploymentBody labels it faas_function=<name>, as faas-netes does.
+      await c.apps.createNamespacedDeployment({ namespace: NS, body: deploymentBody('figlet', 1) });
+      const other = { metadata: { name: 'not-a-function', labels: { app: 'x' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } } };
+      await c.apps.createNamespacedDeployment({ namespace: NS, body: other });
+      const rows: Array<[string, number, number | undefined]> = [];
+      for (const [name, want] of [['figlet', 8], ['figlet', 0], ['figlet', 3], ['not-a-function', 8]] as const) {
+        await c.apps.patchNamespacedDeploymentScale({ name, namespace: NS, body: { spec: { replicas: want } } }, merge);
+        rows.push([name, want, (await c.apps.readNamespacedDeployment({ name, namespace: NS })).spec?.replicas]);
+      }
+      expect(rows).toEqual([
+        ['figlet', 8, 5],
+        ['figlet', 0, 1],
+        ['figlet', 3, 3],
+        ['not-a-function', 8, 8],
+      ]);
+    } finally {
+      await c.kube.stop();
+    }
+  });
+});
 
 describe('Deployments, /scale and readiness', () => {
   let c: Cluster;

@@ -148,6 +148,7 @@ Secrets and no credential sits in an environment variable.
 - --no-leader-elect
 {{- end }}
 - --api-timeout-seconds={{ .Values.apiTimeoutSeconds }}
+- --openfaas-edition={{ .Values.openfaasEdition }}
 - --listen=0.0.0.0:{{ .Values.metricsPort }}
 - --log-level={{ .Values.logLevel }}
 {{- end }}

@@ -39,6 +39,7 @@ export interface OperatorFlags {
   renewDeadlineSeconds: string;
   retryPeriodSeconds: string;
   apiTimeoutSeconds: string;
+  openfaasEdition: string;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -58,6 +59,14 @@ export function registerOperator(program: Command): void {
     .addOption(env(new Option('--gateway-url <url>', 'OpenFaaS gateway, for FunctionAutoscalers with spec.actuator: gateway'), 'OPENFAAS_GATEWAY_URL'))
     .addOption(env(new Option('--gateway-basic-auth-file <file>', 'gateway basic auth: a file holding user:password, or only the password (user from --gateway-user)'), 'OPENFAAS_GATEWAY_BASIC_AUTH_FILE'))
     .addOption(env(new Option('--gateway-user <name>', 'gateway user when the basic-auth file holds only the password').default('admin'), 'OPENFAAS_GATEWAY_USER'))
+    .addOption(
+      env(
+        new Option('--openfaas-edition <edition>', 'the OpenFaaS edition behind the functions; ce keeps every decision within 1..5 replicas, as CE\'s faas-netes rewrites any other count')
+          .choices(['ce', 'pro'])
+          .default('pro'),
+        'OPENFAAS_EDITION',
+      ),
+    )
     .addOption(env(new Option('--namespaces <list>', 'comma-separated namespaces whose FunctionAutoscalers to manage; empty: all').default(''), 'WATCH_NAMESPACES'))
     .addOption(env(new Option('--log-level <level>', `log level (pino): ${LOG_LEVELS.join(' | ')}`).default('info'), 'LOG_LEVEL'))
     .addOption(env(new Option('--kubeconfig <file>', 'kubeconfig file; default: in-cluster service account'), 'KUBECONFIG'))
@@ -173,5 +182,6 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       retryPeriodSeconds: positive('--retry-period-seconds', flags.retryPeriodSeconds),
     },
     apiTimeoutMs: positive('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
+    openfaasEdition: flags.openfaasEdition === 'ce' ? 'ce' : 'pro',
   };
 }

@@ -62,7 +62,17 @@ export interface ControllerOptions {
   policyRetryMs?: number;
   /** Resources reconciled in parallel within a tick (API calls in flight). Default 16. */
   concurrency?: number;
+  /**
+   * The OpenFaaS edition behind the functions. `ce`: decisions are kept within 1..5, since CE's
+   * faas-netes rewrites any other Deployment replica count (REFERENCE.md); default `pro` (no limit).
+   */
+  openfaasEdition?: OpenFaasEdition;
 }
+
+export type OpenFaasEdition = 'ce' | 'pro';
+
+/** OpenFaaS CE's replica range (faas-netes' Deployment informer, gateway/scaling/ranges.go). */
+export const OPENFAAS_CE_REPLICAS = { min: 1, max: 5 } as const;
 
 /** What one tick did; tests and the benchmark read it. */
 export interface TickReport {
@@ -555,7 +565,18 @@ export class Controller {
       reason = `${reason}; scale-down to ${desired} held at ${currentReplicas}: CPU/memory metrics missing`;
       desired = currentReplicas;
     }
-    return { held: false, rawDesiredReplicas: rec.desiredReplicas, desiredReplicas: desired, reason, limitedBy: railed.limitedBy };
+    let limitedBy = railed.limitedBy;
+    if (this.opts.openfaasEdition === 'ce') {
+      // A count CE's faas-netes would rewrite is never written: writing it would start a fight.
+      const { min, max } = OPENFAAS_CE_REPLICAS;
+      const ce = Math.min(Math.max(desired, min), max);
+      if (ce !== desired) {
+        reason = `${reason}; limited to ${ce} by OpenFaaS CE, which keeps every function within ${min}..${max} replicas (wanted ${desired})`;
+        desired = ce;
+        limitedBy = 'openfaas-ce';
+      }
+    }
+    return { held: false, rawDesiredReplicas: rec.desiredReplicas, desiredReplicas: desired, reason, limitedBy };
   }
 
   /**
@@ -684,6 +705,7 @@ export function alignedNext(now: number, intervalMs: number): number {
 }
 
 function limitReason(limit: RailsDecision['limitedBy']): string {
+  if (limit === 'openfaas-ce') return 'OpenFaaSCE';
   return limit
     .split('-')
     .map((w) => w[0].toUpperCase() + w.slice(1))

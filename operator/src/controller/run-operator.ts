@@ -13,7 +13,7 @@ import { createPolicy } from '../policies/registry.js';
 import { Rails } from '../rails/rails.js';
 import { OpenFaasGatewayActuator } from '../actuators/openfaas-gateway.js';
 import { systemClock, type Clock } from './clock.js';
-import { Controller } from './controller.js';
+import { Controller, type OpenFaasEdition } from './controller.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
 import { ClientNodeCluster } from './kube.js';
 import { fetchKubeconfigOverSsh, type SshTarget } from './kubeconfig-ssh.js';
@@ -51,6 +51,8 @@ export interface OperatorConfig {
     retryPeriodSeconds: number;
   };
   apiTimeoutMs: number;
+  /** `ce`: decisions kept within OpenFaaS CE's 1..5 replicas (ControllerOptions.openfaasEdition). */
+  openfaasEdition?: OpenFaasEdition;
   /** Tests and the sandbox: scripted time and a captured logger. */
   clock?: Clock;
   logger?: Logger;
@@ -139,6 +141,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     namespaces: cfg.namespaces,
     identity,
     canWrite: elector ? () => elector.isLeader() : () => true,
+    openfaasEdition: cfg.openfaasEdition,
   });
 
   const ready = (): { ok: boolean; reason: string } => {

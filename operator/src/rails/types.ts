@@ -44,7 +44,9 @@ export type RailLimit =
   | 'scale-up-rate'
   | 'scale-down-rate'
   | 'scale-up-disabled'
-  | 'scale-down-disabled';
+  | 'scale-down-disabled'
+  /** OpenFaaS CE keeps every function within 1..5 replicas (faas-netes rewrites any other count). */
+  | 'openfaas-ce';
 
 export interface RailsDecision {
   /** What the policy asked for. */

@@ -140,6 +140,29 @@ describe('Controller', () => {
     expect(counts).toEqual({ 'n=1': 9, 'n=40': 18 });
   });
 
+  it('with --openfaas-edition ce, keeps decisions within 1..5 and says why (CE would rewrite any other count)', async () => {
+    const rows: Array<[string, number | undefined, number, string | undefined]> = [];
+    for (const edition of ['ce', 'pro'] as const) {
+      const h = await harness({ openfaasEdition: edition });
+      h.cluster.putDeployment(NS, 'echo', 1);
+      h.cluster.putAutoscaler(fas('echo', { maxReplicas: 20 }));
+      // 95 RPS / 10 per replica: the policy asks for 10.
+      h.prom.set(`echo.${NS}`, { rps: 95, cpuCores: 0.05 });
+      await started(h);
+      const limited = h.condition('echo', 'ScalingLimited');
+      rows.push([edition, h.cluster.replicasOf(NS, 'echo'), h.status('echo').desiredReplicas!, `${limited?.status} ${limited?.reason}`]);
+      if (edition === 'ce') {
+        expect(limited?.message).toMatch(/limited to 5 by OpenFaaS CE, which keeps every function within 1\.\.5 replicas \(wanted 10\)/);
+        expect(h.status('echo').lastDecision).toMatchObject({ rawDesiredReplicas: 10, desiredReplicas: 5, limitedBy: 'openfaas-ce' });
+      }
+      await h.controller.stop();
+    }
+    expect(rows).toEqual([
+      ['ce', 5, 5, 'True OpenFaaSCE'],
+      ['pro', 10, 10, 'False DesiredWithinRange'],
+    ]);
+  });
+
   it('switches policy on a spec patch: next decision by the new policy, state reset, Event', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 2);

@@ -35,6 +35,8 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   const { proc, info } = await e2e.sandbox(['--functions', 'figlet=exp:10ms,env=fixed:5ms', '--with-prometheus', '--gateway-password', 'pw-123']);
   const out = readFileSync(proc.logFile, 'utf8');
   expect(out).toContain(`OpenFaaS gateway  ${info.gatewayUrl}   user admin, password pw-123`);
+  expect(out).toContain(`gateway metrics   ${info.gatewayMetricsUrl}/metrics`);
+  expect(out).toContain('(emulated)');
   expect(out).toContain(`export KUBECONFIG=${info.kubeconfig}`);
   expect(out).toContain(`Prometheus        ${info.prometheusUrl}`);
 
@@ -44,7 +46,7 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   expect(readFileSync(join(dir, 'gateway-basic-auth'), 'utf8').trim()).toBe('admin:pw-123');
   const promConfig = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
   expect(promConfig.scrape_configs.map((j) => [j.job_name, j.metrics_path, j.static_configs[0].targets[0]])).toEqual([
-    ['openfaas-gateway', '/metrics', new URL(info.gatewayUrl).host],
+    ['openfaas-gateway', '/metrics', new URL(info.gatewayMetricsUrl).host],
     ['kubernetes-cadvisor', '/metrics/cadvisor', new URL(info.cadvisorUrl).host],
     ['kube-state-metrics', '/metrics', new URL(info.kubeStateMetricsUrl).host],
   ]);
@@ -58,7 +60,7 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   proc.signal('SIGINT');
   expect(await proc.exited).toEqual({ code: 0, signal: null });
   await waitFor('the sandbox\'s Prometheus to exit', () => !alive(prometheusPid), 15_000);
-  for (const url of [info.gatewayUrl, info.kubeApiUrl, info.cadvisorUrl, info.kubeStateMetricsUrl, info.prometheusUrl!]) expect(await refused(url)).toBe(true);
+  for (const url of [info.gatewayUrl, info.gatewayMetricsUrl, info.kubeApiUrl, info.cadvisorUrl, info.kubeStateMetricsUrl, info.prometheusUrl!]) expect(await refused(url)).toBe(true);
 });
 
 /** The pid of the sandbox's Prometheus: the child of the sandbox process running prometheus (from /proc). */

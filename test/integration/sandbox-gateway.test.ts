@@ -78,15 +78,17 @@ describe('sandbox gateway (Pro behaviour)', () => {
   afterAll(() => stop(env));
 
   const gw = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${env.sandbox.info.gatewayUrl}${path}`, init);
+  /** The metrics server, on its own port as the real gateway's (8082). */
+  const metrics = async (): Promise<string> => (await fetch(`${env.sandbox.info.gatewayMetricsUrl}/metrics`)).text();
   const system = (path: string, init: RequestInit = {}): Promise<Response> =>
     gw(path, { ...init, headers: { authorization: env.auth, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
   it('serves /function/<name> and counts it with the gateway\'s metric names and labels', async () => {
-    const before = samples(await (await gw('/metrics')).text(), 'gateway_function_invocation_total').get('{code="200",function_name="figlet.openfaas-fn"}') ?? 0;
+    const before = samples(await metrics(), 'gateway_function_invocation_total').get('{code="200",function_name="figlet.openfaas-fn"}') ?? 0;
     const responses = await Promise.all([gw('/function/figlet', { method: 'POST', body: 'hi' }), gw('/function/figlet.openfaas-fn'), gw('/function/figlet/sub/path')]);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(Number(responses[0].headers.get('x-duration-seconds'))).toBeGreaterThanOrEqual(0.02);
-    const text = await (await gw('/metrics')).text();
+    const text = await metrics();
     expect(samples(text, 'gateway_function_invocation_total').get('{code="200",function_name="figlet.openfaas-fn"}')).toBe(before + 3);
     expect(samples(text, 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}')).toBe(before + 3);
     // The histogram: every default bucket, +Inf, _sum and _count, labelled by function and code.
@@ -110,7 +112,7 @@ describe('sandbox gateway (Pro behaviour)', () => {
   it('writes the text format promtool parses; the only lint findings are the real gateway\'s own names', async () => {
     // promtool: exit 1 = does not parse, 3 = parses with lint findings. OpenFaaS' own names break
     // two naming conventions; anything else would be ours.
-    const gateway = promtoolCheck(await (await gw('/metrics')).text());
+    const gateway = promtoolCheck(await metrics());
     expect(gateway).toEqual({
       status: 3,
       output:
@@ -120,13 +122,19 @@ describe('sandbox gateway (Pro behaviour)', () => {
     expect(promtoolCheck(await (await fetch(`${env.sandbox.info.cadvisorUrl}/metrics/cadvisor`)).text())).toEqual({ status: 0, output: '' });
   });
 
-  it('answers 504 at the upstream time-out and counts it under code="504"', async () => {
+  it('answers 502 at the upstream time-out and counts it under code="502", as the real gateway does', async () => {
     const res = await gw('/function/slow');
-    expect(res.status).toBe(504);
-    const text = await (await gw('/metrics')).text();
-    expect(samples(text, 'gateway_function_invocation_total').get('{code="504",function_name="slow.openfaas-fn"}')).toBe(1);
+    expect(res.status).toBe(502);
+    const text = await metrics();
+    expect(samples(text, 'gateway_function_invocation_total').get('{code="502",function_name="slow.openfaas-fn"}')).toBe(1);
     // Only successful requests feed the operator's mean execution time; the histogram has both.
-    expect(samples(text, 'gateway_functions_seconds_count').get('{code="504",function_name="slow.openfaas-fn"}')).toBe(1);
+    expect(samples(text, 'gateway_functions_seconds_count').get('{code="502",function_name="slow.openfaas-fn"}')).toBe(1);
+  });
+
+  it('serves metrics on their own port only, like the real gateway (the proxy port has no /metrics)', async () => {
+    expect((await gw('/metrics')).status).toBe(404);
+    expect(await metrics()).toContain('# TYPE gateway_functions_seconds histogram');
+    expect((await fetch(`${env.sandbox.info.gatewayMetricsUrl}/healthz`)).status).toBe(200);
   });
 
   it.each([
@@ -181,7 +189,7 @@ describe('sandbox gateway (Pro behaviour)', () => {
     expect(dep.spec?.replicas).toBe(3);
     expect(env.sandbox.runtimes.get('figlet')!.desiredReplicas).toBe(3);
     await eventually('3 ready replicas in the Deployment status', async () => (await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' })).status?.readyReplicas === 3);
-    const text = await (await gw('/metrics')).text();
+    const text = await metrics();
     expect(samples(text, 'gateway_service_count').get('{function_name="figlet.openfaas-fn"}')).toBe(3);
     const cadvisor = await (await fetch(`${env.sandbox.info.cadvisorUrl}/metrics/cadvisor`)).text();
     const figletPods = new Set([...samples(cadvisor, 'container_memory_working_set_bytes').keys()].filter((k) => k.includes('container="figlet"')).map((k) => /pod="([^"]+)"/.exec(k)![1]));
@@ -203,12 +211,24 @@ describe('sandbox gateway (Pro behaviour)', () => {
     expect(env.sandbox.runtimes.get('figlet')!.desiredReplicas).toBe(wantReplicas);
   });
 
-  it('scales from zero when invoked at 0 replicas (the request waits for the cold start)', async () => {
+  it('scales from zero when invoked at 0 replicas; the cold-start wait is in neither the histogram nor `started`', async () => {
     await system('/system/scale-function/figlet', { method: 'POST', body: JSON.stringify({ replicas: 0 }) });
     expect(env.sandbox.runtimes.get('figlet')!.desiredReplicas).toBe(0);
-    const res = await gw('/function/figlet');
+    const before = samples(await metrics(), 'gateway_functions_seconds_bucket');
+    const startedBefore = samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}') ?? 0;
+    const request = gw('/function/figlet');
+    // While the request waits for the cold start (0.3 s), it is not started yet.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}') ?? 0).toBe(startedBefore);
+    const started = Date.now();
+    const res = await request;
     expect(res.status).toBe(200);
-    expect(Number(res.headers.get('x-duration-seconds'))).toBeGreaterThanOrEqual(0.3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    const after = samples(await metrics(), 'gateway_functions_seconds_bucket');
+    const inBucket = (le: string): number => (after.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0) - (before.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0);
+    // The 20 ms of service, not the 0.3 s wait: the request lands at or below 0.05 s.
+    expect({ le005: inBucket('0.05'), le025: inBucket('0.25') }).toEqual({ le005: 1, le025: 1 });
+    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}')).toBe(startedBefore + 1);
     const dep = await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' });
     expect(dep.spec?.replicas).toBe(1);
   });
@@ -244,7 +264,7 @@ describe('sandbox gateway (OpenFaaS CE limits)', () => {
   });
 
   it('exports no inflight gauge (CE has none)', async () => {
-    const text = await (await fetch(`${env.sandbox.info.gatewayUrl}/metrics`)).text();
+    const text = await (await fetch(`${env.sandbox.info.gatewayMetricsUrl}/metrics`)).text();
     expect(text).toContain('gateway_service_count');
     expect(text).not.toContain('gateway_function_invocation_inflight');
   });

@@ -22,6 +22,7 @@ export interface SandboxFlags {
   host: string;
   kubePort: string;
   gatewayPort: string;
+  gatewayMetricsPort: string;
   cadvisorPort: string;
   prometheusPort: string;
   kubeApiserver?: string;
@@ -46,6 +47,7 @@ export function registerSandbox(program: Command): void {
     .option('--host <address>', 'address every server binds', '127.0.0.1')
     .option('--kube-port <port>', 'Kubernetes API port (0: any free port)', '0')
     .option('--gateway-port <port>', 'gateway port (0: any free port)', '0')
+    .option('--gateway-metrics-port <port>', "gateway metrics port, the real gateway's 8082 (0: any free port)", '0')
     .option('--cadvisor-port <port>', 'cAdvisor endpoint port (0: any free port)', '0')
     .option('--prometheus-port <port>', 'Prometheus port with --with-prometheus (0: any free port)', '0')
     .action(async (flags: SandboxFlags) => {
@@ -69,6 +71,7 @@ export function registerSandbox(program: Command): void {
         ports: {
           kube: port('--kube-port', flags.kubePort),
           gateway: port('--gateway-port', flags.gatewayPort),
+          gatewayMetrics: port('--gateway-metrics-port', flags.gatewayMetricsPort),
           cadvisor: port('--cadvisor-port', flags.cadvisorPort),
           prometheus: port('--prometheus-port', flags.prometheusPort),
         },
@@ -107,6 +110,7 @@ function banner(info: import('../sandbox/sandbox.js').SandboxInfo): string {
     'faas-autoscaler sandbox: ready',
     `  Kubernetes API    ${info.kubeApiUrl}   export KUBECONFIG=${info.kubeconfig}${info.kubeApiserver ? `   (real kube-apiserver, ${info.kubeApiserver.version}; audit log ${info.kubeApiserver.auditLog})` : ' (emulated)'}`,
     `  OpenFaaS gateway  ${info.gatewayUrl}   user ${info.gatewayUser}, password ${info.gatewayPassword} (also in ${info.gatewayBasicAuthFile})`,
+    `  gateway metrics   ${info.gatewayMetricsUrl}/metrics`,
     `  cAdvisor          ${info.cadvisorUrl}/metrics/cadvisor`,
     prom,
     `  functions (namespace ${info.functionNamespace}${info.ce ? ', OpenFaaS CE limits' : ''}${info.timeScale !== 1 ? `, time scale ${info.timeScale}` : ''}):`,

@@ -461,7 +461,7 @@ export class Controller {
         }
       }
     }
-    if (obs) status.lastObservation = observationStatus(obs, now);
+    if (obs) status.lastObservation = observationStatus(obs, now, this.opts.openfaasEdition === 'ce');
 
     // Recommend → normalize.
     let decision: Decision;
@@ -712,8 +712,13 @@ function limitReason(limit: RailsDecision['limitedBy']): string {
     .join('');
 }
 
-function observationStatus(obs: Observation, now: number): ObservationStatus {
+/**
+ * The observation as status shows it. On OpenFaaS CE the in-flight gauge does not exist (only Pro's
+ * gateway exports it): it stays in `missing`, a fact, but is not reported as a problem.
+ */
+function observationStatus(obs: Observation, now: number, ce: boolean): ObservationStatus {
   const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 1e4) / 1e4);
+  const problems = ce ? obs.problems.filter((p) => !/inflight/.test(p)) : obs.problems;
   return {
     time: new Date(now).toISOString(),
     windowSeconds: obs.windowSeconds,
@@ -728,7 +733,7 @@ function observationStatus(obs: Observation, now: number): ObservationStatus {
     memoryPerReplica: round(obs.memoryPerReplica),
     inflight: round(obs.inflight),
     missing: [...obs.missing],
-    problems: obs.problems.slice(0, 20).map((p) => p.slice(0, 500)),
+    problems: problems.slice(0, 20).map((p) => p.slice(0, 500)),
   };
 }
 

@@ -4,7 +4,7 @@
  * and a clock instead of a trace:
  *
  *   request ──> gateway FIFO queue ──> ready replica with a free slot ──> response after the
- *               (upstream time-out → 504)  (concurrencyPerReplica slots)    drawn service time
+ *               (upstream time-out → 502)  (concurrencyPerReplica slots)    drawn service time
  *
  * - Service times come from the simulator's service-time model (`resolveServiceTime`,
  *   `drawServiceSeconds`), drawn per request in arrival order from a seeded stream.
@@ -14,7 +14,7 @@
  *   removed ready replica takes no new work, finishes what it has and then ends (graceful).
  * - The upstream time-out ends a request `upstreamTimeoutSeconds` after it reached the gateway,
  *   queued or in service (the function's exec_timeout is at most the gateway's), with the
- *   simulator's `timeoutStatusCode` (504).
+ *   simulator's `timeoutStatusCode` (502, as the real gateway records it).
  * - Pods account CPU seconds and memory for the cAdvisor endpoint: an idle replica uses
  *   `idleCpuCoresPerReplica`, each busy slot `cpuCoresPerBusySlot` (default request /
  *   concurrency); memory is `memoryBaseMb` plus `memoryPerInflightMb` per request in service.
@@ -34,7 +34,7 @@ import type { ReadinessModel } from './deployments.js';
 
 /** What a finished invocation reports to the gateway. */
 export interface InvocationResult {
-  /** HTTP status: 200, or the time-out status (504). */
+  /** HTTP status: 200, or the time-out status (502). */
   status: number;
   /** Wall-clock seconds from reaching the gateway to the response. */
   durationSeconds: number;
@@ -213,6 +213,31 @@ export class FunctionRuntime {
         }, timeoutMs);
       }
       this.dispatch();
+    });
+  }
+
+  /**
+   * Resolves true once a replica is ready (at once when one is), false when none is within the
+   * upstream time-out: the wait of the gateway's scale-from-zero handler before it forwards.
+   */
+  whenReady(): Promise<boolean> {
+    if (this.readyReplicas > 0) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (ready: boolean): void => {
+        if (done) return;
+        done = true;
+        this.clock.clearTimer(timer);
+        const i = this.listeners.indexOf(onChange);
+        if (i >= 0) this.listeners.splice(i, 1);
+        resolve(ready);
+      };
+      const onChange = (): void => {
+        if (this.readyReplicas > 0) finish(true);
+      };
+      const timer = this.clock.setTimer(() => finish(false), this.timeoutMs());
+      this.listeners.push(onChange);
     });
   }
 

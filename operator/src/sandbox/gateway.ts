@@ -9,7 +9,18 @@
  *   POST /system/scale-function/<name>  {"serviceName","replicas","namespace"} → 202 (basic auth)
  *   GET  /system/info                   provider info (basic auth)
  *   GET  /healthz                       200
+ *
+ * and on its own port, as the real gateway's runMetricsServer (8082) keeps them off the proxy:
+ *
  *   GET  /metrics                       gateway_* metrics in the Prometheus text format
+ *   GET  /healthz                       200
+ *
+ * Accounting follows the real gateway (gateway/handlers/forwarding_proxy.go, notifiers.go,
+ * scaling/function_scaler.go): a request for a function with no available replica first waits in
+ * the scale-from-zero handler (scaling a Deployment at 0 to its minimum); only then is
+ * `gateway_function_invocation_started` counted and the upstream call timed, so the wait is in
+ * neither the histogram nor the invocation counter, and a request that gives up waiting (500) is
+ * not counted at all. An upstream time-out is answered and counted as 502.
  *
  * Replicas live in the Deployment (spec.replicas), as with faas-netes: a scale request writes the
  * Deployment's /scale subresource, so watchers of the Deployment (the operator) see it, and the
@@ -19,9 +30,7 @@
  * OpenFaaS CE mode (`ce: true`): a scale request for 0 is refused with CE's message, others are
  * clamped to 1..5, and at most 15 functions may exist (checked by the sandbox at start-up).
  * Otherwise the gateway behaves like Pro's: 0 is allowed and `gateway_function_invocation_inflight`
- * is exported (requests queued or in service, sampled at scrape time). With a
- * Deployment at 0 replicas an invocation first scales it to its minimum (the gateway's
- * scale-from-zero) and waits in the queue for the cold start.
+ * is exported (requests queued or in service, sampled at scrape time).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -46,6 +55,8 @@ export interface GatewayOptions {
   ce: boolean;
   host?: string;
   port?: number;
+  /** Port of the metrics server (the real gateway's 8082); 0 or absent: a free one. */
+  metricsPort?: number;
 }
 
 /** The gateway's metrics, named and labelled as in gateway/metrics/metrics.go. */
@@ -128,6 +139,7 @@ class HttpError extends Error {
 export class Gateway {
   readonly metrics: GatewayMetrics;
   private readonly server: Server;
+  private readonly metricsServer: Server;
   private readonly invocations = new Map<string, number>();
   private readonly expectedAuth: Buffer;
 
@@ -151,20 +163,39 @@ export class Gateway {
     // Invocations may wait as long as the upstream time-out; keep-alive clients reuse sockets.
     this.server.requestTimeout = 0;
     this.server.keepAliveTimeout = 65_000;
+    this.metricsServer = createServer((req, res) => {
+      req.resume();
+      const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+      if (path === '/metrics' && req.method === 'GET') {
+        void this.metrics.registry.metrics().then((text) => send(res, 200, text, this.metrics.registry.contentType));
+      } else if (path === '/healthz') {
+        send(res, 200, 'OK');
+      } else {
+        send(res, 404, '404 page not found');
+      }
+    });
   }
 
-  /** Listens (port 0: any free port) and returns the base URL. */
-  listen(): Promise<string> {
-    return listen(this.server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
+  /** Listens on both ports (0: any free port) and returns the proxy's base URL; `metricsUrl` has the other. */
+  async listen(): Promise<string> {
+    const url = await listen(this.server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
+    await listen(this.metricsServer, this.opts.host ?? '127.0.0.1', this.opts.metricsPort ?? 0);
+    return url;
   }
 
   get url(): string {
     return baseUrl(this.server);
   }
 
+  /** Base URL of the metrics server: `${metricsUrl}/metrics`. */
+  get metricsUrl(): string {
+    return baseUrl(this.metricsServer);
+  }
+
   /** Stops listening and drops every connection, in-flight invocations included. */
-  close(): Promise<void> {
-    return closeServer(this.server);
+  async close(): Promise<void> {
+    await closeServer(this.metricsServer);
+    await closeServer(this.server);
   }
 
   // ---- routing --------------------------------------------------------------------------------
@@ -175,9 +206,6 @@ export class Gateway {
     const invoke = /^\/function\/([^/]+)(\/.*)?$/.exec(path);
     if (invoke) return this.invoke(req, res, decodeURIComponent(invoke[1]));
     if (path === '/healthz') return send(res, 200, 'OK');
-    if (path === '/metrics' && req.method === 'GET') {
-      return send(res, 200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
-    }
     if (path.startsWith('/system/')) {
       if (!this.authorized(req)) {
         res.setHeader('WWW-Authenticate', 'Basic realm="Restricted"');
@@ -211,8 +239,14 @@ export class Gateway {
     const deployment = runtime && this.deployment(name);
     if (!runtime || !deployment) return send(res, 404, `error finding function ${name}.${namespace}: not found`);
     const functionName = `${name}.${namespace}`;
+    if (runtime.readyReplicas === 0) {
+      // The scaling handler: scale a Deployment at 0 to its minimum, wait for an available replica.
+      if (specReplicas(deployment) === 0) void this.scaleFromZero(deployment);
+      if (!(await runtime.whenReady())) {
+        return send(res, 500, `unable to scale function ${functionName} from zero: no replica became available\n`);
+      }
+    }
     this.metrics.invocationStarted.inc({ function_name: functionName });
-    if (specReplicas(deployment) === 0) void this.scaleFromZero(deployment);
     const result = await runtime.invoke();
     const code = String(result.status);
     this.metrics.functionsSeconds.observe({ function_name: functionName, code }, result.durationSeconds);

@@ -8,7 +8,7 @@
  *                              ▲                                              │ RuntimeReadiness
  *   gateway /system/scale ─────┘ (writes /scale)                              ▼
  *   loadgen ──> gateway /function/<name> ─────────────────────────────> FunctionRuntime (pods)
- *   Prometheus ──> gateway /metrics (role A), cAdvisor /metrics/cadvisor (role B) <──┘
+ *   Prometheus ──> gateway metrics port /metrics (role A), cAdvisor /metrics/cadvisor (role B) <──┘
  *                  kube-state-metrics /metrics (role B: Deployment replicas, for `record`)
  *
  * `DIR` receives `kubeconfig`, `prometheus.yml`, `gateway-basic-auth` (admin:password, for the
@@ -48,7 +48,7 @@ export interface SandboxOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Ports; 0 or absent: a free one. */
-  ports?: { kube?: number; gateway?: number; cadvisor?: number; kubeStateMetrics?: number; prometheus?: number; control?: number };
+  ports?: { kube?: number; gateway?: number; gatewayMetrics?: number; cadvisor?: number; kubeStateMetrics?: number; prometheus?: number; control?: number };
   /** Gateway basic auth; the password is generated when absent. */
   gatewayUser?: string;
   gatewayPassword?: string;
@@ -80,6 +80,8 @@ export interface SandboxInfo {
   /** Set when the API server is the real kube-apiserver: its version and audit log. */
   kubeApiserver?: { version: string; auditLog: string; caFile: string; adminToken: string };
   gatewayUrl: string;
+  /** The gateway's metrics server (the real gateway's port 8082): `${gatewayMetricsUrl}/metrics`. */
+  gatewayMetricsUrl: string;
   gatewayUser: string;
   gatewayPassword: string;
   gatewayBasicAuthFile: string;
@@ -145,7 +147,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
 
     const gatewayUser = opts.gatewayUser ?? 'admin';
     const gatewayPassword = opts.gatewayPassword ?? randomBytes(12).toString('base64url');
-    const gateway = new Gateway({ deployments: functionDeployments, runtimes, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway });
+    const gateway = new Gateway({ deployments: functionDeployments, runtimes, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway, metricsPort: opts.ports?.gatewayMetrics });
     const images = new Map(opts.functions.map((f) => [f.name, f.image]));
     const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
     const kubeStateMetrics = new KubeStateMetricsEndpoint({ deployments: functionDeployments, host, port: opts.ports?.kubeStateMetrics });
@@ -163,7 +165,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default', ...cluster.credentials });
     const prometheusConfig = join(opts.dir, 'prometheus.yml');
     await writeFile(prometheusConfig, renderPrometheusConfig({
-        gateway: new URL(gatewayUrl).host,
+        gateway: new URL(gateway.metricsUrl).host,
         cadvisor: new URL(cadvisorUrl).host,
         kubeStateMetrics: new URL(kubeStateMetricsUrl).host,
         scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1,
@@ -194,6 +196,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         ? { kubeApiserver: { version: cluster.apiserver.version, auditLog: cluster.apiserver.auditLog, caFile: cluster.apiserver.caFile, adminToken: cluster.apiserver.adminToken } }
         : {}),
       gatewayUrl,
+      gatewayMetricsUrl: gateway.metricsUrl,
       gatewayUser,
       gatewayPassword,
       gatewayBasicAuthFile,

@@ -27,7 +27,10 @@ export interface SimConfig {
    * OpenFaaS chart's `gateway.upstreamTimeout: 1m`. `Infinity` disables time-outs.
    */
   upstreamTimeoutSeconds: number;
-  /** Status code a timed-out request is counted under (HTTP 504 Gateway Timeout). */
+  /**
+   * Status code a timed-out request is counted under: 502, as the OpenFaaS gateway records an
+   * upstream time-out or transport error (forwarding_proxy.go answers Bad Gateway).
+   */
   timeoutStatusCode: string;
   /** Replicas at time 0, already warm (not counted as cold starts). */
   initialReplicas: number;
@@ -68,7 +71,7 @@ export const DEFAULT_SIM_CONFIG: Readonly<SimConfig> = Object.freeze({
   concurrencyPerReplica: 1,
   coldStartSeconds: 5,
   upstreamTimeoutSeconds: 60,
-  timeoutStatusCode: '504',
+  timeoutStatusCode: '502',
   initialReplicas: 1,
   allowScaleToZero: false,
   arrivals: 'poisson',

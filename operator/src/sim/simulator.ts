@@ -19,6 +19,10 @@
  * (no heap entry per arrival). Queued requests that time out are removed lazily (whenever a slot
  * frees and at every window end) and booked at their exact time-out instant, with the queue-length
  * integral corrected, so nothing about them depends on when they were noticed.
+ *
+ * Two views of every request: `stats` are what users feel (from arrival); `window` is what the
+ * gateway's metrics say, which leave out the scale-from-zero wait (a request that arrives with no
+ * replica ready is started and timed from when one is) — see README.md and ADR 015.
  */
 import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import type { FunctionMetricsWindow, HistogramBucket, ResourceRequests } from '../metrics/types.js';
@@ -116,6 +120,11 @@ interface Event extends SimEvent {
   readonly replicaId: number;
   /** Arrival time of the request (completions only). */
   readonly arrivalT: number;
+  /**
+   * When the gateway forwarded it (completions only): its arrival, or for a request that arrived
+   * with no replica ready, the moment one became ready (the scale-from-zero wait ends).
+   */
+  readonly gateT: number;
   /** The request ran into the upstream time-out while in service. */
   readonly timedOut: boolean;
 }
@@ -131,6 +140,8 @@ class WindowAccumulator {
   busyArea = 0;
   queueArea = 0;
   arrivals = 0;
+  /** Requests the gateway forwarded (its `invocation_started`): arrivals less those still waiting for a first replica. */
+  started = 0;
   completions = 0;
   successes = 0;
   errors = 0;
@@ -152,7 +163,7 @@ class WindowAccumulator {
     this.startT = t;
     this.lastT = t;
     this.podArea = this.busyArea = this.queueArea = 0;
-    this.arrivals = this.completions = this.successes = this.errors = this.timeouts = 0;
+    this.arrivals = this.started = this.completions = this.successes = this.errors = this.timeouts = 0;
     this.latencySum = this.sum200 = this.count200 = this.coldStarts = 0;
     this.leftQueue = this.waitSum = this.waitMax = 0;
     this.errorsByCode.clear();
@@ -221,6 +232,8 @@ export class FunctionSimulator {
 
   // Gateway FIFO queue: a ring buffer of (arrival time, service demand).
   private queueTimes = new Float64Array(1024);
+  /** When the gateway forwarded each queued request (NaN: held by scale-from-zero, no replica ready yet). */
+  private queueGates = new Float64Array(1024);
   private queueServices = new Float64Array(1024);
   private queueHead = 0;
   private queueLength = 0;
@@ -307,7 +320,7 @@ export class FunctionSimulator {
         const r = this.createReplica();
         this.win.coldStarts++;
         if (this.config.coldStartSeconds > 0) {
-          this.heap.push({ t: this.now + this.config.coldStartSeconds, seq: this.seq++, kind: READY, replicaId: r.id, arrivalT: 0, timedOut: false });
+          this.heap.push({ t: this.now + this.config.coldStartSeconds, seq: this.seq++, kind: READY, replicaId: r.id, arrivalT: 0, gateT: 0, timedOut: false });
         } else {
           this.makeReady(r);
         }
@@ -386,6 +399,7 @@ export class FunctionSimulator {
     c.freeList = this.freeList.slice();
     c.queueTimes = this.queueTimes.slice();
     c.queueServices = this.queueServices.slice();
+    c.queueGates = this.queueGates.slice();
     c.codesSeen = new Set(this.codesSeen);
     c.win = this.win.clone();
     return c;
@@ -429,8 +443,12 @@ export class FunctionSimulator {
     this.accumulate(t);
     this.now = t;
     this.win.arrivals++;
-    if (this.queueLength === 0 && this.freeSlots > 0) this.startService(t, t, service);
-    else this.enqueue(t, service);
+    // With no replica ready, the gateway's scale-from-zero handler holds the request before it is
+    // started or timed (NaN: not forwarded yet); see makeReady.
+    const gate = this.readyCount > 0 ? t : Number.NaN;
+    if (this.readyCount > 0) this.win.started++;
+    if (this.queueLength === 0 && this.freeSlots > 0) this.startService(t, t, service, gate);
+    else this.enqueue(t, service, gate);
   }
 
   private handleEvent(e: Event): void {
@@ -449,7 +467,7 @@ export class FunctionSimulator {
     if (r === undefined) throw new Error(`simulator invariant: completion on replica ${e.replicaId}, which no longer exists`);
     r.busy--;
     this.busySlots--;
-    this.record(e.t - e.arrivalT, e.timedOut);
+    this.record(e.t - e.arrivalT, e.t - e.gateT, e.timedOut);
     if (r.state === 'ready') {
       this.freeList.push(r.id);
       this.freeSlots++;
@@ -469,12 +487,13 @@ export class FunctionSimulator {
       }
       if (this.freeSlots === 0) return;
       const service = this.queueServices[this.queueHead];
+      const gate = this.queueGates[this.queueHead];
       this.dequeue();
-      this.startService(t, arrivalT, service);
+      this.startService(t, arrivalT, service, gate);
     }
   }
 
-  private startService(t: number, arrivalT: number, service: number): void {
+  private startService(t: number, arrivalT: number, service: number, gateT: number): void {
     let r: Replica | undefined;
     for (;;) {
       r = this.replicas.get(this.freeList.pop() as number);
@@ -493,7 +512,7 @@ export class FunctionSimulator {
     // The function's exec_timeout is at most the gateway's upstream timeout (OpenFaaS' timeout
     // guide), so a request still running at the deadline is stopped and its slot freed.
     const timedOut = done > deadline;
-    this.heap.push({ t: timedOut ? deadline : done, seq: this.seq++, kind: COMPLETION, replicaId: r.id, arrivalT, timedOut });
+    this.heap.push({ t: timedOut ? deadline : done, seq: this.seq++, kind: COMPLETION, replicaId: r.id, arrivalT, gateT, timedOut });
   }
 
   /** The head of the queue timed out at `arrival + timeout`, which lies in the current window. */
@@ -506,29 +525,40 @@ export class FunctionSimulator {
     this.win.leftQueue++;
     this.win.waitSum += this.timeoutSeconds;
     if (this.timeoutSeconds > this.win.waitMax) this.win.waitMax = this.timeoutSeconds;
+    const gate = this.queueGates[this.queueHead];
     this.dequeue();
-    this.record(this.timeoutSeconds, true);
+    // Gave up while waiting for a first replica: the real gateway never counts such a request.
+    this.record(this.timeoutSeconds, Number.isNaN(gate) ? undefined : deadline - gate, true);
   }
 
-  private record(latencySeconds: number, timedOut: boolean): void {
+  /**
+   * One finished request: what its user felt (`latencySeconds` from arrival, every request) and
+   * what the gateway's metrics say (`gatewaySeconds` from forwarding; undefined when the gateway
+   * never forwarded it).
+   */
+  private record(latencySeconds: number, gatewaySeconds: number | undefined, timedOut: boolean): void {
     const win = this.win;
     win.completions++;
     win.latencySum += latencySeconds;
-    let i = 0;
-    while (i < BUCKET_COUNT - 1 && latencySeconds > GATEWAY_LATENCY_BUCKETS_SECONDS[i]) i++;
-    win.buckets[i]++;
     if (timedOut) {
-      const code = this.config.timeoutStatusCode;
-      win.errorsByCode.set(code, (win.errorsByCode.get(code) ?? 0) + 1);
-      this.codesSeen.add(code);
       win.errors++;
       win.timeouts++;
       win.pushLatency(Number.POSITIVE_INFINITY);
     } else {
       win.successes++;
-      win.sum200 += latencySeconds;
-      win.count200++;
       win.pushLatency(latencySeconds * 1000);
+    }
+    if (gatewaySeconds === undefined) return;
+    let i = 0;
+    while (i < BUCKET_COUNT - 1 && gatewaySeconds > GATEWAY_LATENCY_BUCKETS_SECONDS[i]) i++;
+    win.buckets[i]++;
+    if (timedOut) {
+      const code = this.config.timeoutStatusCode;
+      win.errorsByCode.set(code, (win.errorsByCode.get(code) ?? 0) + 1);
+      this.codesSeen.add(code);
+    } else {
+      win.sum200 += gatewaySeconds;
+      win.count200++;
     }
   }
 
@@ -555,9 +585,22 @@ export class FunctionSimulator {
 
   private makeReady(r: Replica): void {
     r.state = 'ready';
+    if (this.readyCount === 0) this.releaseFromZero();
     this.readyCount++;
     for (let i = 0; i < this.concurrency; i++) this.freeList.push(r.id);
     this.freeSlots += this.concurrency;
+  }
+
+  /** The first replica is ready: the gateway forwards every request its scale-from-zero handler held. */
+  private releaseFromZero(): void {
+    const n = this.queueGates.length;
+    for (let k = 0; k < this.queueLength; k++) {
+      const j = (this.queueHead + k) % n;
+      if (Number.isNaN(this.queueGates[j])) {
+        this.queueGates[j] = this.now;
+        this.win.started++;
+      }
+    }
   }
 
   private removeReplica(r: Replica): void {
@@ -591,23 +634,27 @@ export class FunctionSimulator {
 
   // ---- queue ------------------------------------------------------------------------------
 
-  private enqueue(t: number, service: number): void {
+  private enqueue(t: number, service: number, gate: number): void {
     if (this.queueLength === this.queueTimes.length) {
       const n = this.queueTimes.length;
       const times = new Float64Array(n * 2);
       const services = new Float64Array(n * 2);
+      const gates = new Float64Array(n * 2);
       for (let i = 0; i < n; i++) {
         const j = (this.queueHead + i) % n;
         times[i] = this.queueTimes[j];
         services[i] = this.queueServices[j];
+        gates[i] = this.queueGates[j];
       }
       this.queueTimes = times;
       this.queueServices = services;
+      this.queueGates = gates;
       this.queueHead = 0;
     }
     const tail = (this.queueHead + this.queueLength) % this.queueTimes.length;
     this.queueTimes[tail] = t;
     this.queueServices[tail] = service;
+    this.queueGates[tail] = gate;
     this.queueLength++;
   }
 
@@ -633,7 +680,7 @@ export class FunctionSimulator {
       functionName: this.functionName,
       windowSeconds: seconds,
       invocationsByCode,
-      invocationsStarted: win.arrivals,
+      invocationsStarted: win.started,
       latencyBuckets,
       latencySumSeconds: win.sum200,
       latencyCount: win.count200,

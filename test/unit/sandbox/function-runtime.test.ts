@@ -73,7 +73,7 @@ describe('queueing', () => {
     expect(s.done.map((d) => Math.round(d.durationSeconds * 1000))).toEqual(want);
   });
 
-  it('answers 504 at the upstream time-out, queued or in service, and frees the slot', async () => {
+  it('answers 502 at the upstream time-out, queued or in service, and frees the slot', async () => {
     // Time-out 150 ms, 100 ms per request, one slot: #0 done at 100; #1 starts at 100, stopped at
     // its deadline 150; #2 waits in the queue until its deadline 150.
     const s = setup({ upstreamTimeoutSeconds: 0.15 });
@@ -82,8 +82,8 @@ describe('queueing', () => {
     // #1 and #2 end in the same millisecond, in either order.
     expect([...s.done].sort((a, b) => a.id - b.id).map(({ id, status, at }) => ({ id, status, at }))).toEqual([
       { id: 0, status: 200, at: 100 },
-      { id: 1, status: 504, at: 150 },
-      { id: 2, status: 504, at: 150 },
+      { id: 1, status: 502, at: 150 },
+      { id: 2, status: 502, at: 150 },
     ]);
     expect(s.runtime.inService).toBe(0);
     expect(s.runtime.queueLength).toBe(0);

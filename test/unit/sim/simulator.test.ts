@@ -170,17 +170,17 @@ describe('upstream time-out', () => {
     return { ok, failed };
   }
 
-  it('counts time-outs as errors with code 504 and matches the reference queue', () => {
+  it('counts time-outs as errors with code 502 (as the real gateway) and matches the reference queue', () => {
     const s = sim([...constant(2, 20), ...constant(0, 40)], 1, { initialReplicas: 1, upstreamTimeoutSeconds: 3, serviceTime: deterministic(1000), arrivals: 'exact' });
     const intervals = [s.advance(30), s.advance(30)];
     const want = reference(Array.from({ length: 40 }, (_, i) => (i + 0.5) * 0.5), 1, 3);
     const errors = intervals.reduce((n, i) => n + i.stats.errors, 0);
-    const codes504 = intervals.reduce((n, i) => n + (i.window.invocationsByCode?.['504'] ?? 0), 0);
+    const codes502 = intervals.reduce((n, i) => n + (i.window.invocationsByCode?.['502'] ?? 0), 0);
     const codes200 = intervals.reduce((n, i) => n + (i.window.invocationsByCode?.['200'] ?? 0), 0);
-    expect({ ok: codes200, failed: codes504, errors }).toEqual({ ...want, errors: want.failed });
+    expect({ ok: codes200, failed: codes502, errors }).toEqual({ ...want, errors: want.failed });
     expect(want.failed).toBeGreaterThan(0);
     // A counter, once it exists, keeps reporting (an increase of 0).
-    expect(intervals[1].window.invocationsByCode).toHaveProperty('504');
+    expect(intervals[1].window.invocationsByCode).toHaveProperty('502');
     // Failed requests are observed in the histogram at the time-out (3 s: the 5 s bucket) and
     // count as +Inf in the exact quantiles; the 200 sum/count leave them out.
     const first = intervals[0];
@@ -308,6 +308,28 @@ describe('scale to zero', () => {
     expect({ pods: idle.stats.pods, timeouts: idle.stats.timeouts, served: back.stats.successes, waitMs: back.stats.maxQueueWaitMs }).toEqual({
       pods: 0, timeouts: 1, served: 1, waitMs: expect.closeTo(12_500, 6),
     });
+  });
+  it('keeps the scale-from-zero wait out of the gateway metrics, as the real gateway does, but not out of what users feel', () => {
+    const s = sim([2, 0, 0, 0], 30, { allowScaleToZero: true, initialReplicas: 1, coldStartSeconds: 5, upstreamTimeoutSeconds: 20, serviceTime: deterministic(100), arrivals: 'exact' });
+    s.setReplicas(0);
+    const idle = s.advance(30); // arrivals at 7.5 and 22.5, no replica; the first gives up at 27.5
+    s.setReplicas(1); // ready at 35: the second is forwarded then and served in 0.1 s
+    const back = s.advance(30);
+    const rows = [idle, back].map((i) => ({
+      arrivals: i.stats.arrivals,
+      started: i.window.invocationsStarted,
+      // gateway_function_invocation_total: the one that gave up waiting is not counted at all
+      counted: Object.values(i.window.invocationsByCode ?? {}).reduce((a, b) => a + b, 0),
+      gatewaySumSeconds: i.window.latencySumSeconds,
+      userP95Ms: i.stats.p95Ms,
+    }));
+    expect(rows).toEqual([
+      { arrivals: 2, started: 0, counted: 0, gatewaySumSeconds: 0, userP95Ms: Number.POSITIVE_INFINITY },
+      // The user waited 12.6 s (arrival 22.5 → done 35.1); the gateway timed 0.1 s.
+      { arrivals: 0, started: 1, counted: 1, gatewaySumSeconds: expect.closeTo(0.1, 9), userP95Ms: expect.closeTo(12_600, 6) },
+    ]);
+    // The histogram puts it at about 0.1 s (cumulative le = 0.25), not near 12.6 s.
+    expect(back.window.latencyBuckets!.find((b) => b.le === 0.25)?.count).toBe(1);
   });
 });
 

@@ -48,15 +48,22 @@ export const HELM = findTool('helm');
 export const KUBECTL = findTool('kubectl');
 export const KUBE_APISERVER = findTool('kube-apiserver');
 export const ETCD = findTool('etcd');
+/** Debian's `chromium`, for rendering the HTML report. */
+export const CHROMIUM = findTool('chromium');
 
 /**
  * `describe` for tests that need `tool`: runs them when it is there; when it is not, a single
  * failing test says how to get it (or, with FAAS_AUTOSCALER_ALLOW_MISSING_TOOLS=1, skips them).
  */
-export function describeWithTool(tool: 'helm' | 'kubectl' | 'kube-apiserver', name: string, body: () => void): void {
-  const paths = { helm: [HELM], kubectl: [KUBECTL], 'kube-apiserver': [KUBE_APISERVER, ETCD, HELM, KUBECTL] }[tool];
+export function describeWithTool(tool: 'helm' | 'kubectl' | 'kube-apiserver' | 'chromium', name: string, body: () => void): void {
+  const paths = { helm: [HELM], kubectl: [KUBECTL], 'kube-apiserver': [KUBE_APISERVER, ETCD, HELM, KUBECTL], chromium: [CHROMIUM] }[tool];
   const path = paths.every((p) => p !== undefined) ? paths[0] : undefined;
-  const fetch = tool === 'kube-apiserver' ? 'bash scripts/fetch-kube-apiserver.sh` (builds it, installs etcd) and `bash scripts/fetch-tools.sh' : 'bash scripts/fetch-tools.sh';
+  const fetch = {
+    helm: 'bash scripts/fetch-tools.sh',
+    kubectl: 'bash scripts/fetch-tools.sh',
+    'kube-apiserver': 'bash scripts/fetch-kube-apiserver.sh` (builds it, installs etcd) and `bash scripts/fetch-tools.sh',
+    chromium: 'apt-get install -y chromium',
+  }[tool];
   if (path !== undefined) {
     describe(name, body);
   } else if (ALLOW_MISSING_TOOLS) {
@@ -75,5 +82,7 @@ export function describeWithTool(tool: 'helm' | 'kubectl' | 'kube-apiserver', na
 
 export const describeWithHelm = (name: string, body: () => void): void => describeWithTool('helm', name, body);
 export const describeWithKubectl = (name: string, body: () => void): void => describeWithTool('kubectl', name, body);
+/** Tests that render pages in headless Chromium (Debian `chromium`). */
+export const describeWithChromium = (name: string, body: () => void): void => describeWithTool('chromium', name, body);
 /** Tests against the real API server: kube-apiserver, etcd, helm and kubectl all present. */
 export const describeWithKubeApiserver = (name: string, body: () => void): void => describeWithTool('kube-apiserver', name, body);

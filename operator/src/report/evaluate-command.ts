@@ -9,6 +9,7 @@ import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type Evalua
 import { renderEvaluationReport } from './html.js';
 import { progressBar } from './progress.js';
 import { formatTable } from './table.js';
+import { formatSweep } from './sweep.js';
 import { resolveBundled } from '../package-root.js';
 
 export interface EvaluateCommandOptions {
@@ -57,6 +58,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
       sim,
       params,
       models,
+      sweep: flags.sweep === true,
       ...(options.skipUnavailable
         ? { onUnavailable: (name: string, err: Error) => process.stderr.write(`\rleft out ${name}: ${err.message}\n`) }
         : {}),
@@ -70,6 +72,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
   const rateNote = flags.rateScale !== '1' ? [`rate scale ${flags.rateScale}`] : [];
   const notes = [...rateNote, ...output.notes];
   process.stdout.write(`${formatTable(output.run)}\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
+  if (output.run.sweep) process.stdout.write(`${formatSweep(output.run.sweep)}\n`);
   if (flags.json) {
     await writeOut(flags.json, `${JSON.stringify(output.run, null, 2)}\n`);
     process.stdout.write(`wrote ${flags.json}\n`);

@@ -17,10 +17,12 @@ import { PolicyConfigError, type AnyPolicyName, type PolicyDeps, type ScalingPol
 import { Rails } from '../rails/rails.js';
 import { mergeBehavior } from '../rails/behavior.js';
 import { resolveSimConfig, type SimConfig } from '../sim/config.js';
-import { resolveServiceTime, type ServiceTimeModel } from '../sim/service-time.js';
+import { resolveServiceTime, serviceTimeP95Ms, type ServiceTimeModel } from '../sim/service-time.js';
 import { SimulatorLookahead } from '../sim/lookahead.js';
 import { runEpisode, type EvaluateResult, type IntervalRecord, type PolicyResult } from '../sim/episode.js';
 import type { PolicySeries } from './types.js';
+import { costVsOracle } from './table.js';
+import { compareWithFrontier, markFrontiers, sweepGrid, type SweepPointResult, type SweepResult } from './sweep.js';
 
 /** Utilisation a derived target aims at: Knative's default target utilisation (70 %), used for KEDA too. */
 export const DERIVED_TARGET_UTILISATION = 0.7;
@@ -47,6 +49,8 @@ export interface EvaluateOptions {
    */
   onUnavailable?: (policy: AnyPolicyName, error: Error) => void;
   onProgress?: (progress: { policy: string; policyIndex: number; policyCount: number; interval: number; intervals: number }) => void;
+  /** Also run every tunable baseline across its main knob (sweep.ts) and place each policy against them. */
+  sweep?: boolean;
 }
 
 export interface EvaluationOutput {
@@ -121,6 +125,11 @@ export function derivedBaselineParams(args: {
   };
 }
 
+/** The one line that says an SLO cannot be met (SLO below one idle replica's service-time P95). */
+export function infeasibleSloSentence(sloP95Ms: number, serviceP95Ms: number): string {
+  return `infeasible SLO: ${sloP95Ms} ms is below the P95 of the service time itself (${serviceP95Ms.toFixed(0)} ms at one idle replica); no number of replicas can meet it`;
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -134,6 +143,7 @@ function seriesOf(policy: string, intervals: readonly IntervalRecord[]): PolicyS
       replicas: r.replicasAfter,
       readyReplicas: r.stats.readyReplicas,
       p95Ms: r.stats.p95Ms,
+      overSlo: r.overSlo,
     })),
   };
 }
@@ -152,13 +162,11 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     maxReplicas: opts.maxReplicas,
   });
 
-  const results: PolicyResult[] = [];
-  const series: PolicySeries[] = [];
-  const paramsUsed: Partial<Record<AnyPolicyName, Record<string, unknown>>> = {};
-  let simulatedSeconds = 0;
-  for (const [policyIndex, name] of opts.policies.entries()) {
-    const params = { ...(derived[name] ?? {}), ...(opts.params?.[name] ?? {}) };
-    paramsUsed[name] = params;
+  const intervalsTotal = Math.floor(
+    Math.min(opts.durationSeconds ?? Infinity, opts.fn.counts.length * opts.trace.binSeconds) / opts.intervalSeconds + 1e-9,
+  );
+  /** One episode of `name` with `params`; undefined when the policy cannot be created and that is allowed. */
+  const runOne = async (name: AnyPolicyName, params: Record<string, unknown>, progress: (interval: number) => void): Promise<{ result: PolicyResult; series: PolicySeries; seconds: number } | undefined> => {
     const lookahead = new SimulatorLookahead();
     const deps: PolicyDeps = {
       minReplicas: opts.minReplicas,
@@ -175,14 +183,10 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     } catch (err) {
       if (!opts.onUnavailable || !(err instanceof Error)) throw err;
       opts.onUnavailable(name, err);
-      delete paramsUsed[name];
-      continue;
+      return undefined;
     }
     try {
       const rails = new Rails({ minReplicas: opts.minReplicas, maxReplicas: opts.maxReplicas, behavior: mergeBehavior(policy.defaultBehavior, undefined) });
-      const intervalsTotal = Math.floor(
-        Math.min(opts.durationSeconds ?? Infinity, opts.fn.counts.length * opts.trace.binSeconds) / opts.intervalSeconds + 1e-9,
-      );
       const episode = runEpisode({
         fn: opts.fn,
         binSeconds: opts.trace.binSeconds,
@@ -194,15 +198,38 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
         sim,
         lookahead,
         ...(opts.durationSeconds !== undefined ? { durationSeconds: opts.durationSeconds } : {}),
-        onInterval: (r) =>
-          opts.onProgress?.({ policy: name, policyIndex, policyCount: opts.policies.length, interval: r.index + 1, intervals: intervalsTotal }),
+        onInterval: (r) => progress(r.index + 1),
       });
-      results.push(episode.result);
-      series.push(seriesOf(name, episode.intervals));
-      simulatedSeconds = episode.simulatedSeconds;
+      return { result: episode.result, series: seriesOf(name, episode.intervals), seconds: episode.simulatedSeconds };
     } finally {
       policy.dispose();
     }
+  };
+
+  const grid = opts.sweep ? sweepGrid({ fn: opts.fn, binSeconds: opts.trace.binSeconds, sim, serviceTime, minReplicas: opts.minReplicas, maxReplicas: opts.maxReplicas }) : [];
+  const episodes = opts.policies.length + grid.length;
+  const results: PolicyResult[] = [];
+  const series: PolicySeries[] = [];
+  const paramsUsed: Partial<Record<AnyPolicyName, Record<string, unknown>>> = {};
+  let simulatedSeconds = 0;
+  for (const [policyIndex, name] of opts.policies.entries()) {
+    const params = { ...(derived[name] ?? {}), ...(opts.params?.[name] ?? {}) };
+    const ran = await runOne(name, params, (interval) =>
+      opts.onProgress?.({ policy: name, policyIndex, policyCount: episodes, interval, intervals: intervalsTotal }),
+    );
+    if (!ran) continue;
+    paramsUsed[name] = params;
+    results.push(ran.result);
+    series.push(ran.series);
+    simulatedSeconds = ran.seconds;
+  }
+  const swept: Omit<SweepPointResult, 'onFrontier' | 'costVsOracle'>[] = [];
+  for (const [i, point] of grid.entries()) {
+    const label = `${point.family} ${point.knob}`;
+    const ran = await runOne(point.family, point.params, (interval) =>
+      opts.onProgress?.({ policy: label, policyIndex: opts.policies.length + i, policyCount: episodes, interval, intervals: intervalsTotal }),
+    );
+    if (ran) swept.push({ ...point, replicaSeconds: ran.result.replicaSeconds, missRate: ran.result.missRate });
   }
 
   if (results.length === 0) throw new InputError('--policies: none of the policies could be created');
@@ -215,6 +242,14 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
       .filter(([, p]) => Object.keys(p ?? {}).length > 0)
       .map(([name, p]) => `${name} params: ${Object.entries(p ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
   ];
+  for (const r of results) r.costVsOracle = costVsOracle(r, results);
+  let sweep: SweepResult | undefined;
+  if (opts.sweep) {
+    const oracle = results.find((r) => r.policy === 'oracle');
+    const points = markFrontiers(swept).map((p) => ({ ...p, costVsOracle: oracle && oracle.replicaSeconds > 0 ? p.replicaSeconds / oracle.replicaSeconds : null }));
+    sweep = { points, vsFrontier: results.filter((r) => r.policy !== 'oracle').map((r) => compareWithFrontier(r, points)) };
+  }
+  const serviceP95Ms = serviceTimeP95Ms(serviceTime);
   const run: EvaluateResult = {
     trace: opts.trace.source,
     function: describeFunction(opts.fn),
@@ -222,7 +257,9 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     intervalSeconds: opts.intervalSeconds,
     simulatedSeconds,
     seed: opts.seed,
+    serviceP95Ms: Math.round(serviceP95Ms * 10) / 10,
+    ...(opts.sloP95Ms < serviceP95Ms ? { infeasibleSlo: infeasibleSloSentence(opts.sloP95Ms, serviceP95Ms) } : {}),
     results,
   };
-  return { run, series, notes, paramsUsed };
+  return { run: sweep ? { ...run, sweep } : run, series, notes, paramsUsed };
 }

@@ -14,6 +14,8 @@ export interface SeriesPoint {
   readyReplicas: number;
   /** Exact P95 of requests completed in the interval (ms); null when none completed; +Inf when errors dominate. */
   p95Ms: number | null;
+  /** Requests completed in the interval slower than the SLO or failed. */
+  overSlo: number;
 }
 
 export interface PolicySeries {

@@ -26,6 +26,7 @@ import type { SimConfig } from './config.js';
 import type { SimulatorLookahead } from './lookahead.js';
 import type { ServiceTimeModel } from './service-time.js';
 import { FunctionSimulator, type IntervalStats } from './simulator.js';
+import type { SweepResult } from '../report/sweep.js';
 
 /** What runEpisode needs of `Rails` (operator/src/rails/rails.ts). */
 export interface EpisodeRails {
@@ -64,6 +65,8 @@ export interface IntervalRecord {
   decision: RailsDecision | null;
   replicasBefore: number;
   replicasAfter: number;
+  /** Requests completed in the interval slower than the SLO or failed. */
+  overSlo: number;
 }
 
 /** One entry of `results` in `evaluate --json`; rates are fractions. */
@@ -78,6 +81,10 @@ export interface PolicyResult {
   sloViolationRate: number;
   /** Requests slower than the SLO, errors and time-outs included. */
   requestsOverSloRate: number;
+  /** The headline: the same fraction, by its name in the tables ("misses"). */
+  missRate: number;
+  /** missRate ≤ 5 %: the run's P95 over all requests is within the SLO, which is what a P95 objective means. */
+  sloMet: boolean;
   /** Exact quantiles over all requests (nearest rank), errors as +Infinity; null with no requests. */
   p50Ms: number | null;
   p95Ms: number | null;
@@ -89,6 +96,10 @@ export interface PolicyResult {
   maxReplicas: number;
   /** Decisions that changed the replica count. */
   scaleActions: number;
+  /** Scale-downs undone by a scale-up within REVERSAL_WINDOW_SECONDS (flapping). */
+  reversals: number;
+  /** Replica-seconds ÷ the oracle's in the same evaluation (set by `evaluate`; null without the oracle). */
+  costVsOracle?: number | null;
   /** Replicas created (each starts cold). */
   coldStarts: number;
 }
@@ -101,7 +112,38 @@ export interface EvaluateResult {
   intervalSeconds: number;
   simulatedSeconds: number;
   seed: number;
+  /** P95 of one request's service time (ms): the best one idle replica delivers. */
+  serviceP95Ms?: number;
+  /** Set when the SLO is below serviceP95Ms: no policy can meet it, and the sentence says so. */
+  infeasibleSlo?: string;
   results: PolicyResult[];
+  /** With `evaluate --sweep`: the tuned baselines and each policy against their frontier (report/sweep.ts). */
+  sweep?: SweepResult;
+}
+
+/** A request "meets the SLO" when at most this fraction misses it: a P95 objective. */
+export const SLO_MISS_BUDGET = 0.05;
+
+/** A scale-down followed by a scale-up within this many seconds counts as a reversal. */
+export const REVERSAL_WINDOW_SECONDS = 120;
+
+/**
+ * Counts reversals in a sequence of scale actions (time in seconds, direction): every scale-down
+ * undone by a scale-up within REVERSAL_WINDOW_SECONDS counts once, so two steps down and one back
+ * up within the window are two reversals.
+ */
+export function countReversals(actions: ReadonlyArray<{ timeSeconds: number; direction: 'up' | 'down' }>): number {
+  let reversals = 0;
+  let downs: number[] = [];
+  for (const a of actions) {
+    if (a.direction === 'down') {
+      downs.push(a.timeSeconds);
+    } else {
+      reversals += downs.filter((t) => a.timeSeconds - t <= REVERSAL_WINDOW_SECONDS).length;
+      downs = [];
+    }
+  }
+  return reversals;
 }
 
 export interface EpisodeResult {
@@ -136,10 +178,13 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
   let coldStarts = 0;
   let replicaSeconds = 0;
   let maxReplicas = sim.replicaCount;
+  const actions: { timeSeconds: number; direction: 'up' | 'down' }[] = [];
   for (let index = 0; index < intervalCount; index++) {
     const replicasBefore = sim.replicaCount;
     const { window, stats, latenciesMs } = sim.advance(intervalSeconds);
     latencyChunks.push(latenciesMs);
+    let overSloInInterval = 0;
+    for (let i = 0; i < latenciesMs.length; i++) if (latenciesMs[i] > sloP95Ms) overSloInInterval++;
     if (stats.p95Ms !== null && stats.p95Ms > sloP95Ms) violations++;
     coldStarts += stats.coldStarts;
     replicaSeconds += stats.replicaSeconds;
@@ -155,6 +200,7 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
         }
         decision = rails.apply({ currentReplicas: replicasBefore, rawDesiredReplicas: recommendation.desiredReplicas, now: nowMs });
         if (decision.boundedDesiredReplicas !== replicasBefore) {
+          actions.push({ timeSeconds: sim.nowSeconds, direction: decision.boundedDesiredReplicas > replicasBefore ? 'up' : 'down' });
           sim.setReplicas(decision.boundedDesiredReplicas);
           scaleActions++;
           maxReplicas = Math.max(maxReplicas, sim.replicaCount);
@@ -172,6 +218,7 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
       decision,
       replicasBefore,
       replicasAfter: sim.replicaCount,
+      overSlo: overSloInInterval,
     };
     records.push(record);
     opts.onInterval?.(record);
@@ -189,13 +236,16 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
   // Selection instead of a full sort: a day of a busy function is about a million latencies.
   const [p50Ms, p95Ms, p99Ms] = nearestRanks(all, [0.5, 0.95, 0.99]);
   const simulatedSeconds = intervalCount * intervalSeconds;
+  const missRate = all.length > 0 ? overSlo / all.length : 0;
   const result: PolicyResult = {
     policy: policy.name,
     requests: all.length,
     errors,
     intervals: intervalCount,
     sloViolationRate: violations / intervalCount,
-    requestsOverSloRate: all.length > 0 ? overSlo / all.length : 0,
+    requestsOverSloRate: missRate,
+    missRate,
+    sloMet: missRate <= SLO_MISS_BUDGET,
     p50Ms,
     p95Ms,
     p99Ms,
@@ -203,6 +253,7 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
     meanReplicas: replicaSeconds / simulatedSeconds,
     maxReplicas,
     scaleActions,
+    reversals: countReversals(actions),
     coldStarts,
   };
   return { intervals: records, result, simulatedSeconds, serviceTime: sim.serviceTime, functionName: sim.functionName, events: sim.eventCount };

@@ -116,6 +116,21 @@ export function resolveServiceTime(spec: ServiceTimeSpec, profile: DurationProfi
   }
 }
 
+/**
+ * P95 of one request's service time under `model`: what one idle replica delivers at best. An SLO
+ * below it cannot be met by any number of replicas.
+ */
+export function serviceTimeP95Ms(model: ServiceTimeModel): number {
+  switch (model.kind) {
+    case 'lognormal':
+      return Math.exp(model.mu + 1.6448536269514722 * model.sigma);
+    case 'exponential':
+      return model.meanMs * Math.log(20);
+    case 'deterministic':
+      return model.meanMs;
+  }
+}
+
 /** Draws one service time in seconds. `minServiceMs` floors lognormal draws (a request is never free). */
 export function drawServiceSeconds(model: ServiceTimeModel, rng: Random, minServiceMs: number): number {
   switch (model.kind) {

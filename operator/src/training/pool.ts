@@ -8,7 +8,7 @@
 import { rankFunctions } from '../../../workload-generator/src/traces/select.js';
 import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import { DEFAULT_SIM_CONFIG, type SimConfig } from '../sim/config.js';
-import { resolveServiceTime } from '../sim/service-time.js';
+import { resolveServiceTime, serviceTimeP95Ms } from '../sim/service-time.js';
 import type { EnvFunction } from './sim-env.js';
 
 export interface PoolOptions {
@@ -45,15 +45,7 @@ export function meanServiceMs(fn: TraceFunction, sim?: Partial<SimConfig>): numb
 /** P95 of one request's service time under the simulator's model of the function. */
 export function serviceP95Ms(fn: TraceFunction, sim?: Partial<SimConfig>): number {
   const config = { ...DEFAULT_SIM_CONFIG, ...sim };
-  const model = resolveServiceTime(config.serviceTime, fn.profile.durations, config.minServiceMs);
-  switch (model.kind) {
-    case 'lognormal':
-      return Math.exp(model.mu + 1.6448536269514722 * model.sigma);
-    case 'exponential':
-      return model.meanMs * Math.log(20);
-    case 'deterministic':
-      return model.meanMs;
-  }
+  return serviceTimeP95Ms(resolveServiceTime(config.serviceTime, fn.profile.durations, config.minServiceMs));
 }
 
 /** The SLO rule for one function (used for training and stated for evaluation). */

@@ -111,3 +111,39 @@ describe('evaluatePolicies', () => {
     expect(a.run).toEqual(b.run);
   });
 });
+
+describe('infeasible SLOs', () => {
+  // Service time: deterministic 300 ms, so the best one idle replica delivers is a P95 of 300 ms.
+  const sim = { serviceTime: { kind: 'deterministic' as const, ms: 300 } };
+  it.each([
+    // below the service time itself: named, in the JSON and above the table
+    [250, true],
+    // at it: reachable with an idle replica
+    [300, false],
+    [1000, false],
+  ])('SLO %i ms → infeasible: %s', async (sloP95Ms, infeasible) => {
+    const { trace, fn } = burstyTrace();
+    const { run } = await evaluatePolicies({ trace, fn, policies: ['static'], sloP95Ms, intervalSeconds: 30, seed: 1, minReplicas: 1, maxReplicas: 24, sim });
+    expect(run.serviceP95Ms).toBe(300);
+    expect(run.infeasibleSlo !== undefined).toBe(infeasible);
+    if (infeasible) expect(run.infeasibleSlo).toBe('infeasible SLO: 250 ms is below the P95 of the service time itself (300 ms at one idle replica); no number of replicas can meet it');
+  });
+});
+
+describe('evaluate --sweep', () => {
+  it('runs 8 settings of each tunable baseline and places each policy against their frontier', async () => {
+    const { trace, fn } = burstyTrace();
+    const { run } = await evaluatePolicies({ trace, fn, policies: ['hpa', 'oracle'], sloP95Ms: 1000, intervalSeconds: 30, seed: 1, minReplicas: 1, maxReplicas: 24, sweep: true });
+    const families = new Map<string, number>();
+    for (const p of run.sweep!.points) families.set(p.family, (families.get(p.family) ?? 0) + 1);
+    expect(families.get('hpa')).toBe(8);
+    expect(families.get('knative')).toBe(8);
+    // The default HPA (target 80 %) is one of the swept settings: same arrivals, same result.
+    const hpa = run.results.find((r) => r.policy === 'hpa')!;
+    const swept80 = run.sweep!.points.find((p) => p.knob === 'targetCPUUtilizationPercentage=80')!;
+    expect([swept80.replicaSeconds, swept80.missRate]).toEqual([hpa.replicaSeconds, hpa.missRate]);
+    // So the default HPA cannot lie strictly below a frontier that contains itself; the oracle is not compared.
+    expect(run.sweep!.vsFrontier.map((v) => [v.policy, v.belowFrontier])).toEqual([['hpa', false]]);
+    expect(swept80.costVsOracle).toBeCloseTo(hpa.replicaSeconds / run.results.find((r) => r.policy === 'oracle')!.replicaSeconds, 9);
+  });
+});

@@ -1,0 +1,37 @@
+/** `evaluate --suite FILE`: the suite's cases over worker processes, then the scorecard (and `--json`). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError } from '../../../workload-generator/src/input-error.js';
+import { parseInteger } from '../../../workload-generator/src/units.js';
+import type { EvaluateFlags } from '../commands/evaluate.js';
+import { progressBar } from './progress.js';
+import { formatScorecard, loadSuite, scorecard } from './suite.js';
+import { defaultWorkers, runCases } from './suite-run.js';
+import { starredPolicy } from './table.js';
+
+export async function runSuiteCommand(flags: EvaluateFlags): Promise<void> {
+  if (flags.report !== undefined) throw new InputError('--report: not with --suite (one report per case: run evaluate --sweep on the case)');
+  const suite = await loadSuite(flags.suite!);
+  const workers = flags.workers !== undefined ? parseInteger('--workers', flags.workers, 1) : defaultWorkers();
+  const bar = progressBar({ enabled: flags.progress });
+  let outcomes;
+  try {
+    outcomes = await runCases(suite.cases, flags.policies !== 'all' ? flags.policies : suite.policies, {
+      workers,
+      onCaseDone: (done, total, name) => bar.update(done, total, `${name} (${done}/${total} cases, ${workers} worker${workers === 1 ? '' : 's'})`),
+    });
+  } finally {
+    bar.done();
+  }
+  for (const o of outcomes) {
+    const star = starredPolicy(o.run.results) ?? '—';
+    process.stdout.write(`  ${o.case.name}${o.case.shape ? ` (${o.case.shape})` : ''}: ${o.run.function}, rate ×${o.case.rateScale}, SLO ${o.run.sloP95Ms} ms, ★ ${star}\n`);
+  }
+  const rows = scorecard(outcomes);
+  process.stdout.write(`${formatScorecard(suite, rows, outcomes)}\n`);
+  if (flags.json) {
+    await mkdir(dirname(flags.json), { recursive: true });
+    await writeFile(flags.json, `${JSON.stringify({ suite: suite.file, cases: outcomes, scorecard: rows }, null, 2)}\n`);
+    process.stdout.write(`wrote ${flags.json}\n`);
+  }
+}

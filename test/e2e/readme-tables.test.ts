@@ -54,7 +54,7 @@ describe('README demo table', () => {
       const { stdout } = await run(process.execPath, ['bin/faas-autoscaler.js', 'demo', '--no-progress', '--out', dir], { cwd: REPO_ROOT, maxBuffer: 1 << 22 });
       const lines = stdout.split('\n');
       const from = lines.findIndex((l) => l.startsWith('policy '));
-      const to = lines.findIndex((l) => l.startsWith('* = '));
+      const to = lines.findIndex((l) => l.startsWith('★ = '));
       expect(from).toBeGreaterThan(0);
       expect(to).toBeGreaterThan(from);
       expect(lines.slice(from, to).join('\n')).toBe(block![1]);

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
 import { applyRateScale } from '../../../workload-generator/src/traces/window.js';
+import { InputError } from '../../../workload-generator/src/input-error.js';
 import type { Trace } from '../../../workload-generator/src/traces/types.js';
 import { resolveBundled } from '../package-root.js';
 import type { EvaluateResult } from '../sim/episode.js';
@@ -27,7 +28,12 @@ export async function runCase(c: SuiteCase, policies: string): Promise<EvaluateR
     traces.set(c.trace, loading);
   }
   const trace = await loading;
-  const picked = selectFunction(trace, parseFunctionSelector(c.function, `case ${c.name}: function`));
+  let picked;
+  try {
+    picked = selectFunction(trace, parseFunctionSelector(c.function, `case ${c.name}: function`));
+  } catch (err) {
+    throw err instanceof InputError && !err.message.startsWith('case ') ? new InputError(`case ${c.name}: ${err.message}`) : err;
+  }
   const scaled = applyRateScale({ ...trace, functions: [picked] }, c.rateScale);
   const fn = scaled.functions[0];
   const sloP95Ms = c.sloMs ?? sloForFunction(picked, DEFAULT_POOL_OPTIONS);
@@ -78,10 +84,12 @@ export async function runCases(cases: readonly SuiteCase[], policies: string, op
           current = next++;
           child.send({ case: cases[current], policies });
         };
-        child.on('message', (msg: { run?: EvaluateResult; error?: string }) => {
+        child.on('message', (msg: { run?: EvaluateResult; error?: string; input?: boolean }) => {
           if (msg.error !== undefined) {
             child.kill();
-            reject(new Error(`case ${cases[current].name}: ${msg.error}`));
+            // Bad input in a case stays bad input (one line, exit 2) across the process boundary.
+            const message = msg.error.startsWith('case ') ? msg.error : `case ${cases[current].name}: ${msg.error}`;
+            reject(msg.input ? new InputError(message) : new Error(message));
             return;
           }
           finish(current, msg.run!);

@@ -7,7 +7,7 @@
  * MODIFIED event for the spec change and another for each status change.
  */
 import type { Clock, TimerHandle } from './clock.js';
-import { deepEqual } from './deep-equal.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from './kube-registry.js';
 import { deployments, resourceKey, type KubeObject } from './kube-resources.js';
 
@@ -152,7 +152,7 @@ export class DeploymentController {
     const desired = ((store.spec as { replicas?: number })?.replicas ?? 1) as number;
     this.readiness.setDesired(`${namespace}/${name}`, desired);
     const status = deploymentStatus(store, desired, Math.min(this.readiness.ready(`${namespace}/${name}`), desired), this.clock.now());
-    if (deepEqual(status, store.status)) return;
+    if (isDeepStrictEqual(status, store.status)) return;
     this.registry.update(deployments, namespace, name, { ...store, status }, {}, 'status');
   }
 }

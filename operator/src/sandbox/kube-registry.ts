@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { CustomResourceDefinition } from '../api/crd.js';
 import { invalid as fieldInvalid, required as fieldRequired, type FieldError } from '../api/field-errors.js';
 import type { Clock } from './clock.js';
-import { deepEqual } from './deep-equal.js';
+import { isDeepStrictEqual } from 'node:util';
 import { alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound } from './kube-errors.js';
 import { applyPatch } from './kube-patch.js';
 import {
@@ -58,7 +58,7 @@ export function rfc3339(ms: number): string {
 
 function equalIgnoringVersion(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject): unknown => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-  return deepEqual(strip(a), strip(b));
+  return isDeepStrictEqual(strip(a), strip(b));
 }
 
 function getPath(obj: unknown, path: string): unknown {

@@ -11,7 +11,7 @@ import type { JSONSchemaProps } from '../api/schema.js';
 import { invalid, required, type FieldError } from '../api/field-errors.js';
 import { age, column, defaultConvertor, NAME_COLUMN, printerColumnConvertor, type TableConvertor } from './kube-table.js';
 import type { ResourceName } from './kube-errors.js';
-import { deepEqual } from './deep-equal.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export type KubeObject = {
   apiVersion?: string;
@@ -106,12 +106,12 @@ function microTimeError(kind: string, typePath: string, fields: Record<string, u
   return undefined;
 }
 
-const specOnly = (old: KubeObject, updated: KubeObject): boolean => !deepEqual(old.spec, updated.spec);
+const specOnly = (old: KubeObject, updated: KubeObject): boolean => !isDeepStrictEqual(old.spec, updated.spec);
 
 /** Everything but metadata and status (custom resources bump generation on any such change). */
 const allButMetadataAndStatus = (old: KubeObject, updated: KubeObject): boolean => {
   const strip = ({ metadata: _m, status: _s, ...rest }: KubeObject): unknown => rest;
-  return !deepEqual(strip(old), strip(updated));
+  return !isDeepStrictEqual(strip(old), strip(updated));
 };
 
 const BASE = {
@@ -277,7 +277,7 @@ export const deployments: ResourceType = {
   statusSubresource: true,
   hasGeneration: true,
   // The apps/v1 strategy also bumps the generation when annotations change (legacy rollback annotation).
-  specChanged: (old, updated) => specOnly(old, updated) || !deepEqual(old.metadata.annotations ?? {}, updated.metadata.annotations ?? {}),
+  specChanged: (old, updated) => specOnly(old, updated) || !isDeepStrictEqual(old.metadata.annotations ?? {}, updated.metadata.annotations ?? {}),
   scale: {
     specReplicasPath: 'spec.replicas',
     statusReplicasPath: 'status.replicas',

@@ -72,8 +72,8 @@ describeWithKubectl('kubectl against the sandbox', () => {
     const out = await kubectl(['get', 'fas', '-n', 'openfaas-fn']);
     expect(out.code).toBe(0);
     const [header, figlet] = rows(out.stdout);
-    expect(header).toEqual(['NAME', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'AGE']);
-    expect(figlet.slice(0, 2)).toEqual(['figlet', 'hpa']);
+    expect(header).toEqual(['NAME', 'READY', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'SLO', 'MISSES', 'AGE']);
+    expect([figlet[0], figlet[header.indexOf('POLICY')]]).toEqual(['figlet', 'hpa']);
     const wide = rows((await kubectl(['get', 'fas', 'figlet', '-n', 'openfaas-fn', '-o', 'wide'])).stdout);
     expect(wide[0]).toEqual(expect.arrayContaining(['FUNCTION', 'MIN', 'MAX']));
     // minReplicas was defaulted by the API server from the CRD.

@@ -111,7 +111,8 @@ describeWithKubectl('the README install guide kubectl commands against the emula
           replicas: 2,
           desiredReplicas: 3,
           activePolicy: 'lstm-ppo-plus',
-          lastObservation: { p95LatencyMs: 412.5, windowSeconds: 30, missing: [] },
+          lastObservation: { p95LatencyMs: 412.5, missRatio: 0.012, windowSeconds: 30, missing: [] },
+          conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }],
           lastDecision: { desiredReplicas: 3, rawDesiredReplicas: 3, reason: 'lstm-ppo-plus: +1; P95 412 ms of 500', limitedBy: 'none' },
         },
       },
@@ -128,7 +129,7 @@ describeWithKubectl('the README install guide kubectl commands against the emula
       },
     });
 
-    expect(await runGuideLine('kubectl -n openfaas-fn get fas')).toMatch(/NAME\s+POLICY\s+REPLICAS\s+DESIRED\s+P95\s+AGE\nfiglet\s+lstm-ppo-plus\s+2\s+3\s+412\.5/);
+    expect(await runGuideLine('kubectl -n openfaas-fn get fas')).toMatch(/NAME\s+READY\s+POLICY\s+REPLICAS\s+DESIRED\s+P95\s+SLO\s+MISSES\s+AGE\nfiglet\s+True\s+lstm-ppo-plus\s+2\s+3\s+412\.5\s+500\s+0\.012\s/);
     expect(await runGuideLine('kubectl -n openfaas-fn get fas -o wide')).toMatch(/FUNCTION\s+ACTIVE\s+MIN\s+MAX\n.*\s+figlet\s+lstm-ppo-plus\s+1\s+5\n/);
     expect(await runGuideLine('kubectl -n openfaas-fn get fas figlet -o jsonpath')).toBe('lstm-ppo-plus: +1; P95 412 ms of 500\n');
     expect(await runGuideLine('kubectl -n openfaas-fn get events --field-selector')).toMatch(/Scaled/);

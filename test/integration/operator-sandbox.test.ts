@@ -174,6 +174,17 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     expect({ healthz: healthz.status, readyz: readyz.status, metrics: metrics.status }).toEqual({ healthz: 200, readyz: 200, metrics: 200 });
     expect(text).toMatch(/faas_autoscaler_decisions_total\{policy="openfaas-pro",direction="up"\} [1-9]/);
     expect(text).toMatch(/faas_autoscaler_desired_replicas\{namespace="openfaas-fn",name="surge",function="surge"\} 5/);
+    // Per-function gauges: what status says, with the namespace, the resource and the function.
+    const fn = '{namespace="openfaas-fn",name="surge",function="surge"}';
+    const gauge = (name: string): number => Number(new RegExp(`^${name}${fn.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // (The next interval may have run since `s` was read: values from the same scrape only.)
+    expect(gauge('faas_autoscaler_function_slo_p95_latency_ms')).toBe(300);
+    expect(gauge('faas_autoscaler_function_p95_latency_ms')).toBeGreaterThan(0);
+    const misses = gauge('faas_autoscaler_function_misses_ratio');
+    expect(misses >= 0 && misses <= 1).toBe(true);
+    expect(typeof s.lastObservation?.missRatio).toBe('number');
+    expect([0, 1]).toContain(gauge('faas_autoscaler_function_scaling_limited'));
+    expect(gauge('faas_autoscaler_function_replicas')).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/faas_autoscaler_promql_queries_total\{source="prometheus-a"\} \d+/);
     expect(text).toMatch(/faas_autoscaler_is_leader 1/);
     expect(text).toMatch(/faas_autoscaler_inference_seconds_count\{policy="openfaas-pro"\} [1-9]/);

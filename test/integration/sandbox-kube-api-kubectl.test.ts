@@ -64,15 +64,16 @@ describeWithKubectl('kubectl against the sandbox API server', () => {
     expect(await kubectl('apply', '-f', join(dir, 'fas.yaml'))).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet created\n' });
     // What the controller would write, so the columns have values.
     const current = kube.registry.get(fasType(), 'openfaas', 'figlet');
-    kube.registry.update(fasType(), 'openfaas', 'figlet', { ...current, status: { replicas: 3, desiredReplicas: 4, lastObservation: { p95LatencyMs: 180.5 } } }, {}, 'status');
+    const ready = { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    kube.registry.update(fasType(), 'openfaas', 'figlet', { ...current, status: { replicas: 3, desiredReplicas: 4, conditions: [ready], lastObservation: { p95LatencyMs: 180.5, missRatio: 0.0123 } } }, {}, 'status');
     const get = await kubectl('get', 'fas');
     expect(get.code).toBe(0);
     const [header, row] = rows(get.stdout);
-    expect(header).toEqual(['NAME', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'AGE']);
-    expect(row.slice(0, 5)).toEqual(['figlet', 'lstm-ppo-plus', '3', '4', '180.5']);
-    expect(row[5]).toMatch(/^\d+s$/);
+    expect(header).toEqual(['NAME', 'READY', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'SLO', 'MISSES', 'AGE']);
+    expect(row.slice(0, 8)).toEqual(['figlet', 'True', 'lstm-ppo-plus', '3', '4', '180.5', '300', '0.0123']);
+    expect(row[8]).toMatch(/^\d+s$/);
     const wide = rows((await kubectl('get', 'functionautoscalers', '-o', 'wide')).stdout);
-    expect(wide[0]).toEqual(['NAME', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'AGE', 'FUNCTION', 'ACTIVE', 'MIN', 'MAX']);
+    expect(wide[0]).toEqual(['NAME', 'READY', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'SLO', 'MISSES', 'AGE', 'FUNCTION', 'ACTIVE', 'MIN', 'MAX']);
 
     await writeFile(join(dir, 'fas.yaml'), FAS_YAML(12));
     expect(await kubectl('apply', '-f', join(dir, 'fas.yaml'))).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet configured\n' });
@@ -101,8 +102,8 @@ describeWithKubectl('kubectl against the sandbox API server', () => {
       });
       await eventually(() => out.includes('MODIFIED'), 'the MODIFIED event', 20_000);
       const lines = rows(out);
-      expect(lines[0].slice(0, 3)).toEqual(['EVENT', 'NAME', 'POLICY']);
-      expect(lines.find((l) => l[0] === 'MODIFIED')?.slice(1, 3)).toEqual(['figlet', 'hpa']);
+      expect(lines[0].slice(0, 4)).toEqual(['EVENT', 'NAME', 'READY', 'POLICY']);
+      expect(lines.find((l) => l[0] === 'MODIFIED')?.slice(1, 4)).toEqual(['figlet', 'True', 'hpa']);
     } finally {
       watcher.kill();
     }

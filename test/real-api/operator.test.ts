@@ -121,6 +121,19 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     expect({ policy: status.activePolicy, desired: status.desiredReplicas, ready: condition(status, 'Ready')?.reason }).toEqual({ policy: 'static', desired: 3, ready: 'Reconciled' });
     const events = await eventsFor(kube, 'ra-fn');
     expect(events.find((e) => e.reason === 'Scaled')).toMatchObject({ type: 'Normal', instance: 'op-a', message: expect.stringContaining('scaled from 1 to 3') });
+
+    // kubectl's columns, from the real server's Table conversion of the CRD's printer columns.
+    const table = await kubectl(info.kubeconfig, ['get', 'fas', 'ra-fn', '-n', FN_NAMESPACE]);
+    const [header, row] = table.out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    expect(header).toEqual(['NAME', 'READY', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'SLO', 'MISSES', 'AGE']);
+    expect(row.slice(0, 5)).toEqual(['ra-fn', 'True', 'static', '3', '3']);
+    expect(row[6]).toBe('500');
+    expect(Number(row[7])).toBeGreaterThanOrEqual(0);
+    // The operator's own metrics: standard process_* names, per-function gauges.
+    const metrics = await (await fetch(`${a.endpoints}/metrics`)).text();
+    expect(metrics).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(metrics).not.toMatch(/faas_autoscaler_process_/);
+    expect(metrics).toMatch(/^faas_autoscaler_function_slo_p95_latency_ms\{namespace="openfaas-fn",name="ra-fn",function="ra-fn"\} 500$/m);
   }, 120_000);
 
   it('switches policy when the resource is patched, with an Event', async () => {

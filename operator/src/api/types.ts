@@ -136,6 +136,8 @@ export interface ObservationStatus {
   cpuPerReplica?: number | null;
   memoryPerReplica?: number | null;
   inflight?: number | null;
+  /** Share of the window's requests slower than the SLO or failed, from the gateway histogram (metrics/observation.ts `missRatio`). */
+  missRatio?: number | null;
   missing?: ObservationField[];
   problems?: string[];
 }

@@ -19,6 +19,7 @@ import type { ActuatorName, Condition, FunctionAutoscalerSpec, FunctionAutoscale
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
+import { missRatio } from '../metrics/observation.js';
 import { type PolicyDeps, type PolicyName, type PolicySpec, type ScalingPolicy } from '../policies/policy.js';
 import { mergeBehavior } from '../rails/behavior.js';
 import type { RailsConfig, RailsDecision } from '../rails/types.js';
@@ -242,7 +243,26 @@ export class Controller {
     this.managed.delete(m.key);
     this.metrics.managed.set(this.managed.size);
     const spec = resolveSpec(obj);
-    if (spec.ok) this.metrics.desiredReplicas.remove({ namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, function: spec.spec.functionName });
+    if (spec.ok) {
+      const labels = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, function: spec.spec.functionName };
+      for (const gauge of this.metrics.functionGauges) gauge.remove(labels);
+    }
+  }
+
+  /** The per-function gauges: what status says, for dashboards and alerts. */
+  private publishFunctionMetrics(m: Managed, spec: FunctionAutoscalerSpec, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
+    const labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
+    const metrics = this.metrics;
+    metrics.desiredReplicas.set(labels, decision.desiredReplicas);
+    metrics.functionReplicas.set(labels, replicas);
+    metrics.functionSlo.set(labels, spec.slo.p95LatencyMs);
+    metrics.functionScalingLimited.set(labels, decision.limitedBy === 'none' ? 0 : 1);
+    const setOrDrop = (gauge: (typeof metrics.functionGauges)[number], value: number | null | undefined): void => {
+      if (value === null || value === undefined || !Number.isFinite(value)) gauge.remove(labels);
+      else gauge.set(labels, value);
+    };
+    setOrDrop(metrics.functionP95, obs?.p95LatencyMs);
+    setOrDrop(metrics.functionMisses, obs?.missRatio);
   }
 
   private ensureDeploymentInformer(namespace: string): void {
@@ -427,6 +447,7 @@ export class Controller {
     let obs: Observation | undefined;
     let hold: string | undefined;
     let resourcesMissing = false;
+    let misses: number | null = null;
     if (!gathered) {
       hold = 'no metrics gathered';
     } else {
@@ -451,6 +472,7 @@ export class Controller {
           (window.problems as string[]).push('no memory request: set spec.resources.requests.memory or a memory request on the Deployment');
         }
         obs = this.opts.buildObservation(window, { cpuCores: requests.cpuCores ?? 1, memoryBytes: requests.memoryBytes ?? 1 });
+        misses = missRatio(window, spec.slo.p95LatencyMs);
         if (!h.resources) {
           resourcesMissing = true;
           const why = h.cadvisorSourceError ? h.cadvisorSourceError.message : window.problems.filter((p) => p.includes('container_')).join('; ');
@@ -461,7 +483,7 @@ export class Controller {
         }
       }
     }
-    if (obs) status.lastObservation = observationStatus(obs, now, this.opts.openfaasEdition === 'ce');
+    if (obs) status.lastObservation = { ...observationStatus(obs, now, this.opts.openfaasEdition === 'ce'), missRatio: misses === null ? null : Math.round(misses * 1e4) / 1e4 };
 
     // Recommend → normalize.
     let decision: Decision;
@@ -488,7 +510,7 @@ export class Controller {
     const policyLabel = slot.policy?.name ?? 'none';
     const direction = decision.held ? 'hold' : decision.desiredReplicas > currentReplicas ? 'up' : decision.desiredReplicas < currentReplicas ? 'down' : 'none';
     this.metrics.decisions.inc({ policy: policyLabel, direction });
-    this.metrics.desiredReplicas.set({ namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName }, decision.desiredReplicas);
+    this.publishFunctionMetrics(m, spec, currentReplicas, decision, obs ? status.lastObservation : undefined);
 
     // Act.
     let ready: ConditionUpdate = { type: 'Ready', status: 'True', reason: 'Reconciled', message: decision.reason };

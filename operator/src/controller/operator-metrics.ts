@@ -4,6 +4,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const FUNCTION_LABELS = ['namespace', 'name', 'function'] as const;
+export type FunctionLabel = (typeof FUNCTION_LABELS)[number];
+
 export class OperatorMetrics {
   readonly registry = new Registry();
   /** One per decision: direction up | down | none (policy decided, no change) | hold (could not decide). */
@@ -34,9 +37,45 @@ export class OperatorMetrics {
   readonly desiredReplicas = new Gauge({
     name: 'faas_autoscaler_desired_replicas',
     help: 'Replicas decided at the last interval, after the rails.',
-    labelNames: ['namespace', 'name', 'function'] as const,
+    labelNames: FUNCTION_LABELS,
     registers: [this.registry],
   });
+  /** Per function (namespace and name of the FunctionAutoscaler, and the function it scales): what its status says. */
+  readonly functionReplicas = new Gauge({
+    name: 'faas_autoscaler_function_replicas',
+    help: 'Replicas of the function (spec.replicas of its Deployment) at the last interval.',
+    labelNames: FUNCTION_LABELS,
+    registers: [this.registry],
+  });
+  readonly functionP95 = new Gauge({
+    name: 'faas_autoscaler_function_p95_latency_ms',
+    help: 'P95 latency of the last interval at the gateway, in milliseconds (absent when unknown).',
+    labelNames: FUNCTION_LABELS,
+    registers: [this.registry],
+  });
+  readonly functionSlo = new Gauge({
+    name: 'faas_autoscaler_function_slo_p95_latency_ms',
+    help: 'The function\'s SLO (spec.slo.p95LatencyMs), in milliseconds.',
+    labelNames: FUNCTION_LABELS,
+    registers: [this.registry],
+  });
+  readonly functionMisses = new Gauge({
+    name: 'faas_autoscaler_function_misses_ratio',
+    help: 'Share of the last interval\'s requests slower than the SLO or failed, from the gateway histogram (absent when unknown).',
+    labelNames: FUNCTION_LABELS,
+    registers: [this.registry],
+  });
+  readonly functionScalingLimited = new Gauge({
+    name: 'faas_autoscaler_function_scaling_limited',
+    help: '1 while a rail or a limit (bounds, rate, stabilization, OpenFaaS CE) changed the last decision.',
+    labelNames: FUNCTION_LABELS,
+    registers: [this.registry],
+  });
+
+  /** Every per-function series, to drop them together when a FunctionAutoscaler goes. */
+  get functionGauges(): readonly Gauge<FunctionLabel>[] {
+    return [this.desiredReplicas, this.functionReplicas, this.functionP95, this.functionSlo, this.functionMisses, this.functionScalingLimited];
+  }
   readonly inferenceSeconds = new Histogram({
     name: 'faas_autoscaler_inference_seconds',
     help: 'Time spent in policy.recommend, by policy.',
@@ -74,6 +113,7 @@ export class OperatorMetrics {
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'faas_autoscaler_' });
+    // The standard process_* and nodejs_* names, which dashboards and alerts for any Node process expect.
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -71,6 +71,35 @@ export function histogramQuantile(q: number, buckets: readonly HistogramBucket[]
   return bucketStart + (bucketEnd - bucketStart) * (rank / count);
 }
 
+/**
+ * The share of a window's requests slower than `sloMs` or failed, as far as the gateway's metrics
+ * can tell: the histogram's share above the SLO — interpolated linearly inside the bucket that holds
+ * it, as `histogram_quantile` does, with the +Inf bucket counted as above — or the share of non-200
+ * responses when that is larger (a fast error is a miss the histogram puts below the SLO). So a
+ * lower bound when slow successes and fast errors come together. Null without requests or
+ * histogram.
+ */
+export function missRatio(window: Pick<FunctionMetricsWindow, 'latencyBuckets' | 'invocationsByCode'>, sloMs: number): number | null {
+  const buckets = [...(window.latencyBuckets ?? [])].sort((a, b) => a.le - b.le);
+  const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
+  if (!(total > 0)) return null;
+  const slo = sloMs / 1000;
+  let below = 0;
+  let previous = { le: 0, count: 0 };
+  for (const b of buckets) {
+    if (b.le >= slo) {
+      below = b.le === Number.POSITIVE_INFINITY ? previous.count : previous.count + (b.count - previous.count) * ((slo - previous.le) / (b.le - previous.le));
+      break;
+    }
+    previous = b;
+  }
+  const histogramShare = Math.min(1, Math.max(0, (total - below) / total));
+  const codes = window.invocationsByCode ?? {};
+  const all = Object.values(codes).reduce((a, n) => a + n, 0);
+  const errors = all - (codes['200'] ?? 0);
+  return Math.max(histogramShare, all > 0 ? errors / all : 0);
+}
+
 const NO_REQUESTS = 'no requests completed in the window';
 
 /** The Observation a policy sees for one window; `requests` are the per-replica resource requests. */

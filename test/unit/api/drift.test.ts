@@ -149,6 +149,7 @@ const COMPLETE_EXAMPLE = {
       rps: 41.5,
       requests: 1245,
       p95LatencyMs: 180.2,
+      missRatio: 0.012,
       meanExecutionMs: 95.1,
       errorRate: 0,
       replicas: 4,

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_LATENCY_BUCKETS_SECONDS, buildObservation, histogramQuantile } from '../../../operator/src/metrics/observation.js';
+import { missRatio } from '../../../operator/src/metrics/observation.js';
 import type { FunctionMetricsWindow, HistogramBucket } from '../../../operator/src/metrics/types.js';
 
 const INF = Number.POSITIVE_INFINITY;
@@ -273,5 +274,33 @@ describe('buildObservation: startedRps (the offered load, optional field)', () =
     // Not in OBSERVATION_FIELDS: `missing` stays what it was before the field existed.
     expect(obs.missing).not.toContain('startedRps');
     if (problem) expect(obs.problems.join('\n')).toMatch(problem);
+  });
+});
+
+describe('missRatio', () => {
+  // 100 requests: 60 ≤ 0.25 s, 30 more ≤ 0.5 s, 10 more ≤ 1 s, none above.
+  const buckets = [
+    { le: 0.1, count: 20 },
+    { le: 0.25, count: 60 },
+    { le: 0.5, count: 90 },
+    { le: 1, count: 100 },
+    { le: Number.POSITIVE_INFINITY, count: 100 },
+  ];
+  it.each([
+    // SLO on a bucket bound: exactly the requests above it
+    ['SLO 250 ms', buckets, { '200': 100 }, 250, 0.4],
+    // half-way into the 0.25–0.5 bucket: 60 + 15 below → 25 % above
+    ['SLO 375 ms, interpolated', buckets, { '200': 100 }, 375, 0.25],
+    // above every finite bucket: none above
+    ['SLO 2 s', buckets, { '200': 100 }, 2000, 0],
+    // requests in the +Inf bucket are above any SLO
+    ['the +Inf bucket', [...buckets.slice(0, 4), { le: Number.POSITIVE_INFINITY, count: 110 }], { '200': 110 }, 2000, 10 / 110],
+    // fast errors the histogram places below the SLO: the error share wins
+    ['fast errors', buckets, { '200': 70, '500': 30 }, 2000, 0.3],
+    ['no requests', [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }], { '200': 0 }, 500, null],
+  ])('%s', (_name, latencyBuckets, invocationsByCode, sloMs, want) => {
+    const got = missRatio({ latencyBuckets, invocationsByCode }, sloMs);
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toBeCloseTo(want, 12);
   });
 });

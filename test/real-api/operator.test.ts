@@ -34,6 +34,8 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
   let saKubeconfig: string;
   let operatorArgs: string[];
   const operators = new Map<string, { proc: Proc; endpoints: string }>();
+  /** When the API server was killed and when it served again (ms since epoch). */
+  const restart = { from: 0, to: 0 };
 
   const helm = (args: string[]): { status: number; out: string } => {
     const run = spawnSync(HELM!, args, {
@@ -158,7 +160,9 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
 
   it('carries on after the API server is killed and restarted mid-run', async () => {
     const a = operators.get('op-a')!;
+    restart.from = Date.now();
     await control(info, '/kube/restart?downMs=3000');
+    restart.to = Date.now();
     await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 4 } } }] });
     await waitFor('ra-fn scaled to 4 after the restart', async () => (await replicasOf(kube, 'ra-fn')) === 4, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n--- operator log ---\n${a.proc.tail()}`);
@@ -192,10 +196,28 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     const entries = readFileSync(info.kubeApiserver!.auditLog, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { user?: { username?: string }; responseStatus?: { code?: number }; verb?: string; objectRef?: { resource?: string; subresource?: string; namespace?: string } });
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            user?: { username?: string };
+            responseStatus?: { code?: number };
+            verb?: string;
+            requestReceivedTimestamp?: string;
+            objectRef?: { resource?: string; subresource?: string; namespace?: string };
+          },
+      );
+    const call = (e: (typeof entries)[number]): string => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} in ${e.objectRef?.namespace}`;
     const mine = entries.filter((e) => e.user?.username === OPERATOR_USER);
-    const forbidden = mine.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.objectRef?.resource}/${e.objectRef?.subresource ?? ''} in ${e.objectRef?.namespace}`);
-    expect({ calls: mine.length > 50, forbidden }).toEqual({ calls: true, forbidden: [] });
+    // Right after a restart the API server's RBAC authorizer is still filling its caches and may
+    // answer 403 for a few seconds (it did in CI); such a call must have been granted before or after.
+    const warmingUp = (e: (typeof entries)[number]): boolean => {
+      const t = Date.parse(e.requestReceivedTimestamp ?? '');
+      return t >= restart.from && t <= restart.to + 15_000;
+    };
+    const forbidden = mine.filter((e) => e.responseStatus?.code === 403);
+    expect({ calls: mine.length > 50, forbidden: forbidden.filter((e) => !warmingUp(e)).map(call) }).toEqual({ calls: true, forbidden: [] });
+    const grantedElsewhere = new Set(mine.filter((e) => (e.responseStatus?.code ?? 0) < 400).map(call));
+    expect(forbidden.map(call).filter((c) => !grantedElsewhere.has(c))).toEqual([]);
     const kinds = new Set(mine.map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`));
     expect([...kinds]).toEqual(expect.arrayContaining(['update deployments/scale', 'update functionautoscalers/status', 'create events', 'update leases', 'watch functionautoscalers']));
   });

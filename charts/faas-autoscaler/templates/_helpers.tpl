@@ -151,6 +151,9 @@ Secrets and no credential sits in an environment variable.
 - --openfaas-edition={{ .Values.openfaasEdition }}
 - --listen=0.0.0.0:{{ .Values.metricsPort }}
 - --log-level={{ .Values.logLevel }}
+{{- range .Values.extraArgs }}
+- {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/* --prometheus-<id>-*-file for one Prometheus. Args: dict "id" ("a"|"b") "auth" (values). */}}
@@ -183,6 +186,9 @@ and the gateway user (the operator reads OPENFAAS_GATEWAY_USER; the password com
       name: {{ .basicAuth.existingSecret }}
       key: {{ .basicAuth.usernameKey }}
 {{- end }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
 {{- end }}
 {{- end }}
 

@@ -43,6 +43,13 @@ const SCENARIOS: { name: string; values: object; namespace?: string }[] = [
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }] } } },
       logLevel: 'debug',
+      extraArgs: ['--prometheus-timeout-seconds=5'],
+      extraEnv: [{ name: 'UV_THREADPOOL_SIZE', value: '8' }],
+      topologySpreadConstraints: [
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'faas-autoscaler' } } },
+      ],
+      networkPolicy: { enabled: true, metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
     },
   },
   // Minimal: no leader election, an existing ServiceAccount, no gateway credentials.

@@ -63,7 +63,7 @@ function substituteVariables(expr: string): string {
     .replace(/\$__rate_interval/g, '1m')
     .replace(/\$__range/g, '1h')
     .replace(/\$\{function:pipe\}/g, 'figlet|env')
-    .replace(/\$slo_ms/g, '500');
+    .replace(/\$namespace/g, 'openfaas-fn');
 }
 
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
@@ -90,7 +90,7 @@ describe('Grafana dashboard', () => {
       'gateway_functions_seconds_bucket',
     ]);
     expect(metricNames('1000 * histogram_quantile(0.95, sum by (le) (rate(a_bucket[5m]))) / on (x) group_left b')).toEqual(['a_bucket', 'b']);
-    expect(metricNames('vector($slo_ms)')).toEqual([]);
+    expect(metricNames('vector(500)')).toEqual([]);
   });
 
   it('queries only metrics the operator or the gateway export, each from its own Prometheus', async () => {
@@ -114,7 +114,9 @@ describe('Grafana dashboard', () => {
       expect(exprs).toContain(metric);
     }
     expect(exprs).toMatch(/histogram_quantile\(0\.95/);
-    expect(exprs).toMatch(/vector\(\$slo_ms\)/);
+    // Each function's own SLO, from the operator, not one constant for all.
+    expect(exprs).toMatch(/faas_autoscaler_function_slo_p95_latency_ms\{namespace=~"\$namespace",function=~"\$\{function:pipe\}"\}/);
+    expect(exprs).not.toMatch(/vector\(/);
     expect(exprs).toMatch(/sum by \(policy/);
   });
 

@@ -27,6 +27,10 @@ const MODELS: Record<string, [module: string, className: string, strictModel: st
   'v1/Service': ['kubernetes-models/v1/Service', 'Service', 'V1Service'],
   'v1/ServiceAccount': ['kubernetes-models/v1/ServiceAccount', 'ServiceAccount', 'V1ServiceAccount'],
   'v1/Secret': ['kubernetes-models/v1/Secret', 'Secret', 'V1Secret'],
+  // the `helm test` pod
+  'v1/Pod': ['kubernetes-models/v1/Pod', 'Pod', 'V1Pod'],
+  'policy/v1/PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'PodDisruptionBudget', 'V1PodDisruptionBudget'],
+  'networking.k8s.io/v1/NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy', 'V1NetworkPolicy'],
   'apps/v1/Deployment': ['kubernetes-models/apps/v1/Deployment', 'Deployment', 'V1Deployment'],
   'rbac.authorization.k8s.io/v1/ClusterRole': ['kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole', 'ClusterRole', 'V1ClusterRole'],
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ['kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
@@ -39,6 +43,7 @@ const MODELS: Record<string, [module: string, className: string, strictModel: st
   ],
   // prometheus-operator's CRD; client-node has no model for it, so only the schema check applies.
   'monitoring.coreos.com/v1/ServiceMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', 'ServiceMonitor', undefined],
+  'monitoring.coreos.com/v1/PrometheusRule': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', 'PrometheusRule', undefined],
 };
 
 export function knownKinds(): string[] {

@@ -15,7 +15,6 @@ export const CHART_DIR = join(REPO_ROOT, 'charts', 'faas-autoscaler');
 export interface HelmResult {
   status: number;
   stdout: string;
-  /** stderr without helm's notice that crds/ is a symbolic link (it is, on purpose). */
   stderr: string;
 }
 
@@ -36,11 +35,7 @@ export function helm(args: readonly string[], values: readonly object[] = []): H
       maxBuffer: 64 * 1024 * 1024,
     });
     if (run.error) throw run.error;
-    const stderr = run.stderr
-      .split('\n')
-      .filter((line) => !/found symbolic link in path: .*crds resolves to/.test(line))
-      .join('\n')
-      .trim();
+    const stderr = run.stderr.trim();
     return { status: run.status ?? -1, stdout: run.stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

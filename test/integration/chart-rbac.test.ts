@@ -128,13 +128,16 @@ async function recordOperatorCalls(values: object): Promise<Recorded> {
     await apps.patchNamespacedDeploymentScale({ namespace: FN_NAMESPACE, name: 'env', body: { spec: { replicas: 2 } } }, merge);
     let seen = '';
     await waitFor(
-      'Scaled, DryRun and ExternalChange events, and a renewed Lease',
+      'Scaled, DryRun and ExternalChange events, a repeat aggregated, and a renewed Lease',
       async () => {
         const reasons = await eventReasons();
-        const renewed = kube.getAuditLog().some((e) => e.user === OPERATOR_USER && e.resource === 'leases' && e.verb === 'update');
-        seen = `events ${JSON.stringify(reasons)}, lease renewed: ${renewed}`;
+        const audit = kube.getAuditLog();
+        const renewed = audit.some((e) => e.user === OPERATOR_USER && e.resource === 'leases' && e.verb === 'update');
+        // The dry run repeats its would-be change every interval: aggregated into one Event by a patch.
+        const aggregated = audit.some((e) => e.user === OPERATOR_USER && e.resource === 'events' && e.verb === 'patch');
+        seen = `events ${JSON.stringify(reasons)}, lease renewed: ${renewed}, an Event patched: ${aggregated}`;
         const wanted = ['Scaled', 'DryRun', 'ExternalChange'].every((r) => reasons.includes(r));
-        return wanted && (renewed || !config.leaderElection.enabled) ? true : undefined;
+        return wanted && aggregated && (renewed || !config.leaderElection.enabled) ? true : undefined;
       },
       40_000,
     ).catch(async (err: Error) => {

@@ -82,11 +82,11 @@ that call; test/integration/chart-rbac.test.ts checks it both ways.
 - apiGroups: [faas-autoscaler.dev]
   resources: [functionautoscalers/status]
   verbs: [update]
-# Events about FunctionAutoscalers (Scaled, DryRun, PolicySwitched, ExternalChange, ...): one new
-# Event each, never patched.
+# Events about FunctionAutoscalers (Scaled, DryRun, PolicySwitched, ExternalChange, ...): created,
+# and a repeat within 10 minutes patched into the first one's count and lastTimestamp.
 - apiGroups: [""]
   resources: [events]
-  verbs: [create]
+  verbs: [create, patch]
 {{- end }}
 
 {{- define "faas-autoscaler.rules.functions" -}}

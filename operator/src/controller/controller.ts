@@ -519,7 +519,13 @@ export class Controller {
     if (decision.desiredReplicas !== currentReplicas) {
       if (spec.dryRun) {
         slot.rails?.undoLastScaleEvent?.();
-        this.events.emit(m.obj, { type: 'Normal', reason: 'DryRun', message: `would scale from ${currentReplicas} to ${decision.desiredReplicas}: ${decision.reason}` });
+        // The same would-be change, interval after interval, is one Event whose count grows.
+        this.events.emit(m.obj, {
+          type: 'Normal',
+          reason: 'DryRun',
+          message: `would scale from ${currentReplicas} to ${decision.desiredReplicas}: ${decision.reason}`,
+          series: `${currentReplicas}->${decision.desiredReplicas}`,
+        });
       } else if (this.canWrite()) {
         const actuator = this.actuators[spec.actuator];
         try {

@@ -12,6 +12,8 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
   Watch,
   type KubeConfig,
   type V1Deployment,
@@ -112,7 +114,10 @@ export interface ClusterClient {
   readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject>;
   /** PUT /status with the object's resourceVersion: a stale write fails with 409. */
   replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject>;
-  createEvent(ev: KubeEvent): Promise<void>;
+  /** Creates an Event; resolves to its (generated) name. */
+  createEvent(ev: KubeEvent): Promise<{ name: string }>;
+  /** Bumps an Event's count and lastTimestamp (a repeat, aggregated as client-go's recorder does). */
+  patchEventSeries(namespace: string, name: string, count: number, lastTimestampMs: number): Promise<void>;
   readLease(namespace: string, name: string): Promise<LeaseRecord | null>;
   createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
   replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
@@ -292,7 +297,7 @@ export class ClientNodeCluster implements ClusterClient {
     )) as AutoscalerObject;
   }
 
-  async createEvent(ev: KubeEvent): Promise<void> {
+  async createEvent(ev: KubeEvent): Promise<{ name: string }> {
     const time = new Date(ev.time);
     const body: CoreV1Event = {
       metadata: { generateName: `${ev.involved.name}.`, namespace: ev.namespace },
@@ -307,7 +312,15 @@ export class ClientNodeCluster implements ClusterClient {
       reportingComponent: ev.reportingController,
       reportingInstance: ev.reportingInstance,
     };
-    await this.call(`create event ${ev.reason}`, () => this.core.createNamespacedEvent({ namespace: ev.namespace, body }));
+    const created = await this.call(`create event ${ev.reason}`, () => this.core.createNamespacedEvent({ namespace: ev.namespace, body }));
+    return { name: created.metadata?.name ?? '' };
+  }
+
+  async patchEventSeries(namespace: string, name: string, count: number, lastTimestampMs: number): Promise<void> {
+    const body = { count, lastTimestamp: new Date(lastTimestampMs).toISOString() };
+    await this.call(`patch event ${namespace}/${name}`, () =>
+      this.core.patchNamespacedEvent({ name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
   }
 
   async readLease(namespace: string, name: string): Promise<LeaseRecord | null> {

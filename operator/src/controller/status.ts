@@ -76,16 +76,34 @@ export async function writeStatus(args: {
 }
 
 export interface EventSink {
-  emit(obj: AutoscalerObject, ev: { type: 'Normal' | 'Warning'; reason: string; message: string }): void;
+  /**
+   * Records an Event about `obj`. `series` names what counts as "the same Event again" (default: the
+   * type, reason and message): a repeat within EVENT_SERIES_WINDOW_MS bumps the existing Event's
+   * count and lastTimestamp instead of creating another, as client-go's recorder does.
+   */
+  emit(obj: AutoscalerObject, ev: { type: 'Normal' | 'Warning'; reason: string; message: string; series?: string }): void;
   /** Resolves when every emitted Event has been sent (or failed). */
   flush(): Promise<void>;
 }
 
+/** client-go's EventCorrelator aggregates repeats of an Event seen within 10 minutes. */
+export const EVENT_SERIES_WINDOW_MS = 10 * 60_000;
+const SERIES_CACHE_LIMIT = 4096;
+
+interface Series {
+  /** Resolves to the name of the Event created first (undefined when that failed). */
+  name: Promise<string | undefined>;
+  namespace: string;
+  count: number;
+  lastMs: number;
+}
+
 export class EventRecorder implements EventSink {
   private pending = new Set<Promise<void>>();
+  private readonly series = new Map<string, Series>();
   constructor(
     private readonly opts: {
-      client: Pick<ClusterClient, 'createEvent'>;
+      client: Pick<ClusterClient, 'createEvent' | 'patchEventSeries'>;
       component: string;
       instance: string;
       now: () => number;
@@ -94,9 +112,28 @@ export class EventRecorder implements EventSink {
     },
   ) {}
 
-  emit(obj: AutoscalerObject, ev: { type: 'Normal' | 'Warning'; reason: string; message: string }): void {
+  emit(obj: AutoscalerObject, ev: { type: 'Normal' | 'Warning'; reason: string; message: string; series?: string }): void {
     if (!this.opts.canWrite()) return;
     const namespace = obj.metadata.namespace ?? 'default';
+    const now = this.opts.now();
+    const key = `${namespace}/${obj.metadata.name}/${obj.metadata.uid ?? ''}|${ev.type}|${ev.reason}|${ev.series ?? ev.message}`;
+    const known = this.series.get(key);
+    if (known && now - known.lastMs <= EVENT_SERIES_WINDOW_MS) {
+      known.count++;
+      known.lastMs = now;
+      const count = known.count;
+      this.track(
+        known.name.then(async (name) => {
+          if (name === undefined) return;
+          try {
+            await this.opts.client.patchEventSeries(namespace, name, count, now);
+          } catch (err) {
+            this.opts.onError?.(err, ev.reason);
+          }
+        }),
+      );
+      return;
+    }
     const event: KubeEvent = {
       namespace,
       involved: {
@@ -110,11 +147,23 @@ export class EventRecorder implements EventSink {
       type: ev.type,
       reason: ev.reason,
       message: ev.message.slice(0, 1000),
-      time: this.opts.now(),
+      time: now,
       reportingController: this.opts.component,
       reportingInstance: this.opts.instance,
     };
-    const p = this.opts.client.createEvent(event).catch((err: unknown) => this.opts.onError?.(err, ev.reason));
+    const name = this.opts.client.createEvent(event).then(
+      (created) => created.name,
+      (err: unknown) => {
+        this.opts.onError?.(err, ev.reason);
+        return undefined;
+      },
+    );
+    if (this.series.size >= SERIES_CACHE_LIMIT) this.series.clear();
+    this.series.set(key, { name, namespace, count: 1, lastMs: now });
+    this.track(name.then(() => undefined));
+  }
+
+  private track(p: Promise<void>): void {
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }

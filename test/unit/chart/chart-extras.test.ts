@@ -58,7 +58,7 @@ describeWithHelm('chart extras', () => {
   it('renders a PrometheusRule whose rules promtool accepts, only when asked', () => {
     expect(kinds(helmTemplate())).not.toContain('PrometheusRule');
     const rule = findManifest(helmTemplate({ values: { prometheusRule: { enabled: true, labels: { release: 'kps' } } } }), 'PrometheusRule');
-    expect(rule.metadata.labels.release).toBe('kps');
+    expect(rule.metadata.labels?.release).toBe('kps');
     const alerts = rule.spec.groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
     expect(alerts).toEqual(['FaasAutoscalerNoLeader', 'FaasAutoscalerMetricsUnavailable', 'FaasAutoscalerSloMissed', 'FaasAutoscalerScalingLimited']);
     const dir = mkdtempSync(join(tmpdir(), 'fas-rules-'));

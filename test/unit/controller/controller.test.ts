@@ -320,6 +320,21 @@ describe('Controller', () => {
     expect({ replicas: h.cluster.replicasOf(NS, 'echo'), desired: h.status('echo').desiredReplicas }).toEqual({ replicas: 1, desired: 7 });
     expect(h.cluster.calls.filter((c) => c.startsWith('replaceScale'))).toEqual([]);
     expect(h.cluster.events.find((e) => e.reason === 'DryRun')?.message).toMatch(/would scale from 1 to 7/);
+    // The same would-be change at the next intervals is one Event whose count grows (client-go's
+    // aggregation), not an Event per interval; a different one is a new Event.
+    await h.clock.advance(30_000);
+    await h.clock.advance(30_000);
+    const dryRuns = () => h.cluster.events.filter((e) => e.reason === 'DryRun');
+    expect(dryRuns().map((e) => [e.count, e.message.split(':')[0]])).toEqual([[3, 'would scale from 1 to 7']]);
+    expect(dryRuns()[0].lastMs).toBe(T0 + 60_000);
+    h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
+    await h.clock.advance(30_000);
+    expect(dryRuns().map((e) => [e.count, e.message.split(':')[0]])).toEqual([[3, 'would scale from 1 to 7'], [1, 'would scale from 1 to 3']]);
+    // After more than 10 minutes without a repeat, the same change starts a new Event.
+    await h.clock.advance(11 * 60_000);
+    h.prom.set(`echo.${NS}`, { rps: 70, cpuCores: 0.05 });
+    await h.clock.advance(30_000);
+    expect(dryRuns().filter((e) => e.message.startsWith('would scale from 1 to 7')).map((e) => e.count)).toEqual([3, 1]);
     await h.controller.stop();
   });
 

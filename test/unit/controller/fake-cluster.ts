@@ -23,7 +23,8 @@ export class FakeCluster implements ClusterClient {
   private rv = 100;
   readonly autoscalers = new Map<string, AutoscalerObject>();
   readonly deployments = new Map<string, V1Deployment>();
-  readonly events: KubeEvent[] = [];
+  /** Events as created, with the count and last time of their series. */
+  readonly events: (KubeEvent & { count: number; lastMs?: number })[] = [];
   readonly leases = new Map<string, LeaseRecord>();
   /** Every call, in order: "replaceScale openfaas-fn/a 3". */
   readonly calls: string[] = [];
@@ -156,9 +157,18 @@ export class FakeCluster implements ClusterClient {
     return structuredClone(stored);
   }
 
-  async createEvent(ev: KubeEvent): Promise<void> {
+  async createEvent(ev: KubeEvent): Promise<{ name: string }> {
     this.check('createEvent', ev.reason);
-    this.events.push(ev);
+    this.events.push({ ...ev, count: 1 });
+    return { name: `event-${this.events.length - 1}` };
+  }
+
+  async patchEventSeries(_namespace: string, name: string, count: number, lastTimestampMs: number): Promise<void> {
+    this.check('patchEventSeries', name);
+    const ev = this.events[Number(name.replace('event-', ''))];
+    if (!ev) throw new KubeApiError(`events "${name}" not found`, 404, 'NotFound');
+    ev.count = count;
+    ev.lastMs = lastTimestampMs;
   }
 
   async readLease(namespace: string, name: string): Promise<LeaseRecord | null> {

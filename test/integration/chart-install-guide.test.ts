@@ -113,6 +113,7 @@ describeWithKubectl('the README install guide kubectl commands against the emula
           activePolicy: 'lstm-ppo-plus',
           lastObservation: { p95LatencyMs: 412.5, missRatio: 0.012, windowSeconds: 30, missing: [] },
           conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+          bounds: { minReplicas: 1, maxReplicas: 5, minFrom: 'spec', maxFrom: 'spec' },
           lastDecision: { desiredReplicas: 3, rawDesiredReplicas: 3, reason: 'lstm-ppo-plus: +1; P95 412 ms of 500', limitedBy: 'none' },
         },
       },

@@ -30,7 +30,7 @@ describe('FunctionAutoscalers through CustomObjectsApi', () => {
       body: { ...fasBody('figlet'), status: { replicas: 99 } },
     }) as Obj;
     expect(created.spec).toEqual({
-      functionName: 'figlet', functionNamespace: 'openfaas-fn', minReplicas: 1, maxReplicas: 10, intervalSeconds: 30,
+      functionName: 'figlet', functionNamespace: 'openfaas-fn', maxReplicas: 10, intervalSeconds: 30,
       slo: { p95LatencyMs: 300 }, policy: { name: 'lstm-ppo-plus', fallback: 'hpa' }, actuator: 'deployment-scale', dryRun: false,
     });
     expect(created.status).toBeUndefined();

@@ -89,8 +89,10 @@ export interface ResourceRequestsSpec {
 export interface FunctionAutoscalerSpec {
   functionName: string;
   functionNamespace: string;
-  minReplicas: number;
-  maxReplicas: number;
+  /** Unset: the function's com.openfaas.scale.min label, else 1 (controller/spec.ts `resolveBounds`). */
+  minReplicas?: number;
+  /** Unset: the function's com.openfaas.scale.max label, else 20. */
+  maxReplicas?: number;
   intervalSeconds: number;
   slo: SloSpec;
   policy: FunctionAutoscalerPolicySpec;
@@ -100,12 +102,20 @@ export interface FunctionAutoscalerSpec {
   resources?: ResourceRequestsSpec;
 }
 
+/** A spec whose replica bounds are resolved (spec, the function's labels, or the defaults). */
+export type BoundedSpec = Omit<FunctionAutoscalerSpec, 'minReplicas' | 'maxReplicas'> & { minReplicas: number; maxReplicas: number };
+
+/** status.bounds: the bounds in force and where each comes from. */
+export interface BoundsStatus {
+  minReplicas: number;
+  maxReplicas: number;
+  minFrom: string;
+  maxFrom: string;
+}
+
 /** What a user writes: every defaulted field may be left out. */
-export type FunctionAutoscalerSpecInput = Omit<
-  FunctionAutoscalerSpec,
-  'functionNamespace' | 'minReplicas' | 'intervalSeconds' | 'policy' | 'actuator' | 'dryRun'
-> &
-  Partial<Pick<FunctionAutoscalerSpec, 'functionNamespace' | 'minReplicas' | 'intervalSeconds' | 'actuator' | 'dryRun'>> & {
+export type FunctionAutoscalerSpecInput = Omit<FunctionAutoscalerSpec, 'functionNamespace' | 'intervalSeconds' | 'policy' | 'actuator' | 'dryRun'> &
+  Partial<Pick<FunctionAutoscalerSpec, 'functionNamespace' | 'intervalSeconds' | 'actuator' | 'dryRun'>> & {
     policy?: Partial<FunctionAutoscalerPolicySpec>;
   };
 
@@ -157,6 +167,7 @@ export interface FunctionAutoscalerStatus {
   replicas?: number;
   desiredReplicas?: number;
   activePolicy?: PolicyName;
+  bounds?: BoundsStatus;
   lastObservation?: ObservationStatus;
   lastDecision?: DecisionStatus;
   conditions?: Condition[];

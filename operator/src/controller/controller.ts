@@ -15,7 +15,7 @@
  */
 import type { Logger } from 'pino';
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { ActuatorName, Condition, FunctionAutoscalerSpec, FunctionAutoscalerStatus, ObservationStatus } from '../api/types.js';
+import type { ActuatorName, BoundedSpec, BoundsStatus, Condition, FunctionAutoscalerSpec, FunctionAutoscalerStatus, ObservationStatus } from '../api/types.js';
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
@@ -29,7 +29,7 @@ import { Backoff, type Cancel, type Clock } from './clock.js';
 import { Informer, objectKey } from './informer.js';
 import type { AutoscalerObject, ClusterClient } from './kube.js';
 import { OperatorMetrics } from './operator-metrics.js';
-import { resolveSpec, quantity } from './spec.js';
+import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
 import { EventRecorder, findCondition, setConditions, writeStatus, type ConditionUpdate } from './status.js';
 
 export interface RailsLike {
@@ -250,7 +250,7 @@ export class Controller {
   }
 
   /** The per-function gauges: what status says, for dashboards and alerts. */
-  private publishFunctionMetrics(m: Managed, spec: FunctionAutoscalerSpec, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
+  private publishFunctionMetrics(m: Managed, spec: BoundedSpec, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
     const labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
     const metrics = this.metrics;
     metrics.desiredReplicas.set(labels, decision.desiredReplicas);
@@ -390,27 +390,38 @@ export class Controller {
     return report;
   }
 
-  private async reconcileInvalid(m: Managed, now: number): Promise<void> {
+  private async reconcileInvalid(m: Managed, now: number, bounds?: { message: string; status: BoundsStatus }): Promise<void> {
     const r = resolveSpec(m.obj);
-    const message = r.ok ? '' : r.message;
+    const message = bounds?.message ?? (r.ok ? '' : r.message);
     m.nextDueMs = now + 60_000;
     const before = findCondition(m.conditions, 'Ready');
     const status = this.baseStatus(m);
+    if (bounds) status.bounds = bounds.status;
     status.conditions = this.updateConditions(m, [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message }], now);
-    if (before?.reason !== 'InvalidSpec') this.events.emit(m.obj, { type: 'Warning', reason: 'InvalidSpec', message });
+    if (before?.reason !== 'InvalidSpec' || before.message !== message) this.events.emit(m.obj, { type: 'Warning', reason: 'InvalidSpec', message });
     await this.persist(m, status);
   }
 
   /** One FunctionAutoscaler at one interval. Returns whether replicas were changed. */
-  private async reconcileOne(m: Managed, spec: FunctionAutoscalerSpec, gathered: GatheredWindow | undefined, now: number): Promise<boolean> {
-    const log = this.opts.logger.child({ fas: m.key, function: `${spec.functionNamespace}/${spec.functionName}` });
-    const intervalMs = spec.intervalSeconds * 1000;
+  private async reconcileOne(m: Managed, declared: FunctionAutoscalerSpec, gathered: GatheredWindow | undefined, now: number): Promise<boolean> {
+    const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
+    const intervalMs = declared.intervalSeconds * 1000;
     const updates: ConditionUpdate[] = [];
     const status = this.baseStatus(m);
     let retrySoon = false;
     let scaled = false;
 
-    const { synced, dep } = this.deployment(spec.functionNamespace, spec.functionName);
+    const { synced, dep } = this.deployment(declared.functionNamespace, declared.functionName);
+    // Bounds and Pro's targets the resource leaves unset come from the function's OpenFaaS labels.
+    const labels = dep?.metadata?.labels;
+    const bounded = resolveBounds(declared, labels);
+    if (!bounded.ok) {
+      await this.reconcileInvalid(m, now, { message: bounded.message, status: bounded.bounds });
+      return false;
+    }
+    status.bounds = bounded.bounds;
+    const labelParams = labelPolicyParams(declared.policy.name, labels);
+    const spec: BoundedSpec = Object.keys(labelParams).length > 0 ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } } : bounded.spec;
     const requests = requestsOf(spec, dep);
     await this.ensurePolicy(m, spec, requests, now, updates, log);
     const slot = m.slot!;
@@ -434,7 +445,7 @@ export class Controller {
     const readyReplicas = dep.status?.readyReplicas ?? 0;
     status.replicas = currentReplicas;
     if (m.lastKnownReplicas !== undefined && m.lastKnownReplicas !== currentReplicas) {
-      const message = `replicas changed from ${m.lastKnownReplicas} to ${currentReplicas} by someone else (OpenFaaS CE's alert-based autoscaler, an HPA or a person?); deciding from ${currentReplicas}`;
+      const message = `replicas changed from ${m.lastKnownReplicas} to ${currentReplicas} by someone else (${likelyOtherWriter(this.opts.openfaasEdition, labels, currentReplicas)}); deciding from ${currentReplicas}`;
       updates.push({ type: 'ExternalChange', status: 'True', reason: 'ReplicasChangedExternally', message });
       this.events.emit(m.obj, { type: 'Warning', reason: 'ExternalChange', message });
       log.warn({ from: m.lastKnownReplicas, to: currentReplicas }, 'replicas changed by someone else');
@@ -613,7 +624,7 @@ export class Controller {
    * to load (unknown, not registered yet, missing or corrupt model, bad params) is replaced by the
    * fallback, said in PolicyLoaded=False and a Warning Event, and tried again every policyRetryMs.
    */
-  private async ensurePolicy(m: Managed, spec: FunctionAutoscalerSpec, requests: Partial<ResourceRequests>, now: number, updates: ConditionUpdate[], log: Logger): Promise<void> {
+  private async ensurePolicy(m: Managed, spec: BoundedSpec, requests: Partial<ResourceRequests>, now: number, updates: ConditionUpdate[], log: Logger): Promise<void> {
     const key = JSON.stringify([spec.policy, spec.minReplicas, spec.maxReplicas, spec.slo, spec.intervalSeconds, spec.behavior ?? null, requests]);
     const old = m.slot;
     if (old && old.key === key && (old.loaded || now < old.retryAtMs)) {
@@ -730,6 +741,23 @@ function intervalMsOf(m: Managed): number {
 /** The next multiple of the interval after `now`: resources with equal intervals fall due together. */
 export function alignedNext(now: number, intervalMs: number): number {
   return (Math.floor(now / intervalMs) + 1) * intervalMs;
+}
+
+/**
+ * Who most likely changed a function's replicas, for the ExternalChange condition: on CE, its
+ * alert-based autoscaler or faas-netes' 1..5 clamp; with OpenFaaS' scaling labels on the
+ * function, OpenFaaS Pro's autoscaler, which reads them; otherwise a person or another autoscaler.
+ */
+export function likelyOtherWriter(edition: OpenFaasEdition | undefined, labels: Readonly<Record<string, string>> | undefined, replicas: number): string {
+  if (edition === 'ce') {
+    return replicas === OPENFAAS_CE_REPLICAS.max || replicas === OPENFAAS_CE_REPLICAS.min
+      ? "OpenFaaS CE: faas-netes keeps functions within 1..5, and its alert-based autoscaler (APIHighInvocationRate) scales between them; turn the alert off (README, step 4)"
+      : "OpenFaaS CE's alert-based autoscaler (APIHighInvocationRate); turn the alert off (README, step 4)";
+  }
+  if (Object.keys(labels ?? {}).some((k) => k.startsWith('com.openfaas.scale.'))) {
+    return "OpenFaaS Pro's autoscaler, which scales functions by their com.openfaas.scale.* labels; hand the function over as the README's Pro recipe says";
+  }
+  return 'an HPA, another autoscaler or a person';
 }
 
 function limitReason(limit: RailsDecision['limitedBy']): string {

@@ -143,6 +143,7 @@ const COMPLETE_EXAMPLE = {
     replicas: 4,
     desiredReplicas: 5,
     activePolicy: 'lstm-ppo-plus',
+    bounds: { minReplicas: 1, maxReplicas: 10, minFrom: 'spec', maxFrom: 'label com.openfaas.scale.max' },
     lastObservation: {
       time: '2025-06-01T12:00:30Z',
       windowSeconds: 30,

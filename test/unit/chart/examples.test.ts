@@ -76,7 +76,7 @@ async function instantiate(object: any): Promise<ScalingPolicy | undefined> {
   const requests = spec.resources?.requests;
   return createPolicy(policy, {
     minReplicas: spec.minReplicas ?? 1,
-    maxReplicas: spec.maxReplicas,
+    maxReplicas: spec.maxReplicas ?? 20,
     sloP95Ms: spec.slo.p95LatencyMs,
     intervalSeconds: spec.intervalSeconds ?? 30,
     resourceRequests:

@@ -166,6 +166,47 @@ describe('Controller', () => {
     ]);
   });
 
+  it('takes bounds the resource leaves unset from the function\'s com.openfaas.scale.* labels; the resource wins when both say', async () => {
+    const rows: Array<[string, number | undefined, string | undefined, number | undefined]> = [];
+    const cases: Array<[string, Record<string, unknown>, Record<string, string>]> = [
+      // no maxReplicas in the resource: the function's label caps at 4
+      ['label max', { maxReplicas: undefined }, { 'com.openfaas.scale.max': '4' }],
+      // both say: the resource's 6 wins over the label's 4
+      ['resource max wins', { maxReplicas: 6 }, { 'com.openfaas.scale.max': '4' }],
+      // neither: OpenFaaS' default of 20 (95 rps / 10 per replica wants 10)
+      ['default max', { maxReplicas: undefined }, {}],
+      // a label that is not a number is ignored, and status says so
+      ['bad label', { maxReplicas: undefined }, { 'com.openfaas.scale.max': 'lots' }],
+    ];
+    for (const [name, spec, labels] of cases) {
+      const h = await harness();
+      h.cluster.putDeployment(NS, 'echo', 1, { labels });
+      h.cluster.putAutoscaler(fas('echo', spec));
+      h.prom.set(`echo.${NS}`, { rps: 95, cpuCores: 0.05 });
+      await started(h);
+      const bounds = h.status('echo').bounds;
+      rows.push([name, h.cluster.replicasOf(NS, 'echo'), bounds?.maxFrom, bounds?.maxReplicas]);
+      await h.controller.stop();
+    }
+    expect(rows).toEqual([
+      ['label max', 4, 'label com.openfaas.scale.max', 4],
+      ['resource max wins', 6, 'spec', 6],
+      ['default max', 10, 'default', 20],
+      ['bad label', 10, 'default (label com.openfaas.scale.max="lots" ignored: not a whole number >= 1)', 20],
+    ]);
+  });
+
+  it('refuses bounds that cross across sources, naming both', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 2, { labels: { 'com.openfaas.scale.min': '8' } });
+    h.cluster.putAutoscaler(fas('echo', { minReplicas: undefined, maxReplicas: 5 }));
+    h.prom.set(`echo.${NS}`, { rps: 95, cpuCores: 0.05 });
+    await started(h);
+    expect(h.condition('echo', 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: 'minReplicas 8 (from label com.openfaas.scale.min) is above maxReplicas 5 (from spec)' });
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(2);
+    await h.controller.stop();
+  });
+
   it('switches policy on a spec patch: next decision by the new policy, state reset, Event', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 2);

@@ -67,11 +67,13 @@ export class FakeCluster implements ClusterClient {
     if (old) for (const w of this.autoscalerWatchers) w.onEvent('DELETED', structuredClone(old));
   }
 
-  putDeployment(namespace: string, name: string, replicas: number, opts: { ready?: number; cpu?: string; memory?: string } = {}): void {
+  putDeployment(namespace: string, name: string, replicas: number, opts: { ready?: number; cpu?: string; memory?: string; labels?: Record<string, string> } = {}): void {
     const key = `${namespace}/${name}`;
     const old = this.deployments.get(key);
+    // A scale write keeps the labels, as the API server does.
+    const labels = opts.labels ?? old?.metadata?.labels;
     const dep: V1Deployment = {
-      metadata: { name, namespace, resourceVersion: this.nextRv() },
+      metadata: { name, namespace, resourceVersion: this.nextRv(), ...(labels ? { labels } : {}) },
       spec: {
         replicas,
         selector: { matchLabels: { faas_function: name } },

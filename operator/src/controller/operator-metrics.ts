@@ -34,43 +34,19 @@ export class OperatorMetrics {
     labelNames: ['source', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly desiredReplicas = new Gauge({
-    name: 'faas_autoscaler_desired_replicas',
-    help: 'Replicas decided at the last interval, after the rails.',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
+  readonly desiredReplicas = this.functionGauge('faas_autoscaler_desired_replicas', 'Replicas decided at the last interval, after the rails.');
   /** Per function (namespace and name of the FunctionAutoscaler, and the function it scales): what its status says. */
-  readonly functionReplicas = new Gauge({
-    name: 'faas_autoscaler_function_replicas',
-    help: 'Replicas of the function (spec.replicas of its Deployment) at the last interval.',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
-  readonly functionP95 = new Gauge({
-    name: 'faas_autoscaler_function_p95_latency_ms',
-    help: 'P95 latency of the last interval at the gateway, in milliseconds (absent when unknown).',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
-  readonly functionSlo = new Gauge({
-    name: 'faas_autoscaler_function_slo_p95_latency_ms',
-    help: 'The function\'s SLO (spec.slo.p95LatencyMs), in milliseconds.',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
-  readonly functionMisses = new Gauge({
-    name: 'faas_autoscaler_function_misses_ratio',
-    help: 'Share of the last interval\'s requests slower than the SLO or failed, from the gateway histogram (absent when unknown).',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
-  readonly functionScalingLimited = new Gauge({
-    name: 'faas_autoscaler_function_scaling_limited',
-    help: '1 while a rail or a limit (bounds, rate, stabilization, OpenFaaS CE) changed the last decision.',
-    labelNames: FUNCTION_LABELS,
-    registers: [this.registry],
-  });
+  readonly functionReplicas = this.functionGauge('faas_autoscaler_function_replicas', 'Replicas of the function (spec.replicas of its Deployment) at the last interval.');
+  readonly functionP95 = this.functionGauge('faas_autoscaler_function_p95_latency_ms', 'P95 latency of the last interval at the gateway, in milliseconds (absent when unknown).');
+  readonly functionSlo = this.functionGauge('faas_autoscaler_function_slo_p95_latency_ms', "The function's SLO (spec.slo.p95LatencyMs), in milliseconds.");
+  readonly functionMisses = this.functionGauge(
+    'faas_autoscaler_function_misses_ratio',
+    "Share of the last interval's requests slower than the SLO or failed, from the gateway histogram (absent when unknown).",
+  );
+  readonly functionScalingLimited = this.functionGauge(
+    'faas_autoscaler_function_scaling_limited',
+    '1 while a rail or a limit (bounds, rate, stabilization, OpenFaaS CE) changed the last decision.',
+  );
 
   /** Every per-function series, to drop them together when a FunctionAutoscaler goes. */
   get functionGauges(): readonly Gauge<FunctionLabel>[] {
@@ -111,6 +87,10 @@ export class OperatorMetrics {
     help: 'FunctionAutoscalers known to this operator.',
     registers: [this.registry],
   });
+
+  private functionGauge(name: string, help: string): Gauge<FunctionLabel> {
+    return new Gauge({ name, help, labelNames: FUNCTION_LABELS, registers: [this.registry] });
+  }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // The standard process_* and nodejs_* names, which dashboards and alerts for any Node process expect.

@@ -6,10 +6,12 @@
 import { Command } from 'commander';
 import { reportError } from '../../workload-generator/src/input-error.js';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from './package-root.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('faas-autoscaler')
     .description('Autoscaling operator for OpenFaaS functions, with LSTM-PPO+ and baseline policies')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);

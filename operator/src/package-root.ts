@@ -3,26 +3,11 @@
  * not the working directory, so `npx faas-autoscaler demo` works from anywhere and the same code
  * runs from `dist/` and from the TypeScript sources under ts-jest.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../workload-generator/src/package-root.js';
 
-const PACKAGE_NAME = 'faas-autoscaler';
-let cached: string | undefined;
-
-/** The directory holding this project's package.json (walking up from this file). */
-export function packageRoot(): string {
-  if (cached) return cached;
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PACKAGE_NAME) {
-      cached = dir;
-      return dir;
-    }
-    if (dirname(dir) === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package.json above ${start}`);
-  }
-}
+export { packageRoot, packageVersion } from '../../workload-generator/src/package-root.js';
 
 /** A path inside the package, e.g. `packagePath('traces', 'README.md')`. */
 export function packagePath(...parts: string[]): string {

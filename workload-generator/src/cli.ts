@@ -6,10 +6,12 @@
 import { Command } from 'commander';
 import { reportError } from './input-error.js';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from './package-root.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('faas-loadgen')
     .description('Replay Azure Functions traces against an OpenFaaS gateway (open loop), describe traces, generate synthetic ones')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);

@@ -23,7 +23,7 @@ import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from '
 import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from './ppo.js';
 import { REWARD_NAMES, type RewardConfig } from './rewards.js';
 import type { EnvFunction } from './sim-env.js';
-import { packagePath } from '../package-root.js';
+import { packageVersion } from '../package-root.js';
 import { progressBar } from '../report/progress.js';
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
@@ -108,7 +108,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
       rateScales: pool.map((p) => Number(p.rateScale.toPrecision(6))),
     };
   }
-  const packageVersion = await readPackageVersion();
+  const version = packageVersion();
   const gitCommit = readGitCommit();
   // The bar is drawn on a terminal only; elsewhere (CI, a pipe) every update is a log line.
   const drawing = opts.progress !== false && process.stderr.isTTY === true;
@@ -120,7 +120,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     sim,
     out: opts.out,
     trace: provenance,
-    packageVersion,
+    packageVersion: version,
     gitCommit,
     backend: backend.name,
     resume: opts.resume === true,
@@ -162,10 +162,6 @@ async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string 
   return Promise.all(paths.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
 }
 
-async function readPackageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(packagePath('package.json'), 'utf8')) as { version?: string };
-  return pkg.version ?? 'unknown';
-}
 
 function readGitCommit(): string | null {
   try {

@@ -245,8 +245,7 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
   for (const r of results) r.costVsOracle = costVsOracle(r, results);
   let sweep: SweepResult | undefined;
   if (opts.sweep) {
-    const oracle = results.find((r) => r.policy === 'oracle');
-    const points = markFrontiers(swept).map((p) => ({ ...p, costVsOracle: oracle && oracle.replicaSeconds > 0 ? p.replicaSeconds / oracle.replicaSeconds : null }));
+    const points = markFrontiers(swept).map((p) => ({ ...p, costVsOracle: costVsOracle(p, results) }));
     sweep = { points, vsFrontier: results.filter((r) => r.policy !== 'oracle').map((r) => compareWithFrontier(r, points)) };
   }
   const serviceP95Ms = serviceTimeP95Ms(serviceTime);

@@ -6,7 +6,7 @@
  * opens offline.
  */
 import { barChart, escapeXml, lineChart, PALETTE, scatterChart, type LineSeries } from './svg.js';
-import { COLUMN_NOTE, starNote, starredPolicy, TABLE_COLUMNS } from './table.js';
+import { COLUMN_NOTE, costVsOracle, starNote, starredPolicy, TABLE_COLUMNS } from './table.js';
 import type { EvaluationRun, PolicySeries } from './types.js';
 
 export interface ReportInput {
@@ -121,9 +121,8 @@ function smallMultiples(run: EvaluationRun, series: readonly PolicySeries[], win
 
 /** Cost (÷ oracle when the oracle ran) against misses, with the tuned baselines' frontiers. */
 function tradeOffChart(run: EvaluationRun): string {
-  const oracle = run.results.find((r) => r.policy === 'oracle');
-  const perOracle = oracle !== undefined && oracle.replicaSeconds > 0;
-  const cost = (replicaSeconds: number): number => (perOracle ? replicaSeconds / oracle.replicaSeconds : replicaSeconds);
+  const perOracle = costVsOracle({ replicaSeconds: 1 }, run.results) !== null;
+  const cost = (replicaSeconds: number): number => costVsOracle({ replicaSeconds }, run.results) ?? replicaSeconds;
   const lines: LineSeries[] = [];
   if (run.sweep) {
     const families = [...new Set(run.sweep.points.map((p) => p.family))];

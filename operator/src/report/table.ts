@@ -24,7 +24,7 @@ const ms = (value: number | null): string => (value === null ? '—' : Number.is
 const isReference = (r: PolicyResult): boolean => (SIMULATOR_ONLY_POLICY_NAMES as readonly string[]).includes(r.policy);
 
 /** Replica-seconds ÷ the oracle's in the same run; null when the oracle did not run (or cost nothing). */
-export function costVsOracle(r: PolicyResult, all: readonly PolicyResult[]): number | null {
+export function costVsOracle(r: Pick<PolicyResult, 'replicaSeconds'>, all: readonly PolicyResult[]): number | null {
   const oracle = all.find(isReference);
   return oracle && oracle.replicaSeconds > 0 ? r.replicaSeconds / oracle.replicaSeconds : null;
 }

@@ -24,6 +24,7 @@ export interface TrainOptions {
   functions: string;
   targetLoads: string;
   sloFactor: string;
+  sloMs?: string;
   features?: string;
   actions?: string;
   reward?: string;
@@ -70,6 +71,7 @@ export function registerTrain(program: Command): void {
     .option('--functions <selectors>', 'candidate training functions before held-out/validation are removed', 'top:80')
     .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
     .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
+    .option('--slo-ms <ms>', 'one P95 latency SLO in ms for every function, instead of --slo-factor (e.g. the FunctionAutoscaler\'s spec.slo.p95LatencyMs)')
     .option('--features <set>', `feature set: ${FEATURE_SETS.join(' | ')} (default: the algorithm's)`)
     .option('--actions <space>', `action space: ${ACTION_SPACES.join(' | ')} (default: the algorithm's)`)
     .option('--paper', 'lstm-ppo-plus exactly as published (7 features, delta5, Gaussian reward, γ 0.99, Adam 3e-4) instead of the shipped set-up')

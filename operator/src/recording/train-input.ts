@@ -27,6 +27,8 @@ export interface RecordingTrainingOptions {
   function?: string;
   sloFactor: number;
   minSloMs: number;
+  /** A fixed SLO (ms) instead of `sloFactor` × the service time's P95. */
+  sloMs?: number;
   /** Seconds one training episode covers ((episodeIntervals + 1) × intervalSeconds). */
   episodeSeconds: number;
   log: (line: string) => void;
@@ -68,7 +70,7 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
   const split = holdOut >= 2 * stepsPerEpisode;
   const train: TraceFunction = { id: fn, row: 1, counts: split ? counts.slice(0, counts.length - holdOut) : counts, profile: {} };
   const validate: TraceFunction = { id: `${fn}@validation`, row: 1, counts: split ? counts.slice(counts.length - holdOut) : counts, profile: {} };
-  const sloP95Ms = sloForFunction(train, { sloFactor: opts.sloFactor, minSloMs: opts.minSloMs, sim });
+  const sloP95Ms = sloForFunction(train, { sloFactor: opts.sloFactor, minSloMs: opts.minSloMs, sloMs: opts.sloMs, sim });
   opts.log(
     split
       ? `training on ${fn} as recorded: ${train.counts.length} steps of ${step} s; validation on the last ${holdOut} steps (held out); SLO ${sloP95Ms} ms`

@@ -26,6 +26,8 @@ export interface PoolOptions {
    */
   sloFactor: number;
   minSloMs: number;
+  /** One SLO for every function instead of the rule above (`train --slo-ms`). */
+  sloMs?: number;
   sim?: Partial<SimConfig>;
 }
 
@@ -49,7 +51,8 @@ export function serviceP95Ms(fn: TraceFunction, sim?: Partial<SimConfig>): numbe
 }
 
 /** The SLO rule for one function (used for training and stated for evaluation). */
-export function sloForFunction(fn: TraceFunction, options: Pick<PoolOptions, 'sloFactor' | 'minSloMs' | 'sim'>): number {
+export function sloForFunction(fn: TraceFunction, options: Pick<PoolOptions, 'sloFactor' | 'minSloMs' | 'sloMs' | 'sim'>): number {
+  if (options.sloMs !== undefined) return options.sloMs;
   return Math.max(options.minSloMs, 10 * Math.round((options.sloFactor * serviceP95Ms(fn, options.sim)) / 10));
 }
 

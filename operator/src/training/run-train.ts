@@ -72,7 +72,8 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   }
   const targetLoads = opts.targetLoads.split(',').map((s) => positiveNumber('--target-loads', s.trim())!);
   const sloFactor = positiveNumber('--slo-factor', opts.sloFactor)!;
-  const poolOptions = { ...DEFAULT_POOL_OPTIONS, targetLoads, sloFactor };
+  const sloMs = positiveNumber('--slo-ms', opts.sloMs);
+  const poolOptions = { ...DEFAULT_POOL_OPTIONS, targetLoads, sloFactor, sloMs };
 
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
@@ -87,7 +88,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     // profile (added by the recording room; operator/src/recording/train-input.ts).
     const { recordingTrainingSet } = await import('../recording/train-input.js');
     const episodeSeconds = (args.episodeIntervals + 1) * args.intervalSeconds;
-    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, sloFactor, minSloMs: poolOptions.minSloMs, episodeSeconds, log }));
+    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, sloFactor, minSloMs: poolOptions.minSloMs, sloMs, episodeSeconds, log }));
   } else {
     const trace = await loadTrace({ trace: opts.trace });
     const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');

@@ -44,6 +44,9 @@ it('turns a recording into one pool entry at the recorded rate, calibrating it w
   // The SLO follows the calibrated service time: 1.5 × its P95 (e^(mu + 1.645 sigma) ≈ 450 ms).
   expect(set.pool[0].sloP95Ms).toBeGreaterThan(600);
   expect(set.pool[0].sloP95Ms).toBeLessThan(750);
+  // One SLO given (`train --slo-ms`, the same as the FunctionAutoscaler's and evaluate's) replaces the rule.
+  const fixed = await recordingTrainingSet({ recording: recordingFile, sloFactor: 1.5, minSloMs: 100, sloMs: 1000, episodeSeconds: 3630, log: () => {} });
+  expect([fixed.pool[0].sloP95Ms, fixed.validation[0].sloP95Ms]).toEqual([1000, 1000]);
 });
 
 it('trains a model from --recording and --profile (both files in its provenance), and evaluates it on the recording', async () => {
@@ -54,11 +57,11 @@ it('trains a model from --recording and --profile (both files in its provenance)
   const { value: code, stderr } = await quiet(() =>
     main([
       'node', 'faas-autoscaler', 'train', '--algo', 'ppo', '--recording', recordingFile, '--profile', profile, '--out', out,
-      '--steps', '32', '--envs', '2', '--rollout-steps', '8', '--minibatches', '1', '--epochs', '1', '--episode-intervals', '4', '--eval-every', '1', '--no-progress',
+      '--steps', '32', '--envs', '2', '--rollout-steps', '8', '--minibatches', '1', '--epochs', '1', '--episode-intervals', '4', '--eval-every', '1', '--slo-ms', '1000', '--no-progress',
     ]),
   );
   expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
-  expect(stderr).toMatch(/training on fn\.openfaas-fn as recorded: 48 steps of 1 s/);
+  expect(stderr).toMatch(/training on fn\.openfaas-fn as recorded: 48 steps of 1 s.*; SLO 1000 ms$/m);
   const meta = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as { trace: { files: { path: string; sha256: string }[]; trainFunctions: string[] }; training: { args: { sim: Record<string, unknown> } } };
   expect(meta.trace.files.map((f) => f.path)).toEqual([recordingFile, profile]);
   expect(meta.trace.trainFunctions).toEqual([FN]);

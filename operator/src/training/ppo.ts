@@ -444,9 +444,16 @@ export interface GreedyEvaluation {
   sloViolationRate: number;
 }
 
+/** Validation episodes per check, at the least, spread over the entries (one each when there are more). */
+export const GREEDY_EVAL_MIN_EPISODES = 8;
+
 /**
- * One deterministic episode (argmax actions) per validation entry, from a fixed seed, summed:
- * the periodic check of the learning curves. The final comparison is `evaluate`.
+ * Deterministic episodes (argmax actions) from fixed seeds: the periodic check of the learning
+ * curves. Each validation entry runs ceil(GREEDY_EVAL_MIN_EPISODES / entries) episodes (their own
+ * start offsets, starting replicas and arrival draws), so that a single short recording still gives
+ * a mean that moves when the policy does, rather than one 16-interval episode whose violation rate
+ * can only change in steps of 1/16. Reward and replica-seconds: the mean per episode of each entry,
+ * summed over entries. The final comparison is `evaluate`.
  */
 export function evaluateGreedy(
   network: ActorCritic,
@@ -458,23 +465,26 @@ export function evaluateGreedy(
   let replicaSeconds = 0;
   let violations = 0;
   let intervals = 0;
+  const episodes = Math.max(1, Math.ceil(GREEDY_EVAL_MIN_EPISODES / Math.max(1, envConfig.pool.length)));
   envConfig.pool.forEach((_, k) => {
-    const env = new SimEnv(envConfig, new Rng(seed * 1000 + k));
-    let raw = env.reset(k);
-    let state = network.initialState(1);
-    for (let t = 0; t < envConfig.episodeIntervals; t++) {
-      const x = new Float32Array(raw.length);
-      standardise(features, raw, x, 0);
-      const out = network.step(x, 1, state);
-      state = out.state;
-      const action = argmax(out.logits);
-      const result = env.act(action);
-      const stats = env.lastStats!;
-      reward += result.reward;
-      replicaSeconds += stats.replicaSeconds;
-      intervals++;
-      if (stats.p95Ms !== null && stats.p95Ms > env.function.sloP95Ms) violations++;
-      raw = env.features;
+    for (let j = 0; j < episodes; j++) {
+      const env = new SimEnv(envConfig, new Rng(seed * 1000 + k + 1_000_000 * j));
+      let raw = env.reset(k);
+      let state = network.initialState(1);
+      for (let t = 0; t < envConfig.episodeIntervals; t++) {
+        const x = new Float32Array(raw.length);
+        standardise(features, raw, x, 0);
+        const out = network.step(x, 1, state);
+        state = out.state;
+        const action = argmax(out.logits);
+        const result = env.act(action);
+        const stats = env.lastStats!;
+        reward += result.reward / episodes;
+        replicaSeconds += stats.replicaSeconds / episodes;
+        intervals++;
+        if (stats.p95Ms !== null && stats.p95Ms > env.function.sloP95Ms) violations++;
+        raw = env.features;
+      }
     }
   });
   return { reward, replicaSeconds, sloViolationRate: intervals > 0 ? violations / intervals : 0 };

@@ -24,9 +24,9 @@ interface Example {
 function examples(): Example[] {
   const section = readmeSection('heldout');
   const found: Example[] = [];
-  const re = /```sh\n(npx faas-autoscaler evaluate [^\n]+)\n```\s*\n```\n([\s\S]*?)\n```/g;
+  const re = /```sh\n(node bin\/faas-autoscaler\.js evaluate [^\n]+)\n```\s*\n```\n([\s\S]*?)\n```/g;
   for (const m of section.matchAll(re)) {
-    found.push({ args: m[1]!.replace(/^npx faas-autoscaler /, '').split(/\s+/), expected: m[2]! });
+    found.push({ args: m[1]!.replace(/^node bin\/faas-autoscaler\.js /, '').split(/\s+/), expected: m[2]! });
   }
   return found;
 }

@@ -1,7 +1,7 @@
 /**
  * A minimal Prometheus HTTP API client for instant queries (`/api/v1/query`), the only endpoint the
  * operator needs, and range queries (`/api/v1/query_range`, used by `faas-autoscaler record`;
- * added by the recording room, same transport and errors). Every failure becomes a
+ * same transport and errors). Every failure becomes a
  * `PrometheusError` whose `kind` says what went wrong, so
  * the controller can put a precise reason into the `MetricsAvailable` condition:
  *

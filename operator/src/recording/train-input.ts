@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
 import type { SimConfig } from '../sim/config.js';
-import { sloForFunction } from '../training/pool.js';
+import { sloForFunction, type PoolOptions } from '../training/pool.js';
 import type { EnvFunction } from '../training/sim-env.js';
 import { calibrate } from './calibrate.js';
 import { pickFunction, readRecording } from './format.js';
@@ -25,10 +25,8 @@ export interface RecordingTrainingOptions {
   profile?: string;
   /** Function of the recording (NAME or NAME.NAMESPACE); default the only one. */
   function?: string;
-  sloFactor: number;
-  minSloMs: number;
-  /** A fixed SLO (ms) instead of `sloFactor` × the service time's P95. */
-  sloMs?: number;
+  /** The SLO rule (training/pool.ts `sloForFunction`). */
+  slo: Pick<PoolOptions, 'sloFactor' | 'minSloMs' | 'sloMs'>;
   /** Seconds one training episode covers ((episodeIntervals + 1) × intervalSeconds). */
   episodeSeconds: number;
   log: (line: string) => void;
@@ -70,7 +68,7 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
   const split = holdOut >= 2 * stepsPerEpisode;
   const train: TraceFunction = { id: fn, row: 1, counts: split ? counts.slice(0, counts.length - holdOut) : counts, profile: {} };
   const validate: TraceFunction = { id: `${fn}@validation`, row: 1, counts: split ? counts.slice(counts.length - holdOut) : counts, profile: {} };
-  const sloP95Ms = sloForFunction(train, { sloFactor: opts.sloFactor, minSloMs: opts.minSloMs, sloMs: opts.sloMs, sim });
+  const sloP95Ms = sloForFunction(train, { ...opts.slo, sim });
   opts.log(
     split
       ? `training on ${fn} as recorded: ${train.counts.length} steps of ${step} s; validation on the last ${holdOut} steps (held out); SLO ${sloP95Ms} ms`

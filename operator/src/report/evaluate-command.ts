@@ -31,7 +31,7 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
   const params = parseParams(flags.param);
   const models = parseModels(flags.model);
   // `--recording FILE [--profile FILE]`: the recorded function and its calibrated profile instead
-  // of a trace function (added by the recording room; operator/src/recording/train-input.ts).
+  // of a trace function (operator/src/recording/train-input.ts).
   const fromRecording = flags.recording
     ? await (await import('../recording/train-input.js')).recordingEvaluationInput({ recording: flags.recording, profile: flags.profile, function: flags.recordingFunction, rateScale: parsePositiveNumber('--rate-scale', flags.rateScale) })
     : undefined;

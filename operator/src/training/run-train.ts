@@ -85,10 +85,10 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   let sim: Partial<SimConfig> | undefined;
   if (opts.recording !== undefined) {
     // `--recording FILE [--profile profile.json]`: the recorded arrivals with the calibrated
-    // profile (added by the recording room; operator/src/recording/train-input.ts).
+    // profile (operator/src/recording/train-input.ts).
     const { recordingTrainingSet } = await import('../recording/train-input.js');
     const episodeSeconds = (args.episodeIntervals + 1) * args.intervalSeconds;
-    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, sloFactor, minSloMs: poolOptions.minSloMs, sloMs, episodeSeconds, log }));
+    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, slo: poolOptions, episodeSeconds, log }));
   } else {
     const trace = await loadTrace({ trace: opts.trace });
     const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');

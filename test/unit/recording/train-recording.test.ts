@@ -30,7 +30,7 @@ async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: strin
 
 it('turns a recording into one pool entry at the recorded rate, calibrating it when no profile is given', async () => {
   const lines: string[] = [];
-  const set = await recordingTrainingSet({ recording: recordingFile, sloFactor: 1.5, minSloMs: 100, episodeSeconds: 3630, log: (l) => lines.push(l) });
+  const set = await recordingTrainingSet({ recording: recordingFile, slo: { sloFactor: 1.5, minSloMs: 100 }, episodeSeconds: 3630, log: (l) => lines.push(l) });
   const records = (await readFile(recordingFile, 'utf8')).trim().split('\n').slice(1).map((l) => JSON.parse(l) as { started: number });
   expect(set.pool).toHaveLength(1);
   expect(set.pool[0]).toMatchObject({ binSeconds: 1, rateScale: 1 });
@@ -45,7 +45,7 @@ it('turns a recording into one pool entry at the recorded rate, calibrating it w
   expect(set.pool[0].sloP95Ms).toBeGreaterThan(600);
   expect(set.pool[0].sloP95Ms).toBeLessThan(750);
   // One SLO given (`train --slo-ms`, the same as the FunctionAutoscaler's and evaluate's) replaces the rule.
-  const fixed = await recordingTrainingSet({ recording: recordingFile, sloFactor: 1.5, minSloMs: 100, sloMs: 1000, episodeSeconds: 3630, log: () => {} });
+  const fixed = await recordingTrainingSet({ recording: recordingFile, slo: { sloFactor: 1.5, minSloMs: 100, sloMs: 1000 }, episodeSeconds: 3630, log: () => {} });
   expect([fixed.pool[0].sloP95Ms, fixed.validation[0].sloP95Ms]).toEqual([1000, 1000]);
 });
 

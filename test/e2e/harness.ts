@@ -279,6 +279,17 @@ export async function eventsFor(kube: KubeClients, name: string): Promise<EventV
     .sort((a, b) => a.resourceVersion - b.resourceVersion);
 }
 
+/**
+ * Events about one FunctionAutoscaler once at least one with `reason` exists. The operator sends
+ * Events without waiting for them, so one may land after the scale or status write a test saw.
+ */
+export async function eventsWithReason(kube: KubeClients, name: string, reason: string, timeoutMs = 30_000): Promise<EventView[]> {
+  return waitFor(`a ${reason} Event about ${name}`, async () => {
+    const events = await eventsFor(kube, name);
+    return events.some((e) => e.reason === reason) ? events : undefined;
+  }, timeoutMs);
+}
+
 /** The sandbox's control endpoint (test hooks: break watches, restart the API server). */
 export async function control(info: SandboxInfo, path: string): Promise<unknown> {
   const res = await fetch(`${info.controlUrl}${path}`, { method: 'POST' });

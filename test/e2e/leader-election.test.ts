@@ -76,8 +76,13 @@ it('elects one leader, which alone writes; killing it hands over within the leas
   // The new leader carries on: a new minimum is applied, and the Event names it.
   await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'le-fn', body: [{ op: 'replace', path: '/spec/minReplicas', value: 3 }] });
   await waitFor('le-fn scaled to 3 by the new leader', async () => (await replicasOf(kube, 'le-fn')) === 3, DEADLINE_MS);
-  const scaledBy = (await eventsFor(kube, 'le-fn')).filter((e) => e.reason === 'Scaled').map((e) => e.instance);
-  expect(scaledBy[scaledBy.length - 1]).toBe(follower);
-  expect((await fasStatus(kube, 'le-fn')).desiredReplicas).toBe(3);
+  // The Event and the status are written after the Deployment is scaled: wait for them too.
+  const lastScaled = await waitFor('a Scaled Event to 3', async () => {
+    const scaled = (await eventsFor(kube, 'le-fn')).filter((e) => e.reason === 'Scaled');
+    const last = scaled[scaled.length - 1];
+    return last && / to 3\b/.test(last.message) ? last : undefined;
+  }, DEADLINE_MS);
+  expect(lastScaled.instance).toBe(follower);
+  await waitFor('status.desiredReplicas 3', async () => (await fasStatus(kube, 'le-fn')).desiredReplicas === 3, DEADLINE_MS);
   expect(await isLeaderGauge(operators.get(follower)!)).toBe(1);
 }, 120_000);

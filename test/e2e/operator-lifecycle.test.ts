@@ -15,7 +15,7 @@
 import { ApiException, ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
-import { condition, control, createFas, E2E, eventsFor, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from './harness.js';
+import { condition, control, createFas, E2E, eventsFor, eventsWithReason, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from './harness.js';
 
 const INTERVAL_SECONDS = 5;
 /** Enough for a few intervals plus a cold start, on a busy CI machine. */
@@ -91,7 +91,7 @@ describe('2: policy switch', () => {
       return s.activePolicy === 'knative' && s.lastDecision?.reason?.startsWith('knative') ? s : undefined;
     }, DEADLINE_MS);
     expect(condition(status, 'PolicyLoaded')).toMatchObject({ status: 'True' });
-    const switched = (await eventsFor(kube, 'switch-fn')).filter((e) => e.reason === 'PolicySwitched');
+    const switched = (await eventsWithReason(kube, 'switch-fn', 'PolicySwitched')).filter((e) => e.reason === 'PolicySwitched');
     expect(switched).toEqual([expect.objectContaining({ type: 'Normal', message: expect.stringContaining('hpa → knative') })]);
   });
 });
@@ -128,7 +128,7 @@ describe('6: bad FunctionAutoscalers', () => {
           return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
         }, DEADLINE_MS);
         expect(condition(status, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining(want) });
-        expect((await eventsFor(kube, name)).map((e) => `${e.type}/${e.reason}`)).toContain('Warning/InvalidSpec');
+        expect((await eventsWithReason(kube, name, 'InvalidSpec')).map((e) => `${e.type}/${e.reason}`)).toContain('Warning/InvalidSpec');
       }
       // Two more operator ticks: neither function was scaled (a naive bound would have given 2 or 3).
       await decisions('switch-fn', 2);

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
 import { freePort } from '../../operator/src/sandbox/prometheus-process.js';
-import { condition, control, createFas, E2E, eventsFor, FAAS_AUTOSCALER, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from '../e2e/harness.js';
+import { condition, control, createFas, E2E, eventsFor, eventsWithReason, FAAS_AUTOSCALER, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from '../e2e/harness.js';
 import { describeWithKubeApiserver, HELM, kubectl, KUBE_APISERVER, REPO_ROOT } from './real-api.js';
 
 const RELEASE_NAMESPACE = 'openfaas';
@@ -126,7 +126,7 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
       return s.replicas === 3 && condition(s, 'Ready')?.status === 'True' ? s : undefined;
     }, 30_000);
     expect({ policy: status.activePolicy, desired: status.desiredReplicas, ready: condition(status, 'Ready')?.reason }).toEqual({ policy: 'static', desired: 3, ready: 'Reconciled' });
-    const events = await eventsFor(kube, 'ra-fn');
+    const events = await eventsWithReason(kube, 'ra-fn', 'Scaled');
     expect(events.find((e) => e.reason === 'Scaled')).toMatchObject({ type: 'Normal', instance: 'op-a', message: expect.stringContaining('scaled from 1 to 3') });
 
     // kubectl's columns, from the real server's Table conversion of the CRD's printer columns.
@@ -148,7 +148,7 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     await waitFor('ra-fn at 2', async () => (await replicasOf(kube, 'ra-fn')) === 2, 30_000);
     await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'hpa' } }] });
     await waitFor('activePolicy hpa', async () => (await fasStatus(kube, 'ra-fn')).activePolicy === 'hpa', 30_000);
-    const switched = (await eventsFor(kube, 'ra-fn')).filter((e) => e.reason === 'PolicySwitched');
+    const switched = (await eventsWithReason(kube, 'ra-fn', 'PolicySwitched')).filter((e) => e.reason === 'PolicySwitched');
     expect(switched.map((e) => e.message)).toEqual([expect.stringContaining('policy static → hpa')]);
   }, 90_000);
 
@@ -159,7 +159,7 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
       return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
     }, 30_000);
     expect(condition(status, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('minReplicas must be less than or equal to maxReplicas') });
-    expect((await eventsFor(kube, 'ra-other')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'InvalidSpec']]);
+    expect((await eventsWithReason(kube, 'ra-other', 'InvalidSpec')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'InvalidSpec']]);
     expect(await replicasOf(kube, 'ra-other')).toBe(1);
   }, 60_000);
 

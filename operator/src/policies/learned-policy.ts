@@ -12,7 +12,8 @@
  * metadata names; `sample: true` draws from the distribution with a seeded generator instead.
  */
 import type { Observation } from '../metrics/types.js';
-import { actionSpace, DECISION_RULES, withTolerance, type ActionSpace, type DecisionRule } from '../model/actions.js';
+import { actionSpace, DECISION_RULES, type ActionSpace, type DecisionRule } from '../model/actions.js';
+import { decideFromLogits } from '../model/decide.js';
 import { initTfBackend } from '../model/backend.js';
 import { FeatureTracker } from '../model/feature-tracker.js';
 import { rawFeatures, standardise, type FeatureConfig } from '../model/features.js';
@@ -63,28 +64,9 @@ export class LearnedPolicy implements ScalingPolicy {
     standardise(this.features, raw.values, this.input, 0);
     const out = this.network.step(this.input, 1, memory.state);
     memory.state = out.state;
-    const probs = softmax(out.logits);
-    if (this.decision === 'mean' && !this.rng) {
-      // The policy's expected replica count: Σ p(a)·desired(a), rounded. For actions that are
-      // points on one axis (replica counts) this is what the mean of a Gaussian policy is in
-      // continuous control; the mode would let one "keep" at p=0.38 beat four scale-ups at 0.62.
-      let expected = 0;
-      for (let a = 0; a < probs.length; a++) expected += probs[a] * this.space.desiredReplicas(a, obs, ctx);
-      const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(expected)), obs.replicas);
-      const top = argmax(probs);
-      return {
-        valid: true,
-        desiredReplicas,
-        reason: `${this.name} expected ${expected.toFixed(2)} replicas (most likely ${this.space.labels[top]}, p=${probs[top].toFixed(2)}): ${obs.replicas} → ${desiredReplicas}`,
-      };
-    }
-    const action = this.rng ? this.rng.categorical(probs) : argmax(probs);
-    const desiredReplicas = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, obs, ctx))), obs.replicas);
-    return {
-      valid: true,
-      desiredReplicas,
-      reason: `${this.name} action ${this.space.labels[action]} (p=${probs[action].toFixed(2)}): ${obs.replicas} → ${desiredReplicas}`,
-    };
+    const decision = decideFromLogits(this.space, this.decision, out.logits, obs, ctx, this.rng);
+    if (!decision.valid) return { valid: false, reason: `${this.name}: ${decision.reason}` };
+    return { valid: true, desiredReplicas: decision.desiredReplicas, reason: `${this.name} ${decision.reason}` };
   }
 
   reset(): void {
@@ -131,23 +113,4 @@ export async function createLearnedPolicy(algo: Algo, spec: PolicySpec, deps: Po
   } catch (err) {
     throw new PolicyConfigError(`policy "${algo}": ${(err as Error).message}`, { cause: err });
   }
-}
-
-function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) {
-    out[i] = Math.exp(logits[i] - max);
-    sum += out[i];
-  }
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
-}
-
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }

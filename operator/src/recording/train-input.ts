@@ -5,7 +5,7 @@
  * `--profile` the recording is calibrated here first, with the same method as `calibrate`.
  *
  * Validation: the last fifth of the recording is held out when it is at least two episodes long
- * (so the periodic greedy evaluation runs on traffic the policy did not train on); a shorter
+ * (so the periodic validation runs on traffic the policy did not train on); a shorter
  * recording is used whole for both, and the log says so.
  */
 import { createHash } from 'node:crypto';

@@ -12,9 +12,9 @@ export function curvesHtml(title: string, curves: readonly CurveRow[], notes: re
     );
   const charts = [
     chart('Mean training episode reward', ['episodeReward'], 'reward'),
-    chart('Validation (greedy): replica-seconds', ['evalReplicaSeconds'], 'replica-seconds', true),
-    chart('Validation (greedy): SLO violation rate', ['evalSloViolationRate'], 'fraction of intervals', true),
-    chart('Validation (greedy): reward', ['evalReward'], 'reward'),
+    chart("Validation (the model's decision rule): replica-seconds", ['evalReplicaSeconds'], 'replica-seconds', true),
+    chart("Validation (the model's decision rule): SLO violation rate", ['evalSloViolationRate'], 'fraction of intervals', true),
+    chart("Validation (the model's decision rule): reward", ['evalReward'], 'reward'),
     chart('Losses', ['policyLoss', 'valueLoss'], 'loss'),
     chart('Entropy', ['entropy'], 'nats', true),
     chart('Approximate KL and clip fraction', ['approxKl', 'clipFraction'], '', true),

@@ -1,6 +1,6 @@
 /**
  * Smoke test of the whole training path on a tiny budget (seconds): environments over a synthetic
- * function, rollouts, GAE, PPO updates, greedy validation, checkpoint, resume, and the saved model
+ * function, rollouts, GAE, PPO updates, validation, checkpoint, resume, and the saved model
  * driving `runEpisode` through the registered policy. Long training is never part of the tests.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -75,7 +75,7 @@ describe('train (smoke)', () => {
   ] as { name: string; args: Partial<TrainArgs> }[])('$name: 256 steps train, save, load and drive runEpisode', async ({ args }) => {
     const run = input(args);
     const result = await train(run);
-    // 256 steps of 4 envs × 32 = 2 updates, each with finite losses and a greedy evaluation.
+    // 256 steps of 4 envs × 32 = 2 updates, each with finite losses and a validation.
     expect(result.updates).toBe(2);
     expect(result.environmentSteps).toBe(256);
     for (const row of result.curves) {

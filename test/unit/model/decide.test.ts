@@ -1,0 +1,165 @@
+/**
+ * The one decision rule (model/decide.ts): what it returns for each rule and for outputs a network
+ * should never give, and proof that training's validation and the operator's learned policy make
+ * the same decisions on the same observations (so the curves judge what will be deployed).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { Observation } from '../../../operator/src/metrics/types.js';
+import { actionSpace, type DecisionRule } from '../../../operator/src/model/actions.js';
+import { initTfBackend } from '../../../operator/src/model/backend.js';
+import { decideFromLogits, softmax } from '../../../operator/src/model/decide.js';
+import { featureColumns, featureCount } from '../../../operator/src/model/features.js';
+import { loadModel, saveModel } from '../../../operator/src/model/model-io.js';
+import { ActorCritic, defaultArchitecture, initialWeights } from '../../../operator/src/model/networks.js';
+import { Rng } from '../../../operator/src/model/random.js';
+import { createPolicy } from '../../../operator/src/policies/registry.js';
+import { evaluateDeployedRule, VALIDATION_MIN_EPISODES } from '../../../operator/src/training/ppo.js';
+import { SimEnv, type EnvConfig } from '../../../operator/src/training/sim-env.js';
+
+const delta5 = actionSpace('delta5');
+const util5 = actionSpace('utilisation5');
+
+function obs(replicas: number, cpuPerReplica = 0.7): Observation {
+  return {
+    functionName: 'f',
+    windowSeconds: 30,
+    rps: 10,
+    requests: 300,
+    p95LatencyMs: 200,
+    meanExecutionMs: 120,
+    errorRate: 0,
+    replicas,
+    readyReplicas: replicas,
+    cpuPerReplica,
+    memoryPerReplica: 0.3,
+    inflight: null,
+    missing: [],
+    problems: [],
+  };
+}
+
+describe('decideFromLogits', () => {
+  test('mode: the most likely action, after the space', () => {
+    const d = decideFromLogits(delta5, 'mode', [0, 0, 0, 3, 0], obs(4), undefined);
+    expect(d).toMatchObject({ valid: true, action: 3, desiredReplicas: 5, expected: null });
+  });
+
+  test('mean: the expected replica count, rounded; the mode can disagree with it', () => {
+    // p("keep") is the largest single probability, yet most of the mass asks for more.
+    const logits = [-20, -20, Math.log(0.38), Math.log(0.31), Math.log(0.31)];
+    const p = softmax(logits);
+    const expected = p[0] * 2 + p[1] * 3 + p[2] * 4 + p[3] * 5 + p[4] * 6;
+    const mean = decideFromLogits(delta5, 'mean', logits, obs(4), undefined);
+    expect(mean).toMatchObject({ valid: true, action: 2, desiredReplicas: Math.round(expected) });
+    expect(mean.valid && mean.expected).toBeCloseTo(expected, 6);
+    expect(decideFromLogits(delta5, 'mode', logits, obs(4), undefined)).toMatchObject({ desiredReplicas: 4 });
+  });
+
+  test("the space's tolerance applies to the final count", () => {
+    // utilisation5 at 10 replicas × 70 % CPU: "70 %" asks for exactly 10.
+    const d = decideFromLogits(util5, 'mode', [0, 0, 5, 0, 0], obs(10, 0.7), undefined);
+    expect(d).toMatchObject({ valid: true, desiredReplicas: 10 });
+  });
+
+  test('a sampler draws the action, whatever the rule', () => {
+    const logits = [0, 0, 0, 0, 0];
+    const drawn = new Set<number>();
+    const rng = new Rng(7);
+    for (let i = 0; i < 200; i++) {
+      const d = decideFromLogits(delta5, 'mean', logits, obs(4), undefined, rng);
+      if (d.valid) drawn.add(d.action);
+    }
+    expect([...drawn].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test.each([
+    [[0, NaN, 0, 0, 0], /not finite \(NaN for action -1\)/],
+    [[0, Infinity, 0, 0, 0], /not finite \(Infinity for action -1\)/],
+    [[0, 0, 0], /3 outputs for 5 actions/],
+  ])('outputs a network should never give are a hold with a reason: %p', (logits, reason) => {
+    for (const rule of ['mode', 'mean'] as const) {
+      const d = decideFromLogits(delta5, rule, logits, obs(4), undefined);
+      expect(d.valid).toBe(false);
+      expect(d.reason).toMatch(reason);
+      expect(d.reason).toMatch(/keeping the scale$/);
+    }
+  });
+});
+
+describe('training validation decides as the operator does', () => {
+  // A square wave between 2 and 8 RPS, 200 ms mean service time.
+  const fn: TraceFunction = {
+    id: 'synthetic-square',
+    row: 1,
+    counts: Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 120 : 480)),
+    profile: { durations: { averageMs: 200, count: 1000, minimumMs: 50, maximumMs: 900, percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 } } },
+  };
+  const envConfig: EnvConfig = {
+    pool: [{ fn, binSeconds: 60, rateScale: 1, sloP95Ms: 600 }],
+    intervalSeconds: 30,
+    episodeIntervals: 12,
+    minReplicas: 1,
+    maxReplicas: 20,
+    features: 'extended',
+    actions: 'utilisation5',
+    reward: { name: 'slo-cost', violationWeight: 4 },
+  };
+  let dir: string;
+
+  beforeAll(async () => {
+    await initTfBackend({ prefer: 'wasm' });
+  });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'decide-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test.each(['mode', 'mean'] as DecisionRule[])('rule %s: evaluateDeployedRule equals episodes driven by the lstm-ppo-plus policy', async (decision) => {
+    const n = featureCount('extended');
+    const arch = { ...defaultArchitecture('lstm-ppo-plus', n, util5.count), lstmUnits: 16 };
+    // Larger output weights than the initial 0.01, so that the decisions vary.
+    const weights = initialWeights(arch, 3);
+    for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
+    const net = new ActorCritic(arch, weights);
+    await saveModel(dir, net, {
+      features: { set: 'extended', columns: featureColumns('extended'), mean: new Array(n).fill(0.5), std: new Array(n).fill(2), clip: 10 },
+      actions: { space: 'utilisation5', decision },
+      reward: { name: 'slo-cost' },
+      training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
+      trace: null,
+      packageVersion: '0.0.0-test',
+      gitCommit: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    net.dispose();
+    const { network, metadata } = await loadModel(dir);
+    const seed = 5;
+    const validation = evaluateDeployedRule(network, metadata.features, envConfig, seed, decision);
+
+    // The same episodes (same seeds as evaluateDeployedRule's), each decision made by the operator's policy.
+    const policy = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, { minReplicas: 1, maxReplicas: 20, sloP95Ms: 600, intervalSeconds: 30 });
+    let replicaSeconds = 0;
+    const desired = new Set<number>();
+    for (let j = 0; j < VALIDATION_MIN_EPISODES; j++) {
+      policy.reset();
+      const env = new SimEnv(envConfig, new Rng(seed * 1000 + 0 + 1_000_000 * j));
+      env.reset(0);
+      for (let t = 0; t < envConfig.episodeIntervals; t++) {
+        const r = policy.recommend(env.observation, t * 30_000);
+        if (!r.valid) throw new Error(r.reason);
+        desired.add(r.desiredReplicas);
+        env.actDesired(r.desiredReplicas);
+        replicaSeconds += env.lastStats!.replicaSeconds / VALIDATION_MIN_EPISODES;
+      }
+    }
+    policy.dispose();
+    network.dispose();
+    expect(desired.size).toBeGreaterThan(1);
+    expect(validation.replicaSeconds).toBeCloseTo(replicaSeconds, 6);
+  });
+});

@@ -30,6 +30,7 @@ import { Informer, objectKey } from './informer.js';
 import type { AutoscalerObject, ClusterClient } from './kube.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
+import { decideFrom, hold as holdAt, recommend, type Decision } from '../decision/step.js';
 import { EventRecorder, findCondition, setConditions, writeStatus, type ConditionUpdate } from './status.js';
 
 export interface RailsLike {
@@ -108,14 +109,6 @@ interface Managed {
   /** Condition types whose last transition already produced a Warning Event. */
   conditions: Condition[];
 }
-
-type Decision = {
-  held: boolean;
-  rawDesiredReplicas?: number;
-  desiredReplicas: number;
-  reason: string;
-  limitedBy: RailsDecision['limitedBy'];
-};
 
 const COMPONENT = 'faas-autoscaler';
 
@@ -499,16 +492,16 @@ export class Controller {
     // Recommend → normalize.
     let decision: Decision;
     if (hold !== undefined) {
-      decision = { held: true, desiredReplicas: currentReplicas, reason: `holding ${currentReplicas}: ${hold}`, limitedBy: 'none' };
+      decision = holdAt(currentReplicas, hold);
     } else if (!slot.policy) {
-      decision = { held: true, desiredReplicas: currentReplicas, reason: `holding ${currentReplicas}: no policy could be loaded`, limitedBy: 'none' };
+      decision = holdAt(currentReplicas, 'no policy could be loaded');
     } else {
       decision = this.decide(slot, obs!, currentReplicas, now, resourcesMissing, log);
     }
     status.desiredReplicas = decision.desiredReplicas;
     status.lastDecision = {
       time: new Date(now).toISOString(),
-      ...(decision.rawDesiredReplicas !== undefined ? { rawDesiredReplicas: decision.rawDesiredReplicas } : {}),
+      ...(!decision.held ? { rawDesiredReplicas: decision.rawDesiredReplicas } : {}),
       desiredReplicas: decision.desiredReplicas,
       reason: decision.reason.slice(0, 1000),
       limitedBy: decision.limitedBy,
@@ -583,39 +576,17 @@ export class Controller {
 
   private decide(slot: PolicySlot, obs: Observation, currentReplicas: number, now: number, resourcesMissing: boolean, log: Logger): Decision {
     const policy = slot.policy!;
-    let rec: ReturnType<ScalingPolicy['recommend']>;
     const t0 = performance.now();
-    try {
-      rec = policy.recommend(obs, now);
-    } catch (err) {
-      log.error({ err }, 'policy threw');
-      rec = { valid: false, reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}` };
-    } finally {
-      this.metrics.inferenceSeconds.observe({ policy: policy.name }, (performance.now() - t0) / 1000);
-    }
-    if (!rec.valid) {
-      return { held: true, desiredReplicas: currentReplicas, reason: `holding ${currentReplicas}: ${policy.name} cannot decide: ${rec.reason}`, limitedBy: 'none' };
-    }
-    const railed = slot.rails!.apply({ currentReplicas, rawDesiredReplicas: rec.desiredReplicas, now });
-    let desired = railed.boundedDesiredReplicas;
-    let reason = `${policy.name}: ${rec.reason}; ${railed.reason}`;
-    if (resourcesMissing && desired < currentReplicas) {
-      // Never scale down on partial data (HPA treats missing pods the same way when scaling down).
-      reason = `${reason}; scale-down to ${desired} held at ${currentReplicas}: CPU/memory metrics missing`;
-      desired = currentReplicas;
-    }
-    let limitedBy = railed.limitedBy;
-    if (this.opts.openfaasEdition === 'ce') {
-      // A count CE's faas-netes would rewrite is never written: writing it would start a fight.
-      const { min, max } = OPENFAAS_CE_REPLICAS;
-      const ce = Math.min(Math.max(desired, min), max);
-      if (ce !== desired) {
-        reason = `${reason}; limited to ${ce} by OpenFaaS CE, which keeps every function within ${min}..${max} replicas (wanted ${desired})`;
-        desired = ce;
-        limitedBy = 'openfaas-ce';
-      }
-    }
-    return { held: false, rawDesiredReplicas: rec.desiredReplicas, desiredReplicas: desired, reason, limitedBy };
+    const rec = recommend(policy, obs, now);
+    this.metrics.inferenceSeconds.observe({ policy: policy.name }, (performance.now() - t0) / 1000);
+    if (!rec.valid && rec.reason.startsWith(`policy ${policy.name} failed: `)) log.error({ reason: rec.reason }, 'policy threw');
+    return decideFrom(policy.name, rec, {
+      rails: slot.rails!,
+      currentReplicas,
+      now,
+      partialData: resourcesMissing,
+      ...(this.opts.openfaasEdition === 'ce' ? { platformRange: { ...OPENFAAS_CE_REPLICAS, name: 'OpenFaaS CE' } } : {}),
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
  * what `train` reproduces step by step.
  *
  *   every interval: advance the simulator → window → Observation (the operator's own builder)
- *                   → policy.recommend(obs, now) → if valid: rails.apply → set replicas
+ *                   → decision step (decision/step.ts: recommend, checks, rails) → set replicas
  *
  * The first decision is taken after the first interval (a policy needs an observation; every
  * policy starts from the same `initialReplicas`), and none after the last (it would act on
@@ -20,6 +20,7 @@ import type { TraceFunction } from '../../../workload-generator/src/traces/types
 import { InputError } from '../../../workload-generator/src/input-error.js';
 import { buildObservation } from '../metrics/observation.js';
 import type { FunctionMetricsWindow, Observation } from '../metrics/types.js';
+import { decideFrom, recommend } from '../decision/step.js';
 import type { Recommendation, ScalingPolicy } from '../policies/policy.js';
 import type { RailsDecision } from '../rails/types.js';
 import type { SimConfig } from './config.js';
@@ -193,15 +194,14 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
     let decision: RailsDecision | null = null;
     if (index < intervalCount - 1) {
       const nowMs = sim.nowSeconds * 1000;
-      recommendation = policy.recommend(observation, nowMs);
-      if (recommendation.valid) {
-        if (!Number.isInteger(recommendation.desiredReplicas) || recommendation.desiredReplicas < 0) {
-          throw new Error(`policy "${policy.name}" recommended ${recommendation.desiredReplicas} replicas, not a non-negative integer`);
-        }
-        decision = rails.apply({ currentReplicas: replicasBefore, rawDesiredReplicas: recommendation.desiredReplicas, now: nowMs });
-        if (decision.boundedDesiredReplicas !== replicasBefore) {
-          actions.push({ timeSeconds: sim.nowSeconds, direction: decision.boundedDesiredReplicas > replicasBefore ? 'up' : 'down' });
-          sim.setReplicas(decision.boundedDesiredReplicas);
+      // The operator's decision step (decision/step.ts): the same checks, rails and holds.
+      recommendation = recommend(policy, observation, nowMs);
+      const decided = decideFrom(policy.name, recommendation, { rails, currentReplicas: replicasBefore, now: nowMs });
+      if (!decided.held) {
+        decision = decided.rails;
+        if (decided.desiredReplicas !== replicasBefore) {
+          actions.push({ timeSeconds: sim.nowSeconds, direction: decided.desiredReplicas > replicasBefore ? 'up' : 'down' });
+          sim.setReplicas(decided.desiredReplicas);
           scaleActions++;
           maxReplicas = Math.max(maxReplicas, sim.replicaCount);
         }

@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { actionSpace, type ActionSpaceName, type DecisionRule } from '../model/actions.js';
 import { tf } from '../model/backend.js';
+import { decideFromLogits } from '../model/decide.js';
 import { featureCount, RunningMeanStd, standardise, type FeatureConfig, type FeatureSetName } from '../model/features.js';
 import { loadModel, saveModel, type ModelMetadataInput, type TraceProvenance } from '../model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights, type Algo, type LstmState } from '../model/networks.js';
@@ -358,9 +359,10 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     // ---- logging, evaluation, checkpoint ----------------------------------------------------
     const wallSeconds = wallBefore + (Date.now() - started) / 1000;
     const episodeReward = recentEpisodeRewards.length > 0 ? mean(recentEpisodeRewards.splice(0)) : null;
-    let evaluation: GreedyEvaluation | null = null;
-    if (input.validation.length > 0 && args.evalEvery > 0 && (update % args.evalEvery === 0 || update === numUpdates)) {
-      evaluation = evaluateGreedy(network, obsRms.toConfig(args.features), { ...envConfig, pool: input.validation }, args.seed);
+    let evaluation: ValidationResult | null = null;
+    // The first update is always checked: the curve then starts where the policy started.
+    if (input.validation.length > 0 && args.evalEvery > 0 && (update === 1 || update % args.evalEvery === 0 || update === numUpdates)) {
+      evaluation = evaluateDeployedRule(network, obsRms.toConfig(args.features), { ...envConfig, pool: input.validation }, args.seed, args.decision);
     }
     const row: CurveRow = {
       update,
@@ -438,34 +440,36 @@ async function readTrainerState(dir: string): Promise<TrainerState | null> {
   }
 }
 
-export interface GreedyEvaluation {
+export interface ValidationResult {
   reward: number;
   replicaSeconds: number;
   sloViolationRate: number;
 }
 
 /** Validation episodes per check, at the least, spread over the entries (one each when there are more). */
-export const GREEDY_EVAL_MIN_EPISODES = 8;
+export const VALIDATION_MIN_EPISODES = 8;
 
 /**
- * Deterministic episodes (argmax actions) from fixed seeds: the periodic check of the learning
- * curves. Each validation entry runs ceil(GREEDY_EVAL_MIN_EPISODES / entries) episodes (their own
- * start offsets, starting replicas and arrival draws), so that a single short recording still gives
- * a mean that moves when the policy does, rather than one 16-interval episode whose violation rate
- * can only change in steps of 1/16. Reward and replica-seconds: the mean per episode of each entry,
- * summed over entries. The final comparison is `evaluate`.
+ * Deterministic episodes from fixed seeds, decided by the rule the model is saved with (`decision`:
+ * the operator's own `decideFromLogits`), under the rails the policy declares: the periodic check
+ * of the learning curves. Each validation entry runs ceil(VALIDATION_MIN_EPISODES / entries)
+ * episodes (their own start offsets, starting replicas and arrival draws), so that a single short
+ * recording still gives a mean that moves when the policy does, rather than one 16-interval
+ * episode whose violation rate can only change in steps of 1/16. Reward and replica-seconds: the
+ * mean per episode of each entry, summed over entries. The final comparison is `evaluate`.
  */
-export function evaluateGreedy(
+export function evaluateDeployedRule(
   network: ActorCritic,
   features: FeatureConfig,
   envConfig: ConstructorParameters<typeof SimEnv>[0],
   seed: number,
-): GreedyEvaluation {
+  decision: DecisionRule,
+): ValidationResult {
   let reward = 0;
   let replicaSeconds = 0;
   let violations = 0;
   let intervals = 0;
-  const episodes = Math.max(1, Math.ceil(GREEDY_EVAL_MIN_EPISODES / Math.max(1, envConfig.pool.length)));
+  const episodes = Math.max(1, Math.ceil(VALIDATION_MIN_EPISODES / Math.max(1, envConfig.pool.length)));
   envConfig.pool.forEach((_, k) => {
     for (let j = 0; j < episodes; j++) {
       const env = new SimEnv(envConfig, new Rng(seed * 1000 + k + 1_000_000 * j));
@@ -476,8 +480,8 @@ export function evaluateGreedy(
         standardise(features, raw, x, 0);
         const out = network.step(x, 1, state);
         state = out.state;
-        const action = argmax(out.logits);
-        const result = env.act(action);
+        const decided = decideFromLogits(env.space, decision, out.logits, env.observation, env.context);
+        const result = env.actDesired(decided.valid ? decided.desiredReplicas : env.observation.replicas);
         const stats = env.lastStats!;
         reward += result.reward / episodes;
         replicaSeconds += stats.replicaSeconds / episodes;
@@ -488,12 +492,6 @@ export function evaluateGreedy(
     }
   });
   return { reward, replicaSeconds, sloViolationRate: intervals > 0 ? violations / intervals : 0 };
-}
-
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 function zeroWhere(state: LstmState, starts: Float32Array, units: number): void {

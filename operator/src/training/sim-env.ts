@@ -4,13 +4,14 @@
  * model generalises across functions), starting at a random point of the trace with a random
  * replica count. One step is exactly one interval of `runEpisode`:
  *
- *   observation ─policy─> raw desired ─rails (bounds)─> setReplicas ─advance(interval)─> next window
+ *   observation ─policy─> raw desired ─decision step (checks, rails)─> setReplicas ─advance(interval)─> next window
  *
  * with the same Observation builder, the same rails and the same feature tracker the operator's
  * policy uses, so what the network learns here is what it meets there. Episodes end by time limit
  * only; the caller bootstraps the value of the last observation (see gae.ts).
  */
 import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import { decideFrom } from '../decision/step.js';
 import { buildObservation } from '../metrics/observation.js';
 import type { Observation } from '../metrics/types.js';
 import { actionSpace, withTolerance, type ActionSpace, type ActionSpaceName } from '../model/actions.js';
@@ -70,7 +71,8 @@ export class SimEnv {
   observation!: Observation;
   /** Raw features of `observation`, and the tracker's context they were computed with. */
   features!: number[];
-  private context!: FeatureContext;
+  /** The feature tracker's context `features` were computed with. */
+  context!: FeatureContext;
   /** Which pool entry the current episode runs on. */
   poolIndex = 0;
   /** Sum of rewards of the running episode, and of the last finished one (for logging). */
@@ -115,18 +117,27 @@ export class SimEnv {
     return this.features;
   }
 
-  /** Applies one action; on the episode's last step, starts the next episode. */
+  /** Applies one action (training draws it); on the episode's last step, starts the next episode. */
   act(action: number): StepResult {
+    const current = this.observation.replicas;
+    return this.actDesired(withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation, this.context))), current));
+  }
+
+  /**
+   * Applies a decided replica count (after tolerance, before rails), as the operator would: how
+   * validation runs the deployed decision rule (`model/decide.ts`).
+   */
+  actDesired(raw: number): StepResult {
     const { config } = this;
     const current = this.observation.replicas;
-    const raw = withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation, this.context))), current);
     this.nowMs += config.intervalSeconds * 1000;
-    const decision = this.rails.apply({ currentReplicas: current, rawDesiredReplicas: raw, now: this.nowMs });
-    if (decision.boundedDesiredReplicas !== current) this.sim.setReplicas(decision.boundedDesiredReplicas);
+    // The operator's decision step after the policy (decision/step.ts): checks and rails.
+    const decision = decideFrom('network', { valid: true, desiredReplicas: raw, reason: '' }, { rails: this.rails, currentReplicas: current, now: this.nowMs });
+    if (decision.desiredReplicas !== current) this.sim.setReplicas(decision.desiredReplicas);
     const interval = this.sim.advance(config.intervalSeconds);
     this.lastStats = interval.stats;
     this.observe(interval.window);
-    const reward = computeReward(config.reward, this.rewardInput(interval.stats, decision.boundedDesiredReplicas === raw)).total;
+    const reward = computeReward(config.reward, this.rewardInput(interval.stats, decision.desiredReplicas === raw)).total;
     this.episodeReward += reward;
     this.step++;
     if (this.step < config.episodeIntervals) return { reward, truncated: false, finalFeatures: null };

@@ -13,6 +13,9 @@ import { PolicyConfigError, type PolicyDeps, type PolicySpec, type ScalingPolicy
 import type { FunctionAutoscalerStatus } from '../../../operator/src/api/types.js';
 import type { Actuator } from '../../../operator/src/actuators/types.js';
 import { Rails } from '../../../operator/src/rails/rails.js';
+import type { RailsConfig } from '../../../operator/src/rails/types.js';
+import type { Observation } from '../../../operator/src/metrics/types.js';
+import { decisionStep } from '../../../operator/src/decision/step.js';
 import { FakeCluster } from './fake-cluster.js';
 import { ScriptedMetrics } from './scripted-prometheus.js';
 
@@ -468,6 +471,70 @@ describe('Controller', () => {
     await started(h);
     expect(h.condition('bad', 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(h.condition('bad', 'Ready')?.message).toMatch(/minReplicas/);
+    await h.controller.stop();
+  });
+
+  it('decides what the decision step decides, for the same observations and state', async () => {
+    // The controller's policy and rails are the registry's hpa and real Rails; the same
+    // observations, fed to a fresh pair through decisionStep, must give the same decisions.
+    const seen: Array<{ obs: Observation; now: number }> = [];
+    let railsConfig: RailsConfig | undefined;
+    const h = await harness({
+      createPolicy: async (spec, deps) => {
+        const inner = await registryCreatePolicy(spec, deps);
+        return { name: inner.name, recommend: (obs, now) => (seen.push({ obs, now }), inner.recommend(obs, now)), reset: () => inner.reset(), dispose: () => inner.dispose() };
+      },
+      createRails: (c) => ((railsConfig = c), new Rails(c)),
+    });
+    h.cluster.putDeployment(NS, 'echo', 2, { cpu: '100m' });
+    h.cluster.putAutoscaler(fas('echo', { policy: { name: 'hpa' }, behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } }));
+    const decided: Array<[number, string]> = [];
+    const loads = [0.45, 0.9, 0.3, 0.05, 0.05, 0.6, 0.05];
+    for (const [i, cpuCores] of loads.entries()) {
+      h.prom.set(`echo.${NS}`, { rps: 10, cpuCores, pods: h.cluster.replicasOf(NS, 'echo') });
+      if (i === 0) await started(h);
+      else await h.clock.advance(30_000);
+      const d = h.status('echo').lastDecision!;
+      decided.push([d.desiredReplicas!, d.reason!]);
+    }
+    await h.controller.stop();
+    expect(seen).toHaveLength(loads.length);
+    const policy = await registryCreatePolicy({ name: 'hpa' }, { minReplicas: 1, maxReplicas: 10, sloP95Ms: 500, intervalSeconds: 30 });
+    const rails = new Rails(railsConfig!);
+    const replayed = seen.map(({ obs, now }) => {
+      const d = decisionStep(policy, obs, { rails, currentReplicas: obs.replicas, now });
+      return [d.desiredReplicas, d.reason] as [number, string];
+    });
+    expect(replayed).toEqual(decided);
+    // The scenario exercised the rails: up, a stabilized scale-down, and down.
+    expect(new Set(decided.map(([n]) => n)).size).toBeGreaterThan(2);
+    expect(decided.some(([, r]) => /stabiliz/.test(r))).toBe(true);
+  });
+
+  it.each([
+    ['a fraction', () => 2.5, /recommended 2\.5 replicas, not a whole number ≥ 0/],
+    ['NaN', () => NaN, /recommended NaN replicas, not a whole number ≥ 0/],
+    ['a negative count', () => -1, /recommended -1 replicas, not a whole number ≥ 0/],
+    ['Infinity', () => Infinity, /recommended Infinity replicas, not a whole number ≥ 0/],
+    ['a throw', (): number => { throw new Error('boom'); }, /keda cannot decide: policy keda failed: boom/],
+  ])('a policy that returns %s holds the scale with a reason; the other resources carry on', async (_what, desired, reason) => {
+    const h = await harness({
+      createPolicy: async (spec) => {
+        if (spec.name === 'knative') return perTenRps('knative');
+        return { name: 'keda', recommend: () => ({ valid: true as const, desiredReplicas: desired(), reason: 'odd' }), reset() {}, dispose() {} };
+      },
+    });
+    h.cluster.putDeployment(NS, 'odd', 3);
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('odd', { policy: { name: 'keda' } }));
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`odd.${NS}`, { rps: 45, cpuCores: 0.05 });
+    h.prom.set(`echo.${NS}`, { rps: 45, cpuCores: 0.05 });
+    await started(h);
+    await h.clock.advance(30_000);
+    expect(h.status('odd').lastDecision).toMatchObject({ desiredReplicas: 3, reason: expect.stringMatching(reason) });
+    expect(h.status('odd').lastDecision?.reason).toMatch(/^holding 3: /);
+    expect([h.cluster.replicasOf(NS, 'odd'), h.cluster.replicasOf(NS, 'echo')]).toEqual([3, 5]);
     await h.controller.stop();
   });
 

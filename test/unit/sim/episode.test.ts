@@ -105,10 +105,15 @@ describe('runEpisode input checks', () => {
     expect(() => runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([1]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000, ...opts })).toThrow(error);
   });
 
-  it('refuses a recommendation that is not a replica count (a policy bug)', () => {
-    expect(() => runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([2.5]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000 })).toThrow(
-      /recommended 2.5 replicas/,
-    );
+  it('holds the scale on a recommendation that is not a replica count, as the operator does (decision/step.ts)', () => {
+    const { intervals, result } = runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([2.5, 3]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000 });
+    expect(intervals.slice(0, 4).map((r) => [r.replicasBefore, r.replicasAfter, r.decision === null])).toEqual([
+      [1, 1, true],
+      [1, 3, false],
+      [3, 3, true],
+      [3, 3, false],
+    ]);
+    expect(result.scaleActions).toBe(1);
   });
 });
 

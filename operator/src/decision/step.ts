@@ -1,0 +1,96 @@
+/**
+ * The decision step: one observation and the policy's and rails' state in, one decision out.
+ * The operator's reconcile (`controller/controller.ts`), the simulator's episodes
+ * (`sim/episode.ts`) and the training environment (`training/sim-env.ts`) all decide through it:
+ *
+ *   observation ─policy.recommend─> recommendation ─checked─> raw desired ─rails─> bounded
+ *               ─hold scale-down on partial data─> ─platform range (OpenFaaS CE 1..5)─> desired
+ *
+ * It never throws on what a policy does: a policy that throws, or recommends a count that is not
+ * a whole number ≥ 0, is a hold at the current count with a reason that names it.
+ */
+import type { Observation } from '../metrics/types.js';
+import type { Recommendation, ScalingPolicy } from '../policies/policy.js';
+import type { Rails } from '../rails/rails.js';
+import type { RailLimit, RailsDecision } from '../rails/types.js';
+
+export type Decision =
+  | {
+      held: true;
+      desiredReplicas: number;
+      reason: string;
+      limitedBy: 'none';
+    }
+  | {
+      held: false;
+      /** What the policy asked for. */
+      rawDesiredReplicas: number;
+      /** What is to be applied: after rails, the partial-data hold and the platform range. */
+      desiredReplicas: number;
+      reason: string;
+      limitedBy: RailLimit;
+      /** The rails' own verdict (before the partial-data hold and the platform range). */
+      rails: RailsDecision;
+    };
+
+export interface DecisionContext {
+  rails: Pick<Rails, 'apply'>;
+  currentReplicas: number;
+  /** Milliseconds (the rails' windows are measured on it). */
+  now: number;
+  /** Set when CPU or memory metrics are missing: no scale-down on partial data (as the HPA). */
+  partialData?: boolean;
+  /** A replica range the platform enforces whatever is written (OpenFaaS CE: 1..5). */
+  platformRange?: { min: number; max: number; name: string };
+}
+
+/** The policy's recommendation; a throw becomes an invalid recommendation with the error's message. */
+export function recommend(policy: ScalingPolicy, obs: Observation, now: number): Recommendation {
+  try {
+    return policy.recommend(obs, now);
+  } catch (err) {
+    return { valid: false, reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** A hold at the current count. */
+export function hold(currentReplicas: number, why: string): Decision {
+  return { held: true, desiredReplicas: currentReplicas, reason: `holding ${currentReplicas}: ${why}`, limitedBy: 'none' };
+}
+
+/**
+ * From a recommendation to the decision: checked, through the rails, the partial-data hold and
+ * the platform range. `policyName` prefixes the reason.
+ */
+export function decideFrom(policyName: string, rec: Recommendation, ctx: DecisionContext): Decision {
+  const { currentReplicas } = ctx;
+  if (!rec.valid) return hold(currentReplicas, `${policyName} cannot decide: ${rec.reason}`);
+  const raw = rec.desiredReplicas;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) {
+    return hold(currentReplicas, `${policyName} recommended ${String(raw)} replicas, not a whole number ≥ 0`);
+  }
+  const railed = ctx.rails.apply({ currentReplicas, rawDesiredReplicas: raw, now: ctx.now });
+  let desired = railed.boundedDesiredReplicas;
+  let reason = `${policyName}: ${rec.reason}; ${railed.reason}`;
+  if (ctx.partialData && desired < currentReplicas) {
+    reason = `${reason}; scale-down to ${desired} held at ${currentReplicas}: CPU/memory metrics missing`;
+    desired = currentReplicas;
+  }
+  let limitedBy: RailLimit = railed.limitedBy;
+  if (ctx.platformRange) {
+    // A count the platform would rewrite is never written: writing it would start a fight.
+    const { min, max, name } = ctx.platformRange;
+    const bounded = Math.min(Math.max(desired, min), max);
+    if (bounded !== desired) {
+      reason = `${reason}; limited to ${bounded} by ${name}, which keeps every function within ${min}..${max} replicas (wanted ${desired})`;
+      desired = bounded;
+      limitedBy = 'openfaas-ce';
+    }
+  }
+  return { held: false, rawDesiredReplicas: raw, desiredReplicas: desired, reason, limitedBy, rails: railed };
+}
+
+/** The whole step: recommend, then `decideFrom`. */
+export function decisionStep(policy: ScalingPolicy, obs: Observation, ctx: DecisionContext): Decision {
+  return decideFrom(policy.name, recommend(policy, obs, ctx.now), ctx);
+}

@@ -17,6 +17,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; we build below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY kernel/src ./kernel/src
 COPY operator/src ./operator/src
 COPY workload-generator/src ./workload-generator/src
 COPY bench ./bench

@@ -14,8 +14,8 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { loadTrace, parseFunctionSelector, selectFunction } from '../workload-generator/src/traces/index.js';
-import type { TraceFunction } from '../workload-generator/src/traces/types.js';
+import { loadTrace, parseFunctionSelector, selectFunction } from '#kernel/traces/index.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import type { Observation } from '../operator/src/metrics/types.js';
 import type { Recommendation, ScalingPolicy } from '../operator/src/policies/policy.js';
 import { createOraclePolicy } from '../operator/src/policies/oracle.js';

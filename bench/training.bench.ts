@@ -10,7 +10,7 @@ import { ActorCritic, ALGOS, defaultArchitecture, initialWeights } from '../oper
 import { Rng } from '../operator/src/model/random.js';
 import { ppoUpdate } from '../operator/src/training/ppo-update.js';
 import { SimEnv, type EnvConfig } from '../operator/src/training/sim-env.js';
-import type { TraceFunction } from '../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 
 // A 2-hour function at ~8 RPS with a 400 ms mean service time: ~3 replicas' worth.
 const fn: TraceFunction = {

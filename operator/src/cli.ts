@@ -4,7 +4,7 @@
  * the Kubernetes client) are imported inside the actions, so `--help` and `evaluate` start fast.
  */
 import { Command } from 'commander';
-import { reportError } from '../../workload-generator/src/input-error.js';
+import { reportError } from '#kernel/input-error.js';
 import { registerCommands } from './commands/index.js';
 import { packageVersion } from './package-root.js';
 

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { packageRoot } from '../../workload-generator/src/package-root.js';
+import { packageRoot } from '#kernel/package-root.js';
 
-export { packageRoot, packageVersion } from '../../workload-generator/src/package-root.js';
+export { packageRoot, packageVersion } from '#kernel/package-root.js';
 
 /** A path inside the package, e.g. `packagePath('traces', 'README.md')`. */
 export function packagePath(...parts: string[]): string {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { jest } from '@jest/globals';
 import { main } from '../../workload-generator/src/cli.js';
-import { loadTrace, rankFunctions, totalInvocations } from '../../workload-generator/src/traces/index.js';
+import { loadTrace, rankFunctions, totalInvocations } from '#kernel/traces/index.js';
 import { startSink } from './loadgen-sink.js';
 import type { Sink } from './loadgen-sink.js';
 

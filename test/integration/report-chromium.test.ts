@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { evaluatePolicies } from '../../operator/src/report/evaluate.js';
 import { renderEvaluationReport } from '../../operator/src/report/html.js';
-import type { Trace, TraceFunction } from '../../workload-generator/src/traces/types.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 import { CHROMIUM, describeWithChromium } from '../support/tools.js';
 
 /** Quiet, then a burst of 20/s for two minutes, then quiet: a load where policies differ. */

@@ -15,7 +15,7 @@
  * memory), merged over all functions in time order, and repeats the trace for `passes` passes.
  * Times are trace seconds from the start of the replay; the replay divides by `--speedup`.
  */
-import { Rng } from './rng.js';
+import { Rng } from '#kernel/rng.js';
 
 export type ArrivalMode = 'poisson' | 'exact';
 export const ARRIVAL_MODES: readonly ArrivalMode[] = ['poisson', 'exact'];

@@ -4,9 +4,9 @@
  * Heavy modules (undici, the trace readers) are imported inside the actions, so `--help` is fast.
  */
 import { Command } from 'commander';
-import { reportError } from './input-error.js';
+import { reportError } from '#kernel/input-error.js';
 import { registerCommands } from './commands/index.js';
-import { packageVersion } from './package-root.js';
+import { packageVersion } from '#kernel/package-root.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('faas-loadgen')

@@ -6,7 +6,7 @@
  * Unmapped functions get a default name (see `defaultFunctionName`). Requests go to
  * `<gateway>/function/<openfaasFn>`; `name.namespace` is allowed, as the gateway accepts it.
  */
-import { InputError } from './input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 /** OpenFaaS names are DNS-1123 labels; the gateway also takes `name.namespace`. */
 const OPENFAAS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/;

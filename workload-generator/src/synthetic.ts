@@ -15,8 +15,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Rng } from './rng.js';
-import type { Trace, TraceFunction } from './traces/types.js';
+import { Rng } from '#kernel/rng.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 
 export interface SyntheticOptions {
   functions: number;

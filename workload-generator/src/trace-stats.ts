@@ -3,7 +3,7 @@
  * how bursty (coefficient of variation, index of dispersion, peak-to-mean) and how often idle.
  * All rates are requests per second, from per-bin counts divided by the bin width.
  */
-import type { Trace, TraceFunction } from './traces/types.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 
 export interface RateStats {
   bins: number;

@@ -2,7 +2,7 @@
  * Kubernetes resource quantities ("100m", "0.5", "128Mi", "1e3") as plain numbers in base units
  * (cores, bytes), for `spec.resources.requests` and Deployment container requests.
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))?$/;
 

@@ -3,7 +3,7 @@
  * the API server words them. The operator validates what it reads (a cluster may run an older CRD)
  * and the CLI validates files; the sandbox API server admits objects with the same code.
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { functionAutoscalerSchema } from './crd.js';
 import { withDefaults } from './defaults.js';
 import { formatFieldErrors, type FieldError } from './field-errors.js';

@@ -6,16 +6,7 @@
  * the estimates with a goodness-of-fit report.
  */
 import type { Command } from 'commander';
-
-export interface CalibrateFlags {
-  recording: string;
-  out: string;
-  function?: string;
-  cpuRequest?: string;
-  memoryRequest?: string;
-  fitWindow: string;
-  seed: string;
-}
+import type { CalibrateFlags } from './calibrate-run.js';
 
 export function registerCalibrate(program: Command): void {
   program
@@ -29,7 +20,7 @@ export function registerCalibrate(program: Command): void {
     .option('--fit-window <duration>', 'window of the goodness-of-fit comparison', '30s')
     .option('--seed <n>', 'seed of the replay', '1')
     .action(async (flags: CalibrateFlags) => {
-      const { runCalibrateCommand } = await import('../recording/calibrate-command.js');
+      const { runCalibrateCommand } = await import('./calibrate-run.js');
       await runCalibrateCommand(flags);
     });
 }

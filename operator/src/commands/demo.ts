@@ -34,7 +34,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'directory for report.html and results.json', 'out/demo')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (flags: DemoFlags) => {
-      const { runEvaluateCommand } = await import('../report/evaluate-command.js');
+      const { runEvaluateCommand } = await import('./evaluate-run.js');
       await runEvaluateCommand(
         {
           trace: DEMO.trace,

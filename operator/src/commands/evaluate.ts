@@ -3,41 +3,10 @@
  * same arrivals for each (same seed); print a table, optionally write `--json` and an HTML `--report`.
  */
 import type { Command } from 'commander';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { addTraceWindowOptions, type TraceWindowFlags } from '../../../workload-generator/src/traces/cli-options.js';
-import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
-import type { AnyPolicyName } from '../policies/policy.js';
-import type { SimConfig } from '../sim/config.js';
+import { addTraceWindowOptions } from '#kernel/traces/cli-options.js';
+import type { EvaluateFlags } from './evaluate-run.js';
 
 export const DEFAULT_EVALUATE_TRACE = 'traces/azure2019/invitro_sample250_min480-959';
-
-export interface EvaluateFlags extends TraceWindowFlags {
-  trace: string;
-  durations?: string;
-  memory?: string;
-  function: string;
-  policies: string;
-  sloMs: string;
-  interval: string;
-  seed: string;
-  minReplicas: string;
-  maxReplicas: string;
-  concurrency?: string;
-  coldStart?: string;
-  timeout?: string;
-  param: string[];
-  model: string[];
-  json?: string;
-  report?: string;
-  progress: boolean;
-  sweep?: boolean;
-  suite?: string;
-  workers?: string;
-  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
-  recording?: string;
-  profile?: string;
-  recordingFunction?: string;
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -72,48 +41,12 @@ export function registerEvaluate(program: Command): void {
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (flags: EvaluateFlags) => {
       if (flags.suite !== undefined) {
-        const { runSuiteCommand } = await import('../report/suite-command.js');
+        const { runSuiteCommand } = await import('./suite-run.js');
         await runSuiteCommand(flags);
         return;
       }
-      const { runEvaluateCommand } = await import('../report/evaluate-command.js');
+      const { runEvaluateCommand } = await import('./evaluate-run.js');
       await runEvaluateCommand(flags);
     });
 }
 
-/** `keda.threshold=4` → { keda: { threshold: 4 } }; numbers and booleans are typed. */
-export function parseParams(entries: readonly string[], flag = '--param'): Partial<Record<AnyPolicyName, Record<string, unknown>>> {
-  const out: Partial<Record<string, Record<string, unknown>>> = {};
-  for (const entry of entries) {
-    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_]+)=(.*)$/.exec(entry);
-    if (!m) throw new InputError(`${flag}: "${entry}" is not of the form policy.key=value (e.g. keda.threshold=4)`);
-    const [, policy, key, raw] = m;
-    const value: unknown = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-    (out[policy] ??= {})[key] = value;
-  }
-  return out as Partial<Record<AnyPolicyName, Record<string, unknown>>>;
-}
-
-/** `lstm-ppo-plus=models/x` → { 'lstm-ppo-plus': 'models/x' }. */
-export function parseModels(entries: readonly string[]): Partial<Record<AnyPolicyName, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const m = /^([a-z0-9-]+)=(.+)$/.exec(entry);
-    if (!m) throw new InputError(`--model: "${entry}" is not of the form policy=directory`);
-    out[m[1]] = m[2];
-  }
-  return out as Partial<Record<AnyPolicyName, string>>;
-}
-
-/** Simulator overrides from the flags (only those given). */
-export function simOverrides(flags: Pick<EvaluateFlags, 'concurrency' | 'coldStart' | 'timeout'>): Partial<SimConfig> {
-  const sim: Partial<SimConfig> = {};
-  if (flags.concurrency !== undefined) sim.concurrencyPerReplica = parseInteger('--concurrency', flags.concurrency, 1);
-  if (flags.coldStart !== undefined) {
-    const v = Number(flags.coldStart);
-    if (flags.coldStart.trim() === '' || !Number.isFinite(v) || v < 0) throw new InputError(`--cold-start: must be a number of seconds >= 0, got "${flags.coldStart}"`);
-    sim.coldStartSeconds = v;
-  }
-  if (flags.timeout !== undefined) sim.upstreamTimeoutSeconds = parsePositiveNumber('--timeout', flags.timeout);
-  return sim;
-}

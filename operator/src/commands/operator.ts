@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseChoice, parsePositiveNumber } from '#kernel/units.js';
 import { parseSshTarget } from '../controller/ssh-target.js';
 import { basicAuthFile, prometheusAuthFromFiles } from './secrets.js';
 import type { OperatorConfig, KubeconfigSource } from '../controller/run-operator.js';
@@ -42,7 +43,7 @@ export interface OperatorFlags {
   openfaasEdition: string;
 }
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export function registerOperator(program: Command): void {
   const env = (o: Option, name: string): Option => o.env(name);
@@ -102,12 +103,6 @@ export function registerOperator(program: Command): void {
     });
 }
 
-function positive(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag}: ${JSON.stringify(text)} is not a positive number`);
-  return n;
-}
-
 function url(flag: string, text: string): string {
   try {
     const u = new URL(text);
@@ -130,7 +125,7 @@ function defaultIdentityFile(): string {
 
 /** Flags → configuration, with every bad value an InputError naming the flag. */
 export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
-  if (!LOG_LEVELS.includes(flags.logLevel)) throw new InputError(`--log-level: ${JSON.stringify(flags.logLevel)} is not one of ${LOG_LEVELS.join(', ')}`);
+  parseChoice('--log-level', flags.logLevel, LOG_LEVELS);
   if (flags.kubeconfig && flags.kubeconfigSsh) throw new InputError('--kubeconfig and --kubeconfig-ssh: give one, not both');
   let kubeconfig: KubeconfigSource = { mode: 'in-cluster' };
   if (flags.kubeconfig) kubeconfig = { mode: 'file', path: flags.kubeconfig };
@@ -141,13 +136,13 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       target,
       identityFile: flags.sshIdentity ?? defaultIdentityFile(),
       knownHostsFile: flags.sshKnownHosts ?? join(homedir(), '.ssh', 'known_hosts'),
-      timeoutMs: positive('--ssh-timeout-seconds', flags.sshTimeoutSeconds) * 1000,
+      timeoutMs: parsePositiveNumber('--ssh-timeout-seconds', flags.sshTimeoutSeconds) * 1000,
     };
   }
   const listen = /^(.*):(\d+)$/.exec(flags.listen);
   if (!listen || Number(listen[2]) > 65535) throw new InputError(`--listen: ${JSON.stringify(flags.listen)} is not host:port (e.g. 0.0.0.0:8080)`);
-  const leaseDurationSeconds = positive('--lease-duration-seconds', flags.leaseDurationSeconds);
-  const renewDeadlineSeconds = positive('--renew-deadline-seconds', flags.renewDeadlineSeconds);
+  const leaseDurationSeconds = parsePositiveNumber('--lease-duration-seconds', flags.leaseDurationSeconds);
+  const renewDeadlineSeconds = parsePositiveNumber('--renew-deadline-seconds', flags.renewDeadlineSeconds);
   if (renewDeadlineSeconds >= leaseDurationSeconds) {
     throw new InputError(`--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`);
   }
@@ -166,7 +161,7 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
         ? prometheusAuthFromFiles('--prometheus-b', flags.prometheusBBearerTokenFile, flags.prometheusBBasicAuthFile)
         : prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
     },
-    prometheusTimeoutMs: positive('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
+    prometheusTimeoutMs: parsePositiveNumber('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
     gateway,
     namespaces: flags.namespaces.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     logLevel: flags.logLevel,
@@ -179,9 +174,9 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       identity: flags.identity,
       leaseDurationSeconds,
       renewDeadlineSeconds,
-      retryPeriodSeconds: positive('--retry-period-seconds', flags.retryPeriodSeconds),
+      retryPeriodSeconds: parsePositiveNumber('--retry-period-seconds', flags.retryPeriodSeconds),
     },
-    apiTimeoutMs: positive('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
+    apiTimeoutMs: parsePositiveNumber('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
     openfaasEdition: flags.openfaasEdition === 'ce' ? 'ce' : 'pro',
   };
 }

@@ -6,26 +6,7 @@
  * record per step per function (docs/recording.md). Resumable with `--resume`.
  */
 import type { Command } from 'commander';
-
-export interface RecordFlags {
-  promA?: string;
-  promB?: string;
-  promABearerTokenFile?: string;
-  promABasicAuthFile?: string;
-  promBBearerTokenFile?: string;
-  promBBasicAuthFile?: string;
-  function?: string[];
-  namespace: string;
-  from?: string;
-  to: string;
-  step: string;
-  maxSampleAge?: string;
-  chunkSteps: string;
-  out: string;
-  resume?: boolean;
-  timeout: string;
-  progress: boolean;
-}
+import type { RecordFlags } from './record-run.js';
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -51,7 +32,7 @@ export function registerRecord(program: Command): void {
     .option('--timeout <duration>', 'time-out of one range query', '60s')
     .option('--no-progress', 'no progress line on stderr')
     .action(async (flags: RecordFlags) => {
-      const { runRecordCommand } = await import('../recording/record-command.js');
+      const { runRecordCommand } = await import('./record-run.js');
       await runRecordCommand(flags);
     });
 }

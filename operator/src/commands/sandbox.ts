@@ -4,8 +4,8 @@
  * imported inside the action, so `--help` stays fast.
  */
 import { Command, Option } from 'commander';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseInteger, parsePositiveNumber } from '#kernel/units.js';
 
 export interface SandboxFlags {
   dir: string;
@@ -55,7 +55,7 @@ export function registerSandbox(program: Command): void {
       const file = flags.config ? loadSandboxConfigFile(flags.config) : undefined;
       if (flags.functions && file) throw new InputError('--functions and --config: give one, not both');
       const tracePath = flags.trace ?? file?.trace;
-      const trace = tracePath ? await (await import('../../../workload-generator/src/traces/index.js')).loadTrace({ trace: tracePath }) : undefined;
+      const trace = tracePath ? await (await import('#kernel/traces/index.js')).loadTrace({ trace: tracePath }) : undefined;
       const entries = file?.functions ?? parseFunctionsFlag(flags.functions ?? 'figlet=exp:100ms');
       const functions = resolveFunctions(entries, trace);
       const port = (flag: string, text: string): number => {

@@ -3,7 +3,7 @@
  * `operator` and `record`. Every error names the flag and the file.
  */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import type { PrometheusAuth } from '../metrics/prometheus.js';
 
 /** The file's content, trimmed. */

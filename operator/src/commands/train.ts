@@ -7,50 +7,11 @@
  * checkpoint to resume from (`--resume`).
  */
 import type { Command } from 'commander';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import type { TrainOptions } from './train-run.js';
 import { ACTION_SPACES } from '../model/actions.js';
 import { FEATURE_SETS } from '../model/features.js';
 
 const ALGO_NAMES = ['lstm-ppo-plus', 'lstm-ppo', 'ppo'] as const;
-
-export interface TrainOptions {
-  algo: string;
-  trace: string;
-  steps: string;
-  seed: string;
-  out: string;
-  holdout: string;
-  validation: string;
-  functions: string;
-  targetLoads: string;
-  sloFactor: string;
-  sloMs?: string;
-  features?: string;
-  actions?: string;
-  reward?: string;
-  decision?: string;
-  paper?: boolean;
-  scaleDownStabilization?: string;
-  violationWeight?: string;
-  envs?: string;
-  rolloutSteps?: string;
-  epochs?: string;
-  minibatches?: string;
-  lr?: string;
-  gamma?: string;
-  gaeLambda?: string;
-  entCoef?: string;
-  lstmUnits?: string;
-  episodeIntervals?: string;
-  maxReplicas?: string;
-  evalEvery?: string;
-  resume?: boolean;
-  progress?: boolean;
-  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
-  recording?: string;
-  profile?: string;
-  recordingFunction?: string;
-}
 
 /** The held-out functions of the shipped models (the busiest of the slice where scaling matters). */
 export const DEFAULT_HOLDOUT = 'rank:1,rank:2,rank:7';
@@ -97,23 +58,7 @@ export function registerTrain(program: Command): void {
     .option('--resume', 'continue from DIR/checkpoint if it exists')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: TrainOptions) => {
-      const { runTrain } = await import('../training/run-train.js');
+      const { runTrain } = await import('./train-run.js');
       await runTrain(opts);
     });
-}
-
-/** Flag parsing shared by the runner (kept here so `--help` and validation read the same names). */
-export function positiveNumber(flag: string, text: string | undefined, integer = false): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    throw new InputError(`${flag}: must be a ${integer ? 'positive integer' : 'positive number'}, got ${JSON.stringify(text)}`);
-  }
-  return v;
-}
-
-export function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T | undefined {
-  if (text === undefined) return undefined;
-  if (!allowed.includes(text as T)) throw new InputError(`${flag}: must be one of ${allowed.join(', ')}; got ${JSON.stringify(text)}`);
-  return text as T;
 }

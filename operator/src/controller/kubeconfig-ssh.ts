@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 // Default import: ssh2 is CommonJS, and not every ESM loader (jest 29's) sees its named exports.
 import ssh2 from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { checkHostKey, hostKeyAlgorithmsFor, hostLookupName, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
 export { parseSshTarget, type SshTarget } from './ssh-target.js';

@@ -1,5 +1,5 @@
 /** `--kubeconfig-ssh` target parsing (no ssh2 import, so the CLI can validate flags cheaply). */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 export interface SshTarget {
   username: string;

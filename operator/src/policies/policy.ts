@@ -8,7 +8,7 @@
  */
 import type { Observation, ResourceRequests } from '../metrics/types.js';
 import type { ScalingBehavior } from '../rails/types.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 /** Every policy name the custom resource accepts (kept in alphabetical order, like the registry). */
 export const POLICY_NAMES = [

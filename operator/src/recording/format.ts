@@ -13,7 +13,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import type { HistogramBucket } from '../metrics/types.js';
 import { DEFAULT_NAMESPACE, functionLabel, parseFunctionRef } from './queries.js';
 

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { resolveSimConfig, type SimConfig } from '../sim/config.js';
 import type { Calibration, Estimate } from './calibrate.js';
 import type { Recording } from './format.js';

@@ -23,7 +23,7 @@
  * preferred over the gateway's `gateway_service_count` for `replicas` because it comes from the
  * same scrape as the ready count, which is what makes the cold-start lag measurable.
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 /** A function: the Deployment `name` in `namespace`. */
 export interface FunctionRef {

@@ -12,7 +12,7 @@
  * line, from a kill in the middle of a write, is cut off first).
  */
 import { open, readFile, truncate } from 'node:fs/promises';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { PrometheusError, type RangeQuerier } from '../metrics/prometheus.js';
 import { headerLine, parseHeader, parseRecord, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordField, type RecordingHeader } from './format.js';
 import { functionLabel, recordQueries, upQuery, type FunctionRef, type QuerySpec } from './queries.js';

@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import { InputError } from '#kernel/input-error.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 import type { SimConfig } from '../sim/config.js';
 import { sloForFunction, type PoolOptions } from '../training/pool.js';
 import type { EnvFunction } from '../training/sim-env.js';

@@ -9,9 +9,9 @@
  * a platform engineer would set them. Every derived value is listed in the notes, and `--param`
  * overrides any of them. See docs/adr (evaluation fairness).
  */
-import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
-import { describeFunction } from '../../../workload-generator/src/traces/index.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
+import { describeFunction } from '#kernel/traces/index.js';
+import { InputError } from '#kernel/input-error.js';
 import { createPolicy, availablePolicyNames } from '../policies/registry.js';
 import { PolicyConfigError, type AnyPolicyName, type PolicyDeps, type ScalingPolicy } from '../policies/policy.js';
 import { Rails } from '../rails/rails.js';
@@ -19,8 +19,8 @@ import { mergeBehavior } from '../rails/behavior.js';
 import { resolveSimConfig, type SimConfig } from '../sim/config.js';
 import { resolveServiceTime, serviceTimeP95Ms, type ServiceTimeModel } from '../sim/service-time.js';
 import { SimulatorLookahead } from '../sim/lookahead.js';
-import { runEpisode, type EvaluateResult, type IntervalRecord, type PolicyResult } from '../sim/episode.js';
-import type { PolicySeries } from './types.js';
+import { runEpisode, type IntervalRecord, type PolicyResult } from '../sim/episode.js';
+import type { EvaluateResult, PolicySeries } from './types.js';
 import { costVsOracle } from './table.js';
 import { compareWithFrontier, markFrontiers, sweepGrid, type SweepPointResult, type SweepResult } from './sweep.js';
 

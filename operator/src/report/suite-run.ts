@@ -5,12 +5,12 @@
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
-import { applyRateScale } from '../../../workload-generator/src/traces/window.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import type { Trace } from '../../../workload-generator/src/traces/types.js';
+import { loadTrace, parseFunctionSelector, selectFunction } from '#kernel/traces/index.js';
+import { applyRateScale } from '#kernel/traces/window.js';
+import { InputError } from '#kernel/input-error.js';
+import type { Trace } from '#kernel/traces/types.js';
 import { resolveBundled } from '../package-root.js';
-import type { EvaluateResult } from '../sim/episode.js';
+import type { EvaluateResult } from './types.js';
 import { DEFAULT_POOL_OPTIONS, sloForFunction } from '../training/pool.js';
 import { evaluatePolicies, parsePolicyList } from './evaluate.js';
 import type { CaseOutcome, SuiteCase } from './suite.js';

@@ -2,7 +2,7 @@
  * A suite worker process (forked by suite-run.ts): runs the cases it is sent, one at a time, and
  * answers each with its result, or with the error's message. Exits when the parent disconnects.
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { runCase } from './suite-run.js';
 import type { SuiteCase } from './suite.js';
 

@@ -18,8 +18,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import type { EvaluateResult } from '../sim/episode.js';
+import { InputError } from '#kernel/input-error.js';
+import type { EvaluateResult } from './types.js';
 
 export interface SuiteCase {
   name: string;

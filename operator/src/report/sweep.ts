@@ -15,7 +15,7 @@
  * fewer misses than every baseline point that costs no more than it does; cheaper than every
  * baseline point, it must also have no more misses than the cheapest one.
  */
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import type { SimConfig } from '../sim/config.js';
 import { SLO_MISS_BUDGET, type PolicyResult } from '../sim/episode.js';
 import type { ServiceTimeModel } from '../sim/service-time.js';

@@ -4,7 +4,7 @@
  * The same functions validate FunctionAutoscalers in the operator (operator/src/api/).
  */
 import { applySchemaDefaults, pruneUnknownFields, validateSchema, type JSONSchemaProps } from '../api/schema.js';
-import type { Admission, KubeObject } from './kube-resources.js';
+import type { Admission, KubeObject } from './kube-object.js';
 
 export function admitCustomResource(obj: KubeObject, schema: JSONSchemaProps, old?: KubeObject): Admission {
   const unknownFields = pruneUnknownFields(obj, schema);

@@ -6,27 +6,14 @@
  */
 import { admitCustomResource } from './kube-custom-resources.js';
 import type { CustomResourceDefinition } from '../api/crd.js';
-import type { ObjectMeta } from '../api/types.js';
 import type { JSONSchemaProps } from '../api/schema.js';
 import { invalid, required, type FieldError } from '../api/field-errors.js';
+import type { Admission, KubeObject } from './kube-object.js';
 import { age, column, defaultConvertor, NAME_COLUMN, printerColumnConvertor, type TableConvertor } from './kube-table.js';
 import type { ResourceName } from './kube-errors.js';
 import { isDeepStrictEqual } from 'node:util';
 
-export type KubeObject = {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta & { generateName?: string };
-  [key: string]: unknown;
-};
-
-export interface Admission {
-  errors: FieldError[];
-  /** Warning headers (e.g. `unknown field "spec.foo"`). */
-  warnings: string[];
-  /** Fields dropped because the schema does not know them (fieldValidation=Strict rejects them). */
-  unknownFields: string[];
-}
+export type { Admission, KubeObject } from './kube-object.js';
 
 export interface ScaleSubresource {
   specReplicasPath: string;

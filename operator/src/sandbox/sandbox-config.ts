@@ -27,10 +27,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseDurationSeconds } from '../../../workload-generator/src/units.js';
-import type { FunctionProfile, Trace } from '../../../workload-generator/src/traces/types.js';
-import { parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/select.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseDurationSeconds } from '#kernel/units.js';
+import type { FunctionProfile, Trace } from '#kernel/traces/types.js';
+import { parseFunctionSelector, selectFunction } from '#kernel/traces/select.js';
 import { resolveSimConfig, type SimConfig } from '../sim/config.js';
 import { resolveServiceTime, type ServiceTimeModel, type ServiceTimeSpec } from '../sim/service-time.js';
 

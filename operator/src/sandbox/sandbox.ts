@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { functionAutoscalerCrd } from '../api/crd.js';
 import { KubeApiError } from '../controller/kube.js';
 import { ApiDeploymentController, KubeRest } from './api-deployment-controller.js';

@@ -3,7 +3,7 @@
  * validates user-supplied values (CLI flags, files) and throws `InputError` naming the field.
  * The reasoning behind the defaults is in README.md and docs/adr (simulator model).
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import type { ResourceRequests } from '../metrics/types.js';
 import type { ServiceTimeSpec } from './service-time.js';
 

@@ -16,8 +16,8 @@
  *   const { result } = runEpisode({ fn, binSeconds: 60, policy, rails, intervalSeconds: 30,
  *                                   seed: 1, sloP95Ms: 2000, lookahead });
  */
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
+import { InputError } from '#kernel/input-error.js';
 import { buildObservation } from '../metrics/observation.js';
 import type { FunctionMetricsWindow, Observation } from '../metrics/types.js';
 import { decideFrom, recommend } from '../decision/step.js';
@@ -27,7 +27,6 @@ import type { SimConfig } from './config.js';
 import type { SimulatorLookahead } from './lookahead.js';
 import type { ServiceTimeModel } from './service-time.js';
 import { FunctionSimulator, type IntervalStats } from './simulator.js';
-import type { SweepResult } from '../report/sweep.js';
 
 /** What runEpisode needs of `Rails` (operator/src/rails/rails.ts). */
 export interface EpisodeRails {
@@ -105,22 +104,6 @@ export interface PolicyResult {
   coldStarts: number;
 }
 
-/** The whole `evaluate --json` document. */
-export interface EvaluateResult {
-  trace: string;
-  function: string;
-  sloP95Ms: number;
-  intervalSeconds: number;
-  simulatedSeconds: number;
-  seed: number;
-  /** P95 of one request's service time (ms): the best one idle replica delivers. */
-  serviceP95Ms?: number;
-  /** Set when the SLO is below serviceP95Ms: no policy can meet it, and the sentence says so. */
-  infeasibleSlo?: string;
-  results: PolicyResult[];
-  /** With `evaluate --sweep`: the tuned baselines and each policy against their frontier (report/sweep.ts). */
-  sweep?: SweepResult;
-}
 
 /** A request "meets the SLO" when at most this fraction misses it: a P95 objective. */
 export const SLO_MISS_BUDGET = 0.05;

@@ -4,5 +4,5 @@ export { DEFAULT_SIM_CONFIG, resolveSimConfig, type SimConfig } from './config.j
 export { DEFAULT_MISSING_PROFILE, fitLognormal, resolveServiceTime, type ServiceTimeModel, type ServiceTimeSpec } from './service-time.js';
 export { SimulatorLookahead } from './lookahead.js';
 export {
-  runEpisode, type EpisodeOptions, type EpisodeRails, type EpisodeResult, type EvaluateResult, type IntervalRecord, type PolicyResult,
+  runEpisode, type EpisodeOptions, type EpisodeRails, type EpisodeResult, type IntervalRecord, type PolicyResult,
 } from './episode.js';

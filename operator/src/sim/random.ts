@@ -9,7 +9,7 @@
  * service demands common to every policy (common random numbers) and the oracle's lookahead exact.
  */
 
-import { poissonPtrs } from '../../../workload-generator/src/rng.js';
+import { poissonPtrs } from '#kernel/rng.js';
 
 /** Which independent stream a key belongs to. */
 export const STREAM_ARRIVALS = 1;

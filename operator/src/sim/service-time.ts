@@ -5,7 +5,7 @@
  * the method and its caveats). Tests use an exponential (M/M/c), and calibration from recorded
  * metrics will give explicit lognormal parameters.
  */
-import type { DurationProfileMs } from '../../../workload-generator/src/traces/types.js';
+import type { DurationProfileMs } from '#kernel/traces/types.js';
 import type { Random } from './random.js';
 
 export type ServiceTimeSpec =

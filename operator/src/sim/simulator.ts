@@ -24,10 +24,10 @@
  * gateway's metrics say, which leave out the scale-from-zero wait (a request that arrives with no
  * replica ready is started and timed from when one is) — see README.md and ADR 015.
  */
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import type { FunctionMetricsWindow, HistogramBucket, ResourceRequests } from '../metrics/types.js';
 import { GATEWAY_LATENCY_BUCKETS_SECONDS } from '../metrics/observation.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { ArrivalSource } from './arrivals.js';
 import { DEFAULT_MEMORY_BASE_MB, resolveSimConfig, type SimConfig } from './config.js';
 import { EventHeap, type SimEvent } from './event-heap.js';

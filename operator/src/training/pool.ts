@@ -5,8 +5,8 @@
  * sees 2-replica and 30-replica functions, short and long service times, steady and bursty shapes.
  * Held-out functions are excluded here and judged only by `evaluate`.
  */
-import { rankFunctions } from '../../../workload-generator/src/traces/select.js';
-import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import { rankFunctions } from '#kernel/traces/select.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 import { DEFAULT_SIM_CONFIG, type SimConfig } from '../sim/config.js';
 import { resolveServiceTime, serviceTimeP95Ms } from '../sim/service-time.js';
 import type { EnvFunction } from './sim-env.js';

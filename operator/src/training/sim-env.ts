@@ -10,7 +10,7 @@
  * policy uses, so what the network learns here is what it meets there. Episodes end by time limit
  * only; the caller bootstraps the value of the last observation (see gae.ts).
  */
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import { decideFrom } from '../decision/step.js';
 import { buildObservation } from '../metrics/observation.js';
 import type { Observation } from '../metrics/types.js';

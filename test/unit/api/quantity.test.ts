@@ -1,5 +1,5 @@
 import { parseQuantity } from '../../../operator/src/api/quantity.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 describe('parseQuantity', () => {
   const cases: { q: string | number; want: number }[] = [

@@ -3,7 +3,7 @@
  * would report (same paths, same wording), and valid specs come back defaulted.
  */
 import { admitFunctionAutoscaler, formatFieldError, parseFunctionAutoscaler } from '../../../operator/src/api/index.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 
 function fas(spec: Record<string, unknown>, status?: Record<string, unknown>): Record<string, unknown> {
   return {

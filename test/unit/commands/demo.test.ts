@@ -4,7 +4,7 @@
  */
 import { DEMO } from '../../../operator/src/commands/demo.js';
 import { evaluatePolicies } from '../../../operator/src/report/evaluate.js';
-import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
+import { loadTrace, parseFunctionSelector, selectFunction } from '#kernel/traces/index.js';
 import { packagePath } from '../../../operator/src/package-root.js';
 
 describe('demo function', () => {

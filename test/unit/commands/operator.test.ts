@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { operatorConfigFromFlags, registerOperator, type OperatorFlags } from '../../../operator/src/commands/operator.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-flags-'));
@@ -71,13 +71,13 @@ describe('operator flags', () => {
 
   // Each row: bad flags → the start of the one-line message.
   it.each([
-    { argv: ['--log-level', 'loud'], msg: '--log-level: "loud" is not one of' },
+    { argv: ['--log-level', 'loud'], msg: '--log-level: must be one of' },
     { argv: ['--prometheus-a-url', 'prometheus:9090'], msg: '--prometheus-a-url: "prometheus:9090" is not an http(s) URL' },
     { argv: ['--kubeconfig', '/a', '--kubeconfig-ssh', 'u@h:/p'], msg: '--kubeconfig and --kubeconfig-ssh: give one, not both' },
     { argv: ['--kubeconfig-ssh', 'master:/etc/k.conf'], msg: '--kubeconfig-ssh: "master:/etc/k.conf" is not user@host[:port]:path' },
     { argv: ['--listen', '8080'], msg: '--listen: "8080" is not host:port' },
     { argv: ['--lease-duration-seconds', '5', '--renew-deadline-seconds', '10'], msg: '--renew-deadline-seconds (10) must be less than --lease-duration-seconds (5)' },
-    { argv: ['--prometheus-timeout-seconds', '0'], msg: '--prometheus-timeout-seconds: "0" is not a positive number' },
+    { argv: ['--prometheus-timeout-seconds', '0'], msg: '--prometheus-timeout-seconds: must be a number > 0, got "0"' },
     { argv: ['--gateway-url', 'http://gw', '--gateway-basic-auth-file', join(dir, 'missing')], msg: '--gateway-basic-auth-file: cannot read' },
   ])('$argv → $msg', ({ argv, msg }) => {
     let err: unknown;

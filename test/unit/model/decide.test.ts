@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import type { Observation } from '../../../operator/src/metrics/types.js';
 import { actionSpace, type DecisionRule } from '../../../operator/src/model/actions.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { main } from '../../../operator/src/cli.js';
 import { runMain } from '../../support/capture.js';
 import { loadProfile } from '../../../operator/src/recording/profile.js';
-import { parsePrometheusUrl, parseTime, prometheusEndpoints } from '../../../operator/src/recording/record-command.js';
+import { parsePrometheusUrl, parseTime, prometheusEndpoints } from '../../../operator/src/commands/record-run.js';
 import { freePort } from '../../../operator/src/sandbox/prometheus-process.js';
 import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
 import { KNOWN_SIM, SCENARIO_COUNTS, SCENARIO_SCALING } from '../../integration/record-calibrate-scenario.js';

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pickFunction, readRecording } from '../../../operator/src/recording/format.js';
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { FN, recordingText, simRecording } from './sim-recording.js';
 
 let dir: string;

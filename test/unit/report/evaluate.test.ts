@@ -1,8 +1,8 @@
 import { derivedBaselineParams, evaluatePolicies, parsePolicyList, validateEvaluateOptions } from '../../../operator/src/report/evaluate.js';
-import { parseParams, parseModels, simOverrides } from '../../../operator/src/commands/evaluate.js';
+import { parseParams, parseModels, simOverrides } from '../../../operator/src/commands/evaluate-run.js';
 import { resolveSimConfig } from '../../../operator/src/sim/config.js';
 import { resolveServiceTime } from '../../../operator/src/sim/service-time.js';
-import type { Trace, TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { Trace, TraceFunction } from '#kernel/traces/types.js';
 
 /** A bursty function: 1 request/s, with a 20 requests/s burst in bins 4 and 5 (30-s bins). */
 function burstyTrace(): { trace: Trace; fn: TraceFunction } {

@@ -4,12 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTrace, selectFunction, parseFunctionSelector, selectFunctions } from '../../../workload-generator/src/traces/index.js';
+import { loadTrace, selectFunction, parseFunctionSelector, selectFunctions } from '#kernel/traces/index.js';
 import { DEFAULT_HOLDOUT, DEFAULT_VALIDATION } from '../../../operator/src/commands/train.js';
 import { packageRoot } from '../../../operator/src/package-root.js';
 import { loadSuite, parseSuite, scorecard, median, type CaseOutcome } from '../../../operator/src/report/suite.js';
 import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout } from '../../../operator/src/training/pool.js';
-import type { EvaluateResult, PolicyResult } from '../../../operator/src/sim/episode.js';
+import type { EvaluateResult } from '../../../operator/src/report/types.js';
+import type { PolicyResult } from '../../../operator/src/sim/episode.js';
 
 describe('parseSuite', () => {
   it('reads cases with defaults (trace, rate scale 1, the SLO rule) and per-case overrides', () => {

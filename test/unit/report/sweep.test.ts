@@ -2,7 +2,7 @@
 import { compareWithFrontier, markFrontiers, sweepGrid, type SweepPointResult } from '../../../operator/src/report/sweep.js';
 import { countReversals } from '../../../operator/src/sim/episode.js';
 import { resolveSimConfig } from '../../../operator/src/sim/config.js';
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 
 const point = (family: SweepPointResult['family'], knob: string, replicaSeconds: number, missRate: number): SweepPointResult => ({
   family, knob, params: {}, replicaSeconds, missRate, costVsOracle: null, onFrontier: false,

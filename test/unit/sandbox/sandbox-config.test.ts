@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import type { Trace } from '../../../workload-generator/src/traces/types.js';
+import { InputError } from '#kernel/input-error.js';
+import type { Trace } from '#kernel/traces/types.js';
 import { DEFAULT_SIM_CONFIG } from '../../../operator/src/sim/config.js';
 import { DEFAULT_MISSING_PROFILE, fitLognormal } from '../../../operator/src/sim/service-time.js';
 import { loadSandboxConfigFile, parseFunctionsFlag, resolveFunctions } from '../../../operator/src/sandbox/sandbox-config.js';

@@ -1,5 +1,5 @@
 /** Small builders shared by the simulator tests. */
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import type { EpisodeRails } from '../../../operator/src/sim/episode.js';
 import { Rails } from '../../../operator/src/rails/rails.js';
 

@@ -2,7 +2,7 @@
  * Service times: the lognormal fit to Azure duration profiles (method in service-time.ts), its
  * handling of zeros and missing data, and that draws follow the model.
  */
-import type { DurationProfileMs } from '../../../workload-generator/src/traces/types.js';
+import type { DurationProfileMs } from '#kernel/traces/types.js';
 import { Random } from '../../../operator/src/sim/random.js';
 import { DEFAULT_MISSING_PROFILE, drawServiceSeconds, fitLognormal, resolveServiceTime } from '../../../operator/src/sim/service-time.js';
 

@@ -4,7 +4,7 @@
  * concurrency, and config validation. Most scenarios use `exact` arrivals and deterministic service
  * so that the expected numbers can be worked out by hand (shown in the comments).
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { histogramQuantile } from '../../../operator/src/metrics/observation.js';
 import { FunctionSimulator, type SimInterval } from '../../../operator/src/sim/simulator.js';
 import type { SimConfig } from '../../../operator/src/sim/config.js';

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceFunction } from '../../../workload-generator/src/traces/types.js';
+import type { TraceFunction } from '#kernel/traces/types.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
 import { loadModel, saveModel } from '../../../operator/src/model/model-io.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';

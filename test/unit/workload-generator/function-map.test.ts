@@ -1,4 +1,4 @@
-import { InputError } from '../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { defaultFunctionName, resolveTargets } from '../../../workload-generator/src/function-map.js';
 
 const H1 = '0f18b823c1f76b661aa4cffa52b5af68bda335d798177946ba0679ac49418b85';

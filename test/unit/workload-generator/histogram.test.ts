@@ -1,5 +1,5 @@
 import { LatencyHistogram } from '../../../workload-generator/src/histogram.js';
-import { Rng } from '../../../workload-generator/src/rng.js';
+import { Rng } from '#kernel/rng.js';
 
 describe('LatencyHistogram', () => {
   it('reports nulls when empty', () => {

@@ -1,4 +1,4 @@
-import { Rng, hash53, logFactorial } from '../../../workload-generator/src/rng.js';
+import { Rng, hash53, logFactorial } from '#kernel/rng.js';
 
 describe('Rng', () => {
   it('gives equal streams for equal keys and different streams for different keys', () => {

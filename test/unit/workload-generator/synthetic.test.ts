@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SYNTHETIC_DEFAULTS, generateTrace, inverseNormalCdf, writeAzure2019Folder } from '../../../workload-generator/src/synthetic.js';
 import type { SyntheticOptions } from '../../../workload-generator/src/synthetic.js';
-import { loadTrace } from '../../../workload-generator/src/traces/index.js';
+import { loadTrace } from '#kernel/traces/index.js';
 
 const base: SyntheticOptions = { ...SYNTHETIC_DEFAULTS, seed: 'unit', functions: 4, minutes: 1440 };
 

@@ -1,5 +1,5 @@
 import { formatStatsTable, quantile, rateStats, traceStats } from '../../../workload-generator/src/trace-stats.js';
-import type { Trace } from '../../../workload-generator/src/traces/types.js';
+import type { Trace } from '#kernel/traces/types.js';
 
 describe('rateStats', () => {
   it('computes rates, burstiness and idleness by hand-checked example', () => {

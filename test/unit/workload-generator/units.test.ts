@@ -1,5 +1,5 @@
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseChoice, parseDurationSeconds, parseInteger, parsePositiveNumber, parseSizeBytes } from '../../../workload-generator/src/units.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseChoice, parseDurationSeconds, parseInteger, parsePositiveNumber, parseSizeBytes } from '#kernel/units.js';
 
 describe('parseDurationSeconds', () => {
   const ok: [string, number][] = [
@@ -47,6 +47,6 @@ describe('numbers and choices', () => {
     expect(() => parseInteger('--max-inflight', '0', 1)).toThrow('--max-inflight: must be an integer >= 1, got "0"');
     expect(() => parseInteger('--max-inflight', '2.5', 1)).toThrow(InputError);
     expect(parseChoice('--arrivals', 'exact', ['poisson', 'exact'])).toBe('exact');
-    expect(() => parseChoice('--arrivals', 'uniform', ['poisson', 'exact'])).toThrow('--arrivals: "uniform" is not one of poisson, exact');
+    expect(() => parseChoice('--arrivals', 'uniform', ['poisson', 'exact'])).toThrow('--arrivals: must be one of poisson, exact, got "uniform"');
   });
 });

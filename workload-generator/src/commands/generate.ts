@@ -1,10 +1,10 @@
 /** `faas-loadgen generate`: a seeded synthetic trace (diurnal shape plus bursts) in the Azure 2019 layout. */
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
-import { InputError } from '../input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import { SYNTHETIC_DEFAULTS } from '../synthetic.js';
 import type { SyntheticOptions } from '../synthetic.js';
-import { parseInteger, parsePositiveNumber } from '../units.js';
+import { parseInteger, parsePositiveNumber } from '#kernel/units.js';
 
 interface GenerateFlags {
   out: string;

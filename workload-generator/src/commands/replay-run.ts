@@ -4,15 +4,69 @@
  * up to --timeout to finish; a second one aborts them. Either way the summary is written, and the
  * exit code is 130 (128 + SIGINT) so scripts can tell an interrupted run from a complete one.
  */
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { loadTrace, parseFunctionSelector, selectFunction, selectFunctions } from '../traces/index.js';
+import { InputError } from '#kernel/input-error.js';
+import { loadTrace, parseFunctionSelector, selectFunction, selectFunctions } from '#kernel/traces/index.js';
+import type { ArrivalMode } from '../arrivals.js';
 import { resolveTargets } from '../function-map.js';
-import { progressPrinter } from '../progress.js';
+import { progressPrinter, type ProgressMode } from '../progress.js';
 import { replay } from '../replay.js';
 import type { ReplaySummary } from '../replay-summary.js';
-import { checkWritable, loadPayload, openOutput } from './replay.js';
-import type { ReplaySettings } from './replay.js';
+
+/** Flags after validation, in the units the engine uses. */
+export interface ReplaySettings {
+  trace: string;
+  functionSelection: string;
+  map?: string;
+  gateway: string;
+  mode: ArrivalMode;
+  speedup: number;
+  rateScale: number;
+  from?: string;
+  to?: string;
+  binSeconds?: number;
+  durationSeconds?: number;
+  passes: number;
+  seed: string;
+  timeoutMs: number;
+  payload: { bytes: number } | { file: string };
+  maxInflight: number;
+  lateThresholdMs: number;
+  summaryFile?: string;
+  logFile?: string;
+  progress: ProgressMode;
+}
+
+/** The request body: `bytes` filler bytes ('x'), or a file's contents. */
+export async function loadPayload(payload: ReplaySettings['payload']): Promise<Uint8Array> {
+  if ('bytes' in payload) return Buffer.alloc(payload.bytes, 'x');
+  try {
+    return await readFile(payload.file);
+  } catch (err) {
+    throw new InputError(`--payload: "${payload.file}" is neither a size (512, 4k, 1MiB) nor a readable file (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/** Open a file for writing, turning a bad path into an InputError naming the flag. */
+export async function openOutput(flag: string, file: string): Promise<Writable> {
+  const stream = createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (err) => reject(new InputError(`${flag}: cannot write ${file}: ${err.message}`, { cause: err })));
+  });
+  return stream;
+}
+
+/** Check early that --summary can be written (a typo should not cost a whole run). */
+export async function checkWritable(flag: string, file: string): Promise<void> {
+  try {
+    await writeFile(file, '', { flag: 'a' });
+  } catch (err) {
+    throw new InputError(`${flag}: cannot write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 export const EXIT_INTERRUPTED = 130;
 

@@ -3,17 +3,13 @@
  * an honest summary. The flag help below is the reference; the README explains the choices.
  */
 import { randomInt } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
-import { InputError } from '../input-error.js';
+import { InputError } from '#kernel/input-error.js';
+import type { ReplaySettings } from './replay-run.js';
 import { ARRIVAL_MODES } from '../arrivals.js';
-import type { ArrivalMode } from '../arrivals.js';
 import { PROGRESS_MODES } from '../progress.js';
-import type { ProgressMode } from '../progress.js';
-import { parseChoice, parseDurationSeconds, parseInteger, parsePositiveNumber, parseSizeBytes } from '../units.js';
-import { addTraceWindowOptions, traceWindowOptions, type TraceWindowFlags } from '../traces/cli-options.js';
+import { parseChoice, parseDurationSeconds, parseInteger, parsePositiveNumber, parseSizeBytes } from '#kernel/units.js';
+import { addTraceWindowOptions, traceWindowOptions, type TraceWindowFlags } from '#kernel/traces/cli-options.js';
 
 /** Default gateway: $OPENFAAS_URL (as faas-cli reads it), else the gateway's usual local port. */
 export const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
@@ -39,30 +35,6 @@ interface ReplayFlags extends TraceWindowFlags {
   summary?: string;
   log?: string;
   progress: string;
-}
-
-/** Flags after validation, in the units the engine uses. */
-export interface ReplaySettings {
-  trace: string;
-  functionSelection: string;
-  map?: string;
-  gateway: string;
-  mode: ArrivalMode;
-  speedup: number;
-  rateScale: number;
-  from?: string;
-  to?: string;
-  binSeconds?: number;
-  durationSeconds?: number;
-  passes: number;
-  seed: string;
-  timeoutMs: number;
-  payload: { bytes: number } | { file: string };
-  maxInflight: number;
-  lateThresholdMs: number;
-  summaryFile?: string;
-  logFile?: string;
-  progress: ProgressMode;
 }
 
 export function registerReplay(program: Command): void {
@@ -136,31 +108,3 @@ export function parseReplayFlags(flags: ReplayFlags, env: NodeJS.ProcessEnv): Re
   };
 }
 
-/** The request body: `bytes` filler bytes ('x'), or a file's contents. */
-export async function loadPayload(payload: ReplaySettings['payload']): Promise<Uint8Array> {
-  if ('bytes' in payload) return Buffer.alloc(payload.bytes, 'x');
-  try {
-    return await readFile(payload.file);
-  } catch (err) {
-    throw new InputError(`--payload: "${payload.file}" is neither a size (512, 4k, 1MiB) nor a readable file (${(err as Error).message})`, { cause: err });
-  }
-}
-
-/** Open a file for writing, turning a bad path into an InputError naming the flag. */
-export async function openOutput(flag: string, file: string): Promise<Writable> {
-  const stream = createWriteStream(file);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (err) => reject(new InputError(`${flag}: cannot write ${file}: ${err.message}`, { cause: err })));
-  });
-  return stream;
-}
-
-/** Check early that --summary can be written (a typo should not cost a whole run). */
-export async function checkWritable(flag: string, file: string): Promise<void> {
-  try {
-    await writeFile(file, '', { flag: 'a' });
-  } catch (err) {
-    throw new InputError(`${flag}: cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}

@@ -1,6 +1,6 @@
 /** `faas-loadgen stats`: per-function rate quantiles, burstiness and idle fraction of a trace. */
 import type { Command } from 'commander';
-import { addTraceWindowOptions, traceWindowOptions, type TraceWindowFlags } from '../traces/cli-options.js';
+import { addTraceWindowOptions, traceWindowOptions, type TraceWindowFlags } from '#kernel/traces/cli-options.js';
 
 interface StatsFlags extends TraceWindowFlags {
   trace: string;
@@ -18,7 +18,7 @@ export function registerStats(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: StatsFlags) => {
       const window = traceWindowOptions(flags);
-      const { loadTrace, selectFunctions } = await import('../traces/index.js');
+      const { loadTrace, selectFunctions } = await import('#kernel/traces/index.js');
       const { formatStatsTable, traceStats } = await import('../trace-stats.js');
       const trace = await loadTrace({ trace: flags.trace, ...window });
       const stats = traceStats(trace, selectFunctions(trace, flags.function, '--function'));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeFunction, loadTrace, parseFunctionSelector, selectFunction, totalInvocations, type Trace } from '../../../../workload-generator/src/traces/index.js';
+import { describeFunction, loadTrace, parseFunctionSelector, selectFunction, totalInvocations, type Trace } from '#kernel/traces/index.js';
 import {
   APP_MEMORY_HEADER, DURATIONS_HEADER, SLICE_2019, csvRows, hash, invocationsCsv, removeFixtures, writeFixture,
 } from './fixtures.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTrace, totalInvocations } from '../../../../workload-generator/src/traces/index.js';
+import { loadTrace, totalInvocations } from '#kernel/traces/index.js';
 import { FILE_2021, csvRows, removeFixtures, writeFixture } from './fixtures.js';
 
 afterAll(removeFixtures);

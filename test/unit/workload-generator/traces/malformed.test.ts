@@ -3,8 +3,8 @@
  * option) and what was expected. `<dir>` in a wanted message stands for the fixture's folder.
  */
 import { join } from 'node:path';
-import { InputError } from '../../../../workload-generator/src/input-error.js';
-import { loadTrace, type LoadTraceOptions } from '../../../../workload-generator/src/traces/index.js';
+import { InputError } from '#kernel/input-error.js';
+import { loadTrace, type LoadTraceOptions } from '#kernel/traces/index.js';
 import { DURATIONS_HEADER, removeFixtures, writeFixture } from './fixtures.js';
 
 afterAll(removeFixtures);

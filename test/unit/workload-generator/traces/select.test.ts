@@ -1,8 +1,8 @@
-import { InputError } from '../../../../workload-generator/src/input-error.js';
+import { InputError } from '#kernel/input-error.js';
 import {
   describeFunction, loadTrace, parseFunctionSelector, rankFunctions, selectFunction, selectFunctions, totalInvocations,
   type FunctionSelector, type Trace, type TraceFunction,
-} from '../../../../workload-generator/src/traces/index.js';
+} from '#kernel/traces/index.js';
 import { FILE_2021, SLICE_2019 } from './fixtures.js';
 
 const FORMS = 'a function hash or id, a unique prefix of at least 6 characters, row:N or rank:N (rank:1 is the busiest)';

@@ -1,5 +1,5 @@
-import { InputError } from '../../../../workload-generator/src/input-error.js';
-import { loadTrace, parseTimeSeconds, type LoadTraceOptions, type Trace } from '../../../../workload-generator/src/traces/index.js';
+import { InputError } from '#kernel/input-error.js';
+import { loadTrace, parseTimeSeconds, type LoadTraceOptions, type Trace } from '#kernel/traces/index.js';
 import { FILE_2021, FSCODE_RAW, SLICE_2019 } from './fixtures.js';
 
 describe('parseTimeSeconds', () => {

@@ -7,24 +7,73 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { loadTrace } from '../../../workload-generator/src/traces/index.js';
-import { describeFunction, selectFunctions } from '../../../workload-generator/src/traces/select.js';
-import type { Trace } from '../../../workload-generator/src/traces/types.js';
-import { oneOf, positiveNumber, type TrainOptions } from '../commands/train.js';
+import { InputError } from '#kernel/input-error.js';
+import { loadTrace } from '#kernel/traces/index.js';
+import { describeFunction, selectFunctions } from '#kernel/traces/select.js';
+import type { Trace } from '#kernel/traces/types.js';
+import { parseChoice, parseInteger, parsePositiveNumber } from '#kernel/units.js';
 import { ACTION_SPACES, DECISION_RULES } from '../model/actions.js';
 import { initTfBackend } from '../model/backend.js';
 import { FEATURE_SETS } from '../model/features.js';
 import { saveModel, type TraceProvenance } from '../model/model-io.js';
 import { ALGOS } from '../model/networks.js';
 import type { SimConfig } from '../sim/config.js';
-import { curvesHtml } from './curves-html.js';
-import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from './pool.js';
-import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from './ppo.js';
-import { REWARD_NAMES, type RewardConfig } from './rewards.js';
-import type { EnvFunction } from './sim-env.js';
+import { curvesHtml } from '../training/curves-html.js';
+import { buildPool, DEFAULT_POOL_OPTIONS, rankedWithout, sloForFunction } from '../training/pool.js';
+import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type CurveRow, type TrainArgs } from '../training/ppo.js';
+import { REWARD_NAMES, type RewardConfig } from '../training/rewards.js';
+import type { EnvFunction } from '../training/sim-env.js';
 import { packageVersion } from '../package-root.js';
 import { progressBar } from '../report/progress.js';
+
+export interface TrainOptions {
+  algo: string;
+  trace: string;
+  steps: string;
+  seed: string;
+  out: string;
+  holdout: string;
+  validation: string;
+  functions: string;
+  targetLoads: string;
+  sloFactor: string;
+  sloMs?: string;
+  features?: string;
+  actions?: string;
+  reward?: string;
+  decision?: string;
+  paper?: boolean;
+  scaleDownStabilization?: string;
+  violationWeight?: string;
+  envs?: string;
+  rolloutSteps?: string;
+  epochs?: string;
+  minibatches?: string;
+  lr?: string;
+  gamma?: string;
+  gaeLambda?: string;
+  entCoef?: string;
+  lstmUnits?: string;
+  episodeIntervals?: string;
+  maxReplicas?: string;
+  evalEvery?: string;
+  resume?: boolean;
+  progress?: boolean;
+  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
+  recording?: string;
+  profile?: string;
+  recordingFunction?: string;
+}
+
+/** A flag that may be absent: a number > 0 (an integer ≥ 1 with `integer`), or undefined. */
+function positiveNumber(flag: string, text: string | undefined, integer = false): number | undefined {
+  if (text === undefined) return undefined;
+  return integer ? parseInteger(flag, text, 1) : parsePositiveNumber(flag, text);
+}
+
+function oneOf<T extends string>(flag: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  return text === undefined ? undefined : parseChoice(flag, text, allowed);
+}
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
@@ -42,7 +91,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   const args: TrainArgs = {
     ...defaults,
     algo,
-    seed: positiveNumber('--seed', opts.seed, true) ?? defaults.seed,
+    seed: opts.seed === undefined ? defaults.seed : parseInteger('--seed', opts.seed, 0),
     totalSteps: positiveNumber('--steps', opts.steps, true) ?? defaults.totalSteps,
     features: oneOf('--features', opts.features, FEATURE_SETS) ?? defaults.features,
     actions: oneOf('--actions', opts.actions, ACTION_SPACES) ?? defaults.actions,
@@ -163,7 +212,6 @@ async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string 
   return Promise.all(paths.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
 }
 
-
 function readGitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
@@ -171,5 +219,4 @@ function readGitCommit(): string | null {
     return null;
   }
 }
-
 

@@ -3,14 +3,33 @@
  * the flag), run the recording with a progress line on a TTY, stop cleanly on SIGINT, and print
  * what was written and which values are null and why.
  */
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseDurationSeconds, parseInteger } from '../../../workload-generator/src/units.js';
-import type { RecordFlags } from '../commands/record.js';
-import { prometheusAuthFromFiles } from '../commands/secrets.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseDurationSeconds, parseInteger } from '#kernel/units.js';
+import { prometheusAuthFromFiles } from './secrets.js';
 import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
-import { parseFunctionRef } from './queries.js';
-import { toolVersion } from './tool-version.js';
-import { runRecord, type RecordProgress, type RecordSummary } from './record.js';
+import { parseFunctionRef } from '../recording/queries.js';
+import { toolVersion } from '../recording/tool-version.js';
+import { runRecord, type RecordProgress, type RecordSummary } from '../recording/record.js';
+
+export interface RecordFlags {
+  promA?: string;
+  promB?: string;
+  promABearerTokenFile?: string;
+  promABasicAuthFile?: string;
+  promBBearerTokenFile?: string;
+  promBBasicAuthFile?: string;
+  function?: string[];
+  namespace: string;
+  from?: string;
+  to: string;
+  step: string;
+  maxSampleAge?: string;
+  chunkSteps: string;
+  out: string;
+  resume?: boolean;
+  timeout: string;
+  progress: boolean;
+}
 
 const RELATIVE = /^(?:now)?\s*-\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };

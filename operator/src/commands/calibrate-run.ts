@@ -3,15 +3,24 @@
  * function, calibrate, write the profile file and print the report.
  */
 import { writeFile } from 'node:fs/promises';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseDurationSeconds, parseInteger } from '../../../workload-generator/src/units.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseDurationSeconds, parseInteger } from '#kernel/units.js';
 import { parseQuantity } from '../api/quantity.js';
-import type { CalibrateFlags } from '../commands/calibrate.js';
 import { DEFAULT_SIM_CONFIG } from '../sim/config.js';
-import { calibrate } from './calibrate.js';
-import { pickFunction, readRecording } from './format.js';
-import { formatCalibrationReport, profileFile, sha256File } from './profile.js';
-import { toolVersion } from './tool-version.js';
+import { calibrate } from '../recording/calibrate.js';
+import { pickFunction, readRecording } from '../recording/format.js';
+import { formatCalibrationReport, profileFile, sha256File } from '../recording/profile.js';
+import { toolVersion } from '../recording/tool-version.js';
+
+export interface CalibrateFlags {
+  recording: string;
+  out: string;
+  function?: string;
+  cpuRequest?: string;
+  memoryRequest?: string;
+  fitWindow: string;
+  seed: string;
+}
 
 export async function runCalibrateCommand(flags: CalibrateFlags): Promise<void> {
   const seed = parseInteger('--seed', flags.seed, 0);

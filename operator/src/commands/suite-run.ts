@@ -1,13 +1,13 @@
 /** `evaluate --suite FILE`: the suite's cases over worker processes, then the scorecard (and `--json`). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InputError } from '../../../workload-generator/src/input-error.js';
-import { parseInteger } from '../../../workload-generator/src/units.js';
-import type { EvaluateFlags } from '../commands/evaluate.js';
-import { progressBar } from './progress.js';
-import { formatScorecard, loadSuite, scorecard } from './suite.js';
-import { defaultWorkers, runCases } from './suite-run.js';
-import { starredPolicy } from './table.js';
+import { InputError } from '#kernel/input-error.js';
+import { parseInteger } from '#kernel/units.js';
+import type { EvaluateFlags } from './evaluate-run.js';
+import { progressBar } from '../report/progress.js';
+import { formatScorecard, loadSuite, scorecard } from '../report/suite.js';
+import { defaultWorkers, runCases } from '../report/suite-run.js';
+import { starredPolicy } from '../report/table.js';
 
 export async function runSuiteCommand(flags: EvaluateFlags): Promise<void> {
   if (flags.report !== undefined) throw new InputError('--report: not with --suite (one report per case: run evaluate --sweep on the case)');

@@ -1,16 +1,83 @@
 /** The `evaluate` command's action: flags → trace → evaluatePolicies → table, JSON, HTML. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { loadTrace, parseFunctionSelector, selectFunction } from '../../../workload-generator/src/traces/index.js';
-import { parseInteger, parsePositiveNumber } from '../../../workload-generator/src/units.js';
-import { traceWindowOptions } from '../../../workload-generator/src/traces/cli-options.js';
-import { parseModels, parseParams, simOverrides, type EvaluateFlags } from '../commands/evaluate.js';
-import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type EvaluationOutput } from './evaluate.js';
-import { renderEvaluationReport } from './html.js';
-import { progressBar } from './progress.js';
-import { formatTable } from './table.js';
-import { formatSweep } from './sweep.js';
+import { loadTrace, parseFunctionSelector, selectFunction } from '#kernel/traces/index.js';
+import { parseInteger, parsePositiveNumber } from '#kernel/units.js';
+import { InputError } from '#kernel/input-error.js';
+import { traceWindowOptions, type TraceWindowFlags } from '#kernel/traces/cli-options.js';
+import type { AnyPolicyName } from '../policies/policy.js';
+import type { SimConfig } from '../sim/config.js';
+import { evaluatePolicies, parsePolicyList, validateEvaluateOptions, type EvaluationOutput } from '../report/evaluate.js';
+import { renderEvaluationReport } from '../report/html.js';
+import { progressBar } from '../report/progress.js';
+import { formatTable } from '../report/table.js';
+import { formatSweep } from '../report/sweep.js';
 import { resolveBundled } from '../package-root.js';
+
+export interface EvaluateFlags extends TraceWindowFlags {
+  trace: string;
+  durations?: string;
+  memory?: string;
+  function: string;
+  policies: string;
+  sloMs: string;
+  interval: string;
+  seed: string;
+  minReplicas: string;
+  maxReplicas: string;
+  concurrency?: string;
+  coldStart?: string;
+  timeout?: string;
+  param: string[];
+  model: string[];
+  json?: string;
+  report?: string;
+  progress: boolean;
+  sweep?: boolean;
+  suite?: string;
+  workers?: string;
+  /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
+  recording?: string;
+  profile?: string;
+  recordingFunction?: string;
+}
+
+/** `keda.threshold=4` → { keda: { threshold: 4 } }; numbers and booleans are typed. */
+export function parseParams(entries: readonly string[], flag = '--param'): Partial<Record<AnyPolicyName, Record<string, unknown>>> {
+  const out: Partial<Record<string, Record<string, unknown>>> = {};
+  for (const entry of entries) {
+    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_]+)=(.*)$/.exec(entry);
+    if (!m) throw new InputError(`${flag}: "${entry}" is not of the form policy.key=value (e.g. keda.threshold=4)`);
+    const [, policy, key, raw] = m;
+    const value: unknown = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    (out[policy] ??= {})[key] = value;
+  }
+  return out as Partial<Record<AnyPolicyName, Record<string, unknown>>>;
+}
+
+/** `lstm-ppo-plus=models/x` → { 'lstm-ppo-plus': 'models/x' }. */
+export function parseModels(entries: readonly string[]): Partial<Record<AnyPolicyName, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const m = /^([a-z0-9-]+)=(.+)$/.exec(entry);
+    if (!m) throw new InputError(`--model: "${entry}" is not of the form policy=directory`);
+    out[m[1]] = m[2];
+  }
+  return out as Partial<Record<AnyPolicyName, string>>;
+}
+
+/** Simulator overrides from the flags (only those given). */
+export function simOverrides(flags: Pick<EvaluateFlags, 'concurrency' | 'coldStart' | 'timeout'>): Partial<SimConfig> {
+  const sim: Partial<SimConfig> = {};
+  if (flags.concurrency !== undefined) sim.concurrencyPerReplica = parseInteger('--concurrency', flags.concurrency, 1);
+  if (flags.coldStart !== undefined) {
+    const v = Number(flags.coldStart);
+    if (flags.coldStart.trim() === '' || !Number.isFinite(v) || v < 0) throw new InputError(`--cold-start: must be a number of seconds >= 0, got "${flags.coldStart}"`);
+    sim.coldStartSeconds = v;
+  }
+  if (flags.timeout !== undefined) sim.upstreamTimeoutSeconds = parsePositiveNumber('--timeout', flags.timeout);
+  return sim;
+}
 
 export interface EvaluateCommandOptions {
   /** Leave out policies that cannot be created (a missing model) with a warning, instead of failing. */

@@ -51,5 +51,5 @@ export function parseInteger(flag: string, text: string, min: number): number {
 /** One of a fixed set of words. */
 export function parseChoice<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(text)) return text as T;
-  throw new InputError(`${flag}: "${text}" is not one of ${allowed.join(', ')}`);
+  throw new InputError(`${flag}: must be one of ${allowed.join(', ')}, got "${text}"`);
 }

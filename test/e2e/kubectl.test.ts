@@ -1,6 +1,6 @@
 /**
  * A real kubectl (v1.32, from scripts/fetch-tools.sh) against `faas-autoscaler sandbox` running as
- * its own process, with the kubeconfig it writes — every command the issue lists:
+ * its own process, with the kubeconfig it writes — every command a user runs:
  * FunctionAutoscalers: apply, get, patch --type merge, get -w, delete; Deployments: get, scale
  * (with readiness following the function's cold start); get events.
  */

@@ -4,7 +4,7 @@
  * cAdvisor-shaped series whose load the test sets, and `startOperator` as the CLI wires it. Each
  * FunctionAutoscaler has `intervalSeconds: 5` (the CRD minimum), so a scenario takes a few ticks of
  * real time; the test waits on observable outcomes (status, Events, the audit log), never on a fixed
- * sleep. Scenarios from the issue:
+ * sleep. Scenarios:
  *
  *   scales up under load and back down · a policy patch changes the next decision, with an Event ·
  *   a missing model falls back to hpa · two operators: only the leader writes, the other takes over ·

@@ -16,6 +16,4 @@ export function registerCommands(program: Command): void {
   registerRecord(program);
   registerSandbox(program);
   registerTrain(program);
-  // Commands are added here as their modules land (evaluate, demo, train, operator, record,
-  // calibrate, sandbox).
 }

@@ -1,7 +1,7 @@
 /**
  * Time as a dependency. The controller, the informer and the leader elector never call
  * `Date.now()` or `setTimeout` directly: they take a `Clock`, so tests script time with
- * `ManualClock` and never sleep, and the sandbox can run the operator faster than real time.
+ * `ManualClock` and never sleep.
  */
 
 export interface Cancel {

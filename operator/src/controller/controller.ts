@@ -19,9 +19,7 @@ import type { ActuatorName, BoundedSpec, BoundsStatus, Condition, FunctionAutosc
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
-import { missRatio } from '../metrics/observation.js';
 import { type PolicyDeps, type PolicyName, type PolicySpec, type ScalingPolicy } from '../policies/policy.js';
-import { mergeBehavior } from '../rails/behavior.js';
 import type { RailsConfig, RailsDecision } from '../rails/types.js';
 import { DeploymentScaleActuator } from '../actuators/deployment-scale.js';
 import { ActuatorError, type Actuator } from '../actuators/types.js';
@@ -31,14 +29,11 @@ import type { AutoscalerObject, ClusterClient } from './kube.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
 import { decideFrom, hold as holdAt, recommend, type Decision } from '../decision/step.js';
-import { EventRecorder, findCondition, setConditions, writeStatus, type ConditionUpdate } from './status.js';
+import { observe, type Observed } from './observe.js';
+import { ensurePolicySlot, type PolicySlot, type RailsLike } from './policy-slot.js';
 
-export interface RailsLike {
-  apply(args: { currentReplicas: number; rawDesiredReplicas: number; now: number }): RailsDecision;
-  reset(): void;
-  /** The last decision was not applied (dry run, failed actuation): forget its scale event. */
-  undoLastScaleEvent?(): void;
-}
+export type { RailsLike };
+import { EventRecorder, findCondition, setConditions, writeStatus, type ConditionUpdate } from './status.js';
 
 export interface ControllerOptions {
   cluster: ClusterClient;
@@ -86,16 +81,6 @@ export interface TickReport {
   decisions: number;
   scaled: number;
   skippedNotLeader: boolean;
-}
-
-interface PolicySlot {
-  key: string;
-  requested: PolicyName;
-  /** The instance deciding now: the requested policy or the fallback. */
-  policy: ScalingPolicy | undefined;
-  loaded: boolean;
-  retryAtMs: number;
-  rails: RailsLike | undefined;
 }
 
 interface Managed {
@@ -310,63 +295,21 @@ export class Controller {
   }
 
   private async runTick(): Promise<TickReport> {
-    const clock = this.opts.clock;
-    const startedMs = clock.now();
+    const startedMs = this.opts.clock.now();
     const wallStart = performance.now();
     const due = [...this.managed.values()].filter((m) => m.nextDueMs <= startedMs);
     const report: TickReport = { startedMs, durationMs: 0, due: due.length, queries: 0, windows: 0, decisions: 0, scaled: 0, skippedNotLeader: false };
     if (!this.canWrite()) {
-      // A standby replica neither queries nor writes; it keeps its schedule so it can take over.
+      this.standBy(due, startedMs);
       report.skippedNotLeader = true;
-      for (const m of due) {
-        m.nextDueMs = alignedNext(startedMs, intervalMsOf(m));
-        if (m.lastKnownReplicas !== undefined) {
-          // We led before: what we remember is stale by the time we lead again (another replica
-          // scaled meanwhile, and decided with its own state). Start afresh then, as it did.
-          m.lastKnownReplicas = undefined;
-          m.slot?.policy?.reset();
-          m.slot?.rails?.reset();
-        }
-      }
       return report;
     }
-    // Group by window length: one batch of queries per distinct intervalSeconds.
-    const groups = new Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>();
-    const invalid: Managed[] = [];
-    for (const m of due) {
-      const r = resolveSpec(m.obj);
-      if (!r.ok) {
-        invalid.push(m);
-        continue;
-      }
-      this.ensureDeploymentInformer(r.spec.functionNamespace);
-      const list = groups.get(r.spec.intervalSeconds) ?? [];
-      list.push({ m, spec: r.spec });
-      groups.set(r.spec.intervalSeconds, list);
-    }
+    const { groups, invalid } = this.groupByInterval(due);
     for (const m of invalid) await this.reconcileInvalid(m, startedMs);
-
     const work: Array<() => Promise<void>> = [];
     await Promise.all(
       [...groups.entries()].map(async ([windowSeconds, members]) => {
-        const targets: FunctionTarget[] = [];
-        for (const { spec } of members) {
-          const { dep } = this.deployment(spec.functionNamespace, spec.functionName);
-          if (dep) targets.push({ name: spec.functionName, namespace: spec.functionNamespace, replicas: dep.spec?.replicas ?? 1, readyReplicas: dep.status?.readyReplicas ?? 0 });
-        }
-        let gathered = new Map<string, GatheredWindow>();
-        if (targets.length > 0) {
-          const res = await gatherWindows({ gateway: this.opts.gateway, cadvisor: this.opts.cadvisor, windowSeconds, targets, atMs: startedMs });
-          gathered = res.byKey;
-          report.queries += res.queries;
-          report.windows++;
-          this.metrics.promqlQueries.inc({ source: this.opts.gateway.name }, 6);
-          this.metrics.promqlQueries.inc({ source: this.opts.cadvisor.name }, 3);
-          for (const err of res.errors) {
-            this.metrics.promqlErrors.inc({ source: err.source, kind: err.kind });
-            this.opts.logger.warn({ source: err.source, kind: err.kind, windowSeconds }, err.message);
-          }
-        }
+        const gathered = await this.gather(windowSeconds, members, startedMs, report);
         for (const { m, spec } of members) {
           work.push(async () => {
             const scaled = await this.reconcileOne(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs);
@@ -383,6 +326,58 @@ export class Controller {
     return report;
   }
 
+  /** A standby replica neither queries nor writes; it keeps its schedule so it can take over. */
+  private standBy(due: readonly Managed[], now: number): void {
+    for (const m of due) {
+      m.nextDueMs = alignedNext(now, intervalMsOf(m));
+      if (m.lastKnownReplicas !== undefined) {
+        // We led before: what we remember is stale by the time we lead again (another replica
+        // scaled meanwhile, and decided with its own state). Start afresh then, as it did.
+        m.lastKnownReplicas = undefined;
+        m.slot?.policy?.reset();
+        m.slot?.rails?.reset();
+      }
+    }
+  }
+
+  /** Due resources by window length (one batch of queries per distinct intervalSeconds), and those whose spec is invalid. */
+  private groupByInterval(due: readonly Managed[]): { groups: Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>; invalid: Managed[] } {
+    const groups = new Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>();
+    const invalid: Managed[] = [];
+    for (const m of due) {
+      const r = resolveSpec(m.obj);
+      if (!r.ok) {
+        invalid.push(m);
+        continue;
+      }
+      this.ensureDeploymentInformer(r.spec.functionNamespace);
+      const list = groups.get(r.spec.intervalSeconds) ?? [];
+      list.push({ m, spec: r.spec });
+      groups.set(r.spec.intervalSeconds, list);
+    }
+    return { groups, invalid };
+  }
+
+  /** One batch of PromQL for every member whose Deployment is known, keyed `function.namespace`. */
+  private async gather(windowSeconds: number, members: ReadonlyArray<{ spec: FunctionAutoscalerSpec }>, atMs: number, report: TickReport): Promise<Map<string, GatheredWindow>> {
+    const targets: FunctionTarget[] = [];
+    for (const { spec } of members) {
+      const { dep } = this.deployment(spec.functionNamespace, spec.functionName);
+      if (dep) targets.push({ name: spec.functionName, namespace: spec.functionNamespace, replicas: dep.spec?.replicas ?? 1, readyReplicas: dep.status?.readyReplicas ?? 0 });
+    }
+    if (targets.length === 0) return new Map();
+    const res = await gatherWindows({ gateway: this.opts.gateway, cadvisor: this.opts.cadvisor, windowSeconds, targets, atMs });
+    report.queries += res.queries;
+    report.windows++;
+    this.metrics.promqlQueries.inc({ source: this.opts.gateway.name }, res.queriesBySource.gateway);
+    this.metrics.promqlQueries.inc({ source: this.opts.cadvisor.name }, res.queriesBySource.cadvisor);
+    for (const err of res.errors) {
+      this.metrics.promqlErrors.inc({ source: err.source, kind: err.kind });
+      this.opts.logger.warn({ source: err.source, kind: err.kind, windowSeconds }, err.message);
+    }
+    return res.byKey;
+  }
+
   private async reconcileInvalid(m: Managed, now: number, bounds?: { message: string; status: BoundsStatus }): Promise<void> {
     const r = resolveSpec(m.obj);
     const message = bounds?.message ?? (r.ok ? '' : r.message);
@@ -395,109 +390,121 @@ export class Controller {
     await this.persist(m, status);
   }
 
-  /** One FunctionAutoscaler at one interval. Returns whether replicas were changed. */
+  /**
+   * One FunctionAutoscaler at one interval, in stages: target (spec, bounds, Deployment, policy
+   * slot) → observe → decide → act → report. Returns whether replicas were changed.
+   */
   private async reconcileOne(m: Managed, declared: FunctionAutoscalerSpec, gathered: GatheredWindow | undefined, now: number): Promise<boolean> {
     const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
-    const intervalMs = declared.intervalSeconds * 1000;
-    const updates: ConditionUpdate[] = [];
-    const status = this.baseStatus(m);
-    let retrySoon = false;
-    let scaled = false;
+    const target = await this.target(m, declared, now, log);
+    if (!target) return false;
+    const { spec, dep, status, updates } = target;
+    if (!dep) {
+      await this.reportNoDeployment(m, spec, target.synced, status, updates, now);
+      return false;
+    }
+    const currentReplicas = this.currentReplicas(m, dep, updates, log);
+    status.replicas = currentReplicas;
+    const observed = observe({
+      gathered,
+      currentReplicas,
+      readyReplicas: dep.status?.readyReplicas ?? 0,
+      requests: target.requests,
+      intervalSeconds: spec.intervalSeconds,
+      sloMs: spec.slo.p95LatencyMs,
+      buildObservation: this.opts.buildObservation,
+    });
+    if (observed.condition) updates.push(observed.condition);
+    if (observed.obs) status.lastObservation = { ...observationStatus(observed.obs, now, this.opts.openfaasEdition === 'ce'), missRatio: observed.misses === null ? null : Math.round(observed.misses * 1e4) / 1e4 };
+    const decision = this.decide(m.slot!, observed, currentReplicas, now, log);
+    this.recordDecision(m, spec, status, updates, decision, currentReplicas, now, observed.obs !== undefined);
+    const acted = await this.act(m, spec, decision, currentReplicas, status, log);
+    updates.push(this.readyCondition(m.slot!, observed, decision, acted.failure));
+    await this.report(m, spec, status, updates, observed.retrySoon || acted.retrySoon, now);
+    return acted.scaled;
+  }
 
+  /**
+   * The resource's effective spec (bounds and Pro targets it leaves unset come from the function's
+   * OpenFaaS labels), its Deployment and its policy slot; undefined when the bounds are invalid
+   * (reported as InvalidSpec).
+   */
+  private async target(m: Managed, declared: FunctionAutoscalerSpec, now: number, log: Logger) {
     const { synced, dep } = this.deployment(declared.functionNamespace, declared.functionName);
-    // Bounds and Pro's targets the resource leaves unset come from the function's OpenFaaS labels.
     const labels = dep?.metadata?.labels;
     const bounded = resolveBounds(declared, labels);
     if (!bounded.ok) {
       await this.reconcileInvalid(m, now, { message: bounded.message, status: bounded.bounds });
-      return false;
+      return undefined;
     }
-    status.bounds = bounded.bounds;
     const labelParams = labelPolicyParams(declared.policy.name, labels);
     const spec: BoundedSpec = Object.keys(labelParams).length > 0 ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } } : bounded.spec;
     const requests = requestsOf(spec, dep);
-    await this.ensurePolicy(m, spec, requests, now, updates, log);
-    const slot = m.slot!;
-    status.activePolicy = slot.policy?.name as PolicyName | undefined;
+    const updates: ConditionUpdate[] = [];
+    const slot = await ensurePolicySlot(m.slot, spec, requests, now, {
+      createPolicy: this.opts.createPolicy,
+      createRails: this.opts.createRails,
+      retryMs: this.opts.policyRetryMs ?? 300_000,
+      emit: (ev) => this.events.emit(m.obj, ev),
+      log,
+    });
+    m.slot = slot.slot;
+    updates.push(slot.condition ?? findConditionUpdate(m.conditions, 'PolicyLoaded'));
+    const status = this.baseStatus(m);
+    status.bounds = bounded.bounds;
+    status.activePolicy = m.slot.policy?.name as PolicyName | undefined;
+    return { spec, dep, synced, requests, status, updates };
+  }
 
-    if (!dep) {
-      const message = synced
-        ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
-        : `Deployment cache for ${spec.functionNamespace} not synced yet`;
-      const reason = synced ? 'DeploymentNotFound' : 'WaitingForCache';
-      // A cache still syncing at start-up is not worth an Event per resource; a missing Deployment is.
-      if (synced) this.warnOnTransition(m, 'Ready', reason, message);
-      updates.push({ type: 'Ready', status: 'False', reason, message });
-      status.conditions = this.updateConditions(m, updates, now);
-      m.nextDueMs = synced ? alignedNext(now, intervalMs) : now + Math.min(m.backoff.next(), intervalMs);
-      await this.persist(m, status);
-      return false;
-    }
+  private async reportNoDeployment(m: Managed, spec: BoundedSpec, synced: boolean, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], now: number): Promise<void> {
+    const message = synced
+      ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
+      : `Deployment cache for ${spec.functionNamespace} not synced yet`;
+    const reason = synced ? 'DeploymentNotFound' : 'WaitingForCache';
+    // A cache still syncing at start-up is not worth an Event per resource; a missing Deployment is.
+    if (synced) this.warnOnTransition(m, 'Ready', reason, message);
+    updates.push({ type: 'Ready', status: 'False', reason, message });
+    status.conditions = this.updateConditions(m, updates, now);
+    const intervalMs = spec.intervalSeconds * 1000;
+    m.nextDueMs = synced ? alignedNext(now, intervalMs) : now + Math.min(m.backoff.next(), intervalMs);
+    await this.persist(m, status);
+  }
 
-    const currentReplicas = dep.spec?.replicas ?? 1;
-    const readyReplicas = dep.status?.readyReplicas ?? 0;
-    status.replicas = currentReplicas;
-    if (m.lastKnownReplicas !== undefined && m.lastKnownReplicas !== currentReplicas) {
-      const message = `replicas changed from ${m.lastKnownReplicas} to ${currentReplicas} by someone else (${likelyOtherWriter(this.opts.openfaasEdition, labels, currentReplicas)}); deciding from ${currentReplicas}`;
+  /** The Deployment's replicas; a change since we last saw or set them is someone else's (ExternalChange). */
+  private currentReplicas(m: Managed, dep: V1Deployment, updates: ConditionUpdate[], log: Logger): number {
+    const current = dep.spec?.replicas ?? 1;
+    if (m.lastKnownReplicas !== undefined && m.lastKnownReplicas !== current) {
+      const message = `replicas changed from ${m.lastKnownReplicas} to ${current} by someone else (${likelyOtherWriter(this.opts.openfaasEdition, dep.metadata?.labels, current)}); deciding from ${current}`;
       updates.push({ type: 'ExternalChange', status: 'True', reason: 'ReplicasChangedExternally', message });
       this.events.emit(m.obj, { type: 'Warning', reason: 'ExternalChange', message });
-      log.warn({ from: m.lastKnownReplicas, to: currentReplicas }, 'replicas changed by someone else');
+      log.warn({ from: m.lastKnownReplicas, to: current }, 'replicas changed by someone else');
     } else {
       updates.push({ type: 'ExternalChange', status: 'False', reason: 'NoExternalChange', message: 'replicas are as this operator last saw or set them' });
     }
-    m.lastKnownReplicas = currentReplicas;
+    m.lastKnownReplicas = current;
+    return current;
+  }
 
-    // Metrics → observation, or a hold with the reason.
-    let obs: Observation | undefined;
-    let hold: string | undefined;
-    let resourcesMissing = false;
-    let misses: number | null = null;
-    if (!gathered) {
-      hold = 'no metrics gathered';
-    } else {
-      const h = gathered.health;
-      if (h.gatewaySourceError) {
-        hold = `metrics unavailable: ${h.gatewaySourceError.message}`;
-        updates.push({ type: 'MetricsAvailable', status: 'False', reason: 'PrometheusUnavailable', message: `${h.gatewaySourceError.message}; keeping ${currentReplicas} replicas, retrying with back-off` });
-        retrySoon = true;
-      } else if (!h.traffic) {
-        const problems = gathered.window.problems.filter((p) => p.includes('invocation_total')).join('; ');
-        hold = `no usable request metrics: ${problems}`;
-        updates.push({ type: 'MetricsAvailable', status: 'False', reason: 'NoRequestMetrics', message: `${problems}; keeping ${currentReplicas} replicas` });
-      } else {
-        const window: FunctionMetricsWindow = { ...gathered.window, replicas: currentReplicas, readyReplicas, problems: [...gathered.window.problems] };
-        // Without a request, usage cannot be a fraction of it: those fields are missing, said why.
-        if (requests.cpuCores === undefined) {
-          window.cpuCores = null;
-          (window.problems as string[]).push('no CPU request: set spec.resources.requests.cpu or a CPU request on the Deployment');
-        }
-        if (requests.memoryBytes === undefined) {
-          window.memoryBytes = null;
-          (window.problems as string[]).push('no memory request: set spec.resources.requests.memory or a memory request on the Deployment');
-        }
-        obs = this.opts.buildObservation(window, { cpuCores: requests.cpuCores ?? 1, memoryBytes: requests.memoryBytes ?? 1 });
-        misses = missRatio(window, spec.slo.p95LatencyMs);
-        if (!h.resources) {
-          resourcesMissing = true;
-          const why = h.cadvisorSourceError ? h.cadvisorSourceError.message : window.problems.filter((p) => p.includes('container_')).join('; ');
-          updates.push({ type: 'MetricsAvailable', status: 'False', reason: 'ResourceMetricsUnavailable', message: `${why}; scaling on request metrics only, no scale-down until CPU and memory are back` });
-          if (h.cadvisorSourceError) retrySoon = true;
-        } else {
-          updates.push({ type: 'MetricsAvailable', status: 'True', reason: 'MetricsRead', message: `read over ${spec.intervalSeconds}s` });
-        }
-      }
-    }
-    if (obs) status.lastObservation = { ...observationStatus(obs, now, this.opts.openfaasEdition === 'ce'), missRatio: misses === null ? null : Math.round(misses * 1e4) / 1e4 };
+  /** The decision step (decision/step.ts) with this operator's context, or a hold. */
+  private decide(slot: PolicySlot, observed: Observed, currentReplicas: number, now: number, log: Logger): Decision {
+    if (observed.hold !== undefined || !observed.obs) return holdAt(currentReplicas, observed.hold ?? 'no observation');
+    const policy = slot.policy;
+    if (!policy) return holdAt(currentReplicas, 'no policy could be loaded');
+    const t0 = performance.now();
+    const rec = recommend(policy, observed.obs, now);
+    this.metrics.inferenceSeconds.observe({ policy: policy.name }, (performance.now() - t0) / 1000);
+    if (!rec.valid && rec.reason.startsWith(`policy ${policy.name} failed: `)) log.error({ reason: rec.reason }, 'policy threw');
+    return decideFrom(policy.name, rec, {
+      rails: slot.rails!,
+      currentReplicas,
+      now,
+      partialData: observed.partialData,
+      ...(this.opts.openfaasEdition === 'ce' ? { platformRange: { ...OPENFAAS_CE_REPLICAS, name: 'OpenFaaS CE' } } : {}),
+    });
+  }
 
-    // Recommend → normalize.
-    let decision: Decision;
-    if (hold !== undefined) {
-      decision = holdAt(currentReplicas, hold);
-    } else if (!slot.policy) {
-      decision = holdAt(currentReplicas, 'no policy could be loaded');
-    } else {
-      decision = this.decide(slot, obs!, currentReplicas, now, resourcesMissing, log);
-    }
+  /** The decision in status, the ScalingLimited condition and the metrics. */
+  private recordDecision(m: Managed, spec: BoundedSpec, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], decision: Decision, currentReplicas: number, now: number, observed: boolean): void {
     status.desiredReplicas = decision.desiredReplicas;
     status.lastDecision = {
       time: new Date(now).toISOString(),
@@ -511,50 +518,62 @@ export class Controller {
         ? { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the policy recommendation was applied as is' }
         : { type: 'ScalingLimited', status: 'True', reason: limitReason(decision.limitedBy), message: decision.reason },
     );
-    const policyLabel = slot.policy?.name ?? 'none';
     const direction = decision.held ? 'hold' : decision.desiredReplicas > currentReplicas ? 'up' : decision.desiredReplicas < currentReplicas ? 'down' : 'none';
-    this.metrics.decisions.inc({ policy: policyLabel, direction });
-    this.publishFunctionMetrics(m, spec, currentReplicas, decision, obs ? status.lastObservation : undefined);
+    this.metrics.decisions.inc({ policy: m.slot?.policy?.name ?? 'none', direction });
+    this.publishFunctionMetrics(m, spec, currentReplicas, decision, observed ? status.lastObservation : undefined);
+  }
 
-    // Act.
-    let ready: ConditionUpdate = { type: 'Ready', status: 'True', reason: 'Reconciled', message: decision.reason };
-    if (hold !== undefined && retrySoon) ready = { type: 'Ready', status: 'False', reason: 'MetricsUnavailable', message: decision.reason };
-    if (!slot.policy) ready = { type: 'Ready', status: 'False', reason: 'PolicyUnavailable', message: decision.reason };
-    if (decision.desiredReplicas !== currentReplicas) {
-      if (spec.dryRun) {
-        slot.rails?.undoLastScaleEvent?.();
-        // The same would-be change, interval after interval, is one Event whose count grows.
-        this.events.emit(m.obj, {
-          type: 'Normal',
-          reason: 'DryRun',
-          message: `would scale from ${currentReplicas} to ${decision.desiredReplicas}: ${decision.reason}`,
-          series: `${currentReplicas}->${decision.desiredReplicas}`,
-        });
-      } else if (this.canWrite()) {
-        const actuator = this.actuators[spec.actuator];
-        try {
-          if (!actuator) throw new ActuatorError('rejected', `actuator ${spec.actuator} is not configured (start the operator with --gateway-url)`);
-          const result = await actuator.scale({ name: spec.functionName, namespace: spec.functionNamespace }, decision.desiredReplicas);
-          scaled = true;
-          m.lastKnownReplicas = result.replicas;
-          status.replicas = result.replicas;
-          const extra = result.adjustedReason ? ` (${result.adjustedReason})` : '';
-          this.events.emit(m.obj, { type: 'Normal', reason: 'Scaled', message: `scaled from ${currentReplicas} to ${result.replicas}${extra}: ${decision.reason}` });
-          log.info({ from: currentReplicas, to: result.replicas, policy: policyLabel, attempts: result.attempts }, 'scaled');
-        } catch (raw) {
-          const err = raw instanceof ActuatorError ? raw : new ActuatorError('transient', String(raw), { cause: raw });
-          slot.rails?.undoLastScaleEvent?.();
-          this.metrics.scaleErrors.inc({ actuator: spec.actuator, kind: err.kind });
-          const reason = err.kind === 'not-found' ? 'DeploymentNotFound' : 'ScaleFailed';
-          ready = { type: 'Ready', status: 'False', reason, message: err.message };
-          this.events.emit(m.obj, { type: 'Warning', reason, message: `could not scale from ${currentReplicas} to ${decision.desiredReplicas}: ${err.message}` });
-          log.error({ err: err.message, kind: err.kind }, 'scale failed');
-          if (err.kind === 'transient' || err.kind === 'conflict') retrySoon = true;
-        }
-      }
+  /**
+   * Writes the decision, unless it changes nothing, the resource is a dry run (an Event says what
+   * would have been done) or another replica leads. A failed write undoes the rails' scale event.
+   */
+  private async act(m: Managed, spec: BoundedSpec, decision: Decision, currentReplicas: number, status: FunctionAutoscalerStatus, log: Logger): Promise<{ scaled: boolean; retrySoon: boolean; failure?: ConditionUpdate }> {
+    const none = { scaled: false, retrySoon: false };
+    if (decision.desiredReplicas === currentReplicas) return none;
+    const slot = m.slot!;
+    if (spec.dryRun) {
+      slot.rails?.undoLastScaleEvent?.();
+      // The same would-be change, interval after interval, is one Event whose count grows.
+      this.events.emit(m.obj, {
+        type: 'Normal',
+        reason: 'DryRun',
+        message: `would scale from ${currentReplicas} to ${decision.desiredReplicas}: ${decision.reason}`,
+        series: `${currentReplicas}->${decision.desiredReplicas}`,
+      });
+      return none;
     }
-    updates.push(ready);
-    // A metrics fault is an Event when it starts or changes cause, not at every retry.
+    if (!this.canWrite()) return none;
+    const actuator = this.actuators[spec.actuator];
+    try {
+      if (!actuator) throw new ActuatorError('rejected', `actuator ${spec.actuator} is not configured (start the operator with --gateway-url)`);
+      const result = await actuator.scale({ name: spec.functionName, namespace: spec.functionNamespace }, decision.desiredReplicas);
+      m.lastKnownReplicas = result.replicas;
+      status.replicas = result.replicas;
+      const extra = result.adjustedReason ? ` (${result.adjustedReason})` : '';
+      this.events.emit(m.obj, { type: 'Normal', reason: 'Scaled', message: `scaled from ${currentReplicas} to ${result.replicas}${extra}: ${decision.reason}` });
+      log.info({ from: currentReplicas, to: result.replicas, policy: slot.policy?.name ?? 'none', attempts: result.attempts }, 'scaled');
+      return { scaled: true, retrySoon: false };
+    } catch (raw) {
+      const err = raw instanceof ActuatorError ? raw : new ActuatorError('transient', String(raw), { cause: raw });
+      slot.rails?.undoLastScaleEvent?.();
+      this.metrics.scaleErrors.inc({ actuator: spec.actuator, kind: err.kind });
+      const reason = err.kind === 'not-found' ? 'DeploymentNotFound' : 'ScaleFailed';
+      this.events.emit(m.obj, { type: 'Warning', reason, message: `could not scale from ${currentReplicas} to ${decision.desiredReplicas}: ${err.message}` });
+      log.error({ err: err.message, kind: err.kind }, 'scale failed');
+      return { scaled: false, retrySoon: err.kind === 'transient' || err.kind === 'conflict', failure: { type: 'Ready', status: 'False', reason, message: err.message } };
+    }
+  }
+
+  /** Ready: a failed write, no policy, metrics down (retrying), else Reconciled with the decision. */
+  private readyCondition(slot: PolicySlot, observed: Observed, decision: Decision, failure: ConditionUpdate | undefined): ConditionUpdate {
+    if (failure) return failure;
+    if (!slot.policy) return { type: 'Ready', status: 'False', reason: 'PolicyUnavailable', message: decision.reason };
+    if (observed.hold !== undefined && observed.retrySoon) return { type: 'Ready', status: 'False', reason: 'MetricsUnavailable', message: decision.reason };
+    return { type: 'Ready', status: 'True', reason: 'Reconciled', message: decision.reason };
+  }
+
+  /** Conditions (a metrics fault is an Event when it starts or changes cause), the next due time, status. */
+  private async report(m: Managed, spec: BoundedSpec, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], retrySoon: boolean, now: number): Promise<void> {
     const metricsUpdate = updates.find((u) => u.type === 'MetricsAvailable');
     if (metricsUpdate?.status === 'False') {
       const prev = findCondition(m.conditions, 'MetricsAvailable');
@@ -563,7 +582,7 @@ export class Controller {
       }
     }
     status.conditions = this.updateConditions(m, updates, now);
-
+    const intervalMs = spec.intervalSeconds * 1000;
     if (retrySoon) {
       m.nextDueMs = now + Math.min(m.backoff.next(), intervalMs);
     } else {
@@ -571,90 +590,6 @@ export class Controller {
       m.nextDueMs = alignedNext(now, intervalMs);
     }
     await this.persist(m, status);
-    return scaled;
-  }
-
-  private decide(slot: PolicySlot, obs: Observation, currentReplicas: number, now: number, resourcesMissing: boolean, log: Logger): Decision {
-    const policy = slot.policy!;
-    const t0 = performance.now();
-    const rec = recommend(policy, obs, now);
-    this.metrics.inferenceSeconds.observe({ policy: policy.name }, (performance.now() - t0) / 1000);
-    if (!rec.valid && rec.reason.startsWith(`policy ${policy.name} failed: `)) log.error({ reason: rec.reason }, 'policy threw');
-    return decideFrom(policy.name, rec, {
-      rails: slot.rails!,
-      currentReplicas,
-      now,
-      partialData: resourcesMissing,
-      ...(this.opts.openfaasEdition === 'ce' ? { platformRange: { ...OPENFAAS_CE_REPLICAS, name: 'OpenFaaS CE' } } : {}),
-    });
-  }
-
-  /**
-   * One policy instance per resource, created when first seen and again when anything it was
-   * built from changes (name, model, params, bounds, SLO, interval, behavior). A policy that fails
-   * to load (unknown, not registered yet, missing or corrupt model, bad params) is replaced by the
-   * fallback, said in PolicyLoaded=False and a Warning Event, and tried again every policyRetryMs.
-   */
-  private async ensurePolicy(m: Managed, spec: BoundedSpec, requests: Partial<ResourceRequests>, now: number, updates: ConditionUpdate[], log: Logger): Promise<void> {
-    const key = JSON.stringify([spec.policy, spec.minReplicas, spec.maxReplicas, spec.slo, spec.intervalSeconds, spec.behavior ?? null, requests]);
-    const old = m.slot;
-    if (old && old.key === key && (old.loaded || now < old.retryAtMs)) {
-      updates.push(findConditionUpdate(m.conditions, 'PolicyLoaded'));
-      return;
-    }
-    const deps: PolicyDeps = {
-      minReplicas: spec.minReplicas,
-      maxReplicas: spec.maxReplicas,
-      sloP95Ms: spec.slo.p95LatencyMs,
-      intervalSeconds: spec.intervalSeconds,
-      ...(requests.cpuCores !== undefined && requests.memoryBytes !== undefined ? { resourceRequests: { cpuCores: requests.cpuCores, memoryBytes: requests.memoryBytes } } : {}),
-    };
-    const requestedSpec: PolicySpec = { name: spec.policy.name, ...(spec.policy.model ? { model: spec.policy.model } : {}), ...(spec.policy.params ? { params: spec.policy.params } : {}) };
-    const retryingSame = old !== undefined && old.key === key;
-    let policy: ScalingPolicy | undefined;
-    let loaded = false;
-    try {
-      policy = await this.opts.createPolicy(requestedSpec, deps);
-      loaded = true;
-      updates.push({ type: 'PolicyLoaded', status: 'True', reason: 'Loaded', message: `policy ${spec.policy.name} loaded` });
-    } catch (err) {
-      // One reason for every load failure (unknown name, bad params, missing or corrupt model): the
-      // message says which, in the policy's own words.
-      const reason = 'PolicyLoadFailed';
-      const why = err instanceof Error ? err.message : String(err);
-      log.warn({ err: why, policy: spec.policy.name }, 'policy could not be loaded');
-      if (retryingSame && old?.policy) {
-        // Still failing: keep the fallback instance (and its state) we already have.
-        m.slot = { ...old, retryAtMs: now + (this.opts.policyRetryMs ?? 300_000) };
-        updates.push(findConditionUpdate(m.conditions, 'PolicyLoaded'));
-        return;
-      }
-      try {
-        policy = await this.opts.createPolicy({ name: spec.policy.fallback }, deps);
-        const message = `policy ${spec.policy.name} could not be loaded (${why}); using fallback ${spec.policy.fallback}`;
-        updates.push({ type: 'PolicyLoaded', status: 'False', reason, message });
-        this.events.emit(m.obj, { type: 'Warning', reason: 'PolicyFallback', message });
-      } catch (err2) {
-        const message = `policy ${spec.policy.name} could not be loaded (${why}), nor fallback ${spec.policy.fallback} (${err2 instanceof Error ? err2.message : String(err2)}); holding the current scale`;
-        updates.push({ type: 'PolicyLoaded', status: 'False', reason: 'NoPolicy', message });
-        this.events.emit(m.obj, { type: 'Warning', reason: 'PolicyUnavailable', message });
-      }
-    }
-    if (old && old.requested !== spec.policy.name) {
-      this.events.emit(m.obj, {
-        type: 'Normal',
-        reason: 'PolicySwitched',
-        message: `policy ${old.requested} → ${spec.policy.name} (now deciding: ${policy?.name ?? 'none'}); recurrent state and rails reset`,
-      });
-      log.info({ from: old.requested, to: spec.policy.name }, 'policy switched');
-    } else if (old && loaded && !old.loaded && retryingSame) {
-      this.events.emit(m.obj, { type: 'Normal', reason: 'PolicyLoaded', message: `policy ${spec.policy.name} loaded; fallback ${old.policy?.name ?? 'none'} retired` });
-    }
-    old?.policy?.dispose();
-    const rails = policy
-      ? this.opts.createRails({ minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, behavior: mergeBehavior(policy.defaultBehavior, spec.behavior) })
-      : undefined;
-    m.slot = { key, requested: spec.policy.name, policy, loaded, retryAtMs: now + (this.opts.policyRetryMs ?? 300_000), rails };
   }
 
   private baseStatus(m: Managed): FunctionAutoscalerStatus {

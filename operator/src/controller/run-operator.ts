@@ -12,7 +12,7 @@ import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js'
 import { createPolicy } from '../policies/registry.js';
 import { Rails } from '../rails/rails.js';
 import { OpenFaasGatewayActuator } from '../actuators/openfaas-gateway.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { Controller, type OpenFaasEdition } from './controller.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
 import { ClientNodeCluster } from './kube.js';
@@ -53,8 +53,7 @@ export interface OperatorConfig {
   apiTimeoutMs: number;
   /** `ce`: decisions kept within OpenFaaS CE's 1..5 replicas (ControllerOptions.openfaasEdition). */
   openfaasEdition?: OpenFaasEdition;
-  /** Tests and the sandbox: scripted time and a captured logger. */
-  clock?: Clock;
+  /** Tests: a captured logger. */
   logger?: Logger;
 }
 
@@ -90,48 +89,19 @@ export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConf
 }
 
 export async function startOperator(cfg: OperatorConfig): Promise<RunningOperator> {
-  const clock = cfg.clock ?? systemClock;
   const logger = cfg.logger ?? pino({ level: cfg.logLevel, base: { component: 'faas-autoscaler' } });
   const identity = cfg.leaderElection.identity ?? `${hostname()}-${process.pid}`;
   const kc = await loadKubeConfig(cfg.kubeconfig);
   const cluster = new ClientNodeCluster(kc, { timeoutMs: cfg.apiTimeoutMs });
-  const metrics = new OperatorMetrics({ defaultMetrics: cfg.clock === undefined });
-
-  let elector: LeaderElector | undefined;
-  if (cfg.leaderElection.enabled) {
-    elector = new LeaderElector({
-      client: cluster,
-      namespace: cfg.leaderElection.namespace,
-      name: cfg.leaderElection.name,
-      identity,
-      clock,
-      leaseDurationSeconds: cfg.leaderElection.leaseDurationSeconds,
-      renewDeadlineSeconds: cfg.leaderElection.renewDeadlineSeconds,
-      retryPeriodSeconds: cfg.leaderElection.retryPeriodSeconds,
-      onStartedLeading: () => {
-        metrics.isLeader.set(1);
-        logger.info({ identity }, 'became leader');
-      },
-      onStoppedLeading: () => {
-        metrics.isLeader.set(0);
-        logger.info({ identity }, 'stopped leading');
-      },
-      onError: (err, changed) => {
-        metrics.leaseErrors.inc({ reason: err.reason });
-        // Once per change of reason, not every retry period.
-        if (changed) logger.warn({ err: err.message, lease: `${cfg.leaderElection.namespace}/${cfg.leaderElection.name}` }, 'leader election: cannot read or write the Lease');
-      },
-      onRecovered: () => logger.info({ lease: `${cfg.leaderElection.namespace}/${cfg.leaderElection.name}` }, 'leader election: the Lease can be read and written again'),
-    });
-  } else {
-    metrics.isLeader.set(1);
-  }
+  const metrics = new OperatorMetrics({ defaultMetrics: true });
+  const elector = cfg.leaderElection.enabled ? leaderElector(cfg, cluster, identity, metrics, logger) : undefined;
+  if (!elector) metrics.isLeader.set(1);
 
   const controller = new Controller({
     cluster,
     gateway: new PrometheusSource({ name: 'prometheus-a', url: cfg.prometheusA.url, auth: cfg.prometheusA.auth, timeoutMs: cfg.prometheusTimeoutMs }),
     cadvisor: new PrometheusSource({ name: 'prometheus-b', url: cfg.prometheusB.url, auth: cfg.prometheusB.auth, timeoutMs: cfg.prometheusTimeoutMs }),
-    clock,
+    clock: systemClock,
     logger,
     createPolicy,
     createRails: (c) => new Rails(c),
@@ -144,16 +114,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     openfaasEdition: cfg.openfaasEdition,
   });
 
-  const ready = (): { ok: boolean; reason: string } => {
-    const r = controller.readiness();
-    const lease = elector?.health();
-    if (r.ok && lease && !lease.ok) {
-      const lastError = lease.lastError ? `: ${lease.lastError}` : '';
-      return { ok: false, reason: `no answer for the Lease ${cfg.leaderElection.namespace}/${cfg.leaderElection.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}` };
-    }
-    return r;
-  };
-  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready });
+  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready: () => readiness(controller, elector, cfg.leaderElection) });
   controller.start();
   elector?.start();
   logger.info({ identity, endpoints: endpoints.url, namespaces: cfg.namespaces.length ? cfg.namespaces : 'all', leaderElection: cfg.leaderElection.enabled }, 'operator started');
@@ -174,4 +135,45 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
         logger.info('stopped');
       })()),
   };
+}
+
+/** The Lease-based elector, reporting leadership and Lease errors in metrics and (once per change) the log. */
+function leaderElector(cfg: OperatorConfig, cluster: ClientNodeCluster, identity: string, metrics: OperatorMetrics, logger: Logger): LeaderElector {
+  const le = cfg.leaderElection;
+  const lease = `${le.namespace}/${le.name}`;
+  return new LeaderElector({
+    client: cluster,
+    namespace: le.namespace,
+    name: le.name,
+    identity,
+    clock: systemClock,
+    leaseDurationSeconds: le.leaseDurationSeconds,
+    renewDeadlineSeconds: le.renewDeadlineSeconds,
+    retryPeriodSeconds: le.retryPeriodSeconds,
+    onStartedLeading: () => {
+      metrics.isLeader.set(1);
+      logger.info({ identity }, 'became leader');
+    },
+    onStoppedLeading: () => {
+      metrics.isLeader.set(0);
+      logger.info({ identity }, 'stopped leading');
+    },
+    onError: (err, changed) => {
+      metrics.leaseErrors.inc({ reason: err.reason });
+      // Once per change of reason, not every retry period.
+      if (changed) logger.warn({ err: err.message, lease }, 'leader election: cannot read or write the Lease');
+    },
+    onRecovered: () => logger.info({ lease }, 'leader election: the Lease can be read and written again'),
+  });
+}
+
+/** /readyz: the caches synced, and (with leader election) the Lease answering within its duration. */
+function readiness(controller: Controller, elector: LeaderElector | undefined, le: OperatorConfig['leaderElection']): { ok: boolean; reason: string } {
+  const r = controller.readiness();
+  const lease = elector?.health();
+  if (r.ok && lease && !lease.ok) {
+    const lastError = lease.lastError ? `: ${lease.lastError}` : '';
+    return { ok: false, reason: `no answer for the Lease ${le.namespace}/${le.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}` };
+  }
+  return r;
 }

@@ -61,6 +61,8 @@ export interface GatherResult {
   byKey: Map<string, GatheredWindow>;
   /** PromQL queries sent for this window (both sources). */
   queries: number;
+  /** The same, per source (gateway: Prometheus A; cadvisor: Prometheus B). */
+  queriesBySource: { gateway: number; cadvisor: number };
   errors: PrometheusError[];
 }
 
@@ -124,7 +126,10 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   const gatewayKey = (s: Sample): string | undefined => s.labels.function_name;
   const cadvisorKey = (s: Sample): string | undefined =>
     s.labels.function && s.labels.namespace ? `${s.labels.function}.${s.labels.namespace}` : undefined;
-  const run = async (src: InstantQuerier, promql: string, key: (s: Sample) => string | undefined): Promise<Grouped> => {
+  const sent = { gateway: 0, cadvisor: 0 };
+  const run = async (role: 'gateway' | 'cadvisor', promql: string, key: (s: Sample) => string | undefined): Promise<Grouped> => {
+    const src = role === 'gateway' ? gateway : cadvisor;
+    sent[role]++;
     try {
       return groupBy(await src.query(promql, atMs), key);
     } catch (err) {
@@ -133,15 +138,15 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
     }
   };
   const [invocations, started, buckets, latencySum, latencyCount, inflight, cpu, memory, pods] = await Promise.all([
-    run(gateway, q.invocations, gatewayKey),
-    run(gateway, q.started, gatewayKey),
-    run(gateway, q.buckets, gatewayKey),
-    run(gateway, q.latencySum, gatewayKey),
-    run(gateway, q.latencyCount, gatewayKey),
-    run(gateway, q.inflight, gatewayKey),
-    run(cadvisor, q.cpu, cadvisorKey),
-    run(cadvisor, q.memory, cadvisorKey),
-    run(cadvisor, q.pods, cadvisorKey),
+    run('gateway', q.invocations, gatewayKey),
+    run('gateway', q.started, gatewayKey),
+    run('gateway', q.buckets, gatewayKey),
+    run('gateway', q.latencySum, gatewayKey),
+    run('gateway', q.latencyCount, gatewayKey),
+    run('gateway', q.inflight, gatewayKey),
+    run('cadvisor', q.cpu, cadvisorKey),
+    run('cadvisor', q.memory, cadvisorKey),
+    run('cadvisor', q.pods, cadvisorKey),
   ]);
   const errors = dedupeErrors([invocations, started, buckets, latencySum, latencyCount, inflight, cpu, memory, pods]);
   const gatewaySourceError = firstError([invocations, started, buckets, latencySum, latencyCount]);
@@ -182,7 +187,7 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
       },
     });
   }
-  return { byKey, queries: QUERIES_PER_WINDOW, errors };
+  return { byKey, queries: sent.gateway + sent.cadvisor, queriesBySource: sent, errors };
 }
 
 function groupBy(samples: readonly Sample[], key: (s: Sample) => string | undefined): Map<string, Sample[]> {

@@ -41,9 +41,9 @@ export interface FunctionMetricsWindow {
   latencyCount: number | null;
   /** Mean of `gateway_function_invocation_inflight` over the window (OpenFaaS Pro only; CE lacks it). */
   inflight: number | null;
-  /** sum(rate(container_cpu_usage_seconds_total{pod=~"<fn>-.*"}[w])) in cores. */
+  /** rate(container_cpu_usage_seconds_total[w]) summed over the function's pods (by Deployment name, batched-metrics.ts), in cores. */
   cpuCores: number | null;
-  /** sum(container_memory_working_set_bytes{pod=~"<fn>-.*"}) at the end of the window. */
+  /** container_memory_working_set_bytes summed over the function's pods at the end of the window. */
   memoryBytes: number | null;
   /** Number of pods that reported CPU/memory (cAdvisor series count). */
   podsReporting: number | null;

@@ -1,9 +1,9 @@
 /**
- * The policy registry (KEDA's scaler registry): one line per policy, in alphabetical order. A
- * policy is registered by adding its factory here; `availablePolicyNames` lists exactly what is
- * registered, so a name the custom resource allows but whose module has not landed yet is an
- * unknown policy, not a crash. Factories that need heavy modules (tfjs) import them inside the
- * factory (`await import(...)`), so importing the registry stays cheap.
+ * The policy registry (KEDA's scaler registry): one line per policy, in alphabetical order. The
+ * record is typed by every name in POLICY_NAMES and SIMULATOR_ONLY_POLICY_NAMES (policy.ts), so a
+ * name without a factory, or a factory without a name, does not compile. Factories that need heavy
+ * modules (tfjs) import them inside the factory (`await import(...)`), so importing the registry
+ * stays cheap.
  */
 import { createHpaPolicy } from './hpa.js';
 import { createKedaPolicy } from './keda.js';
@@ -18,7 +18,7 @@ import { createStaticPolicy } from './static.js';
 import { PolicyConfigError } from './policy.js';
 import type { AnyPolicyName, PolicyDeps, PolicyFactory, PolicySpec, ScalingPolicy } from './policy.js';
 
-const POLICIES: Readonly<Partial<Record<AnyPolicyName, PolicyFactory>>> = {
+const POLICIES: Readonly<Record<AnyPolicyName, PolicyFactory>> = {
   hpa: createHpaPolicy,
   keda: createKedaPolicy,
   knative: createKnativePolicy,
@@ -31,7 +31,7 @@ const POLICIES: Readonly<Partial<Record<AnyPolicyName, PolicyFactory>>> = {
   static: createStaticPolicy,
 };
 
-/** The registered policy names, sorted. */
+/** The policy names, sorted. */
 export function availablePolicyNames(): AnyPolicyName[] {
   return (Object.keys(POLICIES) as AnyPolicyName[]).sort();
 }

@@ -2,7 +2,7 @@
  * the README install guide must not rot: the `helm install` it shows renders with the real chart, the
  * FunctionAutoscaler it applies is admitted by the CRD code, each `kubectl patch` it shows leaves a
  * valid object, the names it uses (Deployment, CRD, Events, printer columns) are the real ones, and
- * it covers every step the issue asks for.
+ * it covers every step of an install.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

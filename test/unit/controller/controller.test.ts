@@ -1,6 +1,6 @@
 /**
  * The reconcile loop in scripted time, against an in-memory cluster and scripted Prometheus
- * answers. Each test is one scenario from the issue; rows say what happens and what must follow.
+ * answers. Each test is one scenario; rows say what happens and what must follow.
  */
 import { pino } from 'pino';
 import { Controller, type ControllerOptions } from '../../../operator/src/controller/controller.js';

@@ -78,7 +78,7 @@ describe('hpaAverageValueReplicas (AverageValue target)', () => {
 
 describe('hpa policy (Observation → HPA)', () => {
   const cases: { name: string; obs: Partial<Observation>; params?: Record<string, unknown>; want: number | RegExp }[] = [
-    // The example: 4 ready pods at 160 % with the default 80 % target → 8.
+    // The HPA documentation's example: 4 ready pods at 160 % with the default 80 % target → 8.
     { name: '4 ready at 160% of the default 80% → 8', obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 1.6 }, want: 8 },
     // One of 4 pods unready: ready mean 160 % stands for the 3 ready ones; ratio 2 → scale-up
     // with the unready one at 0 %: 480/4 = 120 % → 1.5 → ceil(6) = 6.

@@ -62,9 +62,17 @@ export async function run(): Promise<void> {
   const sink = await startSink();
   try {
     const url = `http://127.0.0.1:${sink.port}`;
-    console.log(`machine: ${availableParallelism()} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; sink and generator are separate processes sharing them`);
-    console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine competes for the same cores)`);
-    console.log(`generator: exact arrivals, 1-s bins, ${STEP_SECONDS}-s steps, --max-inflight ${MAX_INFLIGHT}; sustained = every second within ${RATE_ERROR_LIMIT * 100} % of target, no errors, p99 send lag <= ${LAG_EXPLODED_MS} ms`);
+    console.log(
+      `machine: ${availableParallelism()} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; sink and generator are separate processes sharing them`,
+    );
+    console.log(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (other work on the machine competes for the same cores)`,
+    );
+    console.log(
+      `generator: exact arrivals, 1-s bins, ${STEP_SECONDS}-s steps, --max-inflight ${MAX_INFLIGHT}; sustained = every second within ${RATE_ERROR_LIMIT * 100} % of target, no errors, p99 send lag <= ${LAG_EXPLODED_MS} ms`,
+    );
     // wrk before and after the steps brackets the sink's capacity as the machine's load drifts.
     const wrkBefore = runWrk(url);
     // Warm up JIT and connections so the first step is not judged on start-up costs.
@@ -81,7 +89,8 @@ export async function run(): Promise<void> {
         if (!s.sustained) return false;
       }
       if (best === undefined || s.targetRps > best.targetRps) best = s;
-      if (s.lagP99Ms !== null && s.lagP99Ms <= LAG_LIMIT_MS && (bestTight === undefined || s.targetRps > bestTight.targetRps)) bestTight = s;
+      if (s.lagP99Ms !== null && s.lagP99Ms <= LAG_LIMIT_MS && (bestTight === undefined || s.targetRps > bestTight.targetRps))
+        bestTight = s;
       return true;
     };
     for (let rps = START_RPS; rps <= MAX_RPS; rps = Math.round(rps * STEP_FACTOR)) {
@@ -96,10 +105,14 @@ export async function run(): Promise<void> {
       if (!(await attempt(mid))) failedRps = mid;
     }
     if (best) {
-      console.log(`highest sustained rate: ${best.targetRps} req/s (max per-second error ${pct(best.maxAbsSecondError)}, p99 send lag ${best.lagP99Ms} ms, generator CPU ${best.cpuCores.toFixed(2)} cores)`);
-      console.log(bestTight
-        ? `highest rate also within p99 send lag <= ${LAG_LIMIT_MS} ms: ${bestTight.targetRps} req/s (p99 lag ${bestTight.lagP99Ms} ms)`
-        : `no sustained step had p99 send lag <= ${LAG_LIMIT_MS} ms`);
+      console.log(
+        `highest sustained rate: ${best.targetRps} req/s (max per-second error ${pct(best.maxAbsSecondError)}, p99 send lag ${best.lagP99Ms} ms, generator CPU ${best.cpuCores.toFixed(2)} cores)`,
+      );
+      console.log(
+        bestTight
+          ? `highest rate also within p99 send lag <= ${LAG_LIMIT_MS} ms: ${bestTight.targetRps} req/s (p99 lag ${bestTight.lagP99Ms} ms)`
+          : `no sustained step had p99 send lag <= ${LAG_LIMIT_MS} ms`,
+      );
     } else {
       console.log(`no step was sustained at ${START_RPS} req/s`);
     }
@@ -109,9 +122,15 @@ export async function run(): Promise<void> {
       return;
     }
     const wrk = (wrkBefore + wrkAfter) / 2;
-    console.log(`wrk -t1 -c${MAX_INFLIGHT} -d${WRK_SECONDS}s (POST, closed loop), before and after the steps: ${wrkBefore.toFixed(0)} and ${wrkAfter.toFixed(0)} req/s, mean ${wrk.toFixed(0)}`);
+    console.log(
+      `wrk -t1 -c${MAX_INFLIGHT} -d${WRK_SECONDS}s (POST, closed loop), before and after the steps: ${wrkBefore.toFixed(0)} and ${wrkAfter.toFixed(0)} req/s, mean ${wrk.toFixed(0)}`,
+    );
     if (best) console.log(`ratio faas-loadgen sustained / wrk max (mean): ${(best.targetRps / wrk).toFixed(3)}`);
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     sink.child.kill('SIGTERM');
   }
@@ -162,8 +181,10 @@ function judge(targetRps: number, s: ReplaySummary, cpuCores: number): Step {
 }
 
 function formatStep(s: Step): string {
-  return `  target ${String(s.targetRps).padStart(6)} req/s: max/mean per-second error ${pct(s.maxAbsSecondError)}/${pct(s.meanAbsSecondError)}, ` +
-    `send lag p50 ${s.lagP50Ms} ms p99 ${s.lagP99Ms} ms, latency p99 ${s.latencyP99Ms} ms, late ${s.late}, CPU ${s.cpuCores.toFixed(2)} cores -> ${s.sustained ? 'sustained' : `not sustained (${s.why})`}`;
+  return (
+    `  target ${String(s.targetRps).padStart(6)} req/s: max/mean per-second error ${pct(s.maxAbsSecondError)}/${pct(s.meanAbsSecondError)}, ` +
+    `send lag p50 ${s.lagP50Ms} ms p99 ${s.lagP99Ms} ms, latency p99 ${s.latencyP99Ms} ms, late ${s.late}, CPU ${s.cpuCores.toFixed(2)} cores -> ${s.sustained ? 'sustained' : `not sustained (${s.why})`}`
+  );
 }
 
 function pct(v: number | null): string {
@@ -189,7 +210,9 @@ function runWrk(url: string): number | undefined {
   const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
   if (probe.error) return undefined;
   return withScript((script) => {
-    const res = spawnSync('wrk', ['-t1', `-c${MAX_INFLIGHT}`, `-d${WRK_SECONDS}s`, '-s', script, `${url}/function/bench`], { encoding: 'utf8' });
+    const res = spawnSync('wrk', ['-t1', `-c${MAX_INFLIGHT}`, `-d${WRK_SECONDS}s`, '-s', script, `${url}/function/bench`], {
+      encoding: 'utf8',
+    });
     const m = /Requests\/sec:\s+([\d.]+)/.exec(res.stdout);
     if (!m) throw new Error(`wrk output without Requests/sec: ${res.stdout}${res.stderr}`);
     return Number(m[1]);

@@ -56,7 +56,9 @@ function exposition(startMs: number): string {
     const n = rps * t;
     out.push(`gateway_function_invocation_total{function_name="${fn}",code="200"} ${n}`);
     out.push(`gateway_function_invocation_started{function_name="${fn}"} ${n}`);
-    BUCKETS.forEach((le, b) => out.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="${le}"} ${b >= 4 ? n : n * 0.1 * b}`));
+    BUCKETS.forEach((le, b) =>
+      out.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="${le}"} ${b >= 4 ? n : n * 0.1 * b}`),
+    );
     out.push(`gateway_functions_seconds_sum{function_name="${fn}",code="200"} ${n * 0.07}`);
     out.push(`gateway_functions_seconds_count{function_name="${fn}",code="200"} ${n}`);
     const pod = `${name}-6c8f7d9b4-p0001`;
@@ -97,9 +99,11 @@ async function startApiServer(): Promise<{ child: ChildProcess; url: string }> {
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (x: T) => Promise<unknown>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (i < items.length) await fn(items[i++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }),
+  );
 }
 
 /** Real time, but timers never fire: ticks happen only when the bench calls `tick()`. */
@@ -136,7 +140,8 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
     identity: `bench-${n}`,
   });
   controller.start();
-  for (let i = 0; i < 600 && !(controller.readiness().ok && controller.managedKeys().length === n); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && !(controller.readiness().ok && controller.managedKeys().length === n); i++)
+    await new Promise((r) => setTimeout(r, 100));
   // Cold tick: policies created, first scale and status writes. Then the measured warm tick.
   controller.dueAll();
   await controller.tick();
@@ -161,7 +166,16 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   const t0 = performance.now();
   await gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() });
   const promqlMs = performance.now() - t0;
-  return { n, queries: report.queries, tickMs: report.durationMs, promqlMs, scaled: report.scaled, peakRssMiB: peakRss / MiB, peakHeapMiB: peakHeap / MiB, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return {
+    n,
+    queries: report.queries,
+    tickMs: report.durationMs,
+    promqlMs,
+    scaled: report.scaled,
+    peakRssMiB: peakRss / MiB,
+    peakHeapMiB: peakHeap / MiB,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -169,26 +183,40 @@ export async function run(): Promise<void> {
   const exporter = await startExporter();
   const api = await startApiServer();
   const configFile = join(dir, 'prometheus.yml');
-  writeFileSync(configFile, `global:\n  scrape_interval: ${SCRAPE_SECONDS}s\nscrape_configs:\n  - job_name: functions\n    static_configs:\n      - targets: ['${exporter.target}']\n`);
-  const prom = await startPrometheus({ configFile, dataDir: join(dir, 'data'), listen: { host: '127.0.0.1', port: 0 }, logFile: join(dir, 'prometheus.log') });
+  writeFileSync(
+    configFile,
+    `global:\n  scrape_interval: ${SCRAPE_SECONDS}s\nscrape_configs:\n  - job_name: functions\n    static_configs:\n      - targets: ['${exporter.target}']\n`,
+  );
+  const prom = await startPrometheus({
+    configFile,
+    dataDir: join(dir, 'data'),
+    listen: { host: '127.0.0.1', port: 0 },
+    logFile: join(dir, 'prometheus.log'),
+  });
   try {
     const kc = new KubeConfig();
     kc.loadFromString(kubeconfigYaml({ server: api.url }));
     const apps = kc.makeApiClient(AppsV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const t0 = performance.now();
-    await pool(Array.from({ length: N_MAX }, (_, i) => i), 32, (i) =>
-      apps.createNamespacedDeployment({
-        namespace: 'openfaas-fn',
-        body: {
-          metadata: { name: fnName(i) },
-          spec: {
-            replicas: 1,
-            selector: { matchLabels: { faas_function: fnName(i) } },
-            template: { metadata: { labels: { faas_function: fnName(i) } }, spec: { containers: [{ name: fnName(i), image: 'fn', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] } },
+    await pool(
+      Array.from({ length: N_MAX }, (_, i) => i),
+      32,
+      (i) =>
+        apps.createNamespacedDeployment({
+          namespace: 'openfaas-fn',
+          body: {
+            metadata: { name: fnName(i) },
+            spec: {
+              replicas: 1,
+              selector: { matchLabels: { faas_function: fnName(i) } },
+              template: {
+                metadata: { labels: { faas_function: fnName(i) } },
+                spec: { containers: [{ name: fnName(i), image: 'fn', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+              },
+            },
           },
-        },
-      }),
+        }),
     );
     const fas = SIZES.flatMap((n) => Array.from({ length: n }, (_, i) => ({ n, i })));
     await pool(fas, 32, ({ n, i }) =>
@@ -201,7 +229,13 @@ export async function run(): Promise<void> {
           apiVersion: 'faas-autoscaler.dev/v1alpha1',
           kind: 'FunctionAutoscaler',
           metadata: { name: fnName(i) },
-          spec: { functionName: fnName(i), maxReplicas: 20, intervalSeconds: WINDOW_SECONDS, slo: { p95LatencyMs: 200 }, policy: { name: POLICIES[i % POLICIES.length] } },
+          spec: {
+            functionName: fnName(i),
+            maxReplicas: 20,
+            intervalSeconds: WINDOW_SECONDS,
+            slo: { p95LatencyMs: 200 },
+            policy: { name: POLICIES[i % POLICIES.length] },
+          },
         },
       }),
     );
@@ -211,13 +245,21 @@ export async function run(): Promise<void> {
     const rows: Row[] = [];
     for (const n of SIZES) rows.push(await measure(n, kc, prom.url));
     const ref = rows[0];
-    console.log(`one warm tick (${WINDOW_SECONDS}-s windows, Prometheus scraping every ${SCRAPE_SECONDS} s, ${N_MAX} functions' series held)`);
-    console.log('| N | PromQL queries/tick | tick wall (ms) | ×N=10 | PromQL alone (ms) | operator CPU (ms) | scale writes | peak RSS (MiB) | peak heap (MiB) |');
+    console.log(
+      `one warm tick (${WINDOW_SECONDS}-s windows, Prometheus scraping every ${SCRAPE_SECONDS} s, ${N_MAX} functions' series held)`,
+    );
+    console.log(
+      '| N | PromQL queries/tick | tick wall (ms) | ×N=10 | PromQL alone (ms) | operator CPU (ms) | scale writes | peak RSS (MiB) | peak heap (MiB) |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.n} | ${r.queries} | ${r.tickMs.toFixed(0)} | ${(r.tickMs / ref.tickMs).toFixed(1)} | ${r.promqlMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.scaled} | ${r.peakRssMiB.toFixed(0)} | ${r.peakHeapMiB.toFixed(0)} |`);
+      console.log(
+        `| ${r.n} | ${r.queries} | ${r.tickMs.toFixed(0)} | ${(r.tickMs / ref.tickMs).toFixed(1)} | ${r.promqlMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.scaled} | ${r.peakRssMiB.toFixed(0)} | ${r.peakHeapMiB.toFixed(0)} |`,
+      );
     }
-    console.log(`queries per tick flat in N: ${rows.every((r) => r.queries === ref.queries) ? 'yes' : 'NO'} (${rows.map((r) => r.queries).join(', ')})`);
+    console.log(
+      `queries per tick flat in N: ${rows.every((r) => r.queries === ref.queries) ? 'yes' : 'NO'} (${rows.map((r) => r.queries).join(', ')})`,
+    );
   } finally {
     await prom.stop();
     api.child.kill('SIGKILL');

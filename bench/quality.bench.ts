@@ -21,7 +21,9 @@ export async function run(): Promise<void> {
     onCaseDone: (done, total, name) => process.stderr.write(`  case ${done}/${total} done: ${name}\n`),
   });
   for (const o of outcomes) {
-    console.log(`  ${o.case.name}: ${o.run.function}, rate ×${o.case.rateScale}, SLO ${o.run.sloP95Ms} ms, ★ ${starredPolicy(o.run.results) ?? '—'}`);
+    console.log(
+      `  ${o.case.name}: ${o.run.function}, rate ×${o.case.rateScale}, SLO ${o.run.sloP95Ms} ms, ★ ${starredPolicy(o.run.results) ?? '—'}`,
+    );
   }
   console.log(formatScorecard({ ...suite, file: 'bench/suites/heldout.yaml' }, scorecard(outcomes), outcomes));
   console.log(`(${suite.cases.length} cases on ${workers} worker processes in ${((Date.now() - started) / 1000).toFixed(0)} s)`);

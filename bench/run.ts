@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
     .sort();
   if (files.length === 0) {
-    console.error(`no benchmark matches ${wanted.join(', ')}; available: ${readdirSync(here).filter((f) => f.endsWith('.bench.js')).join(', ')}`);
+    console.error(
+      `no benchmark matches ${wanted.join(', ')}; available: ${readdirSync(here)
+        .filter((f) => f.endsWith('.bench.js'))
+        .join(', ')}`,
+    );
     process.exitCode = 2;
     return;
   }

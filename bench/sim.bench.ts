@@ -43,28 +43,51 @@ export async function run(): Promise<void> {
   const requests = fn.counts.reduce((a, b) => a + b, 0);
   const day: TraceFunction = { ...fn, counts: [...fn.counts, ...fn.counts, ...fn.counts] };
   console.log(`machine: ${availableParallelism()} CPU(s) (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`);
-  console.log(`function: rank:1 ${fn.id.slice(0, 8)} (${fn.trigger ?? '?'}), ${requests} requests in ${fn.counts.length} min (${(requests / (fn.counts.length * 60)).toFixed(2)} req/s); median of ${RUNS} runs`);
+  console.log(
+    `function: rank:1 ${fn.id.slice(0, 8)} (${fn.trigger ?? '?'}), ${requests} requests in ${fn.counts.length} min (${(requests / (fn.counts.length * 60)).toFixed(2)} req/s); median of ${RUNS} runs`,
+  );
 
   const simulator = median(() => {
     const t0 = performance.now();
     const episode = runEpisode({
-      fn: day, binSeconds: trace.binSeconds, policy: fixed(STATIC_REPLICAS), rails: boundsOnly(1, 24),
-      intervalSeconds: INTERVAL_SECONDS, seed: 1, sloP95Ms: SLO_P95_MS,
+      fn: day,
+      binSeconds: trace.binSeconds,
+      policy: fixed(STATIC_REPLICAS),
+      rails: boundsOnly(1, 24),
+      intervalSeconds: INTERVAL_SECONDS,
+      seed: 1,
+      sloP95Ms: SLO_P95_MS,
     });
     return { wallSeconds: (performance.now() - t0) / 1000, events: episode.events, simulatedSeconds: episode.simulatedSeconds };
   });
   const dayRequests = 3 * requests;
   const meanServiceSeconds = 0.928; // the function's Average (durations.csv)
-  const reference = median(() => bareMmc(Math.round(dayRequests), dayRequests / (day.counts.length * 60), meanServiceSeconds, STATIC_REPLICAS));
+  const reference = median(() =>
+    bareMmc(Math.round(dayRequests), dayRequests / (day.counts.length * 60), meanServiceSeconds, STATIC_REPLICAS),
+  );
 
   const oracle = await medianAsync(async () => {
     const lookahead = new SimulatorLookahead();
-    const policy = await createOraclePolicy({ name: 'oracle' }, { minReplicas: 1, maxReplicas: 24, sloP95Ms: SLO_P95_MS, intervalSeconds: INTERVAL_SECONDS, lookahead });
+    const policy = await createOraclePolicy(
+      { name: 'oracle' },
+      { minReplicas: 1, maxReplicas: 24, sloP95Ms: SLO_P95_MS, intervalSeconds: INTERVAL_SECONDS, lookahead },
+    );
     const t0 = performance.now();
     const episode = runEpisode({
-      fn, binSeconds: trace.binSeconds, policy, rails: boundsOnly(1, 24), intervalSeconds: INTERVAL_SECONDS, seed: 1, sloP95Ms: SLO_P95_MS, lookahead,
+      fn,
+      binSeconds: trace.binSeconds,
+      policy,
+      rails: boundsOnly(1, 24),
+      intervalSeconds: INTERVAL_SECONDS,
+      seed: 1,
+      sloP95Ms: SLO_P95_MS,
+      lookahead,
     });
-    return { wallSeconds: (performance.now() - t0) / 1000, events: episode.events + lookahead.trialEvents, simulatedSeconds: episode.simulatedSeconds };
+    return {
+      wallSeconds: (performance.now() - t0) / 1000,
+      events: episode.events + lookahead.trialEvents,
+      simulatedSeconds: episode.simulatedSeconds,
+    };
   });
 
   const rows: Array<[string, Timing]> = [
@@ -77,7 +100,9 @@ export async function run(): Promise<void> {
   const refRate = reference.events / reference.wallSeconds;
   for (const [name, t] of rows) {
     const rate = t.events / t.wallSeconds;
-    console.log(`| ${name} | ${t.wallSeconds.toFixed(3)} | ${t.events} | ${fmt(rate)} | ${fmt(t.simulatedSeconds / t.wallSeconds)} | ${(rate / refRate).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${t.wallSeconds.toFixed(3)} | ${t.events} | ${fmt(rate)} | ${fmt(t.simulatedSeconds / t.wallSeconds)} | ${(rate / refRate).toFixed(2)} |`,
+    );
   }
 }
 
@@ -177,4 +202,3 @@ async function medianAsync(f: () => Promise<Timing>): Promise<Timing> {
 function fmt(x: number): string {
   return x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(1);
 }
-

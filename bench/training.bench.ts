@@ -17,7 +17,15 @@ const fn: TraceFunction = {
   id: 'bench',
   row: 1,
   counts: Array.from({ length: 120 }, (_, i) => 480 + 200 * Math.sin(i / 7)),
-  profile: { durations: { averageMs: 400, count: 1, minimumMs: 100, maximumMs: 2000, percentilesMs: { 0: 100, 1: 150, 25: 300, 50: 380, 75: 470, 99: 900, 100: 2000 } } },
+  profile: {
+    durations: {
+      averageMs: 400,
+      count: 1,
+      minimumMs: 100,
+      maximumMs: 2000,
+      percentilesMs: { 0: 100, 1: 150, 25: 300, 50: 380, 75: 470, 99: 900, 100: 2000 },
+    },
+  },
 };
 
 export async function run(): Promise<void> {
@@ -64,11 +72,19 @@ export async function run(): Promise<void> {
     rows.forEach((r, i) => standardise(cfg, r, x, i * inputs));
     const out = net.step(x, envs.length, state);
     state = out.state;
-    envs.forEach((env, e) => env.act(out.logits.subarray(e * space.count, (e + 1) * space.count).indexOf(Math.max(...out.logits.subarray(e * space.count, (e + 1) * space.count)))));
+    envs.forEach((env, e) =>
+      env.act(
+        out.logits
+          .subarray(e * space.count, (e + 1) * space.count)
+          .indexOf(Math.max(...out.logits.subarray(e * space.count, (e + 1) * space.count))),
+      ),
+    );
     steps += envs.length;
   }
   const withNet = steps / ((performance.now() - start) / 1000);
-  console.log(`environment steps/s, rollout with LSTM-PPO+ deciding: ${withNet.toFixed(0)} (${(simOnly / withNet).toFixed(1)}× slower than the simulator alone)`);
+  console.log(
+    `environment steps/s, rollout with LSTM-PPO+ deciding: ${withNet.toFixed(0)} (${(simOnly / withNet).toFixed(1)}× slower than the simulator alone)`,
+  );
   net.dispose();
 
   // One PPO update per network.
@@ -90,13 +106,24 @@ export async function run(): Promise<void> {
       episodeStarts: new Float32Array(T * N),
       initialState: network.initialState(N),
     };
-    const args = { epochs: 4, minibatches: 2, clipCoef: 0.2, clipValueLoss: true, vfCoef: 0.5, entCoef: 0.01, maxGradNorm: 0.5, normAdvantages: true };
+    const args = {
+      epochs: 4,
+      minibatches: 2,
+      clipCoef: 0.2,
+      clipValueLoss: true,
+      vfCoef: 0.5,
+      entCoef: 0.01,
+      maxGradNorm: 0.5,
+      normAdvantages: true,
+    };
     ppoUpdate(network, optimizer, batch, { ...args, epochs: 1 }, rng);
     const t0 = performance.now();
     const reps = 2;
     for (let i = 0; i < reps; i++) ppoUpdate(network, optimizer, batch, args, rng);
     const ms = (performance.now() - t0) / reps;
-    console.log(`${algo}: one PPO update (${N}×${T} samples, 4 epochs) ${(ms / 1000).toFixed(2)} s = ${(ms / (4 * N * T)).toFixed(2)} ms per sample-epoch`);
+    console.log(
+      `${algo}: one PPO update (${N}×${T} samples, 4 epochs) ${(ms / 1000).toFixed(2)} s = ${(ms / (4 * N * T)).toFixed(2)} ms per sample-epoch`,
+    );
     optimizer.dispose();
     network.dispose();
   }

@@ -3,6 +3,11 @@
 import { main } from '../dist/workload-generator/src/cli.js';
 
 main(process.argv).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(err instanceof Error ? err.stack : String(err)); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err instanceof Error ? err.stack : String(err));
+    process.exitCode = 1;
+  },
 );

@@ -16,7 +16,16 @@ export function parseDurationSeconds(flag: string, text: string): number {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 1000, kb: 1000, m: 1e6, mb: 1e6, ki: 1024, kib: 1024, mi: 1048576, mib: 1048576,
+  '': 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  m: 1e6,
+  mb: 1e6,
+  ki: 1024,
+  kib: 1024,
+  mi: 1048576,
+  mib: 1048576,
 };
 
 /** Byte sizes: `512`, `4k`/`4kb` (×1000), `4KiB`/`4ki` (×1024), `1m`, `1MiB`; up to 64 MiB. */

@@ -50,15 +50,39 @@ beforeAll(async () => {
   await createFas(kube, 'burst-hpa', { ...common, behavior, functionName: 'burst-hpa', policy: { name: 'hpa' } });
   await createFas(kube, 'burst-rl', { ...common, behavior, functionName: 'burst-rl', policy: { name: 'lstm-ppo-plus' } });
   // Both reconciled once (policies loaded or not) before the load starts.
-  for (const fn of FUNCTIONS) await waitFor(`${fn} to be reconciled`, async () => (await fasStatus(kube, fn)).lastDecision !== undefined, 30_000);
+  for (const fn of FUNCTIONS)
+    await waitFor(`${fn} to be reconciled`, async () => (await fasStatus(kube, fn)).lastDecision !== undefined, 30_000);
 
   sampler = setInterval(() => {
-    for (const fn of FUNCTIONS) void replicasOf(kube, fn).then((r) => replicaTrace[fn].push(r), () => undefined);
+    for (const fn of FUNCTIONS)
+      void replicasOf(kube, fn).then(
+        (r) => replicaTrace[fn].push(r),
+        () => undefined,
+      );
   }, 500);
   const runs: Proc[] = FUNCTIONS.map((fn) => {
     logs[fn] = join(e2e.dir, `${fn}-requests.ndjson`);
     return e2e.loadgen(`loadgen-${fn}`, sandbox.info.gatewayUrl, [
-      '--trace', TRACE, '--function', '7017de4f', '--map', `*=${fn}`, '--from', '384m', '--to', '396m', '--speedup', '12', '--rate-scale', '0.5', '--seed', 'burst', '--log', logs[fn], '--timeout', '60s',
+      '--trace',
+      TRACE,
+      '--function',
+      '7017de4f',
+      '--map',
+      `*=${fn}`,
+      '--from',
+      '384m',
+      '--to',
+      '396m',
+      '--speedup',
+      '12',
+      '--rate-scale',
+      '0.5',
+      '--seed',
+      'burst',
+      '--log',
+      logs[fn],
+      '--timeout',
+      '60s',
     ]);
   });
   for (const run of runs) {
@@ -66,7 +90,11 @@ beforeAll(async () => {
     if (code !== 0) throw new Error(`${run.name} exited with ${code}:\n${run.tail()}`);
   }
   // After the burst: both back at minReplicas (the scale-down is part of what is tested below).
-  await Promise.all(FUNCTIONS.map((fn) => waitFor(`${fn} to scale back to 1`, async () => (await replicasOf(kube, fn)) === 1, 90_000, 500).catch(() => undefined)));
+  await Promise.all(
+    FUNCTIONS.map((fn) =>
+      waitFor(`${fn} to scale back to 1`, async () => (await replicasOf(kube, fn)) === 1, 90_000, 500).catch(() => undefined),
+    ),
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -103,7 +131,10 @@ describe.each(FUNCTIONS)('%s under the burst', (fn) => {
 describe('lstm-ppo-plus', () => {
   it('is the policy that decided (its model loaded, not the fallback)', async () => {
     const status = await fasStatus(kube, 'burst-rl');
-    expect({ activePolicy: status.activePolicy, policyLoaded: condition(status, 'PolicyLoaded')?.status }).toEqual({ activePolicy: 'lstm-ppo-plus', policyLoaded: 'True' });
+    expect({ activePolicy: status.activePolicy, policyLoaded: condition(status, 'PolicyLoaded')?.status }).toEqual({
+      activePolicy: 'lstm-ppo-plus',
+      policyLoaded: 'True',
+    });
   });
 
   it('keeps the measured P95 under the SLO in most intervals', () => {

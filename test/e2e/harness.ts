@@ -23,7 +23,13 @@ import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig }
 import { stringify } from 'yaml';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
 import { CADVISOR_JOB, GATEWAY_JOB, KUBE_STATE_METRICS_JOB } from '../../operator/src/sandbox/prometheus-config.js';
-import { findPrometheus, freePort, startPrometheus, waitForTargetsUp, type PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
+import {
+  findPrometheus,
+  freePort,
+  startPrometheus,
+  waitForTargetsUp,
+  type PrometheusProcess,
+} from '../../operator/src/sandbox/prometheus-process.js';
 import type { FunctionAutoscalerStatus } from '../../operator/src/api/types.js';
 
 // Every e2e test waits on real processes (intervals of 5 s, cold starts, Prometheus' first
@@ -39,7 +45,12 @@ export const FN_NAMESPACE = 'openfaas-fn';
 export { describeWithKubectl, KUBECTL } from '../support/tools.js';
 
 /** Polls `check` until it returns a value other than undefined/false; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -49,7 +60,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -91,7 +105,9 @@ export class E2E {
     const fd = openSync(logFile, 'a');
     const child = spawn(command, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
     closeSync(fd);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     const proc: Proc = {
       name,
       child,
@@ -208,7 +224,19 @@ export class E2E {
    */
   steadyLoad(name: string, gatewayUrl: string, fn: string, rps: number): Proc {
     const trace = this.file(`${name}-steady.json`, JSON.stringify(Array(20).fill(Math.round(rps * 30))));
-    return this.loadgen(name, gatewayUrl, ['--trace', trace, '--function', 'all', '--map', `*=${fn}`, '--loop', '--arrivals', 'exact', '--seed', name]);
+    return this.loadgen(name, gatewayUrl, [
+      '--trace',
+      trace,
+      '--function',
+      'all',
+      '--map',
+      `*=${fn}`,
+      '--loop',
+      '--arrivals',
+      'exact',
+      '--seed',
+      name,
+    ]);
   }
 
   /** Writes a file in the temp dir (YAML for objects) and returns its path. */
@@ -238,7 +266,12 @@ export interface KubeClients {
 export function kubeClients(kubeconfig: string): KubeClients {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  return { apps: kc.makeApiClient(AppsV1Api), core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi), coordination: kc.makeApiClient(CoordinationV1Api) };
+  return {
+    apps: kc.makeApiClient(AppsV1Api),
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+  };
 }
 
 export function fasObject(name: string, spec: Record<string, unknown>): Record<string, unknown> {
@@ -250,7 +283,9 @@ export async function createFas(kube: KubeClients, name: string, spec: Record<st
 }
 
 export async function fasStatus(kube: KubeClients, name: string): Promise<FunctionAutoscalerStatus> {
-  const obj = (await kube.custom.getNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name })) as { status?: FunctionAutoscalerStatus };
+  const obj = (await kube.custom.getNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name })) as {
+    status?: FunctionAutoscalerStatus;
+  };
   return obj.status ?? {};
 }
 
@@ -275,7 +310,13 @@ export async function eventsFor(kube: KubeClients, name: string): Promise<EventV
   const list = await kube.core.listNamespacedEvent({ namespace: FN_NAMESPACE });
   return list.items
     .filter((e) => e.involvedObject.kind === 'FunctionAutoscaler' && e.involvedObject.name === name)
-    .map((e) => ({ reason: e.reason ?? '', message: e.message ?? '', type: e.type ?? '', instance: e.reportingInstance ?? '', resourceVersion: Number(e.metadata?.resourceVersion) }))
+    .map((e) => ({
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      type: e.type ?? '',
+      instance: e.reportingInstance ?? '',
+      resourceVersion: Number(e.metadata?.resourceVersion),
+    }))
     .sort((a, b) => a.resourceVersion - b.resourceVersion);
 }
 
@@ -284,10 +325,14 @@ export async function eventsFor(kube: KubeClients, name: string): Promise<EventV
  * Events without waiting for them, so one may land after the scale or status write a test saw.
  */
 export async function eventsWithReason(kube: KubeClients, name: string, reason: string, timeoutMs = 30_000): Promise<EventView[]> {
-  return waitFor(`a ${reason} Event about ${name}`, async () => {
-    const events = await eventsFor(kube, name);
-    return events.some((e) => e.reason === reason) ? events : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `a ${reason} Event about ${name}`,
+    async () => {
+      const events = await eventsFor(kube, name);
+      return events.some((e) => e.reason === reason) ? events : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The sandbox's control endpoint (test hooks: break watches, restart the API server). */

@@ -57,18 +57,27 @@ describeWithKubectl('kubectl against the sandbox', () => {
   }
 
   it('apply creates, a second apply of the same file changes nothing, a changed file configures', async () => {
-    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(10))).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet created\n' });
-    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(10))).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet unchanged\n' });
-    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(12))).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet configured\n' });
+    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(10))).toMatchObject({
+      code: 0,
+      stdout: 'functionautoscaler.faas-autoscaler.dev/figlet created\n',
+    });
+    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(10))).toMatchObject({
+      code: 0,
+      stdout: 'functionautoscaler.faas-autoscaler.dev/figlet unchanged\n',
+    });
+    expect(await kubectl(['apply', '-f', '-'], FAS_YAML(12))).toMatchObject({
+      code: 0,
+      stdout: 'functionautoscaler.faas-autoscaler.dev/figlet configured\n',
+    });
   });
 
-  it('apply of an invalid object is refused with the API server\'s message', async () => {
+  it("apply of an invalid object is refused with the API server's message", async () => {
     const bad = await kubectl(['apply', '-f', '-'], FAS_YAML(10).replace('maxReplicas: 10', 'maxReplicas: 10\n  minReplicas: 11'));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('minReplicas must be less than or equal to maxReplicas');
   });
 
-  it('get prints the CRD\'s printer columns (short name fas), with defaults applied', async () => {
+  it("get prints the CRD's printer columns (short name fas), with defaults applied", async () => {
     const out = await kubectl(['get', 'fas', '-n', 'openfaas-fn']);
     expect(out.code).toBe(0);
     const [header, figlet] = rows(out.stdout);
@@ -77,16 +86,38 @@ describeWithKubectl('kubectl against the sandbox', () => {
     const wide = rows((await kubectl(['get', 'fas', 'figlet', '-n', 'openfaas-fn', '-o', 'wide'])).stdout);
     expect(wide[0]).toEqual(expect.arrayContaining(['FUNCTION', 'MIN', 'MAX']));
     // actuator was defaulted by the API server from the CRD.
-    expect((await kubectl(['get', 'fas', 'figlet', '-n', 'openfaas-fn', '-o', 'jsonpath={.spec.actuator}'])).stdout).toBe('deployment-scale');
+    expect((await kubectl(['get', 'fas', 'figlet', '-n', 'openfaas-fn', '-o', 'jsonpath={.spec.actuator}'])).stdout).toBe(
+      'deployment-scale',
+    );
   });
 
   it('get -w streams the change a patch --type merge makes', async () => {
-    const watch = spawn(KUBECTL!, ['--kubeconfig', info.kubeconfig, 'get', 'fas', '-n', 'openfaas-fn', '-w', '-o', 'custom-columns=NAME:.metadata.name,POLICY:.spec.policy.name']);
+    const watch = spawn(KUBECTL!, [
+      '--kubeconfig',
+      info.kubeconfig,
+      'get',
+      'fas',
+      '-n',
+      'openfaas-fn',
+      '-w',
+      '-o',
+      'custom-columns=NAME:.metadata.name,POLICY:.spec.policy.name',
+    ]);
     let seen = '';
     watch.stdout.on('data', (d: Buffer) => (seen += d.toString()));
     try {
       await waitFor('the watch to list figlet', () => /figlet\s+hpa/.test(seen), 15_000, 50);
-      const patch = await kubectl(['patch', 'fas', 'figlet', '-n', 'openfaas-fn', '--type', 'merge', '-p', '{"spec":{"policy":{"name":"knative"}}}']);
+      const patch = await kubectl([
+        'patch',
+        'fas',
+        'figlet',
+        '-n',
+        'openfaas-fn',
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"policy":{"name":"knative"}}}',
+      ]);
       expect(patch).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev/figlet patched\n' });
       await waitFor('the watch to show the patch', () => /figlet\s+knative/.test(seen), 15_000, 50);
     } finally {
@@ -100,11 +131,22 @@ describeWithKubectl('kubectl against the sandbox', () => {
       ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
       ['figlet', '1/1', '1', '1', expect.stringMatching(/^\d+s$/)],
     ]);
-    expect(await kubectl(['scale', 'deployment', 'figlet', '-n', 'openfaas-fn', '--replicas', '3'])).toMatchObject({ code: 0, stdout: 'deployment.apps/figlet scaled\n' });
+    expect(await kubectl(['scale', 'deployment', 'figlet', '-n', 'openfaas-fn', '--replicas', '3'])).toMatchObject({
+      code: 0,
+      stdout: 'deployment.apps/figlet scaled\n',
+    });
     expect(await replicasOf(kube, 'figlet')).toBe(3);
-    await waitFor('READY 3/3 after the cold start', async () => rows((await kubectl(['get', 'deploy', 'figlet', '-n', 'openfaas-fn'])).stdout)[1][1] === '3/3', 15_000);
+    await waitFor(
+      'READY 3/3 after the cold start',
+      async () => rows((await kubectl(['get', 'deploy', 'figlet', '-n', 'openfaas-fn'])).stdout)[1][1] === '3/3',
+      15_000,
+    );
     // The gateway serves from the new replicas too.
-    const status = (await (await fetch(`${info.gatewayUrl}/system/function/figlet`, { headers: { authorization: `Basic ${Buffer.from(`admin:${info.gatewayPassword}`).toString('base64')}` } })).json()) as { replicas: number; availableReplicas: number };
+    const status = (await (
+      await fetch(`${info.gatewayUrl}/system/function/figlet`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${info.gatewayPassword}`).toString('base64')}` },
+      })
+    ).json()) as { replicas: number; availableReplicas: number };
     expect(status).toMatchObject({ replicas: 3, availableReplicas: 3 });
   });
 
@@ -113,7 +155,12 @@ describeWithKubectl('kubectl against the sandbox', () => {
       namespace: 'openfaas-fn',
       body: {
         metadata: { generateName: 'figlet.' },
-        involvedObject: { kind: 'FunctionAutoscaler', name: 'figlet', namespace: 'openfaas-fn', apiVersion: 'faas-autoscaler.dev/v1alpha1' },
+        involvedObject: {
+          kind: 'FunctionAutoscaler',
+          name: 'figlet',
+          namespace: 'openfaas-fn',
+          apiVersion: 'faas-autoscaler.dev/v1alpha1',
+        },
         reason: 'Scaled',
         message: 'scaled from 1 to 3',
         type: 'Normal',
@@ -129,7 +176,10 @@ describeWithKubectl('kubectl against the sandbox', () => {
   });
 
   it('delete removes the FunctionAutoscaler', async () => {
-    expect(await kubectl(['delete', 'fas', 'figlet', '-n', 'openfaas-fn'])).toMatchObject({ code: 0, stdout: 'functionautoscaler.faas-autoscaler.dev "figlet" deleted\n' });
+    expect(await kubectl(['delete', 'fas', 'figlet', '-n', 'openfaas-fn'])).toMatchObject({
+      code: 0,
+      stdout: 'functionautoscaler.faas-autoscaler.dev "figlet" deleted\n',
+    });
     const after = await kubectl(['get', 'fas', '-n', 'openfaas-fn']);
     expect(after.stderr.trim()).toBe('No resources found in openfaas-fn namespace.');
   });

@@ -8,7 +8,18 @@
  */
 import type { V1Lease } from '@kubernetes/client-node';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
-import { createFas, E2E, eventsFor, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type RunningOperatorProc } from './harness.js';
+import {
+  createFas,
+  E2E,
+  eventsFor,
+  FAS,
+  fasStatus,
+  FN_NAMESPACE,
+  replicasOf,
+  waitFor,
+  type KubeClients,
+  type RunningOperatorProc,
+} from './harness.js';
 
 const LEASE = { name: 'faas-autoscaler-leader', namespace: 'default' };
 const LEASE_DURATION_MS = 6_000;
@@ -62,10 +73,14 @@ it('elects one leader, which alone writes; killing it hands over within the leas
   operators.get(leader)!.signal('SIGKILL');
   await operators.get(leader)!.exited;
   const lastRenewMs = new Date((await lease()).spec!.renewTime!).getTime();
-  const taken = await waitFor('the follower to hold the Lease', async () => {
-    const l = await lease();
-    return l.spec?.holderIdentity === follower ? l : undefined;
-  }, DEADLINE_MS);
+  const taken = await waitFor(
+    'the follower to hold the Lease',
+    async () => {
+      const l = await lease();
+      return l.spec?.holderIdentity === follower ? l : undefined;
+    },
+    DEADLINE_MS,
+  );
   const takeoverMs = new Date(taken.spec!.acquireTime!).getTime();
   // Not before the Lease expired (no two leaders), and at most one retry period (plus a second
   // of scheduling slack) after it did.
@@ -74,14 +89,23 @@ it('elects one leader, which alone writes; killing it hands over within the leas
   expect(taken.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
 
   // The new leader carries on: a new minimum is applied, and the Event names it.
-  await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'le-fn', body: [{ op: 'replace', path: '/spec/minReplicas', value: 3 }] });
+  await kube.custom.patchNamespacedCustomObject({
+    ...FAS,
+    namespace: FN_NAMESPACE,
+    name: 'le-fn',
+    body: [{ op: 'replace', path: '/spec/minReplicas', value: 3 }],
+  });
   await waitFor('le-fn scaled to 3 by the new leader', async () => (await replicasOf(kube, 'le-fn')) === 3, DEADLINE_MS);
   // The Event and the status are written after the Deployment is scaled: wait for them too.
-  const lastScaled = await waitFor('a Scaled Event to 3', async () => {
-    const scaled = (await eventsFor(kube, 'le-fn')).filter((e) => e.reason === 'Scaled');
-    const last = scaled[scaled.length - 1];
-    return last && / to 3\b/.test(last.message) ? last : undefined;
-  }, DEADLINE_MS);
+  const lastScaled = await waitFor(
+    'a Scaled Event to 3',
+    async () => {
+      const scaled = (await eventsFor(kube, 'le-fn')).filter((e) => e.reason === 'Scaled');
+      const last = scaled[scaled.length - 1];
+      return last && / to 3\b/.test(last.message) ? last : undefined;
+    },
+    DEADLINE_MS,
+  );
   expect(lastScaled.instance).toBe(follower);
   await waitFor('status.desiredReplicas 3', async () => (await fasStatus(kube, 'le-fn')).desiredReplicas === 3, DEADLINE_MS);
   expect(await isLeaderGauge(operators.get(follower)!)).toBe(1);

@@ -15,7 +15,21 @@
 import { ApiException, ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
-import { condition, control, createFas, E2E, eventsFor, eventsWithReason, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from './harness.js';
+import {
+  condition,
+  control,
+  createFas,
+  E2E,
+  eventsFor,
+  eventsWithReason,
+  FAS,
+  fasStatus,
+  FN_NAMESPACE,
+  replicasOf,
+  waitFor,
+  type KubeClients,
+  type Proc,
+} from './harness.js';
 
 const INTERVAL_SECONDS = 5;
 /** Enough for a few intervals plus a cold start, on a busy CI machine. */
@@ -57,11 +71,15 @@ async function decisions(name: string, n: number): Promise<void> {
   const seen = new Set<string>();
   const first = (await fasStatus(kube, name)).lastDecision?.time;
   if (first) seen.add(first);
-  await waitFor(`${n} more decisions for ${name}`, async () => {
-    const t = (await fasStatus(kube, name)).lastDecision?.time;
-    if (t) seen.add(t);
-    return seen.size >= n + (first ? 1 : 0);
-  }, DEADLINE_MS);
+  await waitFor(
+    `${n} more decisions for ${name}`,
+    async () => {
+      const t = (await fasStatus(kube, name)).lastDecision?.time;
+      if (t) seen.add(t);
+      return seen.size >= n + (first ? 1 : 0);
+    },
+    DEADLINE_MS,
+  );
 }
 
 async function patchFas(name: string, ops: object[]): Promise<void> {
@@ -86,10 +104,14 @@ describe('2: policy switch', () => {
   it('switches at the next interval: status.activePolicy and a PolicySwitched Event', async () => {
     await waitFor('hpa deciding for switch-fn', async () => (await fasStatus(kube, 'switch-fn')).activePolicy === 'hpa', DEADLINE_MS);
     await patchFas('switch-fn', [{ op: 'replace', path: '/spec/policy/name', value: 'knative' }]);
-    const status = await waitFor('knative deciding', async () => {
-      const s = await fasStatus(kube, 'switch-fn');
-      return s.activePolicy === 'knative' && s.lastDecision?.reason?.startsWith('knative') ? s : undefined;
-    }, DEADLINE_MS);
+    const status = await waitFor(
+      'knative deciding',
+      async () => {
+        const s = await fasStatus(kube, 'switch-fn');
+        return s.activePolicy === 'knative' && s.lastDecision?.reason?.startsWith('knative') ? s : undefined;
+      },
+      DEADLINE_MS,
+    );
     expect(condition(status, 'PolicyLoaded')).toMatchObject({ status: 'True' });
     const switched = (await eventsWithReason(kube, 'switch-fn', 'PolicySwitched')).filter((e) => e.reason === 'PolicySwitched');
     expect(switched).toEqual([expect.objectContaining({ type: 'Normal', message: expect.stringContaining('hpa → knative') })]);
@@ -122,23 +144,36 @@ describe('6: bad FunctionAutoscalers', () => {
     try {
       await createFas(kube, 'bad-range', badRange);
       await createFas(kube, 'bad-policy', badPolicy);
-      for (const [name, want] of [['bad-range', 'minReplicas must be less than or equal to maxReplicas'], ['bad-policy', 'Unsupported value: "nope"']]) {
-        const status = await waitFor(`${name} reported invalid`, async () => {
-          const s = await fasStatus(kube, name);
-          return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
-        }, DEADLINE_MS);
+      for (const [name, want] of [
+        ['bad-range', 'minReplicas must be less than or equal to maxReplicas'],
+        ['bad-policy', 'Unsupported value: "nope"'],
+      ]) {
+        const status = await waitFor(
+          `${name} reported invalid`,
+          async () => {
+            const s = await fasStatus(kube, name);
+            return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
+          },
+          DEADLINE_MS,
+        );
         expect(condition(status, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining(want) });
         expect((await eventsWithReason(kube, name, 'InvalidSpec')).map((e) => `${e.type}/${e.reason}`)).toContain('Warning/InvalidSpec');
       }
       // Two more operator ticks: neither function was scaled (a naive bound would have given 2 or 3).
       await decisions('switch-fn', 2);
       expect([await replicasOf(kube, 'bad-fn'), await replicasOf(kube, 'bad-fn2')]).toEqual([1, 1]);
-      const scaled = [...(await eventsFor(kube, 'bad-range')), ...(await eventsFor(kube, 'bad-policy'))].filter((e) => e.reason === 'Scaled');
+      const scaled = [...(await eventsFor(kube, 'bad-range')), ...(await eventsFor(kube, 'bad-policy'))].filter(
+        (e) => e.reason === 'Scaled',
+      );
       expect(scaled).toEqual([]);
     } finally {
-      for (const name of ['bad-range', 'bad-policy']) await kube.custom.deleteNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name }).catch(() => undefined);
+      for (const name of ['bad-range', 'bad-policy'])
+        await kube.custom.deleteNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name }).catch(() => undefined);
       const current = await apiext.readCustomResourceDefinition({ name: crdName });
-      await apiext.replaceCustomResourceDefinition({ name: crdName, body: { ...original, metadata: { ...original.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+      await apiext.replaceCustomResourceDefinition({
+        name: crdName,
+        body: { ...original, metadata: { ...original.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      });
     }
   });
 });
@@ -162,7 +197,11 @@ describe('4: API server disruptions', () => {
     await waitFor('watch-fn reconciled', async () => (await fasStatus(kube, 'watch-fn')).lastDecision !== undefined, DEADLINE_MS);
     await control(info, action);
     await patchFas('watch-fn', [{ op: 'replace', path: '/spec/minReplicas', value: minReplicas }]);
-    await waitFor(`watch-fn scaled to its new minimum ${minReplicas}`, async () => (await replicasOf(kube, 'watch-fn')) === minReplicas, DEADLINE_MS);
+    await waitFor(
+      `watch-fn scaled to its new minimum ${minReplicas}`,
+      async () => (await replicasOf(kube, 'watch-fn')) === minReplicas,
+      DEADLINE_MS,
+    );
     const status = await fasStatus(kube, 'watch-fn');
     expect(status.desiredReplicas).toBe(minReplicas);
   });
@@ -170,7 +209,7 @@ describe('4: API server disruptions', () => {
   it('after both, lowering the minimum lets the policy scale back down', async () => {
     await patchFas('watch-fn', [{ op: 'replace', path: '/spec/minReplicas', value: 1 }]);
     // 10 requests/s × 100 ms = one busy slot: the HPA at 80 % wants 2.
-    await waitFor('watch-fn back at the HPA\'s 2 replicas', async () => (await replicasOf(kube, 'watch-fn')) === 2, DEADLINE_MS);
+    await waitFor("watch-fn back at the HPA's 2 replicas", async () => (await replicasOf(kube, 'watch-fn')) === 2, DEADLINE_MS);
   });
 });
 
@@ -181,16 +220,24 @@ describe('3: Prometheus outage', () => {
     await prom.stop(0); // SIGKILL: a crash, not a shutdown
     // No load any more: if the operator could see it, the HPA would scale down to 1.
     watchLoad.signal('SIGKILL');
-    const down = await waitFor('MetricsAvailable=False', async () => {
-      const s = await fasStatus(kube, 'watch-fn');
-      return condition(s, 'MetricsAvailable')?.reason === 'PrometheusUnavailable' ? s : undefined;
-    }, DEADLINE_MS);
+    const down = await waitFor(
+      'MetricsAvailable=False',
+      async () => {
+        const s = await fasStatus(kube, 'watch-fn');
+        return condition(s, 'MetricsAvailable')?.reason === 'PrometheusUnavailable' ? s : undefined;
+      },
+      DEADLINE_MS,
+    );
     expect(condition(down, 'MetricsAvailable')?.status).toBe('False');
     await decisions('watch-fn', 2);
     expect(await replicasOf(kube, 'watch-fn')).toBe(before);
 
     prom = await e2e.prometheus(info, Number(promUrl.port));
-    await waitFor('MetricsAvailable=True again', async () => condition(await fasStatus(kube, 'watch-fn'), 'MetricsAvailable')?.status === 'True', DEADLINE_MS);
+    await waitFor(
+      'MetricsAvailable=True again',
+      async () => condition(await fasStatus(kube, 'watch-fn'), 'MetricsAvailable')?.status === 'True',
+      DEADLINE_MS,
+    );
     await waitFor('the idle function scaled down to 1', async () => (await replicasOf(kube, 'watch-fn')) === 1, DEADLINE_MS);
   });
 });

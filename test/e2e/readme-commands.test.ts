@@ -54,12 +54,16 @@ describe('README.md commands', () => {
     expect(all.length).toBeGreaterThan(10);
     expect(all.filter((b) => b.how.kind === 'none').map((b) => `README.md:${b.line}`)).toEqual([]);
     for (const b of all) {
-      if (b.how.kind === 'tested') expect({ line: b.line, exists: existsSync(join(REPO_ROOT, b.how.path)) }).toEqual({ line: b.line, exists: true });
+      if (b.how.kind === 'tested')
+        expect({ line: b.line, exists: existsSync(join(REPO_ROOT, b.how.path)) }).toEqual({ line: b.line, exists: true });
       if (b.how.kind === 'not-run') expect(b.how.reason.length).toBeGreaterThan(10);
     }
     // The tests named read README.md (a stale name would point at a test of something else).
     for (const path of new Set(all.flatMap((b) => (b.how.kind === 'tested' ? [b.how.path] : [])))) {
-      expect({ path, readsReadme: /readmeSection|README/.test(readFileSync(join(REPO_ROOT, path), 'utf8')) }).toEqual({ path, readsReadme: true });
+      expect({ path, readsReadme: /readmeSection|README/.test(readFileSync(join(REPO_ROOT, path), 'utf8')) }).toEqual({
+        path,
+        readsReadme: true,
+      });
     }
   });
 
@@ -72,12 +76,18 @@ describe('README.md commands', () => {
     let dir: string;
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'readme-commands-'));
-      for (const entry of ['bin', 'dist', 'traces', 'models', 'node_modules', 'package.json']) symlinkSync(join(REPO_ROOT, entry), join(dir, entry));
+      for (const entry of ['bin', 'dist', 'traces', 'models', 'node_modules', 'package.json'])
+        symlinkSync(join(REPO_ROOT, entry), join(dir, entry));
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('runs as written and leaves the files it names', () => {
-      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', block.code], { cwd: dir, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 });
+      const run = spawnSync('bash', ['-euo', 'pipefail', '-c', block.code], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+        maxBuffer: 1 << 24,
+      });
       expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
       expect(run.stdout.length).toBeGreaterThan(0);
       const named = outputs(block.code);

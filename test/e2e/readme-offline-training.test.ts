@@ -34,7 +34,8 @@ describeWithKubectl('README.md offline-training walkthrough (sandbox)', () => {
     e2e = new E2E('offline-walkthrough');
     work = join(e2e.dir, 'clone');
     mkdirSync(work);
-    for (const entry of ['bin', 'dist', 'traces', 'models', 'node_modules', 'package.json', '.tools']) symlinkSync(join(REPO_ROOT, entry), join(work, entry));
+    for (const entry of ['bin', 'dist', 'traces', 'models', 'node_modules', 'package.json', '.tools'])
+      symlinkSync(join(REPO_ROOT, entry), join(work, entry));
     const file = e2e.file('offline-walkthrough.sh', `cd ${JSON.stringify(work)}\n${script()}`);
     // TMPDIR: the script's `mktemp -d` lands in the test's directory, which cleanup removes.
     const proc = e2e.spawn('offline-walkthrough', 'bash', ['-euo', 'pipefail', file], { TMPDIR: e2e.dir });
@@ -44,7 +45,10 @@ describeWithKubectl('README.md offline-training walkthrough (sandbox)', () => {
   afterAll(() => e2e.cleanup());
 
   it('runs to the end (exit 0) and leaves its files under out/figlet/', () => {
-    expect({ exit, tail: exit.code === 0 ? '' : output.split('\n').slice(-40).join('\n') }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
+    expect({ exit, tail: exit.code === 0 ? '' : output.split('\n').slice(-40).join('\n') }).toEqual({
+      exit: { code: 0, signal: null },
+      tail: '',
+    });
     const out = join(work, 'out', 'figlet');
     const files = ['recording.ndjson', 'profile.json', 'model/curves.csv', 'model/curves.html', 'model/model.json'];
     expect(files.filter((f) => !existsSync(join(out, f)))).toEqual([]);
@@ -53,7 +57,9 @@ describeWithKubectl('README.md offline-training walkthrough (sandbox)', () => {
   });
 
   it('records ten minutes of the replay with traffic in it', () => {
-    const records = readFileSync(join(work, 'out', 'figlet', 'recording.ndjson'), 'utf8').trim().split('\n');
+    const records = readFileSync(join(work, 'out', 'figlet', 'recording.ndjson'), 'utf8')
+      .trim()
+      .split('\n');
     // A header and one record per 1-s step (some seconds of slack at either end).
     expect(records.length).toBeGreaterThan(550);
     expect(readFileSync(join(work, 'out', 'figlet', 'profile.json'), 'utf8')).toMatch(/"function"\s*:\s*"figlet/);
@@ -63,7 +69,9 @@ describeWithKubectl('README.md offline-training walkthrough (sandbox)', () => {
     const rows = curves(join(work, 'out', 'figlet', 'model', 'curves.csv'));
     const checked = rows.filter((r) => r.evalReward !== null);
     const last = rows[rows.length - 1]!.update;
-    expect(checked.map((r) => r.update)).toEqual([...new Set([1, ...rows.map((r) => r.update!).filter((u) => u % 2 === 0), last])].sort((a, b) => a! - b!));
+    expect(checked.map((r) => r.update)).toEqual(
+      [...new Set([1, ...rows.map((r) => r.update!).filter((u) => u % 2 === 0), last])].sort((a, b) => a! - b!),
+    );
     for (const r of checked) expect([r.evalReward, r.evalReplicaSeconds, r.evalSloViolationRate].every(Number.isFinite)).toBe(true);
     // The policy after one update and the policy it became are not the same decisions.
     expect(new Set(checked.map((r) => `${r.evalReward}/${r.evalReplicaSeconds}`)).size).toBeGreaterThan(1);

@@ -39,10 +39,14 @@ describe('README held-out tables', () => {
     for (const e of all) expect(e.expected).toMatch(/^lstm-ppo-plus +\d+ /m);
   });
 
-  it.each(all.map((e) => [e.args.join(' '), e] as const))('%s prints the table the README shows', async (_name, e) => {
-    const { stdout } = await run(process.execPath, ['bin/faas-autoscaler.js', ...e.args], { cwd: REPO_ROOT, maxBuffer: 1 << 22 });
-    expect(stdout.trimEnd()).toBe(e.expected);
-  }, 120_000);
+  it.each(all.map((e) => [e.args.join(' '), e] as const))(
+    '%s prints the table the README shows',
+    async (_name, e) => {
+      const { stdout } = await run(process.execPath, ['bin/faas-autoscaler.js', ...e.args], { cwd: REPO_ROOT, maxBuffer: 1 << 22 });
+      expect(stdout.trimEnd()).toBe(e.expected);
+    },
+    120_000,
+  );
 });
 
 describe('README demo table', () => {
@@ -51,7 +55,10 @@ describe('README demo table', () => {
     expect(block).not.toBeNull();
     const dir = mkdtempSync(join(tmpdir(), 'readme-demo-'));
     try {
-      const { stdout } = await run(process.execPath, ['bin/faas-autoscaler.js', 'demo', '--no-progress', '--out', dir], { cwd: REPO_ROOT, maxBuffer: 1 << 22 });
+      const { stdout } = await run(process.execPath, ['bin/faas-autoscaler.js', 'demo', '--no-progress', '--out', dir], {
+        cwd: REPO_ROOT,
+        maxBuffer: 1 << 22,
+      });
       const lines = stdout.split('\n');
       const from = lines.findIndex((l) => l.startsWith('policy '));
       const to = lines.findIndex((l) => l.startsWith('★ = '));

@@ -32,7 +32,13 @@ async function refused(url: string): Promise<boolean> {
 }
 
 it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes both roles; SIGINT stops everything, exit 0', async () => {
-  const { proc, info } = await e2e.sandbox(['--functions', 'figlet=exp:10ms,env=fixed:5ms', '--with-prometheus', '--gateway-password', 'pw-123']);
+  const { proc, info } = await e2e.sandbox([
+    '--functions',
+    'figlet=exp:10ms,env=fixed:5ms',
+    '--with-prometheus',
+    '--gateway-password',
+    'pw-123',
+  ]);
   const out = readFileSync(proc.logFile, 'utf8');
   expect(out).toContain(`OpenFaaS gateway  ${info.gatewayUrl}   user admin, password pw-123`);
   expect(out).toContain(`gateway metrics   ${info.gatewayMetricsUrl}/metrics`);
@@ -44,7 +50,9 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   const kubeconfig = parse(readFileSync(join(dir, 'kubeconfig'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
   expect(kubeconfig.clusters[0].cluster.server).toBe(info.kubeApiUrl);
   expect(readFileSync(join(dir, 'gateway-basic-auth'), 'utf8').trim()).toBe('admin:pw-123');
-  const promConfig = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] };
+  const promConfig = parse(readFileSync(join(dir, 'prometheus.yml'), 'utf8')) as {
+    scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[];
+  };
   expect(promConfig.scrape_configs.map((j) => [j.job_name, j.metrics_path, j.static_configs[0].targets[0]])).toEqual([
     ['openfaas-gateway', '/metrics', new URL(info.gatewayMetricsUrl).host],
     ['kubernetes-cadvisor', '/metrics/cadvisor', new URL(info.cadvisorUrl).host],
@@ -52,15 +60,29 @@ it('with --with-prometheus: prints the endpoints, writes DIR, Prometheus scrapes
   ]);
 
   // Prometheus (the sandbox's child) sees both jobs up, and the gateway works.
-  const up = (await (await fetch(`${info.prometheusUrl}/api/v1/query?query=up`)).json()) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
-  expect(up.data.result.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([['kube-state-metrics', '1'], ['kubernetes-cadvisor', '1'], ['openfaas-gateway', '1']]);
+  const up = (await (await fetch(`${info.prometheusUrl}/api/v1/query?query=up`)).json()) as {
+    data: { result: { metric: { job: string }; value: [number, string] }[] };
+  };
+  expect(up.data.result.map((r) => [r.metric.job, r.value[1]]).sort()).toEqual([
+    ['kube-state-metrics', '1'],
+    ['kubernetes-cadvisor', '1'],
+    ['openfaas-gateway', '1'],
+  ]);
   expect((await fetch(`${info.gatewayUrl}/function/env`)).status).toBe(200);
 
   const prometheusPid = prometheusPidOf(info);
   proc.signal('SIGINT');
   expect(await proc.exited).toEqual({ code: 0, signal: null });
-  await waitFor('the sandbox\'s Prometheus to exit', () => !alive(prometheusPid), 15_000);
-  for (const url of [info.gatewayUrl, info.gatewayMetricsUrl, info.kubeApiUrl, info.cadvisorUrl, info.kubeStateMetricsUrl, info.prometheusUrl!]) expect(await refused(url)).toBe(true);
+  await waitFor("the sandbox's Prometheus to exit", () => !alive(prometheusPid), 15_000);
+  for (const url of [
+    info.gatewayUrl,
+    info.gatewayMetricsUrl,
+    info.kubeApiUrl,
+    info.cadvisorUrl,
+    info.kubeStateMetricsUrl,
+    info.prometheusUrl!,
+  ])
+    expect(await refused(url)).toBe(true);
 });
 
 /** The pid of the sandbox's Prometheus: the child of the sandbox process running prometheus (from /proc). */

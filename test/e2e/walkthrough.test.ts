@@ -33,7 +33,10 @@ describeWithKubectl('README.md (Try it locally) walkthrough', () => {
   afterAll(() => e2e.cleanup());
 
   it('runs to the end (exit 0)', () => {
-    expect({ exit, tail: exit.code === 0 ? '' : output.split('\n').slice(-40).join('\n') }).toEqual({ exit: { code: 0, signal: null }, tail: '' });
+    expect({ exit, tail: exit.code === 0 ? '' : output.split('\n').slice(-40).join('\n') }).toEqual({
+      exit: { code: 0, signal: null },
+      tail: '',
+    });
   });
 
   it('shows the replicas follow the load: up during the burst, back to 1 after it', () => {
@@ -45,7 +48,7 @@ describeWithKubectl('README.md (Try it locally) walkthrough', () => {
     expect(output).toMatch(/^figlet\s+(True|False)\s+hpa\s+1\s+1\s/m);
   });
 
-  it('lists the operator\'s Scaled Events, up and down', () => {
+  it("lists the operator's Scaled Events, up and down", () => {
     expect(output).toMatch(/Normal\s+Scaled\s+functionautoscaler\/figlet\s+scaled from 1 to \d+/);
     expect(output).toMatch(/Normal\s+Scaled\s+functionautoscaler\/figlet\s+scaled from \d+ to 1/);
   });

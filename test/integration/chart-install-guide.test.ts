@@ -50,7 +50,6 @@ function words(line: string): string[] {
   return out;
 }
 
-
 describeWithKubectl('the README install guide kubectl commands against the emulated API server', () => {
   let kube: KubeApiServer;
   let dir: string;
@@ -93,14 +92,19 @@ describeWithKubectl('the README install guide kubectl commands against the emula
 
   it('runs the guide from apply to delete', async () => {
     const apply = await kubectl(['apply', '-f', '-'], heredoc);
-    expect({ status: apply.status, out: apply.out }).toEqual({ status: 0, out: expect.stringContaining('functionautoscaler.faas-autoscaler.dev/figlet created') });
+    expect({ status: apply.status, out: apply.out }).toEqual({
+      status: 0,
+      out: expect.stringContaining('functionautoscaler.faas-autoscaler.dev/figlet created'),
+    });
 
     // What the operator would have written, so the columns and jsonpath have something to show.
     const admin = new KubeConfig();
     admin.loadFromFile(kubeconfig);
     const custom = admin.makeApiClient(CustomObjectsApi);
     const core = admin.makeApiClient(CoreV1Api);
-    const fa = (await custom.getNamespacedCustomObject({ ...FAS, namespace: 'openfaas-fn', name: 'figlet' })) as { metadata: { uid: string } };
+    const fa = (await custom.getNamespacedCustomObject({ ...FAS, namespace: 'openfaas-fn', name: 'figlet' })) as {
+      metadata: { uid: string };
+    };
     await custom.replaceNamespacedCustomObjectStatus({
       ...FAS,
       namespace: 'openfaas-fn',
@@ -122,7 +126,13 @@ describeWithKubectl('the README install guide kubectl commands against the emula
       namespace: 'openfaas-fn',
       body: {
         metadata: { name: 'figlet.1', namespace: 'openfaas-fn' },
-        involvedObject: { kind: 'FunctionAutoscaler', apiVersion: 'faas-autoscaler.dev/v1alpha1', name: 'figlet', namespace: 'openfaas-fn', uid: fa.metadata.uid },
+        involvedObject: {
+          kind: 'FunctionAutoscaler',
+          apiVersion: 'faas-autoscaler.dev/v1alpha1',
+          name: 'figlet',
+          namespace: 'openfaas-fn',
+          uid: fa.metadata.uid,
+        },
         type: 'Normal',
         reason: 'Scaled',
         message: 'scaled from 2 to 3',
@@ -130,8 +140,12 @@ describeWithKubectl('the README install guide kubectl commands against the emula
       },
     });
 
-    expect(await runGuideLine('kubectl -n openfaas-fn get fas')).toMatch(/NAME\s+READY\s+POLICY\s+REPLICAS\s+DESIRED\s+P95\s+SLO\s+MISSES\s+AGE\nfiglet\s+True\s+lstm-ppo-plus\s+2\s+3\s+412\.5\s+500\s+0\.012\s/);
-    expect(await runGuideLine('kubectl -n openfaas-fn get fas -o wide')).toMatch(/FUNCTION\s+ACTIVE\s+MIN\s+MAX\n.*\s+figlet\s+lstm-ppo-plus\s+1\s+5\n/);
+    expect(await runGuideLine('kubectl -n openfaas-fn get fas')).toMatch(
+      /NAME\s+READY\s+POLICY\s+REPLICAS\s+DESIRED\s+P95\s+SLO\s+MISSES\s+AGE\nfiglet\s+True\s+lstm-ppo-plus\s+2\s+3\s+412\.5\s+500\s+0\.012\s/,
+    );
+    expect(await runGuideLine('kubectl -n openfaas-fn get fas -o wide')).toMatch(
+      /FUNCTION\s+ACTIVE\s+MIN\s+MAX\n.*\s+figlet\s+lstm-ppo-plus\s+1\s+5\n/,
+    );
     expect(await runGuideLine('kubectl -n openfaas-fn get fas figlet -o jsonpath')).toBe('lstm-ppo-plus: +1; P95 412 ms of 500\n');
     expect(await runGuideLine('kubectl -n openfaas-fn get events --field-selector')).toMatch(/Scaled/);
 
@@ -141,15 +155,26 @@ describeWithKubectl('the README install guide kubectl commands against the emula
     const policyAfter = [];
     for (const line of patches) {
       const result = await kubectl(words(line).slice(1));
-      expect({ line, status: result.status, out: result.out }).toEqual({ line, status: 0, out: expect.stringContaining('functionautoscaler.faas-autoscaler.dev/figlet patched') });
-      policyAfter.push(((await custom.getNamespacedCustomObject({ ...FAS, namespace: 'openfaas-fn', name: 'figlet' })) as { spec: { policy: unknown } }).spec.policy);
+      expect({ line, status: result.status, out: result.out }).toEqual({
+        line,
+        status: 0,
+        out: expect.stringContaining('functionautoscaler.faas-autoscaler.dev/figlet patched'),
+      });
+      policyAfter.push(
+        ((await custom.getNamespacedCustomObject({ ...FAS, namespace: 'openfaas-fn', name: 'figlet' })) as { spec: { policy: unknown } })
+          .spec.policy,
+      );
     }
     expect(policyAfter).toEqual([
       { name: 'hpa', params: { targetCPUUtilizationPercentage: 70 }, fallback: 'hpa' },
       { name: 'lstm-ppo-plus', fallback: 'hpa' },
     ]);
 
-    expect(await runGuideLine('kubectl -n openfaas-fn describe fas figlet')).toMatch(/Name:\s+figlet[\s\S]*Last Decision:[\s\S]*Reason:\s+lstm-ppo-plus: \+1/);
-    expect(await runGuideLine('kubectl delete fas --all --all-namespaces')).toMatch(/functionautoscaler.faas-autoscaler.dev "figlet" deleted/);
+    expect(await runGuideLine('kubectl -n openfaas-fn describe fas figlet')).toMatch(
+      /Name:\s+figlet[\s\S]*Last Decision:[\s\S]*Reason:\s+lstm-ppo-plus: \+1/,
+    );
+    expect(await runGuideLine('kubectl delete fas --all --all-namespaces')).toMatch(
+      /functionautoscaler.faas-autoscaler.dev "figlet" deleted/,
+    );
   });
 });

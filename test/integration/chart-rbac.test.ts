@@ -46,7 +46,10 @@ beforeAll(async () => {
   exporter = new Exporter();
   const now = Date.now();
   for (const name of ['figlet', 'env']) {
-    exporter.set({ name, namespace: FN_NAMESPACE, rps: 10, latencySeconds: 0.05, pods: 1, cpuCoresPerPod: 0.05, memoryBytesPerPod: 40 * MiB }, now);
+    exporter.set(
+      { name, namespace: FN_NAMESPACE, rps: 10, latencySeconds: 0.05, pods: 1, cpuCoresPerPod: 0.05, memoryBytesPerPod: 40 * MiB },
+      now,
+    );
   }
   await exporter.start();
   prom = await startPrometheus({ targets: [exporter.url] });
@@ -68,7 +71,9 @@ function deployment(name: string, replicas: number): Record<string, unknown> {
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name, image: `ghcr.io/openfaas/${name}:latest`, resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+        spec: {
+          containers: [{ name, image: `ghcr.io/openfaas/${name}:latest`, resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+        },
       },
     },
   };
@@ -79,7 +84,15 @@ function autoscaler(name: string, spec: Record<string, unknown>): Record<string,
     apiVersion: 'faas-autoscaler.dev/v1alpha1',
     kind: 'FunctionAutoscaler',
     metadata: { name, namespace: FA_NAMESPACE },
-    spec: { functionName: name, functionNamespace: FN_NAMESPACE, minReplicas: 1, maxReplicas: 5, intervalSeconds: 5, slo: { p95LatencyMs: 300 }, ...spec },
+    spec: {
+      functionName: name,
+      functionNamespace: FN_NAMESPACE,
+      minReplicas: 1,
+      maxReplicas: 5,
+      intervalSeconds: 5,
+      slo: { p95LatencyMs: 300 },
+      ...spec,
+    },
   };
 }
 
@@ -117,14 +130,31 @@ async function recordOperatorCalls(values: object): Promise<Recorded> {
     kube.faults.failNext(1, { verb: 'update', resource: 'functionautoscalers', subresource: 'status' }, { code: 409 });
     kube.faults.failNext(1, { verb: 'update', resource: 'deployments', subresource: 'scale' }, { code: 409 });
     // figlet: a static policy that must scale 1 → 3; env: the same in a dry run, which must never scale.
-    await custom.createNamespacedCustomObject({ ...FAS, namespace: FA_NAMESPACE, body: autoscaler('figlet', { policy: { name: 'static', params: { replicas: 3 } } }) });
-    await custom.createNamespacedCustomObject({ ...FAS, namespace: FA_NAMESPACE, body: autoscaler('env', { policy: { name: 'static', params: { replicas: 3 } }, dryRun: true }) });
+    await custom.createNamespacedCustomObject({
+      ...FAS,
+      namespace: FA_NAMESPACE,
+      body: autoscaler('figlet', { policy: { name: 'static', params: { replicas: 3 } } }),
+    });
+    await custom.createNamespacedCustomObject({
+      ...FAS,
+      namespace: FA_NAMESPACE,
+      body: autoscaler('env', { policy: { name: 'static', params: { replicas: 3 } }, dryRun: true }),
+    });
 
-    const eventReasons = async (): Promise<string[]> => (await core.listNamespacedEvent({ namespace: FA_NAMESPACE })).items.map((e) => e.reason ?? '');
-    await waitFor('figlet scaled to 3', async () => ((await apps.readNamespacedDeployment({ namespace: FN_NAMESPACE, name: 'figlet' })).spec?.replicas === 3 ? true : undefined), 40_000);
+    const eventReasons = async (): Promise<string[]> =>
+      (await core.listNamespacedEvent({ namespace: FA_NAMESPACE })).items.map((e) => e.reason ?? '');
+    await waitFor(
+      'figlet scaled to 3',
+      async () =>
+        (await apps.readNamespacedDeployment({ namespace: FN_NAMESPACE, name: 'figlet' })).spec?.replicas === 3 ? true : undefined,
+      40_000,
+    );
 
     // A policy switch, and someone else changing env's replicas.
-    await custom.patchNamespacedCustomObject({ ...FAS, namespace: FA_NAMESPACE, name: 'figlet', body: { spec: { policy: { name: 'hpa', params: null } } } }, merge);
+    await custom.patchNamespacedCustomObject(
+      { ...FAS, namespace: FA_NAMESPACE, name: 'figlet', body: { spec: { policy: { name: 'hpa', params: null } } } },
+      merge,
+    );
     await apps.patchNamespacedDeploymentScale({ namespace: FN_NAMESPACE, name: 'env', body: { spec: { replicas: 2 } } }, merge);
     let seen = '';
     await waitFor(
@@ -142,7 +172,9 @@ async function recordOperatorCalls(values: object): Promise<Recorded> {
       40_000,
     ).catch(async (err: Error) => {
       const fas = await custom.listNamespacedCustomObject({ ...FAS, namespace: FA_NAMESPACE });
-      throw new Error(`${err.message}: ${seen}; status: ${JSON.stringify((fas as { items: unknown[] }).items.map((i) => (i as { status: unknown }).status))}`);
+      throw new Error(
+        `${err.message}: ${seen}; status: ${JSON.stringify((fas as { items: unknown[] }).items.map((i) => (i as { status: unknown }).status))}`,
+      );
     });
     await operator.stop(); // releases the Lease (an update)
     operator = undefined;
@@ -150,7 +182,14 @@ async function recordOperatorCalls(values: object): Promise<Recorded> {
     const calls = kube
       .getAuditLog()
       .filter((e) => e.user === OPERATOR_USER && e.resourceRequest)
-      .map((e) => ({ verb: e.verb, group: e.apiGroup ?? '', resource: e.resource!, subresource: e.subresource, namespace: e.namespace, name: e.name }));
+      .map((e) => ({
+        verb: e.verb,
+        group: e.apiGroup ?? '',
+        resource: e.resource!,
+        subresource: e.subresource,
+        namespace: e.namespace,
+        name: e.name,
+      }));
     return { calls, eventReasons: await eventReasons() };
   } finally {
     await operator?.stop();
@@ -179,7 +218,11 @@ describeWithHelm('chart RBAC = the API calls the operator makes', () => {
       const manifests = helmTemplate({ values: chartValues, namespace: RELEASE_NAMESPACE });
       const { ungranted, unused } = compareRbac(recorded.calls, manifests, SERVICE_ACCOUNT);
       const used = [...new Set(recorded.calls.map((c) => describeCall({ ...c, name: undefined })))].sort();
-      expect({ ungranted: ungranted.map(describeCall), unused: unused.map((u) => `${u.role}: ${u.verb} ${u.group || 'core'}/${u.resource}`), used }).toEqual({
+      expect({
+        ungranted: ungranted.map(describeCall),
+        unused: unused.map((u) => `${u.role}: ${u.verb} ${u.group || 'core'}/${u.resource}`),
+        used,
+      }).toEqual({
         ungranted: [],
         unused: [],
         used,

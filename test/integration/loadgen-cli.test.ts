@@ -13,7 +13,11 @@ import { loadTrace, rankFunctions, totalInvocations } from '#kernel/traces/index
 import { startSink } from './loadgen-sink.js';
 import type { Sink } from './loadgen-sink.js';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run the CLI in-process, capturing what it writes. */
 async function cli(...args: string[]): Promise<Run> {
@@ -46,10 +50,26 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loadgen-cli-'));
   traceDir = join(dir, 'trace');
   // A small synthetic trace made by the CLI itself: 4 functions, 10 minutes, about 2/s each.
-  const made = await cli('generate', '--out', traceDir, '--functions', '4', '--minutes', '10', '--seed', 'cli', '--mean-rate', '120', '--spread', '0.5');
+  const made = await cli(
+    'generate',
+    '--out',
+    traceDir,
+    '--functions',
+    '4',
+    '--minutes',
+    '10',
+    '--seed',
+    'cli',
+    '--mean-rate',
+    '120',
+    '--spread',
+    '0.5',
+  );
   if (made.code !== 0) throw new Error(`generate failed: ${made.stderr}`);
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 afterEach(async () => {
   await sink?.close();
   sink = undefined;
@@ -64,8 +84,12 @@ describe('--help', () => {
     const readme = await readFile(new URL('../../workload-generator/README.md', import.meta.url), 'utf8');
     const replaySection = readme.slice(readme.indexOf('## replay'), readme.indexOf('## stats'));
     // The first cell of each table row names one or two flags: | `--from <time>`, `--to <time>` |
-    const readmeFlags = new Set(replaySection.split('\n').filter((l) => l.startsWith('| `--'))
-      .flatMap((l) => [...l.split(' | ')[0].matchAll(/`(--[a-z-]+)/g)].map((m) => m[1])));
+    const readmeFlags = new Set(
+      replaySection
+        .split('\n')
+        .filter((l) => l.startsWith('| `--'))
+        .flatMap((l) => [...l.split(' | ')[0].matchAll(/`(--[a-z-]+)/g)].map((m) => m[1])),
+    );
     expect([...helpFlags].sort()).toEqual([...readmeFlags].sort());
   });
 
@@ -77,14 +101,57 @@ describe('--help', () => {
       if (!m) throw new Error(`no default shown for ${flag}`);
       return m[1];
     };
-    const settings = parseReplayFlags({
-      trace: 't', function: 'all', arrivals: defaultOf('--arrivals'), speedup: defaultOf('--speedup'), rateScale: defaultOf('--rate-scale'),
-      timeout: defaultOf('--timeout'), maxInflight: defaultOf('--max-inflight'), lateThreshold: defaultOf('--late-threshold'), progress: defaultOf('--progress'),
-    }, {});
-    expect({ mode: settings.mode, speedup: settings.speedup, rateScale: settings.rateScale, timeoutMs: settings.timeoutMs, maxInflight: settings.maxInflight, lateThresholdMs: settings.lateThresholdMs, progress: settings.progress, gateway: settings.gateway, passes: settings.passes })
-      .toEqual({ mode: 'poisson', speedup: 1, rateScale: 1, timeoutMs: 30_000, maxInflight: 256, lateThresholdMs: 10, progress: 'auto', gateway: 'http://127.0.0.1:8080', passes: 1 });
-    expect(parseReplayFlags({ trace: 't', function: 'all', arrivals: 'poisson', speedup: '1', rateScale: '1', timeout: '1s', maxInflight: '1', lateThreshold: '1ms', progress: 'auto' }, { OPENFAAS_URL: 'http://gw:31112/' }).gateway)
-      .toBe('http://gw:31112');
+    const settings = parseReplayFlags(
+      {
+        trace: 't',
+        function: 'all',
+        arrivals: defaultOf('--arrivals'),
+        speedup: defaultOf('--speedup'),
+        rateScale: defaultOf('--rate-scale'),
+        timeout: defaultOf('--timeout'),
+        maxInflight: defaultOf('--max-inflight'),
+        lateThreshold: defaultOf('--late-threshold'),
+        progress: defaultOf('--progress'),
+      },
+      {},
+    );
+    expect({
+      mode: settings.mode,
+      speedup: settings.speedup,
+      rateScale: settings.rateScale,
+      timeoutMs: settings.timeoutMs,
+      maxInflight: settings.maxInflight,
+      lateThresholdMs: settings.lateThresholdMs,
+      progress: settings.progress,
+      gateway: settings.gateway,
+      passes: settings.passes,
+    }).toEqual({
+      mode: 'poisson',
+      speedup: 1,
+      rateScale: 1,
+      timeoutMs: 30_000,
+      maxInflight: 256,
+      lateThresholdMs: 10,
+      progress: 'auto',
+      gateway: 'http://127.0.0.1:8080',
+      passes: 1,
+    });
+    expect(
+      parseReplayFlags(
+        {
+          trace: 't',
+          function: 'all',
+          arrivals: 'poisson',
+          speedup: '1',
+          rateScale: '1',
+          timeout: '1s',
+          maxInflight: '1',
+          lateThreshold: '1ms',
+          progress: 'auto',
+        },
+        { OPENFAAS_URL: 'http://gw:31112/' },
+      ).gateway,
+    ).toBe('http://gw:31112');
   });
 
   it.each(['stats', 'generate'])('%s --help exits 0 and shows its flags', async (command) => {
@@ -98,15 +165,51 @@ describe('bad input: one line on stderr, exit code 2', () => {
   const cases: { name: string; args: (trace: string) => string[]; want: RegExp }[] = [
     { name: 'missing trace file', args: () => ['replay', '--trace', '/nonexistent/trace.csv', '--function', 'all'], want: /--trace/ },
     { name: 'selection out of range', args: (t) => ['replay', '--trace', t, '--function', 'top:99'], want: /top:99 is out of range/ },
-    { name: 'speedup 0', args: (t) => ['replay', '--trace', t, '--function', 'all', '--speedup', '0'], want: /--speedup: must be a number > 0/ },
-    { name: 'bad duration', args: (t) => ['replay', '--trace', t, '--function', 'all', '--timeout', '5d'], want: /--timeout: "5d" is not a duration/ },
-    { name: 'bad map', args: (t) => ['replay', '--trace', t, '--function', 'all', '--map', 'rank:1'], want: /--map: "rank:1" is not traceFn=openfaasFn/ },
-    { name: 'bad gateway', args: (t) => ['replay', '--trace', t, '--function', 'all', '--gateway', 'ftp://x'], want: /--gateway: "ftp:\/\/x" must be an http/ },
-    { name: 'payload neither size nor file', args: (t) => ['replay', '--trace', t, '--function', 'all', '--payload', 'no-such-body.json'], want: /--payload: "no-such-body.json" is neither a size/ },
-    { name: 'zero passes', args: (t) => ['replay', '--trace', t, '--function', 'all', '--loop', '0'], want: /--loop: must be an integer >= 1/ },
-    { name: 'unwritable summary', args: (t) => ['replay', '--trace', t, '--function', 'all', '--summary', '/nonexistent/dir/s.json'], want: /--summary: cannot write/ },
-    { name: 'unknown arrivals', args: (t) => ['replay', '--trace', t, '--function', 'all', '--arrivals', 'uniform'], want: /Allowed choices are poisson, exact/ },
-    { name: 'amplitude above 1', args: () => ['generate', '--out', '/tmp/x', '--diurnal-amplitude', '2'], want: /--diurnal-amplitude: must be between 0 and 1/ },
+    {
+      name: 'speedup 0',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--speedup', '0'],
+      want: /--speedup: must be a number > 0/,
+    },
+    {
+      name: 'bad duration',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--timeout', '5d'],
+      want: /--timeout: "5d" is not a duration/,
+    },
+    {
+      name: 'bad map',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--map', 'rank:1'],
+      want: /--map: "rank:1" is not traceFn=openfaasFn/,
+    },
+    {
+      name: 'bad gateway',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--gateway', 'ftp://x'],
+      want: /--gateway: "ftp:\/\/x" must be an http/,
+    },
+    {
+      name: 'payload neither size nor file',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--payload', 'no-such-body.json'],
+      want: /--payload: "no-such-body.json" is neither a size/,
+    },
+    {
+      name: 'zero passes',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--loop', '0'],
+      want: /--loop: must be an integer >= 1/,
+    },
+    {
+      name: 'unwritable summary',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--summary', '/nonexistent/dir/s.json'],
+      want: /--summary: cannot write/,
+    },
+    {
+      name: 'unknown arrivals',
+      args: (t) => ['replay', '--trace', t, '--function', 'all', '--arrivals', 'uniform'],
+      want: /Allowed choices are poisson, exact/,
+    },
+    {
+      name: 'amplitude above 1',
+      args: () => ['generate', '--out', '/tmp/x', '--diurnal-amplitude', '2'],
+      want: /--diurnal-amplitude: must be between 0 and 1/,
+    },
   ];
   it.each(cases)('$name', async ({ args, want }) => {
     const run = await cli(...args(traceDir));
@@ -121,18 +224,49 @@ describe('replay through the CLI', () => {
     sink = await startSink();
     const summaryFile = join(dir, 'summary.json');
     const logFile = join(dir, 'requests.ndjson');
-    const run = await cli('replay', '--trace', traceDir, '--function', 'top:2', '--map', 'rank:1=busiest,*=second',
-      '--gateway', sink.url, '--arrivals', 'exact', '--speedup', '600', '--to', '3m', '--summary', summaryFile, '--log', logFile, '--progress', 'never');
+    const run = await cli(
+      'replay',
+      '--trace',
+      traceDir,
+      '--function',
+      'top:2',
+      '--map',
+      'rank:1=busiest,*=second',
+      '--gateway',
+      sink.url,
+      '--arrivals',
+      'exact',
+      '--speedup',
+      '600',
+      '--to',
+      '3m',
+      '--summary',
+      summaryFile,
+      '--log',
+      logFile,
+      '--progress',
+      'never',
+    );
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     const printed = JSON.parse(run.stdout);
     expect(JSON.parse(await readFile(summaryFile, 'utf8'))).toEqual(printed);
 
     const trace = await loadTrace({ trace: traceDir, to: '3m' });
     const [first, second] = rankFunctions(trace);
-    expect(Object.fromEntries(sink.counts)).toEqual({ '/function/busiest': totalInvocations(first), '/function/second': totalInvocations(second) });
+    expect(Object.fromEntries(sink.counts)).toEqual({
+      '/function/busiest': totalInvocations(first),
+      '/function/second': totalInvocations(second),
+    });
     expect(printed.trace).toMatchObject({ format: 'azure2019', binSeconds: 60, to: '3m', functionSelection: 'top:2' });
-    expect(printed.functions.map((f: { traceId: string; openfaasName: string }) => [f.traceId, f.openfaasName])).toEqual([[first.id, 'busiest'], [second.id, 'second']]);
-    expect({ sent: printed.sent, ok: printed.ok, stoppedBy: printed.stoppedBy }).toEqual({ sent: sink.total(), ok: sink.total(), stoppedBy: 'end' });
+    expect(printed.functions.map((f: { traceId: string; openfaasName: string }) => [f.traceId, f.openfaasName])).toEqual([
+      [first.id, 'busiest'],
+      [second.id, 'second'],
+    ]);
+    expect({ sent: printed.sent, ok: printed.ok, stoppedBy: printed.stoppedBy }).toEqual({
+      sent: sink.total(),
+      ok: sink.total(),
+      stoppedBy: 'end',
+    });
     // Three minute bins scheduled exactly; a send a fraction of a millisecond late at the very end
     // may land in a fourth window, which then shows up with target 0 (accounting by send time).
     const perBin = [0, 1, 2].map((k) => first.counts[k] + second.counts[k]);
@@ -144,8 +278,25 @@ describe('replay through the CLI', () => {
   const onLinux = existsSync('/dev/full') ? it : it.skip;
   onLinux('finishes the run and prints the summary when the log cannot be written (disk full), then exits 1', async () => {
     sink = await startSink();
-    const run = await cli('replay', '--trace', traceDir, '--function', 'top:1', '--gateway', sink.url, '--arrivals', 'exact',
-      '--speedup', '600', '--to', '2m', '--log', '/dev/full', '--progress', 'never');
+    const run = await cli(
+      'replay',
+      '--trace',
+      traceDir,
+      '--function',
+      'top:1',
+      '--gateway',
+      sink.url,
+      '--arrivals',
+      'exact',
+      '--speedup',
+      '600',
+      '--to',
+      '2m',
+      '--log',
+      '/dev/full',
+      '--progress',
+      'never',
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^faas-loadgen: Error: --log: writing \/dev\/full failed, the log is incomplete: ENOSPC/);
     expect(JSON.parse(run.stdout).sent).toBe(sink.total());
@@ -155,8 +306,24 @@ describe('replay through the CLI', () => {
     sink = await startSink(() => ({ status: 200, delayMs: 50 }));
     const summaryFile = join(dir, 'interrupted.json');
     const before = new Set(process.listeners('SIGINT'));
-    const running = cli('replay', '--trace', traceDir, '--function', 'all', '--gateway', sink.url, '--speedup', '60', '--loop',
-      '--summary', summaryFile, '--progress', 'never', '--seed', 'sigint');
+    const running = cli(
+      'replay',
+      '--trace',
+      traceDir,
+      '--function',
+      'all',
+      '--gateway',
+      sink.url,
+      '--speedup',
+      '60',
+      '--loop',
+      '--summary',
+      summaryFile,
+      '--progress',
+      'never',
+      '--seed',
+      'sigint',
+    );
     while (sink.total() < 30) await new Promise((r) => setTimeout(r, 5));
     // Deliver SIGINT to the CLI's own handler only (emitting it process-wide would reach jest too).
     const added = process.listeners('SIGINT').filter((l) => !before.has(l));
@@ -168,7 +335,11 @@ describe('replay through the CLI', () => {
     expect(JSON.parse(run.stdout)).toEqual(summary);
     expect({ stoppedBy: summary.stoppedBy, passes: summary.config.passes }).toEqual({ stoppedBy: 'signal', passes: 'forever' });
     // Every request sent was answered within the drain, and the sink saw exactly those.
-    expect({ ok: summary.ok, sent: summary.sent, errors: summary.errors.total }).toEqual({ ok: sink.total(), sent: sink.total(), errors: 0 });
+    expect({ ok: summary.ok, sent: summary.sent, errors: summary.errors.total }).toEqual({
+      ok: sink.total(),
+      sent: sink.total(),
+      errors: 0,
+    });
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toHaveLength(0);
   });
 });
@@ -179,7 +350,9 @@ describe('stats and generate through the CLI', () => {
     expect(run.code).toBe(0);
     const stats = JSON.parse(run.stdout);
     const trace = await loadTrace({ trace: traceDir });
-    expect(stats.functions.map((f: { id: string; total: number }) => [f.id, f.total])).toEqual(trace.functions.map((f) => [f.id, totalInvocations(f)]));
+    expect(stats.functions.map((f: { id: string; total: number }) => [f.id, f.total])).toEqual(
+      trace.functions.map((f) => [f.id, totalInvocations(f)]),
+    );
     expect(stats.aggregate.total).toBe(trace.functions.reduce((s, f) => s + totalInvocations(f), 0));
     const table = await cli('stats', '--trace', traceDir, '--function', 'top:2');
     expect(table.stdout.trim().split('\n')).toHaveLength(5); // title, header, 2 functions, aggregate
@@ -188,7 +361,8 @@ describe('stats and generate through the CLI', () => {
   it('generates the same files from the same seed', async () => {
     const a = join(dir, 'gen-a');
     const b = join(dir, 'gen-b');
-    for (const out of [a, b]) expect((await cli('generate', '--out', out, '--functions', '2', '--minutes', '30', '--seed', 'same')).code).toBe(0);
+    for (const out of [a, b])
+      expect((await cli('generate', '--out', out, '--functions', '2', '--minutes', '30', '--seed', 'same')).code).toBe(0);
     for (const f of ['invocations.csv', 'durations.csv', 'memory.csv']) {
       expect(await readFile(join(a, f), 'utf8')).toBe(await readFile(join(b, f), 'utf8'));
     }
@@ -202,18 +376,37 @@ describe('the built launcher (bin/faas-loadgen.js)', () => {
   /** `npm test` builds first; when run alone, rebuild if any source is newer than its output. */
   beforeAll(() => {
     const sources = listTs(join(root, 'workload-generator/src'));
-    const stale = !existsSync(built) || sources.some((src) => {
-      const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
-      return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
-    });
+    const stale =
+      !existsSync(built) ||
+      sources.some((src) => {
+        const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
+        return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
+      });
     // Other modules' type errors do not stop tsc from emitting ours.
     if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore', timeout: 240_000 });
   }, 250_000);
 
   it('exits 130 with a summary on a real SIGINT', async () => {
     sink = await startSink();
-    const child = spawn(process.execPath, [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all',
-      '--gateway', sink.url, '--speedup', '60', '--loop', '--progress', 'never'], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'bin/faas-loadgen.js'),
+        'replay',
+        '--trace',
+        traceDir,
+        '--function',
+        'all',
+        '--gateway',
+        sink.url,
+        '--speedup',
+        '60',
+        '--loop',
+        '--progress',
+        'never',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -229,9 +422,19 @@ describe('the built launcher (bin/faas-loadgen.js)', () => {
 
   it('prints help and exits 0; bad input exits 2 with one line', () => {
     const help = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), '--help'], { encoding: 'utf8', env: childEnv() });
-    expect({ status: help.status, commands: ['replay', 'stats', 'generate'].every((c) => help.stdout.includes(c)) }).toEqual({ status: 0, commands: true });
-    const bad = spawnSync(process.execPath, [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all', '--speedup', 'x'], { encoding: 'utf8', env: childEnv() });
-    expect({ status: bad.status, stderr: bad.stderr }).toEqual({ status: 2, stderr: 'faas-loadgen: --speedup: must be a number > 0, got "x"\n' });
+    expect({ status: help.status, commands: ['replay', 'stats', 'generate'].every((c) => help.stdout.includes(c)) }).toEqual({
+      status: 0,
+      commands: true,
+    });
+    const bad = spawnSync(
+      process.execPath,
+      [join(root, 'bin/faas-loadgen.js'), 'replay', '--trace', traceDir, '--function', 'all', '--speedup', 'x'],
+      { encoding: 'utf8', env: childEnv() },
+    );
+    expect({ status: bad.status, stderr: bad.stderr }).toEqual({
+      status: 2,
+      stderr: 'faas-loadgen: --speedup: must be a number > 0, got "x"\n',
+    });
   });
 });
 

@@ -32,11 +32,22 @@ function options(gateway: string, targets: ReplayTarget[], over: Partial<ReplayO
   };
 }
 
-interface LogLine { intendedMs: number; bin: number; fn: string; lagMs: number; latencyMs: number; serviceMs: number; status: number | null; error?: string }
+interface LogLine {
+  intendedMs: number;
+  bin: number;
+  fn: string;
+  lagMs: number;
+  latencyMs: number;
+  serviceMs: number;
+  status: number | null;
+  error?: string;
+}
 
 let dir: string;
 let sink: Sink | undefined;
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'loadgen-replay-')); });
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'loadgen-replay-'));
+});
 afterEach(async () => {
   await sink?.close();
   sink = undefined;
@@ -44,7 +55,11 @@ afterEach(async () => {
 });
 
 async function readLog(file: string): Promise<LogLine[]> {
-  return (await readFile(file, 'utf8')).trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LogLine);
+  return (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as LogLine);
 }
 
 describe('exact mode', () => {
@@ -68,10 +83,23 @@ describe('exact mode', () => {
       return counts;
     };
     expect({ alpha: perBin('alpha'), beta: perBin('beta') }).toEqual({ alpha: [30, 0, 12, 45], beta: [5, 20, 0, 1] });
-    expect(summary.bins.slice(0, 4).map((b) => [b.target, b.scheduled])).toEqual([[35, 35], [20, 20], [12, 12], [46, 46]]);
-    expect({ sent: summary.sent, ok: summary.ok, unsent: summary.unsent, errors: summary.errors.total, stoppedBy: summary.stoppedBy })
-      .toEqual({ sent: 113, ok: 113, unsent: 0, errors: 0, stoppedBy: 'end' });
-    expect(summary.functions.map((f) => [f.openfaasName, f.target, f.sent, f.ok])).toEqual([['alpha', 87, 87, 87], ['beta', 26, 26, 26]]);
+    expect(summary.bins.slice(0, 4).map((b) => [b.target, b.scheduled])).toEqual([
+      [35, 35],
+      [20, 20],
+      [12, 12],
+      [46, 46],
+    ]);
+    expect({
+      sent: summary.sent,
+      ok: summary.ok,
+      unsent: summary.unsent,
+      errors: summary.errors.total,
+      stoppedBy: summary.stoppedBy,
+    }).toEqual({ sent: 113, ok: 113, unsent: 0, errors: 0, stoppedBy: 'end' });
+    expect(summary.functions.map((f) => [f.openfaasName, f.target, f.sent, f.ok])).toEqual([
+      ['alpha', 87, 87, 87],
+      ['beta', 26, 26, 26],
+    ]);
   });
 
   it('sends the payload with every request', async () => {
@@ -104,7 +132,9 @@ describe('latency is measured from the intended send time', () => {
     // one at a time: request k is due at 50 + 100k ms but cannot leave before 50 + 200k ms, so
     // its latency from the intended time is at least 200 + 100k ms.
     sink = await startSink(() => ({ status: 200, delayMs: 200 }));
-    const summary = await replay(options(sink.url, [{ traceId: 's', openfaasName: 'slow', counts: [10] }], { binSeconds: 1, speedup: 1, maxInflight: 1 }));
+    const summary = await replay(
+      options(sink.url, [{ traceId: 's', openfaasName: 'slow', counts: [10] }], { binSeconds: 1, speedup: 1, maxInflight: 1 }),
+    );
     expect({ sent: summary.sent, ok: summary.ok, unsent: summary.unsent }).toEqual({ sent: 10, ok: 10, unsent: 0 });
     expect(summary.latencyMs.max!).toBeGreaterThanOrEqual(1100 * 0.995); // histogram precision 0.5 %
     expect(summary.serviceTimeMs.min!).toBeGreaterThanOrEqual(199);
@@ -122,23 +152,35 @@ describe('errors are counted, the schedule is kept, nothing crashes', () => {
   it('counts 429 and 5xx per status code and per function', async () => {
     const replies: Record<string, number> = { '/function/ok': 200, '/function/busy': 429, '/function/broken': 503, '/function/bad': 500 };
     sink = await startSink((path) => ({ status: replies[path] ?? 404 }));
-    const summary = await replay(options(sink.url, [
-      { traceId: 'o', openfaasName: 'ok', counts: [10] },
-      { traceId: 'b', openfaasName: 'busy', counts: [7] },
-      { traceId: 'r', openfaasName: 'broken', counts: [4] },
-      { traceId: 'x', openfaasName: 'bad', counts: [2] },
-    ]));
+    const summary = await replay(
+      options(sink.url, [
+        { traceId: 'o', openfaasName: 'ok', counts: [10] },
+        { traceId: 'b', openfaasName: 'busy', counts: [7] },
+        { traceId: 'r', openfaasName: 'broken', counts: [4] },
+        { traceId: 'x', openfaasName: 'bad', counts: [2] },
+      ]),
+    );
     expect(summary.responses).toEqual({ 200: 10, 429: 7, 500: 2, 503: 4 });
     expect(summary.errors.byStatus).toEqual({ 429: 7, 500: 2, 503: 4 });
     expect({ ok: summary.ok, errors: summary.errors.total, sent: summary.sent }).toEqual({ ok: 10, errors: 13, sent: 23 });
-    expect(summary.functions.map((f) => [f.openfaasName, f.ok, f.errors])).toEqual([['ok', 10, 0], ['busy', 0, 7], ['broken', 0, 4], ['bad', 0, 2]]);
+    expect(summary.functions.map((f) => [f.openfaasName, f.ok, f.errors])).toEqual([
+      ['ok', 10, 0],
+      ['busy', 0, 7],
+      ['broken', 0, 4],
+      ['bad', 0, 2],
+    ]);
   });
 
   it('counts connection refusals and keeps sending on schedule', async () => {
     const port = await closedPort();
     const summary = await replay(options(`http://127.0.0.1:${port}`, [{ traceId: 'a', openfaasName: 'alpha', counts: [20, 15] }]));
-    expect({ scheduled: summary.scheduled, sent: summary.sent, refused: summary.errors.byKind.refused, ok: summary.ok, total: summary.errors.total })
-      .toEqual({ scheduled: 35, sent: 35, refused: 35, ok: 0, total: 35 });
+    expect({
+      scheduled: summary.scheduled,
+      sent: summary.sent,
+      refused: summary.errors.byKind.refused,
+      ok: summary.ok,
+      total: summary.errors.total,
+    }).toEqual({ scheduled: 35, sent: 35, refused: 35, ok: 0, total: 35 });
     expect(summary.bins.map((b) => b.scheduled)).toEqual([20, 15]);
   });
 
@@ -162,7 +204,9 @@ describe('speedup', () => {
     const t0 = performance.now();
     // Two minute bins of 4 and 2 requests at speedup 120: bins of 500 ms wall time; exact mode
     // puts the requests at the slot centres 7.5, 22.5, 37.5, 52.5 s and 75, 105 s of trace time.
-    const summary = await replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 2] }], { log: createWriteStream(logFile) }));
+    const summary = await replay(
+      options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 2] }], { log: createWriteStream(logFile) }),
+    );
     const log = await readLog(logFile);
     expect(log.map((l) => l.intendedMs).sort((a, b) => a - b)).toEqual([62.5, 187.5, 312.5, 437.5, 625, 875]);
     expect(summary.config.binWallSeconds).toBe(0.5);
@@ -179,9 +223,20 @@ describe('speedup', () => {
     const looped = await replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [3, 1] }], { passes: 3, speedup: 600 }));
     expect({ sent: looped.sent, bins: looped.bins.map((b) => b.scheduled) }).toEqual({ sent: 12, bins: [3, 1, 3, 1, 3, 1] });
     // Forever, cut at 0.25 s of wall time = 150 s of trace = 2.5 bins of 60 s at speedup 600.
-    const cut = await replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 4] }], { passes: Infinity, speedup: 600, durationSeconds: 0.25 }));
+    const cut = await replay(
+      options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 4] }], {
+        passes: Infinity,
+        speedup: 600,
+        durationSeconds: 0.25,
+      }),
+    );
     // Bins 0 and 1 fully (4 + 4), bin 2 up to 30 s of its 60: the slots at 7.5 and 22.5 s.
-    expect({ stoppedBy: cut.stoppedBy, sent: cut.sent, scheduled: cut.scheduled, target: cut.target }).toEqual({ stoppedBy: 'duration', sent: 10, scheduled: 10, target: 10 });
+    expect({ stoppedBy: cut.stoppedBy, sent: cut.sent, scheduled: cut.scheduled, target: cut.target }).toEqual({
+      stoppedBy: 'duration',
+      sent: 10,
+      scheduled: 10,
+      target: 10,
+    });
   });
 });
 
@@ -192,12 +247,21 @@ describe('a stalled generator', () => {
     // arrivals due at 207.5 and 237.5 ms go out late, after the limit, and still count.
     const stall = setTimeout(() => {
       const until = performance.now() + 100;
-      while (performance.now() < until) { /* a stalled machine */ }
+      while (performance.now() < until) {
+        /* a stalled machine */
+      }
     }, 200);
-    const cut = await replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 4, 4, 4] }], { speedup: 600, durationSeconds: 0.25 }));
+    const cut = await replay(
+      options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: [4, 4, 4, 4] }], { speedup: 600, durationSeconds: 0.25 }),
+    );
     clearTimeout(stall);
-    expect({ stoppedBy: cut.stoppedBy, sent: cut.sent, scheduled: cut.scheduled, target: cut.target, received: sink.total() })
-      .toEqual({ stoppedBy: 'duration', sent: 10, scheduled: 10, target: 10, received: 10 });
+    expect({ stoppedBy: cut.stoppedBy, sent: cut.sent, scheduled: cut.scheduled, target: cut.target, received: sink.total() }).toEqual({
+      stoppedBy: 'duration',
+      sent: 10,
+      scheduled: 10,
+      target: 10,
+      received: 10,
+    });
     expect(cut.elapsedSeconds).toBeGreaterThanOrEqual(0.25);
   });
 });
@@ -206,7 +270,12 @@ describe('stop signal', () => {
   it('stops sending, waits for in-flight requests and reports what was not sent', async () => {
     sink = await startSink(() => ({ status: 200, delayMs: 100 }));
     const stop = new AbortController();
-    const run = replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: new Array(100).fill(60) }], { speedup: 60, stopSignal: stop.signal }));
+    const run = replay(
+      options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: new Array(100).fill(60) }], {
+        speedup: 60,
+        stopSignal: stop.signal,
+      }),
+    );
     while (sink.total() < 20) await new Promise((r) => setTimeout(r, 5));
     stop.abort();
     const summary = await run;
@@ -222,7 +291,14 @@ describe('stop signal', () => {
     sink = await startSink(() => ({ hang: true }));
     const stop = new AbortController();
     const abort = new AbortController();
-    const run = replay(options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: new Array(100).fill(60) }], { speedup: 60, timeoutMs: 60_000, stopSignal: stop.signal, abortSignal: abort.signal }));
+    const run = replay(
+      options(sink.url, [{ traceId: 'a', openfaasName: 'alpha', counts: new Array(100).fill(60) }], {
+        speedup: 60,
+        timeoutMs: 60_000,
+        stopSignal: stop.signal,
+        abortSignal: abort.signal,
+      }),
+    );
     while (sink.total() < 5) await new Promise((r) => setTimeout(r, 5));
     stop.abort();
     abort.abort();

@@ -8,10 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-export type SinkReply =
-  | { status: number; delayMs?: number }
-  | { reset: true }
-  | { hang: true };
+export type SinkReply = { status: number; delayMs?: number } | { reset: true } | { hang: true };
 
 export interface Sink {
   url: string;

@@ -76,7 +76,8 @@ export class Exporter {
       lines.push(`gateway_function_invocation_total{function_name="${fn}",code="200"} ${ok}`);
       if (s.errorShare) lines.push(`gateway_function_invocation_total{function_name="${fn}",code="500"} ${errors}`);
       lines.push(`gateway_function_invocation_started{function_name="${fn}"} ${requests}`);
-      for (const le of BUCKETS) lines.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="${le}"} ${le >= s.latencySeconds ? ok : 0}`);
+      for (const le of BUCKETS)
+        lines.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="${le}"} ${le >= s.latencySeconds ? ok : 0}`);
       lines.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="+Inf"} ${ok}`);
       lines.push(`gateway_functions_seconds_sum{function_name="${fn}",code="200"} ${ok * s.latencySeconds}`);
       lines.push(`gateway_functions_seconds_count{function_name="${fn}",code="200"} ${ok}`);

@@ -31,7 +31,15 @@ afterAll(async () => {
 });
 
 function create(name: string): Promise<unknown> {
-  return custom.createNamespacedCustomObject({ ...GROUP, body: { apiVersion: 'faas-autoscaler.dev/v1alpha1', kind: 'FunctionAutoscaler', metadata: { name }, spec: { functionName: name, maxReplicas: 3, slo: { p95LatencyMs: 100 } } } });
+  return custom.createNamespacedCustomObject({
+    ...GROUP,
+    body: {
+      apiVersion: 'faas-autoscaler.dev/v1alpha1',
+      kind: 'FunctionAutoscaler',
+      metadata: { name },
+      spec: { functionName: name, maxReplicas: 3, slo: { p95LatencyMs: 100 } },
+    },
+  });
 }
 
 it('resumes closed and failed watches, relists on 410 Gone, and backs off on list errors', async () => {
@@ -66,8 +74,17 @@ it('resumes closed and failed watches, relists on 410 Gone, and backs off on lis
   await custom.deleteNamespacedCustomObject({ ...GROUP, name: 'b' });
   kube.compact();
   await waitFor('relist after 410', async () => (inf.stats.gone >= 1 && !inf.get('openfaas-fn/b') ? true : undefined));
-  expect(inf.list().map((o) => o.metadata.name).sort()).toEqual(['a', 'c']);
-  expect({ lists: inf.stats.lists, deleteReported: log.includes('delete b'), errors: log.filter((l) => l.startsWith('error')).slice(1) }).toEqual({ lists: 2, deleteReported: true, errors: ['error 503', 'error 503', 'error 410'] });
+  expect(
+    inf
+      .list()
+      .map((o) => o.metadata.name)
+      .sort(),
+  ).toEqual(['a', 'c']);
+  expect({
+    lists: inf.stats.lists,
+    deleteReported: log.includes('delete b'),
+    errors: log.filter((l) => l.startsWith('error')).slice(1),
+  }).toEqual({ lists: 2, deleteReported: true, errors: ['error 503', 'error 503', 'error 410'] });
 
   // 3. The same, but the relist itself fails twice with 500: back off, list again, sync.
   kube.faults.failNext(1, { verb: 'watch' }, { code: 503 });

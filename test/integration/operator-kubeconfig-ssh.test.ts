@@ -109,18 +109,34 @@ function target(): ReturnType<typeof parseSshTarget> {
 describe('--kubeconfig-ssh against a real sshd', () => {
   it('fetches the kubeconfig when the host key is in known_hosts ([host]:port form)', async () => {
     const file = knownHosts('known_plain', `[127.0.0.1]:${port} ${hostPublic}`);
-    const text = await fetchKubeconfigOverSsh({ target: target(), identityFile: join(dir, 'client_ed25519'), knownHostsFile: file, timeoutMs: 5000 });
+    const text = await fetchKubeconfigOverSsh({
+      target: target(),
+      identityFile: join(dir, 'client_ed25519'),
+      knownHostsFile: file,
+      timeoutMs: 5000,
+    });
     expect(text).toBe(KUBECONFIG);
     // And the operator's loader turns it into a working KubeConfig.
-    const kc = await loadKubeConfig({ mode: 'ssh', target: target(), identityFile: join(dir, 'client_ed25519'), knownHostsFile: file, timeoutMs: 5000 });
-    expect({ server: kc.getCurrentCluster()?.server, user: kc.getCurrentUser()?.token }).toEqual({ server: 'https://10.0.0.10:6443', user: 't0k3n' });
+    const kc = await loadKubeConfig({
+      mode: 'ssh',
+      target: target(),
+      identityFile: join(dir, 'client_ed25519'),
+      knownHostsFile: file,
+      timeoutMs: 5000,
+    });
+    expect({ server: kc.getCurrentCluster()?.server, user: kc.getCurrentUser()?.token }).toEqual({
+      server: 'https://10.0.0.10:6443',
+      user: 't0k3n',
+    });
   });
 
   it('accepts a hashed known_hosts entry', async () => {
     const salt = randomBytes(20);
     const hash = createHmac('sha1', salt).update(`[127.0.0.1]:${port}`).digest('base64');
     const file = knownHosts('known_hashed', `|1|${salt.toString('base64')}|${hash} ${hostPublic}`);
-    await expect(fetchKubeconfigOverSsh({ target: target(), identityFile: join(dir, 'client_ed25519'), knownHostsFile: file, timeoutMs: 5000 })).resolves.toBe(KUBECONFIG);
+    await expect(
+      fetchKubeconfigOverSsh({ target: target(), identityFile: join(dir, 'client_ed25519'), knownHostsFile: file, timeoutMs: 5000 }),
+    ).resolves.toBe(KUBECONFIG);
   });
 
   // Each row: a known_hosts that must not let the connection through → the refusal's reason.
@@ -132,7 +148,12 @@ describe('--kubeconfig-ssh against a real sshd', () => {
   ];
   it.each(refusals)('refuses: $name', async ({ line, reason }) => {
     const file = knownHosts(`known_${reason}`, line());
-    const err = await fetchKubeconfigOverSsh({ target: target(), identityFile: join(dir, 'client_ed25519'), knownHostsFile: file, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await fetchKubeconfigOverSsh({
+      target: target(),
+      identityFile: join(dir, 'client_ed25519'),
+      knownHostsFile: file,
+      timeoutMs: 5000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostKeyError);
     expect((err as HostKeyError).verdict.reason).toBe(reason);
   });

@@ -16,9 +16,27 @@ let prom: RunningPrometheus;
 beforeAll(async () => {
   exporter = new Exporter();
   const start = Date.now();
-  exporter.set({ name: 'echo', namespace: 'openfaas-fn', rps: 20, latencySeconds: 0.08, errorShare: 0.1, pods: 2, cpuCoresPerPod: 0.25, memoryBytesPerPod: 100 * MiB }, start);
-  exporter.set({ name: 'echo-slow', namespace: 'openfaas-fn', rps: 4, latencySeconds: 0.7, pods: 1, cpuCoresPerPod: 0.5, memoryBytesPerPod: 50 * MiB }, start);
-  exporter.set({ name: 'echo', namespace: 'team-b', rps: 2, latencySeconds: 0.02, pods: 1, cpuCoresPerPod: 0.1, memoryBytesPerPod: 10 * MiB }, start);
+  exporter.set(
+    {
+      name: 'echo',
+      namespace: 'openfaas-fn',
+      rps: 20,
+      latencySeconds: 0.08,
+      errorShare: 0.1,
+      pods: 2,
+      cpuCoresPerPod: 0.25,
+      memoryBytesPerPod: 100 * MiB,
+    },
+    start,
+  );
+  exporter.set(
+    { name: 'echo-slow', namespace: 'openfaas-fn', rps: 4, latencySeconds: 0.7, pods: 1, cpuCoresPerPod: 0.5, memoryBytesPerPod: 50 * MiB },
+    start,
+  );
+  exporter.set(
+    { name: 'echo', namespace: 'team-b', rps: 2, latencySeconds: 0.02, pods: 1, cpuCoresPerPod: 0.1, memoryBytesPerPod: 10 * MiB },
+    start,
+  );
   await exporter.start();
   prom = await startPrometheus({ targets: [exporter.url] });
 }, 30_000);
@@ -42,7 +60,10 @@ function within(got: number | null, want: number, rel: number): boolean {
 
 describe('batched PromQL on a real Prometheus', () => {
   it('gives each function its own rates, latency histogram, CPU, memory and pod count', async () => {
-    const src = { gateway: new PrometheusSource({ name: 'prometheus-a', url: prom.url }), cadvisor: new PrometheusSource({ name: 'prometheus-b', url: prom.url }) };
+    const src = {
+      gateway: new PrometheusSource({ name: 'prometheus-a', url: prom.url }),
+      cadvisor: new PrometheusSource({ name: 'prometheus-b', url: prom.url }),
+    };
     // Wait until the series are older than one 5-s window (younger series are extrapolated less).
     // Prometheus 2.42 starts scraping up to ~5 s after it is ready (its discovery update throttle).
     const res = await waitFor('a full window of samples', async () => {
@@ -61,7 +82,9 @@ describe('batched PromQL on a real Prometheus', () => {
       echo200: within(echo.invocationsByCode!['200'], 18 * 5, 0.25),
       echo500: within(echo.invocationsByCode!['500'], 2 * 5, 0.25),
       // All of echo's requests sit at 80 ms: the 0.05 bucket is empty, the 0.1 bucket has them all.
-      echoBucket: echo.latencyBuckets!.find((b) => b.le === 0.05)!.count === 0 && within(echo.latencyBuckets!.find((b) => b.le === 0.1)!.count, 90, 0.25),
+      echoBucket:
+        echo.latencyBuckets!.find((b) => b.le === 0.05)!.count === 0 &&
+        within(echo.latencyBuckets!.find((b) => b.le === 0.1)!.count, 90, 0.25),
       echoMeanLatency: within(echo.latencySumSeconds! / echo.latencyCount!, 0.08, 0.01),
       // 2 pods × 0.25 cores; the container="" and "POD" series would add 1 % and a constant.
       echoCpu: within(echo.cpuCores, 0.5, 0.1),

@@ -35,7 +35,15 @@ describe('/readyz and leader election', () => {
       logLevel: 'info',
       kubeconfig: { mode: 'yaml', yaml: kubeconfigYaml({ server }) },
       listen: { host: '127.0.0.1', port: 0 },
-      leaderElection: { enabled: true, namespace: 'default', name: 'readyz-test', identity: 'op', leaseDurationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 },
+      leaderElection: {
+        enabled: true,
+        namespace: 'default',
+        name: 'readyz-test',
+        identity: 'op',
+        leaseDurationSeconds: 2,
+        renewDeadlineSeconds: 1.5,
+        retryPeriodSeconds: 0.25,
+      },
       apiTimeoutMs: 1000,
       logger: pino({ level: 'info' }, sink),
     });
@@ -53,19 +61,30 @@ describe('/readyz and leader election', () => {
   };
   const leaseErrors = async (): Promise<number> => {
     const text = await (await fetch(`${operator!.endpoints.url}/metrics`)).text();
-    return [...text.matchAll(/^faas_autoscaler_lease_errors_total\{reason="InternalError"\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    return [...text.matchAll(/^faas_autoscaler_lease_errors_total\{reason="InternalError"\} (\S+)$/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
   };
 
   it('is ready while it can reach its Lease, not ready after a lease duration without, and ready again after', async () => {
-    await waitFor('ready as leader', async () => ((await readyz()).code === 200 && operator!.elector?.isLeader() ? true : undefined), 10_000);
+    await waitFor(
+      'ready as leader',
+      async () => ((await readyz()).code === 200 && operator!.elector?.isLeader() ? true : undefined),
+      10_000,
+    );
     expect((await readyz()).body).toMatch(/leader/);
 
     kube.faults.failNext(100_000, { resource: 'leases' }, { code: 500 });
     const failedAt = Date.now();
-    const notReady = await waitFor('/readyz 503', async () => {
-      const r = await readyz();
-      return r.code === 503 ? r : undefined;
-    }, 10_000);
+    const notReady = await waitFor(
+      '/readyz 503',
+      async () => {
+        const r = await readyz();
+        return r.code === 503 ? r : undefined;
+      },
+      10_000,
+    );
     // Not before the lease duration (2 s) has passed without an answer.
     expect(Date.now() - failedAt).toBeGreaterThanOrEqual(1_500);
     expect(notReady.body).toMatch(/no answer for the Lease default\/readyz-test for \d+ s: .*HTTP 500/);

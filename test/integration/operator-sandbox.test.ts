@@ -50,7 +50,15 @@ function operatorConfig(identity: string, token: string): OperatorConfig {
     logLevel: 'silent',
     kubeconfig: { mode: 'yaml', yaml: kubeconfig(token) },
     listen: { host: '127.0.0.1', port: 0 },
-    leaderElection: { enabled: true, namespace: 'default', name: 'faas-autoscaler-leader', identity, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 0.5 },
+    leaderElection: {
+      enabled: true,
+      namespace: 'default',
+      name: 'faas-autoscaler-leader',
+      identity,
+      leaseDurationSeconds: 4,
+      renewDeadlineSeconds: 3,
+      retryPeriodSeconds: 0.5,
+    },
     apiTimeoutMs: 5000,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   };
@@ -72,7 +80,9 @@ async function deployFunction(name: string, replicas: number): Promise<void> {
         selector: { matchLabels: { faas_function: name } },
         template: {
           metadata: { labels: { faas_function: name } },
-          spec: { containers: [{ name, image: 'ghcr.io/openfaas/alpine:latest', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+          spec: {
+            containers: [{ name, image: 'ghcr.io/openfaas/alpine:latest', resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+          },
         },
       },
     },
@@ -83,7 +93,12 @@ async function createAutoscaler(name: string, spec: Record<string, unknown>): Pr
   await custom.createNamespacedCustomObject({
     ...GROUP,
     namespace: NS,
-    body: { apiVersion: 'faas-autoscaler.dev/v1alpha1', kind: 'FunctionAutoscaler', metadata: { name, namespace: NS }, spec: { functionName: name, maxReplicas: 10, intervalSeconds: 5, slo: { p95LatencyMs: 300 }, ...spec } },
+    body: {
+      apiVersion: 'faas-autoscaler.dev/v1alpha1',
+      kind: 'FunctionAutoscaler',
+      metadata: { name, namespace: NS },
+      spec: { functionName: name, maxReplicas: 10, intervalSeconds: 5, slo: { p95LatencyMs: 300 }, ...spec },
+    },
   });
 }
 
@@ -155,23 +170,42 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     // Wait until both have ticked: the leader scaled, the follower's tick was due and skipped.
     await waitFor('a scale by the leader', async () => ((await replicasOf('surge')) > 1 ? true : undefined), 20_000);
     await waitFor('a follower tick', async () => (follower.controller.lastTick?.skippedNotLeader ? true : undefined), 15_000);
-    const writes = kube.getAuditLog().filter((e) => ['create', 'update', 'patch', 'delete'].includes(e.verb) && e.resource !== 'leases' && e.user.startsWith('operator-'));
+    const writes = kube
+      .getAuditLog()
+      .filter((e) => ['create', 'update', 'patch', 'delete'].includes(e.verb) && e.resource !== 'leases' && e.user.startsWith('operator-'));
     const byUser = new Set(writes.map((e) => e.user));
-    expect({ writers: [...byUser], followerIsLeader: follower.elector!.isLeader() }).toEqual({ writers: ['operator-a'], followerIsLeader: false });
+    expect({ writers: [...byUser], followerIsLeader: follower.elector!.isLeader() }).toEqual({
+      writers: ['operator-a'],
+      followerIsLeader: false,
+    });
     // The follower saw the same objects (warm standby) but sent no PromQL.
-    expect({ managed: follower.controller.managedKeys(), queriesByFollower: follower.controller.lastTick?.queries ?? 0 }).toEqual({ managed: [`${NS}/surge`], queriesByFollower: 0 });
+    expect({ managed: follower.controller.managedKeys(), queriesByFollower: follower.controller.lastTick?.queries ?? 0 }).toEqual({
+      managed: [`${NS}/surge`],
+      queriesByFollower: 0,
+    });
   }, 60_000);
 
   it('scales a Deployment up under load (Scaled Event, status) and back down after', async () => {
     // 200 rps / (50 × 0.9 per replica) → 5 replicas.
     await waitFor('5 replicas', async () => ((await replicasOf('surge')) === 5 ? true : undefined), 20_000);
     const s = await statusOf('surge');
-    expect({ desired: s.desiredReplicas, active: s.activePolicy, ready: condition(s, 'Ready')?.status, metrics: condition(s, 'MetricsAvailable')?.status }).toEqual({ desired: 5, active: 'openfaas-pro', ready: 'True', metrics: 'True' });
+    expect({
+      desired: s.desiredReplicas,
+      active: s.activePolicy,
+      ready: condition(s, 'Ready')?.status,
+      metrics: condition(s, 'MetricsAvailable')?.status,
+    }).toEqual({ desired: 5, active: 'openfaas-pro', ready: 'True', metrics: 'True' });
     expect(s.lastObservation?.rps).toBeGreaterThan(150);
     // The operator's own endpoints.
-    const [healthz, readyz, metrics] = await Promise.all(['/healthz', '/readyz', '/metrics'].map((p) => fetch(`${leader.endpoints.url}${p}`)));
+    const [healthz, readyz, metrics] = await Promise.all(
+      ['/healthz', '/readyz', '/metrics'].map((p) => fetch(`${leader.endpoints.url}${p}`)),
+    );
     const text = await metrics.text();
-    expect({ healthz: healthz.status, readyz: readyz.status, metrics: metrics.status }).toEqual({ healthz: 200, readyz: 200, metrics: 200 });
+    expect({ healthz: healthz.status, readyz: readyz.status, metrics: metrics.status }).toEqual({
+      healthz: 200,
+      readyz: 200,
+      metrics: 200,
+    });
     expect(text).toMatch(/faas_autoscaler_decisions_total\{policy="openfaas-pro",direction="up"\} [1-9]/);
     expect(text).toMatch(/faas_autoscaler_desired_replicas\{namespace="openfaas-fn",name="surge",function="surge"\} 5/);
     // Per-function gauges: what status says, with the namespace, the resource and the function.
@@ -199,10 +233,17 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
   it('a patch of spec.policy.name changes the next decision and emits an Event', async () => {
     await deployFunction('switch', 2);
     await createAutoscaler('switch', { policy: { name: 'openfaas-pro' } });
-    await waitFor('openfaas-pro to decide', async () => ((await statusOf('switch')).activePolicy === 'openfaas-pro' ? true : undefined), 20_000);
-    await custom.patchNamespacedCustomObject(
-      { ...GROUP, namespace: NS, name: 'switch', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 3 } } }] },
+    await waitFor(
+      'openfaas-pro to decide',
+      async () => ((await statusOf('switch')).activePolicy === 'openfaas-pro' ? true : undefined),
+      20_000,
     );
+    await custom.patchNamespacedCustomObject({
+      ...GROUP,
+      namespace: NS,
+      name: 'switch',
+      body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 3 } } }],
+    });
     await waitFor('static to decide 3', async () => ((await replicasOf('switch')) === 3 ? true : undefined), 20_000);
     const s = await statusOf('switch');
     expect({ active: s.activePolicy, desired: s.desiredReplicas }).toEqual({ active: 'static', desired: 3 });
@@ -213,22 +254,36 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     await deployFunction('fallback', 2);
     // spec.policy.name defaults to lstm-ppo-plus and fallback to hpa; the model directory is missing.
     await createAutoscaler('fallback', { policy: { model: '/nonexistent/models/lstm-ppo-plus' } });
-    const s = await waitFor('a decision', async () => {
-      const st = await statusOf('fallback');
-      return st.activePolicy ? st : undefined;
-    }, 20_000);
+    const s = await waitFor(
+      'a decision',
+      async () => {
+        const st = await statusOf('fallback');
+        return st.activePolicy ? st : undefined;
+      },
+      20_000,
+    );
     expect({ active: s.activePolicy, loaded: condition(s, 'PolicyLoaded')?.status }).toEqual({ active: 'hpa', loaded: 'False' });
-    expect(condition(s, 'PolicyLoaded')).toMatchObject({ reason: 'PolicyLoadFailed', message: expect.stringMatching(/lstm-ppo-plus could not be loaded .*nonexistent.*using fallback hpa/) });
+    expect(condition(s, 'PolicyLoaded')).toMatchObject({
+      reason: 'PolicyLoadFailed',
+      message: expect.stringMatching(/lstm-ppo-plus could not be loaded .*nonexistent.*using fallback hpa/),
+    });
     expect((await eventsFor('fallback')).map((e) => e.reason)).toContain('PolicyFallback');
   }, 60_000);
 
   it('retries a stale write: a 409 on /scale is read again and rewritten', async () => {
     await deployFunction('stale', 1);
-    kube.faults.failNext(1, { verb: 'update', resource: 'deployments', subresource: 'scale', name: 'stale' }, { code: 409, message: 'the object has been modified; please apply your changes to the latest version and try again' });
+    kube.faults.failNext(
+      1,
+      { verb: 'update', resource: 'deployments', subresource: 'scale', name: 'stale' },
+      { code: 409, message: 'the object has been modified; please apply your changes to the latest version and try again' },
+    );
     await createAutoscaler('stale', { policy: { name: 'openfaas-pro' } });
     await waitFor('3 replicas', async () => ((await replicasOf('stale')) === 3 ? true : undefined), 20_000);
     // read, stale write (409), read again, write: within the same tick.
-    const scaleCalls = kube.getAuditLog().filter((e) => e.subresource === 'scale' && e.name === 'stale').map((e) => `${e.verb} ${e.code}`);
+    const scaleCalls = kube
+      .getAuditLog()
+      .filter((e) => e.subresource === 'scale' && e.name === 'stale')
+      .map((e) => `${e.verb} ${e.code}`);
     expect(scaleCalls.slice(0, 4)).toEqual(['get 200', 'update 409', 'get 200', 'update 200']);
   }, 60_000);
 
@@ -250,21 +305,35 @@ describe('operator on the emulated cluster with a real Prometheus', () => {
     await waitFor('held scaled to 5', async () => ((await replicasOf('held')) === 5 ? true : undefined), 20_000);
     load('held', 0); // would scale down to 1 — if the operator could see it
     await prom.kill();
-    const s = await waitFor('MetricsAvailable=False', async () => {
-      const st = await statusOf('held');
-      return condition(st, 'MetricsAvailable')?.status === 'False' ? st : undefined;
-    }, 20_000);
-    expect({ reason: condition(s, 'MetricsAvailable')?.reason, ready: condition(s, 'Ready')?.reason }).toEqual({ reason: 'PrometheusUnavailable', ready: 'MetricsUnavailable' });
+    const s = await waitFor(
+      'MetricsAvailable=False',
+      async () => {
+        const st = await statusOf('held');
+        return condition(st, 'MetricsAvailable')?.status === 'False' ? st : undefined;
+      },
+      20_000,
+    );
+    expect({ reason: condition(s, 'MetricsAvailable')?.reason, ready: condition(s, 'Ready')?.reason }).toEqual({
+      reason: 'PrometheusUnavailable',
+      ready: 'MetricsUnavailable',
+    });
     expect(condition(s, 'MetricsAvailable')?.message).toMatch(/prometheus-a: cannot reach .*ECONNREFUSED.*keeping 5 replicas/);
     // Two more retries later (back-off 1 s, 2 s, …): still 5, never dropped to min.
     const firstHold = s.lastDecision?.time ?? '';
     let holds = 0;
-    await waitFor('two more held decisions', async () => {
-      const t = (await statusOf('held')).lastDecision?.time ?? '';
-      if (t > firstHold) holds++;
-      return holds >= 2 && t > firstHold ? true : undefined;
-    }, 20_000);
-    expect({ replicas: await replicasOf('held'), reason: (await statusOf('held')).lastDecision?.reason }).toEqual({ replicas: 5, reason: expect.stringMatching(/^holding 5: metrics unavailable/) });
+    await waitFor(
+      'two more held decisions',
+      async () => {
+        const t = (await statusOf('held')).lastDecision?.time ?? '';
+        if (t > firstHold) holds++;
+        return holds >= 2 && t > firstHold ? true : undefined;
+      },
+      20_000,
+    );
+    expect({ replicas: await replicasOf('held'), reason: (await statusOf('held')).lastDecision?.reason }).toEqual({
+      replicas: 5,
+      reason: expect.stringMatching(/^holding 5: metrics unavailable/),
+    });
   }, 60_000);
 });
 
@@ -275,17 +344,42 @@ describe('faas-autoscaler operator (the built CLI)', () => {
     writeFileSync(kcPath, kubeconfig('token-a'));
     const child = spawn(
       process.execPath,
-      ['bin/faas-autoscaler.js', 'operator', '--kubeconfig', kcPath, '--prometheus-a-url', 'http://127.0.0.1:9', '--listen', '127.0.0.1:0', '--lease-namespace', 'default', '--lease-name', 'cli-leader', '--identity', 'cli-op', '--log-level', 'info', '--retry-period-seconds', '0.5', '--namespaces', 'cli-test'],
+      [
+        'bin/faas-autoscaler.js',
+        'operator',
+        '--kubeconfig',
+        kcPath,
+        '--prometheus-a-url',
+        'http://127.0.0.1:9',
+        '--listen',
+        '127.0.0.1:0',
+        '--lease-namespace',
+        'default',
+        '--lease-name',
+        'cli-leader',
+        '--identity',
+        'cli-op',
+        '--log-level',
+        'info',
+        '--retry-period-seconds',
+        '0.5',
+        '--namespaces',
+        'cli-test',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor('the CLI operator to lead', async () => {
-        const l = await coordination.readNamespacedLease({ name: 'cli-leader', namespace: 'default' }).catch(() => undefined);
-        return l?.spec?.holderIdentity === 'cli-op' ? true : undefined;
-      }, 20_000);
+      await waitFor(
+        'the CLI operator to lead',
+        async () => {
+          const l = await coordination.readNamespacedLease({ name: 'cli-leader', namespace: 'default' }).catch(() => undefined);
+          return l?.spec?.holderIdentity === 'cli-op' ? true : undefined;
+        },
+        20_000,
+      );
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       const code = await exited;

@@ -24,7 +24,15 @@ import { runRecord, type RecordOptions } from '../../operator/src/recording/reco
 import { deployments } from '../../operator/src/sandbox/kube-resources.js';
 import { resolveFunctions } from '../../operator/src/sandbox/sandbox-config.js';
 import { FUNCTION_NAMESPACE, startSandbox, type RunningSandbox } from '../../operator/src/sandbox/sandbox.js';
-import { GAP_FROM, GAP_SECONDS, KNOWN_PROFILE, KNOWN_SIM, RESET_AT, SCENARIO_COUNTS, SCENARIO_SCALING } from './record-calibrate-scenario.js';
+import {
+  GAP_FROM,
+  GAP_SECONDS,
+  KNOWN_PROFILE,
+  KNOWN_SIM,
+  RESET_AT,
+  SCENARIO_COUNTS,
+  SCENARIO_SCALING,
+} from './record-calibrate-scenario.js';
 
 const FN = 'fn';
 const KEY = `${FN}.${FUNCTION_NAMESPACE}`;
@@ -122,7 +130,9 @@ it('records a function of known profile through a real Prometheus, and calibrate
   expect(records).toHaveLength(whole.stepsTotal);
 
   // The counter reset was repaired and noted in the step it happened.
-  const resetSteps = records.filter((r) => r.notes.some((n) => /counter reset|started in this step/.test(n) && /gateway_function_invocation_total/.test(n)));
+  const resetSteps = records.filter((r) =>
+    r.notes.some((n) => /counter reset|started in this step/.test(n) && /gateway_function_invocation_total/.test(n)),
+  );
   expect(resetSteps.length).toBeGreaterThanOrEqual(1);
   // The gap is nulls with a reason, never zeros; and no step has a negative or absurd count.
   const gapSteps = records.filter((r) => r.requests === null && /^gap/.test(r.missing.requests ?? ''));
@@ -146,14 +156,21 @@ it('records a function of known profile through a real Prometheus, and calibrate
   const e = cal.estimates;
   const within = (name: string, got: number | undefined, want: number): void => {
     const error = got === undefined ? Number.NaN : (got - want) / want;
-    if (!(Math.abs(error) <= 0.1)) throw new Error(`${name}: want ${want} within 10 %, got ${got} (${(error * 100).toFixed(1)} %)\n${formatCalibrationReport(cal, recording)}${loopNote}`);
+    if (!(Math.abs(error) <= 0.1))
+      throw new Error(
+        `${name}: want ${want} within 10 %, got ${got} (${(error * 100).toFixed(1)} %)\n${formatCalibrationReport(cal, recording)}${loopNote}`,
+      );
   };
   expect(cal.sim.serviceTime?.kind).toBe('lognormal');
   const st = cal.sim.serviceTime as { mu: number; sigma: number };
   within('service time median (ms)', Math.exp(st.mu), KNOWN_PROFILE.medianMs);
   within('service time sigma', st.sigma, KNOWN_PROFILE.sigma);
   within('concurrency per replica', cal.sim.concurrencyPerReplica, KNOWN_PROFILE.concurrencyPerReplica);
-  within('capacity per replica (req/s)', e.concurrency.details.capacityPerReplicaRps as number, KNOWN_PROFILE.concurrencyPerReplica / (Math.exp(Math.log(KNOWN_PROFILE.medianMs) + KNOWN_PROFILE.sigma ** 2 / 2) / 1000));
+  within(
+    'capacity per replica (req/s)',
+    e.concurrency.details.capacityPerReplicaRps as number,
+    KNOWN_PROFILE.concurrencyPerReplica / (Math.exp(Math.log(KNOWN_PROFILE.medianMs) + KNOWN_PROFILE.sigma ** 2 / 2) / 1000),
+  );
   within('cold start (s)', cal.sim.coldStartSeconds, KNOWN_PROFILE.coldStartSeconds);
   within('CPU per busy slot (cores)', cal.sim.cpuCoresPerBusySlot, KNOWN_PROFILE.cpuCoresPerBusySlot);
   within('memory per replica (MiB)', cal.sim.memoryBaseMb, KNOWN_PROFILE.memoryBaseMb);
@@ -167,7 +184,8 @@ it('records a function of known profile through a real Prometheus, and calibrate
   expect(cal.fit.p95.windows).toBeGreaterThanOrEqual(3);
   expect(cal.fit.cpu.windows).toBeGreaterThanOrEqual(3);
   const fitError = (name: string, got: number | null): void => {
-    if (!(got !== null && got <= 0.25)) throw new Error(`${name}: want a median error within 25 %, got ${got}\n${formatCalibrationReport(cal, recording)}${loopNote}`);
+    if (!(got !== null && got <= 0.25))
+      throw new Error(`${name}: want a median error within 25 %, got ${got}\n${formatCalibrationReport(cal, recording)}${loopNote}`);
   };
   fitError('P95 per window', cal.fit.p95.medianApe);
   fitError('CPU per window', cal.fit.cpu.medianApe);

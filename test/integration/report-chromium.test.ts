@@ -22,7 +22,15 @@ function burstyTrace(): { trace: Trace; fn: TraceFunction } {
     row: 1,
     rank: 1,
     counts,
-    profile: { durations: { averageMs: 200, count: 1000, minimumMs: 50, maximumMs: 900, percentilesMs: { 0: 50, 1: 60, 25: 120, 50: 180, 75: 250, 99: 600, 100: 900 } } },
+    profile: {
+      durations: {
+        averageMs: 200,
+        count: 1000,
+        minimumMs: 50,
+        maximumMs: 900,
+        percentilesMs: { 0: 50, 1: 60, 25: 120, 50: 180, 75: 250, 99: 600, 100: 900 },
+      },
+    },
   };
   return { trace: { format: 'synthetic', source: 'test', binSeconds: 30, startOffsetSeconds: 0, functions: [fn] }, fn };
 }
@@ -51,7 +59,14 @@ describeWithChromium('the evaluation report in headless Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'report-chromium-'));
     browser = await chromium.launch({
       executablePath: CHROMIUM!,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60_000);
 
@@ -62,7 +77,17 @@ describeWithChromium('the evaluation report in headless Chromium', () => {
 
   it('renders every chart with something drawn, trade-off labels apart, no silent clipping', async () => {
     const { trace, fn } = burstyTrace();
-    const output = await evaluatePolicies({ trace, fn, policies: ['hpa', 'keda', 'knative', 'static', 'oracle'], sloP95Ms: 600, intervalSeconds: 30, seed: 1, minReplicas: 1, maxReplicas: 24, sweep: true });
+    const output = await evaluatePolicies({
+      trace,
+      fn,
+      policies: ['hpa', 'keda', 'knative', 'static', 'oracle'],
+      sloP95Ms: 600,
+      intervalSeconds: 30,
+      seed: 1,
+      minReplicas: 1,
+      maxReplicas: 24,
+      sweep: true,
+    });
     const file = join(dir, 'report.html');
     writeFileSync(file, renderEvaluationReport({ run: output.run, series: output.series, notes: output.notes }));
 
@@ -72,7 +97,9 @@ describeWithChromium('the evaluation report in headless Chromium', () => {
     const charts = await page.$$eval('svg', (svgs) =>
       svgs.map((svg) => {
         const box = svg.getBoundingClientRect();
-        const paths = [...svg.querySelectorAll('path.series, path.frontier')].filter((p) => (p as unknown as { getTotalLength(): number }).getTotalLength() > 0).length;
+        const paths = [...svg.querySelectorAll('path.series, path.frontier')].filter(
+          (p) => (p as unknown as { getTotalLength(): number }).getTotalLength() > 0,
+        ).length;
         const marks = paths + svg.querySelectorAll('rect.bar, circle.point').length;
         return {
           title: svg.getAttribute('aria-label') ?? '',
@@ -92,13 +119,16 @@ describeWithChromium('the evaluation report in headless Chromium', () => {
     expect(charts.filter((c) => c.title.startsWith('P95') && c.edgeNote.includes('clipped'))).toEqual([]);
 
     // The trade-off chart: one labelled point per policy, and the tuned frontiers drawn.
-    const labels = await page.$$eval('svg:first-of-type text.label', (texts) => texts.map((t) => ({ text: t.textContent, box: t.getBoundingClientRect().toJSON() as Box })));
+    const labels = await page.$$eval('svg:first-of-type text.label', (texts) =>
+      texts.map((t) => ({ text: t.textContent, box: t.getBoundingClientRect().toJSON() as Box })),
+    );
     expect(labels.map((l) => l.text).sort()).toEqual(['hpa', 'keda', 'knative', 'oracle', 'static']);
     const overlaps: string[] = [];
     for (let i = 0; i < labels.length; i++) {
       for (let j = i + 1; j < labels.length; j++) {
         const [a, b] = [labels[i].box, labels[j].box];
-        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps.push(`${labels[i].text} / ${labels[j].text}`);
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+          overlaps.push(`${labels[i].text} / ${labels[j].text}`);
       }
     }
     expect(overlaps).toEqual([]);

@@ -60,12 +60,15 @@ async function gatherUntil(ok: (w: GatheredWindow) => boolean, limitMs: number):
   }
 }
 
-it('feeds the operator\'s batched queries through a real Prometheus with the numbers the load implies', async () => {
+it("feeds the operator's batched queries through a real Prometheus with the numbers the load implies", async () => {
   const started = Date.now();
   load = setInterval(() => {
     sentAt.push(Date.now());
     // Requests cut by the sandbox stopping at the end are of no interest.
-    void fetch(`${sandbox.info.gatewayUrl}/function/figlet`).then((r) => r.arrayBuffer(), () => undefined);
+    void fetch(`${sandbox.info.gatewayUrl}/function/figlet`).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
   }, 1000 / RPS);
   // Wait until the whole window lies inside the load (plus a scrape), then take the window.
   const { window, health, atMs } = await gatherUntil(

@@ -83,9 +83,14 @@ describe('sandbox gateway (Pro behaviour)', () => {
   const system = (path: string, init: RequestInit = {}): Promise<Response> =>
     gw(path, { ...init, headers: { authorization: env.auth, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 
-  it('serves /function/<name> and counts it with the gateway\'s metric names and labels', async () => {
-    const before = samples(await metrics(), 'gateway_function_invocation_total').get('{code="200",function_name="figlet.openfaas-fn"}') ?? 0;
-    const responses = await Promise.all([gw('/function/figlet', { method: 'POST', body: 'hi' }), gw('/function/figlet.openfaas-fn'), gw('/function/figlet/sub/path')]);
+  it("serves /function/<name> and counts it with the gateway's metric names and labels", async () => {
+    const before =
+      samples(await metrics(), 'gateway_function_invocation_total').get('{code="200",function_name="figlet.openfaas-fn"}') ?? 0;
+    const responses = await Promise.all([
+      gw('/function/figlet', { method: 'POST', body: 'hi' }),
+      gw('/function/figlet.openfaas-fn'),
+      gw('/function/figlet/sub/path'),
+    ]);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(Number(responses[0].headers.get('x-duration-seconds'))).toBeGreaterThanOrEqual(0.02);
     const text = await metrics();
@@ -100,16 +105,23 @@ describe('sandbox gateway (Pro behaviour)', () => {
     expect(buckets.get('{code="200",function_name="figlet.openfaas-fn",le="0.01"}')).toBe(0);
     expect(buckets.get('{code="200",function_name="figlet.openfaas-fn",le="1"}')).toBe(before + 3);
     expect(samples(text, 'gateway_functions_seconds_count').get('{code="200",function_name="figlet.openfaas-fn"}')).toBe(before + 3);
-    expect(samples(text, 'gateway_functions_seconds_sum').get('{code="200",function_name="figlet.openfaas-fn"}')).toBeGreaterThanOrEqual(0.06);
+    expect(samples(text, 'gateway_functions_seconds_sum').get('{code="200",function_name="figlet.openfaas-fn"}')).toBeGreaterThanOrEqual(
+      0.06,
+    );
     expect(samples(text, 'gateway_service_count').get('{function_name="figlet.openfaas-fn"}')).toBe(1);
     // Pro's inflight gauge: nothing in flight now.
     expect(samples(text, 'gateway_function_invocation_inflight').get('{function_name="figlet.openfaas-fn"}')).toBe(0);
-    for (const family of ['gateway_functions_seconds histogram', 'gateway_function_invocation_total counter', 'gateway_function_invocation_started counter', 'gateway_service_count gauge']) {
+    for (const family of [
+      'gateway_functions_seconds histogram',
+      'gateway_function_invocation_total counter',
+      'gateway_function_invocation_started counter',
+      'gateway_service_count gauge',
+    ]) {
       expect(text).toContain(`# TYPE ${family}\n`);
     }
   });
 
-  it('writes the text format promtool parses; the only lint findings are the real gateway\'s own names', async () => {
+  it("writes the text format promtool parses; the only lint findings are the real gateway's own names", async () => {
     // promtool: exit 1 = does not parse, 3 = parses with lint findings. OpenFaaS' own names break
     // two naming conventions; anything else would be ours.
     const gateway = promtoolCheck(await metrics());
@@ -119,7 +131,10 @@ describe('sandbox gateway (Pro behaviour)', () => {
         'gateway_function_invocation_started counter metrics should have "_total" suffix\n' +
         'gateway_service_count non-histogram and non-summary metrics should not have "_count" suffix\n',
     });
-    expect(promtoolCheck(await (await fetch(`${env.sandbox.info.cadvisorUrl}/metrics/cadvisor`)).text())).toEqual({ status: 0, output: '' });
+    expect(promtoolCheck(await (await fetch(`${env.sandbox.info.cadvisorUrl}/metrics/cadvisor`)).text())).toEqual({
+      status: 0,
+      output: '',
+    });
   });
 
   it('answers 502 at the upstream time-out and counts it under code="502", as the real gateway does', async () => {
@@ -183,16 +198,26 @@ describe('sandbox gateway (Pro behaviour)', () => {
   });
 
   it('scales through /system/scale-function: 202, the Deployment follows, pods become ready after the cold start', async () => {
-    const res = await system('/system/scale-function/figlet?namespace=openfaas-fn', { method: 'POST', body: JSON.stringify({ serviceName: 'figlet', replicas: 3, namespace: 'openfaas-fn' }) });
+    const res = await system('/system/scale-function/figlet?namespace=openfaas-fn', {
+      method: 'POST',
+      body: JSON.stringify({ serviceName: 'figlet', replicas: 3, namespace: 'openfaas-fn' }),
+    });
     expect(res.status).toBe(202);
     const dep = await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' });
     expect(dep.spec?.replicas).toBe(3);
     expect(env.sandbox.runtimes.get('figlet')!.desiredReplicas).toBe(3);
-    await eventually('3 ready replicas in the Deployment status', async () => (await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' })).status?.readyReplicas === 3);
+    await eventually(
+      '3 ready replicas in the Deployment status',
+      async () => (await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' })).status?.readyReplicas === 3,
+    );
     const text = await metrics();
     expect(samples(text, 'gateway_service_count').get('{function_name="figlet.openfaas-fn"}')).toBe(3);
     const cadvisor = await (await fetch(`${env.sandbox.info.cadvisorUrl}/metrics/cadvisor`)).text();
-    const figletPods = new Set([...samples(cadvisor, 'container_memory_working_set_bytes').keys()].filter((k) => k.includes('container="figlet"')).map((k) => /pod="([^"]+)"/.exec(k)![1]));
+    const figletPods = new Set(
+      [...samples(cadvisor, 'container_memory_working_set_bytes').keys()]
+        .filter((k) => k.includes('container="figlet"'))
+        .map((k) => /pod="([^"]+)"/.exec(k)![1]),
+    );
     expect(figletPods.size).toBe(3);
   });
 
@@ -206,7 +231,10 @@ describe('sandbox gateway (Pro behaviour)', () => {
     // not JSON
     { body: 'replicas=3', want: 400, wantReplicas: 7 },
   ])('scale-function $body → $want (replicas $wantReplicas)', async ({ body, want, wantReplicas }) => {
-    const res = await system('/system/scale-function/figlet', { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await system('/system/scale-function/figlet', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     expect(res.status).toBe(want);
     expect(env.sandbox.runtimes.get('figlet')!.desiredReplicas).toBe(wantReplicas);
   });
@@ -219,16 +247,22 @@ describe('sandbox gateway (Pro behaviour)', () => {
     const request = gw('/function/figlet');
     // While the request waits for the cold start (0.3 s), it is not started yet.
     await new Promise((r) => setTimeout(r, 100));
-    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}') ?? 0).toBe(startedBefore);
+    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}') ?? 0).toBe(
+      startedBefore,
+    );
     const started = Date.now();
     const res = await request;
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     const after = samples(await metrics(), 'gateway_functions_seconds_bucket');
-    const inBucket = (le: string): number => (after.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0) - (before.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0);
+    const inBucket = (le: string): number =>
+      (after.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0) -
+      (before.get(`{code="200",function_name="figlet.openfaas-fn",le="${le}"}`) ?? 0);
     // The 20 ms of service, not the 0.3 s wait: the request lands at or below 0.05 s.
     expect({ le005: inBucket('0.05'), le025: inBucket('0.25') }).toEqual({ le005: 1, le025: 1 });
-    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}')).toBe(startedBefore + 1);
+    expect(samples(await metrics(), 'gateway_function_invocation_started').get('{function_name="figlet.openfaas-fn"}')).toBe(
+      startedBefore + 1,
+    );
     const dep = await env.apps.readNamespacedDeployment({ name: 'figlet', namespace: 'openfaas-fn' });
     expect(dep.spec?.replicas).toBe(1);
   });
@@ -270,7 +304,10 @@ describe('sandbox gateway (OpenFaaS CE limits)', () => {
   });
 
   it('refuses more than 15 functions at start-up', async () => {
-    const many = resolveFunctions(Array.from({ length: 16 }, (_, i) => ({ name: `fn-${i}`, sim: {} })), undefined);
+    const many = resolveFunctions(
+      Array.from({ length: 16 }, (_, i) => ({ name: `fn-${i}`, sim: {} })),
+      undefined,
+    );
     await expect(startSandbox({ dir: join(env.dir, 'many'), functions: many, ce: true })).rejects.toThrow(/at most 15 functions, got 16/);
   });
 });

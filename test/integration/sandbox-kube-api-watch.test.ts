@@ -21,13 +21,21 @@ interface Seen {
 }
 
 /** Starts a watch that records every event; `done` records how it ended. */
-async function record(c: Cluster, query: Record<string, string | number | boolean | undefined>, path = PATH): Promise<{ seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void }> {
+async function record(
+  c: Cluster,
+  query: Record<string, string | number | boolean | undefined>,
+  path = PATH,
+): Promise<{ seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void }> {
   const state: { seen: Seen[]; ended: { err?: unknown } | undefined; stop(): void } = { seen: [], ended: undefined, stop: () => {} };
   const controller = await new Watch(c.kc).watch(
     path,
     query,
     (type, obj: { metadata?: { name?: string; resourceVersion?: string }; code?: number; reason?: string }) => {
-      state.seen.push(type === 'ERROR' ? { type, code: obj.code, reason: obj.reason } : { type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion });
+      state.seen.push(
+        type === 'ERROR'
+          ? { type, code: obj.code, reason: obj.reason }
+          : { type, name: obj.metadata?.name, rv: obj.metadata?.resourceVersion },
+      );
     },
     (err) => (state.ended = { err }),
   );
@@ -46,7 +54,8 @@ describe('watch', () => {
     await c.kube.stop();
   });
   const create = (name: string): Promise<unknown> => c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody(name) });
-  const patch = (name: string, body: unknown): Promise<unknown> => c.custom.patchNamespacedCustomObject({ ...FAS, namespace: NS, name, body }, merge);
+  const patch = (name: string, body: unknown): Promise<unknown> =>
+    c.custom.patchNamespacedCustomObject({ ...FAS, namespace: NS, name, body }, merge);
 
   it('without a resourceVersion: ADDED for what exists, then every change in order', async () => {
     await create('a');
@@ -64,7 +73,7 @@ describe('watch', () => {
 
   it('from a list resourceVersion: only what happened after it', async () => {
     await create('a');
-    const list = await c.custom.listNamespacedCustomObject({ ...FAS, namespace: NS }) as { metadata: { resourceVersion: string } };
+    const list = (await c.custom.listNamespacedCustomObject({ ...FAS, namespace: NS })) as { metadata: { resourceVersion: string } };
     await create('b');
     const w = await record(c, { resourceVersion: list.metadata.resourceVersion });
     await eventually(() => w.seen.length === 1, 'one event');
@@ -74,7 +83,7 @@ describe('watch', () => {
 
   it('from a resourceVersion older than the window: one ERROR event with a 410 Expired Status, then the stream ends', async () => {
     await create('a');
-    const list = await c.custom.listNamespacedCustomObject({ ...FAS, namespace: NS }) as { metadata: { resourceVersion: string } };
+    const list = (await c.custom.listNamespacedCustomObject({ ...FAS, namespace: NS })) as { metadata: { resourceVersion: string } };
     await create('b');
     c.kube.compact();
     const w = await record(c, { resourceVersion: list.metadata.resourceVersion });
@@ -110,14 +119,25 @@ describe('watch', () => {
   it('watches one object by name (the item path) and the Deployment status writes of a scale', async () => {
     await c.apps.createNamespacedDeployment({
       namespace: 'openfaas-fn',
-      body: { metadata: { name: 'figlet' }, spec: { selector: { matchLabels: { app: 'figlet' } }, template: { metadata: { labels: { app: 'figlet' } }, spec: { containers: [{ name: 'f', image: 'f' }] } } } },
+      body: {
+        metadata: { name: 'figlet' },
+        spec: {
+          selector: { matchLabels: { app: 'figlet' } },
+          template: { metadata: { labels: { app: 'figlet' } }, spec: { containers: [{ name: 'f', image: 'f' }] } },
+        },
+      },
     });
     const seen: string[] = [];
     const controller = await new Watch(c.kc).watch(
       '/apis/apps/v1/namespaces/openfaas-fn/deployments',
       { fieldSelector: 'metadata.name=figlet', resourceVersion: String(c.kube.store.resourceVersion()) },
-      (type, obj: { metadata: { generation: number }; spec: { replicas: number }; status: { replicas?: number; observedGeneration?: number } }) =>
-        seen.push(`${type} gen=${obj.metadata.generation} spec=${obj.spec.replicas} status=${obj.status.replicas ?? 0} observed=${obj.status.observedGeneration}`),
+      (
+        type,
+        obj: { metadata: { generation: number }; spec: { replicas: number }; status: { replicas?: number; observedGeneration?: number } },
+      ) =>
+        seen.push(
+          `${type} gen=${obj.metadata.generation} spec=${obj.spec.replicas} status=${obj.status.replicas ?? 0} observed=${obj.status.observedGeneration}`,
+        ),
       () => {},
     );
     await c.apps.patchNamespacedDeploymentScale({ name: 'figlet', namespace: 'openfaas-fn', body: { spec: { replicas: 3 } } }, merge);
@@ -145,7 +165,11 @@ describe('informer', () => {
     inf.on('delete', (o) => log.push(`delete ${o.metadata?.name}`));
     return { inf, log };
   }
-  const names = (inf: ObjectCache<KubernetesObject>): string[] => inf.list().map((o) => o.metadata!.name!).sort();
+  const names = (inf: ObjectCache<KubernetesObject>): string[] =>
+    inf
+      .list()
+      .map((o) => o.metadata!.name!)
+      .sort();
 
   it('lists, then follows adds, updates and deletes', async () => {
     await c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('a') });
@@ -197,7 +221,10 @@ describe('informer', () => {
       await eventually(() => c.kube.openWatchCount() === 1, 'the watch');
       // Another resource moves the global resourceVersion past the informer's last one; the
       // restarted watch cache starts there, so resuming gets 410 and the informer lists again.
-      await c.core.createNamespacedEvent({ namespace: NS, body: { metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p', namespace: NS } } });
+      await c.core.createNamespacedEvent({
+        namespace: NS,
+        body: { metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p', namespace: NS } },
+      });
       c.kube.restart({ keepState: true });
       await eventually(() => errors.length === 1 && c.kube.openWatchCount() === 1, 'the restarted watch');
       expect(c.kube.getAuditLog().filter((e) => e.verb === 'list').length).toBe(2);
@@ -226,11 +253,19 @@ describe('fault injection', () => {
     c.kube.faults.failNext(2, { verb: 'list', resource: 'functionautoscalers' }, { code: 503 });
     const list = (): Promise<unknown> => c.custom.listNamespacedCustomObject({ ...FAS, namespace: NS });
     expect(await statusOf(list())).toMatchObject({ code: 503, reason: 'ServiceUnavailable' });
-    expect(await statusOf(c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('a') }).then(list))).toMatchObject({ code: 503 });
+    expect(await statusOf(c.custom.createNamespacedCustomObject({ ...FAS, namespace: NS, body: fasBody('a') }).then(list))).toMatchObject({
+      code: 503,
+    });
     await expect(list()).resolves.toMatchObject({ items: [expect.anything()] });
     c.kube.faults.failNext(1, { verb: 'patch', resource: 'functionautoscalers', subresource: 'status' }, { code: 409 });
-    expect(await statusOf(c.custom.patchNamespacedCustomObjectStatus({ ...FAS, namespace: NS, name: 'a', body: { status: { replicas: 1 } } }, merge))).toMatchObject({
-      code: 409, reason: 'Conflict', message: expect.stringContaining('functionautoscalers.faas-autoscaler.dev "a"'),
+    expect(
+      await statusOf(
+        c.custom.patchNamespacedCustomObjectStatus({ ...FAS, namespace: NS, name: 'a', body: { status: { replicas: 1 } } }, merge),
+      ),
+    ).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: expect.stringContaining('functionautoscalers.faas-autoscaler.dev "a"'),
     });
   });
 

@@ -28,7 +28,9 @@ export async function startCluster(opts: KubeApiServerOptions = {}): Promise<Clu
 }
 
 /** The Status object of a failed call (code, reason, message, details), or a failure if it did not fail. */
-export async function statusOf(call: Promise<unknown>): Promise<{ code: number; reason?: string; message?: string; details?: Record<string, unknown> }> {
+export async function statusOf(
+  call: Promise<unknown>,
+): Promise<{ code: number; reason?: string; message?: string; details?: Record<string, unknown> }> {
   try {
     await call;
   } catch (err) {
@@ -67,7 +69,10 @@ export function deploymentBody(name: string, replicas = 1): Record<string, unkno
     spec: {
       replicas,
       selector: { matchLabels: { faas_function: name } },
-      template: { metadata: { labels: { faas_function: name } }, spec: { containers: [{ name, image: `ghcr.io/openfaas/${name}:latest` }] } },
+      template: {
+        metadata: { labels: { faas_function: name } },
+        spec: { containers: [{ name, image: `ghcr.io/openfaas/${name}:latest` }] },
+      },
     },
   };
 }

@@ -34,7 +34,9 @@ describeWithKubeApiserver('the real kube-apiserver and the emulator agree on the
     writeFileSync(emulatedConfig, kubeconfigYaml({ server: emulatedUrl }), { mode: 0o600 });
     expect(real.proc.version).toBe('Kubernetes v1.20.2');
     // The emulator has faas-netes' namespaces from the start; a cluster with OpenFaaS has them too.
-    expect((await real.rest('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openfaas-fn' } })).code).toBe(201);
+    expect(
+      (await real.rest('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openfaas-fn' } })).code,
+    ).toBe(201);
   }, 120_000);
 
   afterAll(async () => {
@@ -51,10 +53,21 @@ describeWithKubeApiserver('the real kube-apiserver and the emulator agree on the
     // kubectl 1.32 validates on the client against the server's OpenAPI when the server has no
     // field validation (v1.20); v1.20's JSONSchemaProps has no x-kubernetes-validations (CEL, 1.25+).
     const plain = await kubectl(realConfig, ['apply', '-f', join(REPO_ROOT, 'crds')]);
-    expect({ status: plain.status, out: plain.out }).toEqual({ status: 1, out: expect.stringContaining('unknown field "x-kubernetes-validations"') });
+    expect({ status: plain.status, out: plain.out }).toEqual({
+      status: 1,
+      out: expect.stringContaining('unknown field "x-kubernetes-validations"'),
+    });
     const applied = await kubectl(realConfig, ['apply', '--validate=false', '-f', join(REPO_ROOT, 'crds')]);
-    expect({ status: applied.status, out: applied.out }).toEqual({ status: 0, out: 'customresourcedefinition.apiextensions.k8s.io/functionautoscalers.faas-autoscaler.dev created\n' });
-    const established = await kubectl(realConfig, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/functionautoscalers.faas-autoscaler.dev']);
+    expect({ status: applied.status, out: applied.out }).toEqual({
+      status: 0,
+      out: 'customresourcedefinition.apiextensions.k8s.io/functionautoscalers.faas-autoscaler.dev created\n',
+    });
+    const established = await kubectl(realConfig, [
+      'wait',
+      '--for=condition=Established',
+      '--timeout=30s',
+      'crd/functionautoscalers.faas-autoscaler.dev',
+    ]);
     expect(established.status).toBe(0);
     // The emulator serves the same file from the start; applying it again changes nothing.
     const again = await kubectl(emulatedConfig, ['apply', '-f', join(REPO_ROOT, 'crds')]);
@@ -67,8 +80,12 @@ describeWithKubeApiserver('the real kube-apiserver and the emulator agree on the
     crd.metadata.name = `${names.plural}.faas-autoscaler.dev`;
     crd.spec.names = names;
     crd.spec.versions[0].schema.openAPIV3Schema.properties.metadata = { type: 'object', description: 'Standard object metadata.' };
-    const [r, e] = (await both((t) => call(t, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd))) as { code: number; body: { message?: string } }[];
-    const want = 'spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified';
+    const [r, e] = (await both((t) => call(t, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd))) as {
+      code: number;
+      body: { message?: string };
+    }[];
+    const want =
+      'spec.validation.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified';
     expect({ real: [r.code, r.body.message], emulated: [e.code, e.body.message] }).toEqual({
       real: [422, `CustomResourceDefinition.apiextensions.k8s.io "badmetas.faas-autoscaler.dev" is invalid: ${want}`],
       emulated: [422, `CustomResourceDefinition.apiextensions.k8s.io "badmetas.faas-autoscaler.dev" is invalid: ${want}`],
@@ -111,7 +128,9 @@ describeWithKubeApiserver('the real kube-apiserver and the emulator agree on the
     {
       what: 'string where a number goes',
       spec: { maxReplicas: 'ten' },
-      cel: ['<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'],
+      cel: [
+        '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      ],
     },
   ];
 
@@ -146,17 +165,35 @@ describeWithKubeApiserver('the real kube-apiserver and the emulator agree on the
       spec: { functionName: 'figlet', minReplicas: 8, maxReplicas: 5, slo: { p95LatencyMs: 500 } },
     };
     const [r, e] = (await both((t) => call(t, 'POST', FAS_PATH, body))) as { code: number; body: { message?: string } }[];
-    expect({ real: r.code, emulated: e.code, message: e.body.message }).toEqual({ real: 201, emulated: 422, message: expect.stringContaining('minReplicas must be less than or equal to maxReplicas') });
+    expect({ real: r.code, emulated: e.code, message: e.body.message }).toEqual({
+      real: 201,
+      emulated: 422,
+      message: expect.stringContaining('minReplicas must be less than or equal to maxReplicas'),
+    });
   });
 
   it('refuses a Lease time with three fractional digits (a JavaScript toISOString) with the same 400', async () => {
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'ms' }, spec: { holderIdentity: 'a', acquireTime: '2026-12-07T23:39:28.391Z' } };
-    const [r, e] = (await both((t) => call(t, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease))) as { code: number; body: { message?: string; reason?: string } }[];
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'ms' },
+      spec: { holderIdentity: 'a', acquireTime: '2026-12-07T23:39:28.391Z' },
+    };
+    const [r, e] = (await both((t) => call(t, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', lease))) as {
+      code: number;
+      body: { message?: string; reason?: string };
+    }[];
     expect([r.code, r.body.reason]).toEqual([400, 'BadRequest']);
     // The real message goes on with Go's parse detail and a byte excerpt; the emulator's is its prefix.
-    expect({ code: e.code, reason: e.body.reason, prefixOfReal: r.body.message?.startsWith(e.body.message ?? '-') }).toEqual({ code: 400, reason: 'BadRequest', prefixOfReal: true });
+    expect({ code: e.code, reason: e.body.reason, prefixOfReal: r.body.message?.startsWith(e.body.message ?? '-') }).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      prefixOfReal: true,
+    });
     const good = { ...lease, metadata: { name: 'micro' }, spec: { ...lease.spec, acquireTime: '2026-12-07T23:39:28.391000Z' } };
-    const [r2, e2] = (await both((t) => call(t, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', good))) as { code: number }[];
+    const [r2, e2] = (await both((t) => call(t, 'POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', good))) as {
+      code: number;
+    }[];
     expect([r2.code, e2.code]).toEqual([201, 201]);
   });
 });

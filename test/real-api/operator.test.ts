@@ -18,7 +18,22 @@ import { spawnSync } from 'node:child_process';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
 import { freePort } from '../../operator/src/sandbox/prometheus-process.js';
-import { condition, control, createFas, E2E, eventsFor, eventsWithReason, FAAS_AUTOSCALER, FAS, fasStatus, FN_NAMESPACE, replicasOf, waitFor, type KubeClients, type Proc } from '../e2e/harness.js';
+import {
+  condition,
+  control,
+  createFas,
+  E2E,
+  eventsFor,
+  eventsWithReason,
+  FAAS_AUTOSCALER,
+  FAS,
+  fasStatus,
+  FN_NAMESPACE,
+  replicasOf,
+  waitFor,
+  type KubeClients,
+  type Proc,
+} from '../e2e/harness.js';
 import { describeWithKubeApiserver, HELM, kubectl, KUBE_APISERVER, REPO_ROOT } from './real-api.js';
 
 const RELEASE_NAMESPACE = 'openfaas';
@@ -43,7 +58,13 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
   const helm = (args: string[]): { status: number; out: string } => {
     const run = spawnSync(HELM!, args, {
       encoding: 'utf8',
-      env: { ...process.env, KUBECONFIG: info.kubeconfig, HELM_CACHE_HOME: join(e2e.dir, 'helm-cache'), HELM_CONFIG_HOME: join(e2e.dir, 'helm-config'), HELM_DATA_HOME: join(e2e.dir, 'helm-data') },
+      env: {
+        ...process.env,
+        KUBECONFIG: info.kubeconfig,
+        HELM_CACHE_HOME: join(e2e.dir, 'helm-cache'),
+        HELM_CONFIG_HOME: join(e2e.dir, 'helm-config'),
+        HELM_DATA_HOME: join(e2e.dir, 'helm-data'),
+      },
     });
     return { status: run.status ?? -1, out: `${run.stdout}${run.stderr}` };
   };
@@ -55,15 +76,27 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     const port = await freePort('127.0.0.1');
     const args = operatorArgs
       .filter((a) => !a.startsWith('--listen=') && !a.startsWith('--gateway-basic-auth-file='))
-      .concat([`--listen=127.0.0.1:${port}`, `--gateway-basic-auth-file=${info.gatewayBasicAuthFile}`, `--kubeconfig=${saKubeconfig}`, `--identity=${identity}`]);
-    const proc = e2e.spawn(`operator-${identity}`, process.execPath, [FAAS_AUTOSCALER, 'operator', ...args], { POD_NAMESPACE: RELEASE_NAMESPACE });
+      .concat([
+        `--listen=127.0.0.1:${port}`,
+        `--gateway-basic-auth-file=${info.gatewayBasicAuthFile}`,
+        `--kubeconfig=${saKubeconfig}`,
+        `--identity=${identity}`,
+      ]);
+    const proc = e2e.spawn(`operator-${identity}`, process.execPath, [FAAS_AUTOSCALER, 'operator', ...args], {
+      POD_NAMESPACE: RELEASE_NAMESPACE,
+    });
     const op = { proc, endpoints: `http://127.0.0.1:${port}` };
     operators.set(identity, op);
     return op;
   }
 
   beforeAll(async () => {
-    const config = e2e.file('sandbox.yaml', { functions: [{ name: 'ra-fn', profile: 'fixed:50ms', coldStartSeconds: 1 }, { name: 'ra-other', profile: 'fixed:50ms', coldStartSeconds: 1 }] });
+    const config = e2e.file('sandbox.yaml', {
+      functions: [
+        { name: 'ra-fn', profile: 'fixed:50ms', coldStartSeconds: 1 },
+        { name: 'ra-other', profile: 'fixed:50ms', coldStartSeconds: 1 },
+      ],
+    });
     const sandbox = await e2e.sandbox(['--config', config, '--kube-apiserver', KUBE_APISERVER!]);
     info = sandbox.info;
     kube = sandbox.kube;
@@ -78,7 +111,10 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
   it('helm install: refused for its kubeVersion on v1.20 (the constraint is kept), installed from a copy without it', async () => {
     const values = e2e.file('values.yaml', { prometheus: { a: { url: promUrl } }, gateway: { url: info.gatewayUrl } });
     const refused = helm(['install', 'fas', join(REPO_ROOT, 'charts', 'faas-autoscaler'), '-n', RELEASE_NAMESPACE, '-f', values]);
-    expect({ status: refused.status, out: refused.out }).toEqual({ status: 1, out: expect.stringContaining('chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.2') });
+    expect({ status: refused.status, out: refused.out }).toEqual({
+      status: 1,
+      out: expect.stringContaining('chart requires kubeVersion: >=1.25.0-0 which is incompatible with Kubernetes v1.20.2'),
+    });
 
     const chart = join(mkdtempSync(join(tmpdir(), 'fas-chart-')), 'faas-autoscaler');
     cpSync(join(REPO_ROOT, 'charts', 'faas-autoscaler'), chart, { recursive: true, dereference: true });
@@ -92,7 +128,9 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
 
     const deployment = await kube.apps.readNamespacedDeployment({ name: SERVICE_ACCOUNT, namespace: RELEASE_NAMESPACE });
     operatorArgs = deployment.spec!.template.spec!.containers[0]!.args!;
-    expect(operatorArgs).toEqual(expect.arrayContaining([`--prometheus-a-url=${promUrl}`, `--lease-name=${LEASE.name}`, '--lease-duration-seconds=15']));
+    expect(operatorArgs).toEqual(
+      expect.arrayContaining([`--prometheus-a-url=${promUrl}`, `--lease-name=${LEASE.name}`, '--lease-duration-seconds=15']),
+    );
 
     // The chart's ServiceAccount, as a pod would present it: a bound token from the TokenRequest API.
     const token = await kubectl(info.kubeconfig, ['create', 'token', SERVICE_ACCOUNT, '-n', RELEASE_NAMESPACE, '--duration=1h']);
@@ -108,30 +146,61 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
   it('becomes leader within 15 s with the chart defaults and scales a function', async () => {
     const startedAt = Date.now();
     const a = await startOperator('op-a');
-    const holder = await waitFor('op-a to hold the Lease', async () => ((await lease().catch(() => undefined))?.spec?.holderIdentity === 'op-a' ? true : undefined), 15_000, 200).catch((err: Error) => {
+    const holder = await waitFor(
+      'op-a to hold the Lease',
+      async () => ((await lease().catch(() => undefined))?.spec?.holderIdentity === 'op-a' ? true : undefined),
+      15_000,
+      200,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- operator log ---\n${a.proc.tail()}`);
     });
     expect({ holder, withinMs: Date.now() - startedAt <= 15_000 }).toEqual({ holder: true, withinMs: true });
     expect((await fetch(`${a.endpoints}/readyz`)).status).toBe(200);
 
-    await createFas(kube, 'ra-fn', { functionName: 'ra-fn', minReplicas: 1, maxReplicas: 10, intervalSeconds: 5, slo: { p95LatencyMs: 500 }, policy: { name: 'static', params: { replicas: 3 } } });
-    await waitFor('ra-fn scaled to 3 and ready', async () => {
-      const d = await kube.apps.readNamespacedDeployment({ name: 'ra-fn', namespace: FN_NAMESPACE });
-      return d.spec?.replicas === 3 && d.status?.readyReplicas === 3;
-    }, 45_000).catch((err: Error) => {
+    await createFas(kube, 'ra-fn', {
+      functionName: 'ra-fn',
+      minReplicas: 1,
+      maxReplicas: 10,
+      intervalSeconds: 5,
+      slo: { p95LatencyMs: 500 },
+      policy: { name: 'static', params: { replicas: 3 } },
+    });
+    await waitFor(
+      'ra-fn scaled to 3 and ready',
+      async () => {
+        const d = await kube.apps.readNamespacedDeployment({ name: 'ra-fn', namespace: FN_NAMESPACE });
+        return d.spec?.replicas === 3 && d.status?.readyReplicas === 3;
+      },
+      45_000,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- operator log ---\n${a.proc.tail()}`);
     });
-    const status = await waitFor('status with replicas 3', async () => {
-      const s = await fasStatus(kube, 'ra-fn');
-      return s.replicas === 3 && condition(s, 'Ready')?.status === 'True' ? s : undefined;
-    }, 30_000);
-    expect({ policy: status.activePolicy, desired: status.desiredReplicas, ready: condition(status, 'Ready')?.reason }).toEqual({ policy: 'static', desired: 3, ready: 'Reconciled' });
+    const status = await waitFor(
+      'status with replicas 3',
+      async () => {
+        const s = await fasStatus(kube, 'ra-fn');
+        return s.replicas === 3 && condition(s, 'Ready')?.status === 'True' ? s : undefined;
+      },
+      30_000,
+    );
+    expect({ policy: status.activePolicy, desired: status.desiredReplicas, ready: condition(status, 'Ready')?.reason }).toEqual({
+      policy: 'static',
+      desired: 3,
+      ready: 'Reconciled',
+    });
     const events = await eventsWithReason(kube, 'ra-fn', 'Scaled');
-    expect(events.find((e) => e.reason === 'Scaled')).toMatchObject({ type: 'Normal', instance: 'op-a', message: expect.stringContaining('scaled from 1 to 3') });
+    expect(events.find((e) => e.reason === 'Scaled')).toMatchObject({
+      type: 'Normal',
+      instance: 'op-a',
+      message: expect.stringContaining('scaled from 1 to 3'),
+    });
 
     // kubectl's columns, from the real server's Table conversion of the CRD's printer columns.
     const table = await kubectl(info.kubeconfig, ['get', 'fas', 'ra-fn', '-n', FN_NAMESPACE]);
-    const [header, row] = table.out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+    const [header, row] = table.out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s{2,}/));
     expect(header).toEqual(['NAME', 'READY', 'POLICY', 'REPLICAS', 'DESIRED', 'P95', 'SLO', 'MISSES', 'AGE']);
     expect(row.slice(0, 5)).toEqual(['ra-fn', 'True', 'static', '3', '3']);
     expect(row[6]).toBe('500');
@@ -144,21 +213,45 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
   }, 120_000);
 
   it('switches policy when the resource is patched, with an Event', async () => {
-    await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 2 } } }] });
+    await kube.custom.patchNamespacedCustomObject({
+      ...FAS,
+      namespace: FN_NAMESPACE,
+      name: 'ra-fn',
+      body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 2 } } }],
+    });
     await waitFor('ra-fn at 2', async () => (await replicasOf(kube, 'ra-fn')) === 2, 30_000);
-    await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'hpa' } }] });
+    await kube.custom.patchNamespacedCustomObject({
+      ...FAS,
+      namespace: FN_NAMESPACE,
+      name: 'ra-fn',
+      body: [{ op: 'replace', path: '/spec/policy', value: { name: 'hpa' } }],
+    });
     await waitFor('activePolicy hpa', async () => (await fasStatus(kube, 'ra-fn')).activePolicy === 'hpa', 30_000);
     const switched = (await eventsWithReason(kube, 'ra-fn', 'PolicySwitched')).filter((e) => e.reason === 'PolicySwitched');
     expect(switched.map((e) => e.message)).toEqual([expect.stringContaining('policy static → hpa')]);
   }, 90_000);
 
   it('refuses minReplicas > maxReplicas itself: v1.20 stores it (no CEL), the operator reports InvalidSpec and leaves the function alone', async () => {
-    await createFas(kube, 'ra-other', { functionName: 'ra-other', minReplicas: 8, maxReplicas: 5, intervalSeconds: 5, slo: { p95LatencyMs: 500 }, policy: { name: 'static', params: { replicas: 4 } } });
-    const status = await waitFor('InvalidSpec on ra-other', async () => {
-      const s = await fasStatus(kube, 'ra-other');
-      return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
-    }, 30_000);
-    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', message: expect.stringContaining('minReplicas must be less than or equal to maxReplicas') });
+    await createFas(kube, 'ra-other', {
+      functionName: 'ra-other',
+      minReplicas: 8,
+      maxReplicas: 5,
+      intervalSeconds: 5,
+      slo: { p95LatencyMs: 500 },
+      policy: { name: 'static', params: { replicas: 4 } },
+    });
+    const status = await waitFor(
+      'InvalidSpec on ra-other',
+      async () => {
+        const s = await fasStatus(kube, 'ra-other');
+        return condition(s, 'Ready')?.reason === 'InvalidSpec' ? s : undefined;
+      },
+      30_000,
+    );
+    expect(condition(status, 'Ready')).toMatchObject({
+      status: 'False',
+      message: expect.stringContaining('minReplicas must be less than or equal to maxReplicas'),
+    });
     expect((await eventsWithReason(kube, 'ra-other', 'InvalidSpec')).map((e) => [e.type, e.reason])).toEqual([['Warning', 'InvalidSpec']]);
     expect(await replicasOf(kube, 'ra-other')).toBe(1);
   }, 60_000);
@@ -168,32 +261,56 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     const killing = Date.now();
     await control(info, '/kube/restart?downMs=3000');
     rbacSettling.push({ from: killing, to: Date.now() });
-    await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 4 } } }] });
-    await waitFor('ra-fn scaled to 4 after the restart', async () => (await replicasOf(kube, 'ra-fn')) === 4, 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- operator log ---\n${a.proc.tail()}`);
+    await kube.custom.patchNamespacedCustomObject({
+      ...FAS,
+      namespace: FN_NAMESPACE,
+      name: 'ra-fn',
+      body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 4 } } }],
     });
+    await waitFor('ra-fn scaled to 4 after the restart', async () => (await replicasOf(kube, 'ra-fn')) === 4, 60_000).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}\n--- operator log ---\n${a.proc.tail()}`);
+      },
+    );
     expect(a.proc.child.exitCode).toBeNull();
     expect((await lease()).spec?.holderIdentity).toBe('op-a');
   }, 90_000);
 
   it('hands over to a second operator when the leader is killed, within the lease duration', async () => {
     const b = await startOperator('op-b');
-    await waitFor('op-b ready (standby)', async () => (await fetch(`${b.endpoints}/readyz`).catch(() => undefined))?.status === 200, 30_000);
+    await waitFor(
+      'op-b ready (standby)',
+      async () => (await fetch(`${b.endpoints}/readyz`).catch(() => undefined))?.status === 200,
+      30_000,
+    );
     const a = operators.get('op-a')!;
     a.proc.signal('SIGKILL');
     await a.proc.exited;
     const lastRenewMs = new Date((await lease()).spec!.renewTime!).getTime();
-    const taken = await waitFor('op-b to hold the Lease', async () => {
-      const l = await lease();
-      return l.spec?.holderIdentity === 'op-b' ? l : undefined;
-    }, 40_000);
+    const taken = await waitFor(
+      'op-b to hold the Lease',
+      async () => {
+        const l = await lease();
+        return l.spec?.holderIdentity === 'op-b' ? l : undefined;
+      },
+      40_000,
+    );
     // Not before the Lease expired (15 s after the last renewal), and within one retry period (2 s) and a second of slack after.
     const afterExpiry = new Date(taken.spec!.acquireTime!).getTime() - (lastRenewMs + 15_000);
     expect({ afterExpiry, ok: afterExpiry >= 0 && afterExpiry <= 3_000 }).toMatchObject({ ok: true });
-    await kube.custom.patchNamespacedCustomObject({ ...FAS, namespace: FN_NAMESPACE, name: 'ra-fn', body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 2 } } }] });
+    await kube.custom.patchNamespacedCustomObject({
+      ...FAS,
+      namespace: FN_NAMESPACE,
+      name: 'ra-fn',
+      body: [{ op: 'replace', path: '/spec/policy', value: { name: 'static', params: { replicas: 2 } } }],
+    });
     await waitFor('ra-fn scaled to 2', async () => (await replicasOf(kube, 'ra-fn')) === 2, 45_000);
     // The Event follows the /scale write; wait for it rather than race it.
-    const last = await waitFor('a Scaled Event from op-b', async () => (await eventsFor(kube, 'ra-fn')).find((e) => e.reason === 'Scaled' && e.instance === 'op-b'), 15_000);
+    const last = await waitFor(
+      'a Scaled Event from op-b',
+      async () => (await eventsFor(kube, 'ra-fn')).find((e) => e.reason === 'Scaled' && e.instance === 'op-b'),
+      15_000,
+    );
     expect(last.message).toContain('scaled from 4 to 2');
   }, 120_000);
 
@@ -211,7 +328,8 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
             objectRef?: { resource?: string; subresource?: string; namespace?: string };
           },
       );
-    const call = (e: (typeof entries)[number]): string => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} in ${e.objectRef?.namespace}`;
+    const call = (e: (typeof entries)[number]): string =>
+      `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} in ${e.objectRef?.namespace}`;
     const mine = entries.filter((e) => e.user?.username === OPERATOR_USER);
     // Right after a restart (or right after the Roles are created) the API server's RBAC authorizer
     // is still filling its caches and may answer 403 for a few seconds (it did in CI after the
@@ -221,10 +339,23 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
       return rbacSettling.some((w) => t >= w.from && t <= w.to + 15_000);
     };
     const forbidden = mine.filter((e) => e.responseStatus?.code === 403);
-    expect({ calls: mine.length > 50, forbidden: forbidden.filter((e) => !warmingUp(e)).map(call) }).toEqual({ calls: true, forbidden: [] });
+    expect({ calls: mine.length > 50, forbidden: forbidden.filter((e) => !warmingUp(e)).map(call) }).toEqual({
+      calls: true,
+      forbidden: [],
+    });
     const grantedElsewhere = new Set(mine.filter((e) => (e.responseStatus?.code ?? 0) < 400).map(call));
     expect(forbidden.map(call).filter((c) => !grantedElsewhere.has(c))).toEqual([]);
-    const kinds = new Set(mine.map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`));
-    expect([...kinds]).toEqual(expect.arrayContaining(['update deployments/scale', 'update functionautoscalers/status', 'create events', 'update leases', 'watch functionautoscalers']));
+    const kinds = new Set(
+      mine.map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`),
+    );
+    expect([...kinds]).toEqual(
+      expect.arrayContaining([
+        'update deployments/scale',
+        'update functionautoscalers/status',
+        'create events',
+        'update leases',
+        'watch functionautoscalers',
+      ]),
+    );
   });
 });

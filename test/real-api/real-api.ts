@@ -29,7 +29,8 @@ export async function startRealApi(name: string): Promise<RealApi> {
   return {
     proc,
     dir,
-    rest: (method, path, body, contentType) => restCall({ url: proc.url, token: proc.adminToken, dispatcher }, method, path, body, contentType),
+    rest: (method, path, body, contentType) =>
+      restCall({ url: proc.url, token: proc.adminToken, dispatcher }, method, path, body, contentType),
     stop: async () => {
       await dispatcher.close();
       await proc.stop();
@@ -49,7 +50,11 @@ export async function restCall(
   const res = await undiciFetch(`${target.url}${path}`, {
     method,
     dispatcher: target.dispatcher,
-    headers: { accept: 'application/json', ...(target.token ? { authorization: `Bearer ${target.token}` } : {}), ...(body === undefined ? {} : { 'content-type': contentType }) },
+    headers: {
+      accept: 'application/json',
+      ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

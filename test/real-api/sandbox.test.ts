@@ -40,12 +40,20 @@ describeWithKubeApiserver('the sandbox on the real kube-apiserver, as OpenFaaS C
     await waitFor('echo ready', async () => (await deployment('echo')).status.readyReplicas === 1, 20_000);
     const res = await fetch(`${sandbox.info.gatewayUrl}/function/echo`, { method: 'POST' });
     expect([res.status, await res.text()]).toEqual([200, expect.stringContaining('echo served by')]);
-    const list = (await (await fetch(`${sandbox.info.gatewayUrl}/system/functions`, { headers: { authorization: auth() } })).json()) as { name: string; replicas: number; availableReplicas: number }[];
+    const list = (await (await fetch(`${sandbox.info.gatewayUrl}/system/functions`, { headers: { authorization: auth() } })).json()) as {
+      name: string;
+      replicas: number;
+      availableReplicas: number;
+    }[];
     expect(list.map((f) => [f.name, f.replicas, f.availableReplicas])).toEqual([['echo', 1, 1]]);
   });
 
   it('scales through /system/scale-function into the Deployment, whose ready count follows the cold start', async () => {
-    const res = await fetch(`${sandbox.info.gatewayUrl}/system/scale-function/echo`, { method: 'POST', headers: { authorization: auth() }, body: JSON.stringify({ serviceName: 'echo', replicas: 3 }) });
+    const res = await fetch(`${sandbox.info.gatewayUrl}/system/scale-function/echo`, {
+      method: 'POST',
+      headers: { authorization: auth() },
+      body: JSON.stringify({ serviceName: 'echo', replicas: 3 }),
+    });
     expect(res.status).toBe(202);
     await waitFor('spec 3', async () => (await deployment('echo')).spec.replicas === 3, 10_000);
     const starting = await deployment('echo');
@@ -55,14 +63,24 @@ describeWithKubeApiserver('the sandbox on the real kube-apiserver, as OpenFaaS C
     expect(ksm).toContain('kube_deployment_status_replicas_ready{namespace="openfaas-fn",deployment="echo"} 3');
   }, 60_000);
 
-  it('clamps a Deployment written above 5 (or to 0) back into 1..5, as CE\'s faas-netes does', async () => {
+  it("clamps a Deployment written above 5 (or to 0) back into 1..5, as CE's faas-netes does", async () => {
     const rows: Array<[number, number]> = [];
     for (const want of [8, 0]) {
       const scaled = await kubectl(sandbox.info.kubeconfig, ['scale', 'deploy/echo', '-n', 'openfaas-fn', `--replicas=${want}`]);
       expect(scaled.status).toBe(0);
       const expected = want === 0 ? 1 : 5;
-      rows.push([want, await waitFor(`echo clamped to ${expected}`, async () => ((await deployment('echo')).spec.replicas === expected ? expected : undefined), 10_000)]);
+      rows.push([
+        want,
+        await waitFor(
+          `echo clamped to ${expected}`,
+          async () => ((await deployment('echo')).spec.replicas === expected ? expected : undefined),
+          10_000,
+        ),
+      ]);
     }
-    expect(rows).toEqual([[8, 5], [0, 1]]);
+    expect(rows).toEqual([
+      [8, 5],
+      [0, 1],
+    ]);
   }, 60_000);
 });

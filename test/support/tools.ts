@@ -31,7 +31,10 @@ export function findTool(name: string): string | undefined {
     ...(fromEnv ? [fromEnv] : []),
     join(REPO_ROOT, '.tools', 'bin', name),
     join(KUBE_APISERVER_CACHE, name),
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name)),
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, name)),
   ];
   for (const candidate of candidates) {
     try {

@@ -20,7 +20,9 @@ const HASH_LIKE = /^[0-9a-f]{16,}$/i;
  * `fn-7b2c43a2-e3cdb488`; JSON file `request_count_raw` → `fn-request-count-raw`.
  */
 export function defaultFunctionName(traceId: string): string {
-  const parts = traceId.split('/').map((p) => (HASH_LIKE.test(p) ? p.slice(0, 8).toLowerCase() : p.toLowerCase().replace(/[^a-z0-9-]+/g, '-')));
+  const parts = traceId
+    .split('/')
+    .map((p) => (HASH_LIKE.test(p) ? p.slice(0, 8).toLowerCase() : p.toLowerCase().replace(/[^a-z0-9-]+/g, '-')));
   const name = `fn-${parts.join('-')}`.replace(/-+/g, '-').slice(0, 63).replace(/-+$/, '');
   return name;
 }
@@ -34,11 +36,18 @@ export interface FunctionTarget {
  * Resolve the OpenFaaS name of each selected trace function. `resolve` turns a `--map` key into a
  * trace function id (it throws InputError for an unknown selector).
  */
-export function resolveTargets(selectedIds: readonly string[], mapText: string | undefined, resolve: (key: string) => string): FunctionTarget[] {
+export function resolveTargets(
+  selectedIds: readonly string[],
+  mapText: string | undefined,
+  resolve: (key: string) => string,
+): FunctionTarget[] {
   const explicit = new Map<string, string>();
   let wildcard: string | undefined;
   const selected = new Set(selectedIds);
-  for (const entry of (mapText ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of (mapText ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const eq = entry.lastIndexOf('=');
     if (eq <= 0 || eq === entry.length - 1) {
       throw new InputError(`--map: "${entry}" is not traceFn=openfaasFn (traceFn: hash, row:N, rank:N or *)`);

@@ -307,10 +307,7 @@ class ReplayEngine {
     this.sent++;
     this.inflight++;
     const handler = new RequestHandler(this, fn, dueMs, nowMs, bin);
-    this.pool.dispatch(
-      { path: this.paths[fn], method: 'POST', body: this.opts.payload, headers: this.headers },
-      handler,
-    );
+    this.pool.dispatch({ path: this.paths[fn], method: 'POST', body: this.opts.payload, headers: this.headers }, handler);
   }
 
   /** Called once per request by its handler, with the status (0 if none) and the error if any. */
@@ -391,7 +388,8 @@ class ReplayEngine {
         n++;
         this.cursor++;
       }
-      if (this.cursor < this.dueMs.length || this.scheduleExhausted || this.nextBinStartMs > now || this.nextBinStartMs >= this.stopAtMs) return n;
+      if (this.cursor < this.dueMs.length || this.scheduleExhausted || this.nextBinStartMs > now || this.nextBinStartMs >= this.stopAtMs)
+        return n;
       this.loadNextBin();
     }
   }
@@ -513,7 +511,7 @@ class ReplayEngine {
     }
     // Rate errors are judged on bins with at least one expected request and whose wall window
     // was fully inside the run (a stop mid-bin would otherwise show as a shortfall).
-    const fullBins = bins.filter((b) => (b.startSeconds * 1000 + this.binWallMs) <= this.endedMs - this.startMs + 1e-6 && b.target >= 1);
+    const fullBins = bins.filter((b) => b.startSeconds * 1000 + this.binWallMs <= this.endedMs - this.startMs + 1e-6 && b.target >= 1);
     const vsTarget = absErrorStats(fullBins.map((b) => b.errorVsTarget));
     const vsScheduled = absErrorStats(fullBins.filter((b) => b.scheduled >= 1).map((b) => b.errorVsScheduled));
     const target = this.binTarget.reduce((a, b) => a + b, 0);

@@ -80,7 +80,12 @@ export function generateTrace(opts: SyntheticOptions): Trace {
     const q = (p: number): number => medianMs * Math.exp(sigma * inverseNormalCdf(p));
     const memoryMb = 128 * Math.exp(0.5 * rng.normal());
     functions.push({
-      id, row: f + 1, owner, app, trigger: 'http', counts,
+      id,
+      row: f + 1,
+      owner,
+      app,
+      trigger: 'http',
+      counts,
       profile: {
         durations: {
           averageMs: medianMs * Math.exp((sigma * sigma) / 2),
@@ -92,12 +97,20 @@ export function generateTrace(opts: SyntheticOptions): Trace {
         memory: {
           averageAllocatedMb: memoryMb,
           sampleCount: opts.minutes,
-          percentilesMb: Object.fromEntries(MEMORY_PERCENTILES.map((p) => [p, memoryMb * Math.exp(0.1 * inverseNormalCdf(p === 100 ? 0.999 : p / 100))])),
+          percentilesMb: Object.fromEntries(
+            MEMORY_PERCENTILES.map((p) => [p, memoryMb * Math.exp(0.1 * inverseNormalCdf(p === 100 ? 0.999 : p / 100))]),
+          ),
         },
       },
     });
   }
-  return { format: 'synthetic', source: `synthetic(seed=${opts.seed})`, binSeconds: 60, startOffsetSeconds: (opts.startMinute - 1) * 60, functions };
+  return {
+    format: 'synthetic',
+    source: `synthetic(seed=${opts.seed})`,
+    binSeconds: 60,
+    startOffsetSeconds: (opts.startMinute - 1) * 60,
+    functions,
+  };
 }
 
 /** Writes invocations.csv, durations.csv and memory.csv (in-vitro's per-function layout) into `dir`. */
@@ -108,17 +121,57 @@ export async function writeAzure2019Folder(trace: Trace, dir: string): Promise<s
   const bins = trace.functions.reduce((n, f) => Math.max(n, f.counts.length), 0);
   const minutes = Array.from({ length: bins }, (_, i) => String(startMinute + i));
   const invocations = [['HashOwner', 'HashApp', 'HashFunction', 'Trigger', ...minutes].join(',')];
-  const durations = [['HashOwner', 'HashApp', 'HashFunction', 'Average', 'Count', 'Minimum', 'Maximum', ...DURATION_PERCENTILES.map((p) => `percentile_Average_${p}`)].join(',')];
-  const memory = [['HashFunction', 'HashOwner', 'HashApp', 'SampleCount', 'AverageAllocatedMb', ...MEMORY_PERCENTILES.map((p) => `AverageAllocatedMb_pct${p}`)].join(',')];
+  const durations = [
+    [
+      'HashOwner',
+      'HashApp',
+      'HashFunction',
+      'Average',
+      'Count',
+      'Minimum',
+      'Maximum',
+      ...DURATION_PERCENTILES.map((p) => `percentile_Average_${p}`),
+    ].join(','),
+  ];
+  const memory = [
+    [
+      'HashFunction',
+      'HashOwner',
+      'HashApp',
+      'SampleCount',
+      'AverageAllocatedMb',
+      ...MEMORY_PERCENTILES.map((p) => `AverageAllocatedMb_pct${p}`),
+    ].join(','),
+  ];
   for (const fn of trace.functions) {
     invocations.push([fn.owner ?? '', fn.app ?? '', fn.id, fn.trigger ?? 'http', ...fn.counts.map((c) => String(Math.round(c)))].join(','));
     const d = fn.profile.durations;
     if (d) {
-      durations.push([fn.owner ?? '', fn.app ?? '', fn.id, ms(d.averageMs), d.count, ms(d.minimumMs), ms(d.maximumMs), ...DURATION_PERCENTILES.map((p) => ms(d.percentilesMs[p]))].join(','));
+      durations.push(
+        [
+          fn.owner ?? '',
+          fn.app ?? '',
+          fn.id,
+          ms(d.averageMs),
+          d.count,
+          ms(d.minimumMs),
+          ms(d.maximumMs),
+          ...DURATION_PERCENTILES.map((p) => ms(d.percentilesMs[p])),
+        ].join(','),
+      );
     }
     const m = fn.profile.memory;
     if (m) {
-      memory.push([fn.id, fn.owner ?? '', fn.app ?? '', m.sampleCount, mb(m.averageAllocatedMb), ...MEMORY_PERCENTILES.map((p) => mb(m.percentilesMb[p]))].join(','));
+      memory.push(
+        [
+          fn.id,
+          fn.owner ?? '',
+          fn.app ?? '',
+          m.sampleCount,
+          mb(m.averageAllocatedMb),
+          ...MEMORY_PERCENTILES.map((p) => mb(m.percentilesMb[p])),
+        ].join(','),
+      );
     }
   }
   const files = [join(dir, 'invocations.csv'), join(dir, 'durations.csv'), join(dir, 'memory.csv')];
@@ -164,5 +217,8 @@ export function inverseNormalCdf(p: number): number {
   }
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }

@@ -109,8 +109,17 @@ export function traceStats(trace: Trace, functions: readonly TraceFunction[]): T
 export function formatStatsTable(stats: TraceStats): string {
   const header = ['function', 'trigger', 'total', 'mean/s', 'p50/s', 'p90/s', 'p99/s', 'max/s', 'cv', 'disp', 'idle%'];
   const row = (name: string, trigger: string, s: RateStats): string[] => [
-    name, trigger, num(s.total), num(s.meanRps), num(s.rateRps.p50), num(s.rateRps.p90), num(s.rateRps.p99), num(s.rateRps.max),
-    s.cv === null ? '-' : s.cv.toFixed(2), s.dispersion === null ? '-' : num(s.dispersion), (100 * s.idleFraction).toFixed(1),
+    name,
+    trigger,
+    num(s.total),
+    num(s.meanRps),
+    num(s.rateRps.p50),
+    num(s.rateRps.p90),
+    num(s.rateRps.p99),
+    num(s.rateRps.max),
+    s.cv === null ? '-' : s.cv.toFixed(2),
+    s.dispersion === null ? '-' : num(s.dispersion),
+    (100 * s.idleFraction).toFixed(1),
   ];
   const rows = stats.functions.map((f) => row(label(f), f.trigger ?? '-', f));
   rows.push(row(`all (${stats.functions.length})`, '-', stats.aggregate));
@@ -121,7 +130,10 @@ export function formatStatsTable(stats: TraceStats): string {
 }
 
 function label(f: FunctionStats): string {
-  const short = f.id.split('/').map((p) => (/^[0-9a-f]{16,}$/i.test(p) ? p.slice(0, 8) : p)).join('/');
+  const short = f.id
+    .split('/')
+    .map((p) => (/^[0-9a-f]{16,}$/i.test(p) ? p.slice(0, 8) : p))
+    .join('/');
   return `${f.rank === undefined ? `row:${f.row}` : `rank:${f.rank}`} ${short}`;
 }
 

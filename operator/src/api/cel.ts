@@ -367,13 +367,20 @@ function binary(node: Extract<CelNode, { kind: 'binary' }>, ev: (n: CelNode) => 
   }
   if (typeof a === 'number' && typeof b === 'number') {
     switch (op) {
-      case '<': return a < b;
-      case '<=': return a <= b;
-      case '>': return a > b;
-      case '>=': return a >= b;
-      case '+': return a + b;
-      case '-': return a - b;
-      case '*': return a * b;
+      case '<':
+        return a < b;
+      case '<=':
+        return a <= b;
+      case '>':
+        return a > b;
+      case '>=':
+        return a >= b;
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
       case '/':
         if (b === 0) throw new CelError('division by zero');
         return Number.isInteger(a) && Number.isInteger(b) ? Math.trunc(a / b) : a / b;
@@ -384,11 +391,16 @@ function binary(node: Extract<CelNode, { kind: 'binary' }>, ev: (n: CelNode) => 
   }
   if (typeof a === 'string' && typeof b === 'string') {
     switch (op) {
-      case '<': return a < b;
-      case '<=': return a <= b;
-      case '>': return a > b;
-      case '>=': return a >= b;
-      case '+': return a + b;
+      case '<':
+        return a < b;
+      case '<=':
+        return a <= b;
+      case '>':
+        return a > b;
+      case '>=':
+        return a >= b;
+      case '+':
+        return a + b;
     }
   }
   if (op === '+' && Array.isArray(a) && Array.isArray(b)) return [...a, ...b];

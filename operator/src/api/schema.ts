@@ -10,17 +10,7 @@
  * other than date-time.
  */
 import { compileCel, evaluateCel, usesOldSelf, CelError, type CelNode } from './cel.js';
-import {
-  duplicate,
-  forbidden,
-  invalid,
-  notSupported,
-  required,
-  tooLong,
-  tooMany,
-  typeInvalid,
-  type FieldError,
-} from './field-errors.js';
+import { duplicate, forbidden, invalid, notSupported, required, tooLong, tooMany, typeInvalid, type FieldError } from './field-errors.js';
 
 export interface ValidationRule {
   rule: string;
@@ -284,7 +274,13 @@ export function validateSchema(value: unknown, schema: JSONSchemaProps, opts: { 
   const path = opts.path ?? '';
   validateNode(value, schema, path, errs);
   if (errs.some((e) => e.type === 'FieldValueTypeInvalid')) {
-    errs.push(invalid('<nil>', null, 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'));
+    errs.push(
+      invalid(
+        '<nil>',
+        null,
+        'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      ),
+    );
   } else {
     validateRules(value, opts.oldValue, schema, path, errs);
   }

@@ -114,7 +114,10 @@ export interface BoundsStatus {
 }
 
 /** What a user writes: every defaulted field may be left out. */
-export type FunctionAutoscalerSpecInput = Omit<FunctionAutoscalerSpec, 'functionNamespace' | 'intervalSeconds' | 'policy' | 'actuator' | 'dryRun'> &
+export type FunctionAutoscalerSpecInput = Omit<
+  FunctionAutoscalerSpec,
+  'functionNamespace' | 'intervalSeconds' | 'policy' | 'actuator' | 'dryRun'
+> &
   Partial<Pick<FunctionAutoscalerSpec, 'functionNamespace' | 'intervalSeconds' | 'actuator' | 'dryRun'>> & {
     policy?: Partial<FunctionAutoscalerPolicySpec>;
   };

@@ -27,14 +27,20 @@ export async function runCalibrateCommand(flags: CalibrateFlags): Promise<void> 
   const fitWindowSeconds = parseDurationSeconds('--fit-window', flags.fitWindow);
   const cpu = flags.cpuRequest !== undefined ? parseQuantity(flags.cpuRequest, '--cpu-request') : undefined;
   const memory = flags.memoryRequest !== undefined ? parseQuantity(flags.memoryRequest, '--memory-request') : undefined;
-  for (const [flag, v] of [['--cpu-request', cpu], ['--memory-request', memory]] as const) {
+  for (const [flag, v] of [
+    ['--cpu-request', cpu],
+    ['--memory-request', memory],
+  ] as const) {
     if (v !== undefined && !(v > 0)) throw new InputError(`${flag}: must be > 0`);
   }
   const recording = await readRecording(flags.recording);
   const fn = pickFunction('--function', recording, flags.function);
   const step = recording.header.stepSeconds;
   const fitWindowSteps = Math.max(1, Math.round(fitWindowSeconds / step));
-  const requests = cpu !== undefined || memory !== undefined ? { cpuCores: cpu ?? DEFAULT_SIM_CONFIG.requests.cpuCores, memoryBytes: memory ?? DEFAULT_SIM_CONFIG.requests.memoryBytes } : undefined;
+  const requests =
+    cpu !== undefined || memory !== undefined
+      ? { cpuCores: cpu ?? DEFAULT_SIM_CONFIG.requests.cpuCores, memoryBytes: memory ?? DEFAULT_SIM_CONFIG.requests.memoryBytes }
+      : undefined;
   const cal = calibrate({ recording, fn, requests, fitWindowSteps, seed });
   const profile = profileFile(cal, recording, { sha256: await sha256File(flags.recording), tool: toolVersion(), now: Date.now() });
   await writeFile(flags.out, `${JSON.stringify(profile, null, 2)}\n`);

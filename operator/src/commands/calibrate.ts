@@ -11,7 +11,7 @@ import type { CalibrateFlags } from './calibrate-run.js';
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('fit the simulator\'s function profile to a recording and report how well it reproduces it')
+    .description("fit the simulator's function profile to a recording and report how well it reproduces it")
     .requiredOption('--recording <file>', 'recording written by `faas-autoscaler record`')
     .requiredOption('--out <file>', 'profile file to write (JSON)')
     .option('--function <name>', 'function of the recording (NAME or NAME.NAMESPACE); default: the only one')

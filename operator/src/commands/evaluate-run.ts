@@ -49,7 +49,8 @@ export function parseParams(entries: readonly string[], flag = '--param'): Parti
     const m = /^([a-z0-9-]+)\.([A-Za-z0-9_]+)=(.*)$/.exec(entry);
     if (!m) throw new InputError(`${flag}: "${entry}" is not of the form policy.key=value (e.g. keda.threshold=4)`);
     const [, policy, key, raw] = m;
-    const value: unknown = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    const value: unknown =
+      raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
     (out[policy] ??= {})[key] = value;
   }
   return out as Partial<Record<AnyPolicyName, Record<string, unknown>>>;
@@ -72,7 +73,8 @@ export function simOverrides(flags: Pick<EvaluateFlags, 'concurrency' | 'coldSta
   if (flags.concurrency !== undefined) sim.concurrencyPerReplica = parseInteger('--concurrency', flags.concurrency, 1);
   if (flags.coldStart !== undefined) {
     const v = Number(flags.coldStart);
-    if (flags.coldStart.trim() === '' || !Number.isFinite(v) || v < 0) throw new InputError(`--cold-start: must be a number of seconds >= 0, got "${flags.coldStart}"`);
+    if (flags.coldStart.trim() === '' || !Number.isFinite(v) || v < 0)
+      throw new InputError(`--cold-start: must be a number of seconds >= 0, got "${flags.coldStart}"`);
     sim.coldStartSeconds = v;
   }
   if (flags.timeout !== undefined) sim.upstreamTimeoutSeconds = parsePositiveNumber('--timeout', flags.timeout);
@@ -100,17 +102,26 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
   // `--recording FILE [--profile FILE]`: the recorded function and its calibrated profile instead
   // of a trace function (operator/src/recording/train-input.ts).
   const fromRecording = flags.recording
-    ? await (await import('../recording/train-input.js')).recordingEvaluationInput({ recording: flags.recording, profile: flags.profile, function: flags.recordingFunction, rateScale: parsePositiveNumber('--rate-scale', flags.rateScale) })
+    ? await (
+        await import('../recording/train-input.js')
+      ).recordingEvaluationInput({
+        recording: flags.recording,
+        profile: flags.profile,
+        function: flags.recordingFunction,
+        rateScale: parsePositiveNumber('--rate-scale', flags.rateScale),
+      })
     : undefined;
   const sim = { ...fromRecording?.sim, ...simOverrides(flags) };
   const selector = parseFunctionSelector(flags.function);
   // A bundled trace (the default) is found from any working directory; the report shows the path as given.
-  const loaded = fromRecording?.trace ?? await loadTrace({
-    trace: resolveBundled(flags.trace),
-    ...(flags.durations ? { durations: flags.durations } : {}),
-    ...(flags.memory ? { memory: flags.memory } : {}),
-    ...traceWindowOptions(flags),
-  });
+  const loaded =
+    fromRecording?.trace ??
+    (await loadTrace({
+      trace: resolveBundled(flags.trace),
+      ...(flags.durations ? { durations: flags.durations } : {}),
+      ...(flags.memory ? { memory: flags.memory } : {}),
+      ...traceWindowOptions(flags),
+    }));
   const trace = fromRecording?.trace ?? { ...loaded, source: flags.trace };
   const fn = fromRecording?.fn ?? selectFunction(trace, selector);
 
@@ -130,7 +141,11 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
         ? { onUnavailable: (name: string, err: Error) => process.stderr.write(`\rleft out ${name}: ${err.message}\n`) }
         : {}),
       onProgress: (p) =>
-        bar.update(p.policyIndex * p.intervals + p.interval, p.policyCount * p.intervals, `${p.policy} (${p.policyIndex + 1}/${p.policyCount})`),
+        bar.update(
+          p.policyIndex * p.intervals + p.interval,
+          p.policyCount * p.intervals,
+          `${p.policy} (${p.policyIndex + 1}/${p.policyCount})`,
+        ),
     });
   } finally {
     bar.done();
@@ -145,7 +160,10 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
     process.stdout.write(`wrote ${flags.json}\n`);
   }
   if (flags.report) {
-    await writeOut(flags.report, renderEvaluationReport({ run: output.run, series: output.series, notes, ...(options.title ? { title: options.title } : {}) }));
+    await writeOut(
+      flags.report,
+      renderEvaluationReport({ run: output.run, series: output.series, notes, ...(options.title ? { title: options.title } : {}) }),
+    );
     process.stdout.write(`wrote ${flags.report}\n`);
   }
   return output;

@@ -30,13 +30,22 @@ export function registerEvaluate(program: Command): void {
     .option('--timeout <seconds>', 'simulator: gateway upstream timeout (default 60)')
     .option('--param <policy.key=value>', 'policy parameter, repeatable (e.g. keda.threshold=4)', collect, [])
     .option('--model <policy=dir>', 'model directory for a learned policy, repeatable', collect, [])
-    .option('--sweep', 'also run every tunable baseline (hpa, keda, knative, openfaas-pro, static) across 8 settings of its main knob, and place each policy against their cost-vs-misses frontier')
-    .option('--suite <file>', 'run the cases of a suite file (YAML: trace, function, rateScale, sloMs per case) with --sweep, and print a scorecard per policy')
+    .option(
+      '--sweep',
+      'also run every tunable baseline (hpa, keda, knative, openfaas-pro, static) across 8 settings of its main knob, and place each policy against their cost-vs-misses frontier',
+    )
+    .option(
+      '--suite <file>',
+      'run the cases of a suite file (YAML: trace, function, rateScale, sloMs per case) with --sweep, and print a scorecard per policy',
+    )
     .option('--workers <n>', 'with --suite: worker processes (default: the number of CPU cores)')
     .option('--json <file>', 'write the results as JSON')
     .option('--report <file>', 'write a self-contained HTML report with charts')
     .option('--recording <file>', 'evaluate on a recording (faas-autoscaler record) instead of --trace: its request rates are the arrivals')
-    .option('--profile <file>', 'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now')
+    .option(
+      '--profile <file>',
+      'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now',
+    )
     .option('--recording-function <name>', 'with --recording: which recorded function (default: the only one)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (flags: EvaluateFlags) => {
@@ -49,4 +58,3 @@ export function registerEvaluate(program: Command): void {
       await runEvaluateCommand(flags);
     });
 }
-

@@ -50,42 +50,137 @@ export function registerOperator(program: Command): void {
   program
     .command('operator')
     .description('run the operator: scale every FunctionAutoscaler at its interval (in-cluster by default)')
-    .addOption(env(new Option('--prometheus-a-url <url>', 'Prometheus with the OpenFaaS gateway metrics (A)').default('http://prometheus.openfaas:9090'), 'PROMETHEUS_A_URL'))
-    .addOption(env(new Option('--prometheus-a-bearer-token-file <file>', 'bearer token for Prometheus A, read from a file'), 'PROMETHEUS_A_BEARER_TOKEN_FILE'))
-    .addOption(env(new Option('--prometheus-a-basic-auth-file <file>', 'basic auth for Prometheus A: a file holding user:password'), 'PROMETHEUS_A_BASIC_AUTH_FILE'))
-    .addOption(env(new Option('--prometheus-b-url <url>', 'Prometheus with the cAdvisor metrics (B); default: the same as A'), 'PROMETHEUS_B_URL'))
-    .addOption(env(new Option('--prometheus-b-bearer-token-file <file>', 'bearer token for Prometheus B, read from a file'), 'PROMETHEUS_B_BEARER_TOKEN_FILE'))
-    .addOption(env(new Option('--prometheus-b-basic-auth-file <file>', 'basic auth for Prometheus B: a file holding user:password'), 'PROMETHEUS_B_BASIC_AUTH_FILE'))
-    .addOption(env(new Option('--prometheus-timeout-seconds <s>', 'time-out of one PromQL query').default('10'), 'PROMETHEUS_TIMEOUT_SECONDS'))
-    .addOption(env(new Option('--gateway-url <url>', 'OpenFaaS gateway, for FunctionAutoscalers with spec.actuator: gateway'), 'OPENFAAS_GATEWAY_URL'))
-    .addOption(env(new Option('--gateway-basic-auth-file <file>', 'gateway basic auth: a file holding user:password, or only the password (user from --gateway-user)'), 'OPENFAAS_GATEWAY_BASIC_AUTH_FILE'))
-    .addOption(env(new Option('--gateway-user <name>', 'gateway user when the basic-auth file holds only the password').default('admin'), 'OPENFAAS_GATEWAY_USER'))
     .addOption(
       env(
-        new Option('--openfaas-edition <edition>', 'the OpenFaaS edition behind the functions; ce keeps every decision within 1..5 replicas, as CE\'s faas-netes rewrites any other count')
+        new Option('--prometheus-a-url <url>', 'Prometheus with the OpenFaaS gateway metrics (A)').default(
+          'http://prometheus.openfaas:9090',
+        ),
+        'PROMETHEUS_A_URL',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--prometheus-a-bearer-token-file <file>', 'bearer token for Prometheus A, read from a file'),
+        'PROMETHEUS_A_BEARER_TOKEN_FILE',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--prometheus-a-basic-auth-file <file>', 'basic auth for Prometheus A: a file holding user:password'),
+        'PROMETHEUS_A_BASIC_AUTH_FILE',
+      ),
+    )
+    .addOption(
+      env(new Option('--prometheus-b-url <url>', 'Prometheus with the cAdvisor metrics (B); default: the same as A'), 'PROMETHEUS_B_URL'),
+    )
+    .addOption(
+      env(
+        new Option('--prometheus-b-bearer-token-file <file>', 'bearer token for Prometheus B, read from a file'),
+        'PROMETHEUS_B_BEARER_TOKEN_FILE',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--prometheus-b-basic-auth-file <file>', 'basic auth for Prometheus B: a file holding user:password'),
+        'PROMETHEUS_B_BASIC_AUTH_FILE',
+      ),
+    )
+    .addOption(
+      env(new Option('--prometheus-timeout-seconds <s>', 'time-out of one PromQL query').default('10'), 'PROMETHEUS_TIMEOUT_SECONDS'),
+    )
+    .addOption(
+      env(
+        new Option('--gateway-url <url>', 'OpenFaaS gateway, for FunctionAutoscalers with spec.actuator: gateway'),
+        'OPENFAAS_GATEWAY_URL',
+      ),
+    )
+    .addOption(
+      env(
+        new Option(
+          '--gateway-basic-auth-file <file>',
+          'gateway basic auth: a file holding user:password, or only the password (user from --gateway-user)',
+        ),
+        'OPENFAAS_GATEWAY_BASIC_AUTH_FILE',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--gateway-user <name>', 'gateway user when the basic-auth file holds only the password').default('admin'),
+        'OPENFAAS_GATEWAY_USER',
+      ),
+    )
+    .addOption(
+      env(
+        new Option(
+          '--openfaas-edition <edition>',
+          "the OpenFaaS edition behind the functions; ce keeps every decision within 1..5 replicas, as CE's faas-netes rewrites any other count",
+        )
           .choices(['ce', 'pro'])
           .default('pro'),
         'OPENFAAS_EDITION',
       ),
     )
-    .addOption(env(new Option('--namespaces <list>', 'comma-separated namespaces whose FunctionAutoscalers to manage; empty: all').default(''), 'WATCH_NAMESPACES'))
+    .addOption(
+      env(
+        new Option('--namespaces <list>', 'comma-separated namespaces whose FunctionAutoscalers to manage; empty: all').default(''),
+        'WATCH_NAMESPACES',
+      ),
+    )
     .addOption(env(new Option('--log-level <level>', `log level (pino): ${LOG_LEVELS.join(' | ')}`).default('info'), 'LOG_LEVEL'))
     .addOption(env(new Option('--kubeconfig <file>', 'kubeconfig file; default: in-cluster service account'), 'KUBECONFIG'))
     .addOption(
-      env(new Option('--kubeconfig-ssh <user@host[:port]:path>', 'fetch the kubeconfig from a master node over SFTP (key auth, host key checked against --ssh-known-hosts)'), 'KUBECONFIG_SSH'),
+      env(
+        new Option(
+          '--kubeconfig-ssh <user@host[:port]:path>',
+          'fetch the kubeconfig from a master node over SFTP (key auth, host key checked against --ssh-known-hosts)',
+        ),
+        'KUBECONFIG_SSH',
+      ),
     )
-    .addOption(env(new Option('--ssh-identity <file>', 'private key for --kubeconfig-ssh; default ~/.ssh/id_ed25519, else ~/.ssh/id_rsa'), 'SSH_IDENTITY'))
-    .addOption(env(new Option('--ssh-known-hosts <file>', 'known_hosts for --kubeconfig-ssh; unknown or changed host keys are refused; default ~/.ssh/known_hosts'), 'SSH_KNOWN_HOSTS'))
+    .addOption(
+      env(
+        new Option('--ssh-identity <file>', 'private key for --kubeconfig-ssh; default ~/.ssh/id_ed25519, else ~/.ssh/id_rsa'),
+        'SSH_IDENTITY',
+      ),
+    )
+    .addOption(
+      env(
+        new Option(
+          '--ssh-known-hosts <file>',
+          'known_hosts for --kubeconfig-ssh; unknown or changed host keys are refused; default ~/.ssh/known_hosts',
+        ),
+        'SSH_KNOWN_HOSTS',
+      ),
+    )
     .addOption(env(new Option('--ssh-timeout-seconds <s>', 'time-out of the SSH connection').default('10'), 'SSH_TIMEOUT_SECONDS'))
-    .addOption(env(new Option('--listen <host:port>', 'address of /healthz, /readyz and /metrics').default('0.0.0.0:8080'), 'LISTEN_ADDRESS'))
+    .addOption(
+      env(new Option('--listen <host:port>', 'address of /healthz, /readyz and /metrics').default('0.0.0.0:8080'), 'LISTEN_ADDRESS'),
+    )
     .addOption(env(new Option('--no-leader-elect', 'do not use a Lease (only safe with a single replica)'), 'NO_LEADER_ELECT'))
     .addOption(env(new Option('--lease-namespace <ns>', 'namespace of the leader-election Lease').default('default'), 'POD_NAMESPACE'))
     .addOption(env(new Option('--lease-name <name>', 'name of the leader-election Lease').default('faas-autoscaler-leader'), 'LEASE_NAME'))
     .addOption(env(new Option('--identity <name>', 'this replica in the Lease and in Events; default hostname-pid'), 'POD_NAME'))
-    .addOption(env(new Option('--lease-duration-seconds <s>', 'followers take over after the Lease is not renewed for this long').default('15'), 'LEASE_DURATION_SECONDS'))
-    .addOption(env(new Option('--renew-deadline-seconds <s>', 'the leader steps down when it could not renew for this long').default('10'), 'RENEW_DEADLINE_SECONDS'))
-    .addOption(env(new Option('--retry-period-seconds <s>', 'how often to renew or try to acquire the Lease').default('2'), 'RETRY_PERIOD_SECONDS'))
-    .addOption(env(new Option('--api-timeout-seconds <s>', 'time-out of one Kubernetes API or gateway request').default('10'), 'API_TIMEOUT_SECONDS'))
+    .addOption(
+      env(
+        new Option('--lease-duration-seconds <s>', 'followers take over after the Lease is not renewed for this long').default('15'),
+        'LEASE_DURATION_SECONDS',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--renew-deadline-seconds <s>', 'the leader steps down when it could not renew for this long').default('10'),
+        'RENEW_DEADLINE_SECONDS',
+      ),
+    )
+    .addOption(
+      env(new Option('--retry-period-seconds <s>', 'how often to renew or try to acquire the Lease').default('2'), 'RETRY_PERIOD_SECONDS'),
+    )
+    .addOption(
+      env(
+        new Option('--api-timeout-seconds <s>', 'time-out of one Kubernetes API or gateway request').default('10'),
+        'API_TIMEOUT_SECONDS',
+      ),
+    )
     .action(async (flags: OperatorFlags) => {
       const cfg = operatorConfigFromFlags(flags);
       const { startOperator } = await import('../controller/run-operator.js');
@@ -140,11 +235,14 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
     };
   }
   const listen = /^(.*):(\d+)$/.exec(flags.listen);
-  if (!listen || Number(listen[2]) > 65535) throw new InputError(`--listen: ${JSON.stringify(flags.listen)} is not host:port (e.g. 0.0.0.0:8080)`);
+  if (!listen || Number(listen[2]) > 65535)
+    throw new InputError(`--listen: ${JSON.stringify(flags.listen)} is not host:port (e.g. 0.0.0.0:8080)`);
   const leaseDurationSeconds = parsePositiveNumber('--lease-duration-seconds', flags.leaseDurationSeconds);
   const renewDeadlineSeconds = parsePositiveNumber('--renew-deadline-seconds', flags.renewDeadlineSeconds);
   if (renewDeadlineSeconds >= leaseDurationSeconds) {
-    throw new InputError(`--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`);
+    throw new InputError(
+      `--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`,
+    );
   }
   const prometheusAUrl = url('--prometheus-a-url', flags.prometheusAUrl);
   const gateway = flags.gatewayUrl
@@ -154,7 +252,10 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       }
     : undefined;
   return {
-    prometheusA: { url: prometheusAUrl, auth: prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile) },
+    prometheusA: {
+      url: prometheusAUrl,
+      auth: prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
+    },
     prometheusB: {
       url: flags.prometheusBUrl ? url('--prometheus-b-url', flags.prometheusBUrl) : prometheusAUrl,
       auth: flags.prometheusBUrl
@@ -163,7 +264,10 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
     },
     prometheusTimeoutMs: parsePositiveNumber('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
     gateway,
-    namespaces: flags.namespaces.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    namespaces: flags.namespaces
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     logLevel: flags.logLevel,
     kubeconfig,
     listen: { host: listen[1].replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen[2]) },

@@ -45,7 +45,9 @@ export function parseTime(flag: string, text: string, nowMs: number): number {
     const ms = Date.parse(t);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new InputError(`${flag}: "${text}" is not a time; use RFC 3339 (2026-01-01T10:00:00Z), unix seconds, "now", or relative like -2h or now-30m`);
+  throw new InputError(
+    `${flag}: "${text}" is not a time; use RFC 3339 (2026-01-01T10:00:00Z), unix seconds, "now", or relative like -2h or now-30m`,
+  );
 }
 
 /** A Prometheus base URL; user:password@ becomes basic auth and is removed from the URL. */
@@ -57,7 +59,9 @@ export function parsePrometheusUrl(flag: string, text: string): { url: string; a
     throw new InputError(`${flag}: "${text}" is not a URL; e.g. http://prometheus.openfaas:9090`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InputError(`${flag}: "${text}" must be an http:// or https:// URL`);
-  const auth: PrometheusAuth | undefined = u.username ? { type: 'basic', username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  const auth: PrometheusAuth | undefined = u.username
+    ? { type: 'basic', username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+    : undefined;
   u.username = '';
   u.password = '';
   return { url: u.toString().replace(/\/+$/, ''), ...(auth ? { auth } : {}) };
@@ -69,16 +73,21 @@ type Endpoint = { url: string; auth?: PrometheusAuth };
 function endpoint(role: 'a' | 'b', urlText: string, bearerFile: string | undefined, basicFile: string | undefined): Endpoint {
   const parsed = parsePrometheusUrl(`--prom-${role}`, urlText);
   const fromFile = prometheusAuthFromFiles(`--prom-${role}`, bearerFile, basicFile);
-  if (fromFile && parsed.auth) throw new InputError(`--prom-${role}: the URL holds user:password and a credentials file is given too; give one`);
+  if (fromFile && parsed.auth)
+    throw new InputError(`--prom-${role}: the URL holds user:password and a credentials file is given too; give one`);
   return fromFile ? { url: parsed.url, auth: fromFile } : parsed;
 }
 
 /** Roles A and B; B defaults to A, credentials included, when --prom-b is not given. */
 export function prometheusEndpoints(flags: RecordFlags): { a: Endpoint; b: Endpoint } {
-  if (!flags.promA) throw new InputError('--prom-a: give the URL of the Prometheus with the gateway metrics, e.g. http://prometheus.openfaas:9090');
+  if (!flags.promA)
+    throw new InputError('--prom-a: give the URL of the Prometheus with the gateway metrics, e.g. http://prometheus.openfaas:9090');
   const a = endpoint('a', flags.promA, flags.promABearerTokenFile, flags.promABasicAuthFile);
   if (!flags.promB) {
-    if (flags.promBBearerTokenFile || flags.promBBasicAuthFile) throw new InputError('--prom-b-bearer-token-file / --prom-b-basic-auth-file: give --prom-b too (without it role B is --prom-a, with its credentials)');
+    if (flags.promBBearerTokenFile || flags.promBBasicAuthFile)
+      throw new InputError(
+        '--prom-b-bearer-token-file / --prom-b-basic-auth-file: give --prom-b too (without it role B is --prom-a, with its credentials)',
+      );
     return { a, b: a };
   }
   return { a, b: endpoint('b', flags.promB, flags.promBBearerTokenFile, flags.promBBasicAuthFile) };
@@ -89,12 +98,19 @@ export async function runRecordCommand(flags: RecordFlags): Promise<void> {
   const timeoutMs = parseDurationSeconds('--timeout', flags.timeout) * 1000;
   const chunkSteps = parseInteger('--chunk-steps', flags.chunkSteps, 1);
   const now = Date.now();
-  let common: { functions: ReturnType<typeof parseFunctionRef>[]; fromMs: number; toMs: number; stepSeconds: number; maxSampleAgeSeconds?: number };
+  let common: {
+    functions: ReturnType<typeof parseFunctionRef>[];
+    fromMs: number;
+    toMs: number;
+    stepSeconds: number;
+    maxSampleAgeSeconds?: number;
+  };
   if (flags.resume) {
     // The file's header decides; the flags of the original command line may be repeated as they were.
     common = { functions: [], fromMs: 0, toMs: 0, stepSeconds: 1 };
   } else {
-    if (!flags.function || flags.function.length === 0) throw new InputError('--function: give at least one function (NAME or NAME.NAMESPACE)');
+    if (!flags.function || flags.function.length === 0)
+      throw new InputError('--function: give at least one function (NAME or NAME.NAMESPACE)');
     if (!flags.from) throw new InputError('--from: give the start of the recording (RFC 3339, unix seconds, or relative like -2h)');
     const stepSeconds = parseDurationSeconds('--step', flags.step);
     common = {
@@ -104,7 +120,8 @@ export async function runRecordCommand(flags: RecordFlags): Promise<void> {
       stepSeconds,
       ...(flags.maxSampleAge ? { maxSampleAgeSeconds: parseDurationSeconds('--max-sample-age', flags.maxSampleAge) } : {}),
     };
-    if (common.toMs < common.fromMs) throw new InputError(`--to: ${new Date(common.toMs).toISOString()} is before --from ${new Date(common.fromMs).toISOString()}`);
+    if (common.toMs < common.fromMs)
+      throw new InputError(`--to: ${new Date(common.toMs).toISOString()} is before --from ${new Date(common.fromMs).toISOString()}`);
   }
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -137,7 +154,9 @@ function progressLine(stream: NodeJS.WriteStream): { update: (p: RecordProgress)
   return {
     update(p) {
       const eta = p.stepsDone > 0 ? ((p.stepsTotal - p.stepsDone) * p.elapsedSeconds) / p.stepsDone : 0;
-      stream.write(`\r\x1b[Krecord: ${p.stepsDone}/${p.stepsTotal} steps (${Math.floor((100 * p.stepsDone) / p.stepsTotal)} %), chunk ${p.chunksDone}/${p.chunksTotal}, ${p.elapsedSeconds.toFixed(0)} s, ETA ${eta.toFixed(0)} s`);
+      stream.write(
+        `\r\x1b[Krecord: ${p.stepsDone}/${p.stepsTotal} steps (${Math.floor((100 * p.stepsDone) / p.stepsTotal)} %), chunk ${p.chunksDone}/${p.chunksTotal}, ${p.elapsedSeconds.toFixed(0)} s, ETA ${eta.toFixed(0)} s`,
+      );
       wrote = true;
     },
     close() {

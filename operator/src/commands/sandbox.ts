@@ -31,18 +31,37 @@ export interface SandboxFlags {
 export function registerSandbox(program: Command): void {
   program
     .command('sandbox')
-    .description('run an emulated cluster on 127.0.0.1: Kubernetes API, OpenFaaS gateway with simulated functions, cAdvisor endpoint (and Prometheus)')
+    .description(
+      'run an emulated cluster on 127.0.0.1: Kubernetes API, OpenFaaS gateway with simulated functions, cAdvisor endpoint (and Prometheus)',
+    )
     .requiredOption('--dir <dir>', 'folder for kubeconfig, prometheus.yml, gateway-basic-auth and sandbox.json')
-    .option('--functions <list>', 'functions as name[=profile],...; profiles: default, exp:<mean>, fixed:<time>, lognormal:<median>:<sigma>, trace:<selector> (default: figlet=exp:100ms)')
+    .option(
+      '--functions <list>',
+      'functions as name[=profile],...; profiles: default, exp:<mean>, fixed:<time>, lognormal:<median>:<sigma>, trace:<selector> (default: figlet=exp:100ms)',
+    )
     .option('--config <file>', 'YAML/JSON file with functions and their simulator settings (see the README, "Try it locally")')
     .option('--trace <path>', 'trace for trace:<selector> profiles (Azure duration and memory profiles)')
     .option('--time-scale <k>', 'run service times, cold starts and time-outs k times faster (wall-clock metrics stay honest) (default: 1)')
     .option('--seed <n>', 'seed of the service-time draws (default: 1)')
-    .option('--ce', 'OpenFaaS CE limits: scale requests clamped to 1..5, 0 refused, at most 15 functions; function Deployments clamped to 1..5 as faas-netes does')
-    .option('--kube-apiserver <path>', 'run etcd and this real kube-apiserver binary (bash scripts/fetch-kube-apiserver.sh prints its path) instead of the emulated API server: TLS, token auth, RBAC')
+    .option(
+      '--ce',
+      'OpenFaaS CE limits: scale requests clamped to 1..5, 0 refused, at most 15 functions; function Deployments clamped to 1..5 as faas-netes does',
+    )
+    .option(
+      '--kube-apiserver <path>',
+      'run etcd and this real kube-apiserver binary (bash scripts/fetch-kube-apiserver.sh prints its path) instead of the emulated API server: TLS, token auth, RBAC',
+    )
     .addOption(new Option('--gateway-user <name>', 'gateway basic-auth user').default('admin'))
-    .addOption(new Option('--gateway-password <password>', 'gateway basic-auth password (default: generated, printed)').env('SANDBOX_GATEWAY_PASSWORD'))
-    .option('--with-prometheus', 'start the real Prometheus (prometheus on PATH or /usr/bin/prometheus) with the generated configuration', false)
+    .addOption(
+      new Option('--gateway-password <password>', 'gateway basic-auth password (default: generated, printed)').env(
+        'SANDBOX_GATEWAY_PASSWORD',
+      ),
+    )
+    .option(
+      '--with-prometheus',
+      'start the real Prometheus (prometheus on PATH or /usr/bin/prometheus) with the generated configuration',
+      false,
+    )
     .option('--scrape-interval <seconds>', 'Prometheus scrape interval in the generated configuration', '1')
     .option('--host <address>', 'address every server binds', '127.0.0.1')
     .option('--kube-port <port>', 'Kubernetes API port (0: any free port)', '0')
@@ -101,7 +120,8 @@ export function registerSandbox(program: Command): void {
 
 function banner(info: import('../sandbox/sandbox.js').SandboxInfo): string {
   const fns = info.functions.map(
-    (f) => `    ${f.name}: ${f.source}, mean ${round(f.serviceMeanMs)} ms, ${f.initialReplicas} replica(s), cold start ${f.coldStartSeconds}s, concurrency ${f.concurrencyPerReplica}`,
+    (f) =>
+      `    ${f.name}: ${f.source}, mean ${round(f.serviceMeanMs)} ms, ${f.initialReplicas} replica(s), cold start ${f.coldStartSeconds}s, concurrency ${f.concurrencyPerReplica}`,
   );
   const prom = info.prometheusUrl
     ? `  Prometheus        ${info.prometheusUrl}   (A and B; config ${info.prometheusConfig})`

@@ -28,7 +28,11 @@ export function basicAuthFile(flag: string, file: string, defaultUser?: string):
  * Prometheus auth from `${prefix}-bearer-token-file` or `${prefix}-basic-auth-file` (at most one);
  * `prefix` is the flag stem, e.g. `--prometheus-a` or `--prom-a`.
  */
-export function prometheusAuthFromFiles(prefix: string, bearerFile: string | undefined, basicFile: string | undefined): PrometheusAuth | undefined {
+export function prometheusAuthFromFiles(
+  prefix: string,
+  bearerFile: string | undefined,
+  basicFile: string | undefined,
+): PrometheusAuth | undefined {
   if (bearerFile && basicFile) throw new InputError(`${prefix}-bearer-token-file and ${prefix}-basic-auth-file: give one, not both`);
   if (bearerFile) return { type: 'bearer', token: readSecret(`${prefix}-bearer-token-file`, bearerFile) };
   if (basicFile) return { type: 'basic', ...basicAuthFile(`${prefix}-basic-auth-file`, basicFile) };

@@ -77,7 +77,8 @@ function oneOf<T extends string>(flag: string, text: string | undefined, allowed
 
 export async function runTrain(opts: TrainOptions): Promise<void> {
   const algo = oneOf('--algo', opts.algo, ALGOS)!;
-  if (opts.paper && algo !== 'lstm-ppo-plus') throw new InputError('--paper: applies to --algo lstm-ppo-plus only (lstm-ppo and ppo are always as published)');
+  if (opts.paper && algo !== 'lstm-ppo-plus')
+    throw new InputError('--paper: applies to --algo lstm-ppo-plus only (lstm-ppo and ppo are always as published)');
   const defaults = { ...DEFAULT_TRAIN_ARGS, ...algoDefaults(algo, { paper: opts.paper === true }) };
   const rewardName = oneOf('--reward', opts.reward, REWARD_NAMES);
   const reward: RewardConfig = rewardName ? { name: rewardName } : { ...defaults.reward };
@@ -137,7 +138,14 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     // profile (operator/src/recording/train-input.ts).
     const { recordingTrainingSet } = await import('../recording/train-input.js');
     const episodeSeconds = (args.episodeIntervals + 1) * args.intervalSeconds;
-    ({ pool, validation, provenance, sim } = await recordingTrainingSet({ recording: opts.recording, profile: opts.profile, function: opts.recordingFunction, slo: poolOptions, episodeSeconds, log }));
+    ({ pool, validation, provenance, sim } = await recordingTrainingSet({
+      recording: opts.recording,
+      profile: opts.profile,
+      function: opts.recordingFunction,
+      slo: poolOptions,
+      episodeSeconds,
+      log,
+    }));
   } else {
     const trace = await loadTrace({ trace: opts.trace });
     const holdout = opts.holdout === 'none' ? [] : selectFunctions(trace, opts.holdout, '--holdout');
@@ -145,11 +153,21 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     const candidates = new Set(selectFunctions(trace, opts.functions, '--functions').map((f) => f.id));
     const trainFns = rankedWithout(trace, [...holdout, ...validationFns]).filter((f) => candidates.has(f.id));
     pool = buildPool(trace, trainFns, poolOptions);
-    if (pool.length === 0) throw new InputError(`--functions ${opts.functions}: no function with traffic and a service time ≥ ${poolOptions.minServiceMs} ms is left to train on`);
-    validation = buildPool(trace, validationFns, { ...poolOptions, targetLoads: [targetLoads[Math.floor(targetLoads.length / 2)]], maxMeanRps: Infinity, minServiceMs: 0 });
+    if (pool.length === 0)
+      throw new InputError(
+        `--functions ${opts.functions}: no function with traffic and a service time ≥ ${poolOptions.minServiceMs} ms is left to train on`,
+      );
+    validation = buildPool(trace, validationFns, {
+      ...poolOptions,
+      targetLoads: [targetLoads[Math.floor(targetLoads.length / 2)]],
+      maxMeanRps: Infinity,
+      minServiceMs: 0,
+    });
     log(`training on ${new Set(pool.map((p) => p.fn.id)).size} functions × loads ${targetLoads.join(',')} = ${pool.length} pool entries`);
     log(`held out: ${holdout.map((f) => `${describeFunction(f)} (SLO ${sloForFunction(f, poolOptions)} ms)`).join('; ') || 'none'}`);
-    log(`validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)} SLO ${v.sloP95Ms} ms`).join('; ') || 'none'}`);
+    log(
+      `validation: ${validation.map((v) => `${describeFunction(v.fn)} ×${v.rateScale.toFixed(2)} SLO ${v.sloP95Ms} ms`).join('; ') || 'none'}`,
+    );
 
     provenance = {
       files: await traceFiles(trace),
@@ -183,7 +201,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     },
   };
   const result = await train(input).finally(() => bar.done());
-  await saveModel(opts.out, result.network, metadataFor(input, result.features, result.environmentSteps, result.updates, result.wallSeconds));
+  await saveModel(
+    opts.out,
+    result.network,
+    metadataFor(input, result.features, result.environmentSteps, result.updates, result.wallSeconds),
+  );
   await writeCurves(opts.out, result.curves);
   await writeFile(
     join(opts.out, 'curves.html'),
@@ -202,14 +224,28 @@ function summaryLine(row: CurveRow, total: number): string {
     `update ${row.update}/${total} step ${row.globalStep} ${Math.round(row.wallSeconds)}s ` +
     `ep_reward ${f(row.episodeReward)} entropy ${f(row.entropy)} kl ${f(row.approxKl, 4)} ev ${f(row.explainedVariance, 2)} ` +
     `sps ${Math.round(row.stepsPerSecond)} update ${f(row.updateSeconds, 1)}s` +
-    (row.evalReward !== null ? ` | eval reward ${f(row.evalReward, 1)} replica-s ${f(row.evalReplicaSeconds, 0)} violations ${f(row.evalSloViolationRate)}` : '')
+    (row.evalReward !== null
+      ? ` | eval reward ${f(row.evalReward, 1)} replica-s ${f(row.evalReplicaSeconds, 0)} violations ${f(row.evalSloViolationRate)}`
+      : '')
   );
 }
 
 async function traceFiles(trace: Trace): Promise<{ path: string; sha256: string }[]> {
   const info = await stat(trace.source);
-  const paths = info.isDirectory() ? (await readdir(trace.source)).filter((f) => f.endsWith('.csv')).sort().map((f) => join(trace.source, f)) : [trace.source];
-  return Promise.all(paths.map(async (path) => ({ path, sha256: createHash('sha256').update(await readFile(path)).digest('hex') })));
+  const paths = info.isDirectory()
+    ? (await readdir(trace.source))
+        .filter((f) => f.endsWith('.csv'))
+        .sort()
+        .map((f) => join(trace.source, f))
+    : [trace.source];
+  return Promise.all(
+    paths.map(async (path) => ({
+      path,
+      sha256: createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    })),
+  );
 }
 
 function readGitCommit(): string | null {
@@ -219,4 +255,3 @@ function readGitCommit(): string | null {
     return null;
   }
 }
-

@@ -28,17 +28,33 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed', '1')
     .requiredOption('--out <dir>', 'output directory (model, curves, checkpoint)')
     .option('--holdout <selectors>', 'functions never trained on (judged by evaluate)', DEFAULT_HOLDOUT)
-    .option('--validation <selectors>', "functions for the periodic validation (not trained on), decided by the model's --decision rule as the operator will", DEFAULT_VALIDATION)
+    .option(
+      '--validation <selectors>',
+      "functions for the periodic validation (not trained on), decided by the model's --decision rule as the operator will",
+      DEFAULT_VALIDATION,
+    )
     .option('--functions <selectors>', 'candidate training functions before held-out/validation are removed', 'top:80')
     .option('--target-loads <list>', "mean loads (replicas' worth) each training function is rate-scaled to", '2,6,16')
     .option('--slo-factor <x>', 'SLO of a function = x × the P95 of its service time (at least 100 ms)', '1.5')
-    .option('--slo-ms <ms>', 'one P95 latency SLO in ms for every function, instead of --slo-factor (e.g. the FunctionAutoscaler\'s spec.slo.p95LatencyMs)')
+    .option(
+      '--slo-ms <ms>',
+      "one P95 latency SLO in ms for every function, instead of --slo-factor (e.g. the FunctionAutoscaler's spec.slo.p95LatencyMs)",
+    )
     .option('--features <set>', `feature set: ${FEATURE_SETS.join(' | ')} (default: the algorithm's)`)
     .option('--actions <space>', `action space: ${ACTION_SPACES.join(' | ')} (default: the algorithm's)`)
-    .option('--paper', 'lstm-ppo-plus exactly as published (7 features, delta5, Gaussian reward, γ 0.99, Adam 3e-4) instead of the shipped set-up')
-    .option('--decision <rule>', 'how the policy reads a deterministic decision: mode | mean (saved in the model; default: the algorithm\'s)')
-    .option('--scale-down-stabilization <seconds>', 'scale-down stabilization the policy declares for rails, trained under it (default: the algorithm\'s)')
-    .option('--reward <name>', 'reward: gaussian | agarwal | slo-cost (default: the algorithm\'s)')
+    .option(
+      '--paper',
+      'lstm-ppo-plus exactly as published (7 features, delta5, Gaussian reward, γ 0.99, Adam 3e-4) instead of the shipped set-up',
+    )
+    .option(
+      '--decision <rule>',
+      "how the policy reads a deterministic decision: mode | mean (saved in the model; default: the algorithm's)",
+    )
+    .option(
+      '--scale-down-stabilization <seconds>',
+      "scale-down stabilization the policy declares for rails, trained under it (default: the algorithm's)",
+    )
+    .option('--reward <name>', "reward: gaussian | agarwal | slo-cost (default: the algorithm's)")
     .option('--violation-weight <w>', 'slo-cost: price of one violated interval')
     .option('--envs <n>', 'parallel environments')
     .option('--rollout-steps <n>', 'steps per env per rollout (BPTT length)')
@@ -53,7 +69,10 @@ export function registerTrain(program: Command): void {
     .option('--max-replicas <n>', 'replica ceiling in training')
     .option('--eval-every <n>', 'validation every n updates')
     .option('--recording <file>', 'train on a recording (faas-autoscaler record) instead of --trace: its request rates are the arrivals')
-    .option('--profile <file>', 'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now')
+    .option(
+      '--profile <file>',
+      'with --recording: the calibrated profile (faas-autoscaler calibrate); default: calibrate the recording now',
+    )
     .option('--recording-function <name>', 'with --recording: which recorded function (default: the only one)')
     .option('--resume', 'continue from DIR/checkpoint if it exists')
     .option('--no-progress', 'no progress bar')

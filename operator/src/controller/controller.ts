@@ -15,7 +15,15 @@
  */
 import type { Logger } from 'pino';
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { ActuatorName, BoundedSpec, BoundsStatus, Condition, FunctionAutoscalerSpec, FunctionAutoscalerStatus, ObservationStatus } from '../api/types.js';
+import type {
+  ActuatorName,
+  BoundedSpec,
+  BoundsStatus,
+  Condition,
+  FunctionAutoscalerSpec,
+  FunctionAutoscalerStatus,
+  ObservationStatus,
+} from '../api/types.js';
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
@@ -205,7 +213,7 @@ export class Controller {
       backoff: new Backoff(this.opts.retryBackoff ?? { initialMs: 1000, maxMs: 60_000 }),
       slot: undefined,
       lastKnownReplicas: undefined,
-      conditions: [...(((obj.status as FunctionAutoscalerStatus | undefined)?.conditions) ?? [])],
+      conditions: [...((obj.status as FunctionAutoscalerStatus | undefined)?.conditions ?? [])],
     };
     this.managed.set(key, m);
     this.metrics.managed.set(this.managed.size);
@@ -228,7 +236,13 @@ export class Controller {
   }
 
   /** The per-function gauges: what status says, for dashboards and alerts. */
-  private publishFunctionMetrics(m: Managed, spec: BoundedSpec, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
+  private publishFunctionMetrics(
+    m: Managed,
+    spec: BoundedSpec,
+    replicas: number,
+    decision: Decision,
+    obs: ObservationStatus | undefined,
+  ): void {
     const labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
     const metrics = this.metrics;
     metrics.desiredReplicas.set(labels, decision.desiredReplicas);
@@ -248,7 +262,11 @@ export class Controller {
     const informer = new Informer<V1Deployment & { metadata: { name: string } }>(
       `deployments in ${namespace}`,
       {
-        list: () => this.opts.cluster.listDeployments(namespace) as Promise<{ items: Array<V1Deployment & { metadata: { name: string } }>; resourceVersion: string }>,
+        list: () =>
+          this.opts.cluster.listDeployments(namespace) as Promise<{
+            items: Array<V1Deployment & { metadata: { name: string } }>;
+            resourceVersion: string;
+          }>,
         watch: (rv, h) => this.opts.cluster.watchDeployments(namespace, rv, h as never),
       },
       this.opts.clock,
@@ -298,7 +316,16 @@ export class Controller {
     const startedMs = this.opts.clock.now();
     const wallStart = performance.now();
     const due = [...this.managed.values()].filter((m) => m.nextDueMs <= startedMs);
-    const report: TickReport = { startedMs, durationMs: 0, due: due.length, queries: 0, windows: 0, decisions: 0, scaled: 0, skippedNotLeader: false };
+    const report: TickReport = {
+      startedMs,
+      durationMs: 0,
+      due: due.length,
+      queries: 0,
+      windows: 0,
+      decisions: 0,
+      scaled: 0,
+      skippedNotLeader: false,
+    };
     if (!this.canWrite()) {
       this.standBy(due, startedMs);
       report.skippedNotLeader = true;
@@ -341,7 +368,10 @@ export class Controller {
   }
 
   /** Due resources by window length (one batch of queries per distinct intervalSeconds), and those whose spec is invalid. */
-  private groupByInterval(due: readonly Managed[]): { groups: Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>; invalid: Managed[] } {
+  private groupByInterval(due: readonly Managed[]): {
+    groups: Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>;
+    invalid: Managed[];
+  } {
     const groups = new Map<number, Array<{ m: Managed; spec: FunctionAutoscalerSpec }>>();
     const invalid: Managed[] = [];
     for (const m of due) {
@@ -359,11 +389,22 @@ export class Controller {
   }
 
   /** One batch of PromQL for every member whose Deployment is known, keyed `function.namespace`. */
-  private async gather(windowSeconds: number, members: ReadonlyArray<{ spec: FunctionAutoscalerSpec }>, atMs: number, report: TickReport): Promise<Map<string, GatheredWindow>> {
+  private async gather(
+    windowSeconds: number,
+    members: ReadonlyArray<{ spec: FunctionAutoscalerSpec }>,
+    atMs: number,
+    report: TickReport,
+  ): Promise<Map<string, GatheredWindow>> {
     const targets: FunctionTarget[] = [];
     for (const { spec } of members) {
       const { dep } = this.deployment(spec.functionNamespace, spec.functionName);
-      if (dep) targets.push({ name: spec.functionName, namespace: spec.functionNamespace, replicas: dep.spec?.replicas ?? 1, readyReplicas: dep.status?.readyReplicas ?? 0 });
+      if (dep)
+        targets.push({
+          name: spec.functionName,
+          namespace: spec.functionNamespace,
+          replicas: dep.spec?.replicas ?? 1,
+          readyReplicas: dep.status?.readyReplicas ?? 0,
+        });
     }
     if (targets.length === 0) return new Map();
     const res = await gatherWindows({ gateway: this.opts.gateway, cadvisor: this.opts.cadvisor, windowSeconds, targets, atMs });
@@ -386,7 +427,8 @@ export class Controller {
     const status = this.baseStatus(m);
     if (bounds) status.bounds = bounds.status;
     status.conditions = this.updateConditions(m, [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message }], now);
-    if (before?.reason !== 'InvalidSpec' || before.message !== message) this.events.emit(m.obj, { type: 'Warning', reason: 'InvalidSpec', message });
+    if (before?.reason !== 'InvalidSpec' || before.message !== message)
+      this.events.emit(m.obj, { type: 'Warning', reason: 'InvalidSpec', message });
     await this.persist(m, status);
   }
 
@@ -394,7 +436,12 @@ export class Controller {
    * One FunctionAutoscaler at one interval, in stages: target (spec, bounds, Deployment, policy
    * slot) → observe → decide → act → report. Returns whether replicas were changed.
    */
-  private async reconcileOne(m: Managed, declared: FunctionAutoscalerSpec, gathered: GatheredWindow | undefined, now: number): Promise<boolean> {
+  private async reconcileOne(
+    m: Managed,
+    declared: FunctionAutoscalerSpec,
+    gathered: GatheredWindow | undefined,
+    now: number,
+  ): Promise<boolean> {
     const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
     const target = await this.target(m, declared, now, log);
     if (!target) return false;
@@ -415,7 +462,11 @@ export class Controller {
       buildObservation: this.opts.buildObservation,
     });
     if (observed.condition) updates.push(observed.condition);
-    if (observed.obs) status.lastObservation = { ...observationStatus(observed.obs, now, this.opts.openfaasEdition === 'ce'), missRatio: observed.misses === null ? null : Math.round(observed.misses * 1e4) / 1e4 };
+    if (observed.obs)
+      status.lastObservation = {
+        ...observationStatus(observed.obs, now, this.opts.openfaasEdition === 'ce'),
+        missRatio: observed.misses === null ? null : Math.round(observed.misses * 1e4) / 1e4,
+      };
     const decision = this.decide(m.slot!, observed, currentReplicas, now, log);
     this.recordDecision(m, spec, status, updates, decision, currentReplicas, now, observed.obs !== undefined);
     const acted = await this.act(m, spec, decision, currentReplicas, status, log);
@@ -438,7 +489,10 @@ export class Controller {
       return undefined;
     }
     const labelParams = labelPolicyParams(declared.policy.name, labels);
-    const spec: BoundedSpec = Object.keys(labelParams).length > 0 ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } } : bounded.spec;
+    const spec: BoundedSpec =
+      Object.keys(labelParams).length > 0
+        ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } }
+        : bounded.spec;
     const requests = requestsOf(spec, dep);
     const updates: ConditionUpdate[] = [];
     const slot = await ensurePolicySlot(m.slot, spec, requests, now, {
@@ -456,7 +510,14 @@ export class Controller {
     return { spec, dep, synced, requests, status, updates };
   }
 
-  private async reportNoDeployment(m: Managed, spec: BoundedSpec, synced: boolean, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], now: number): Promise<void> {
+  private async reportNoDeployment(
+    m: Managed,
+    spec: BoundedSpec,
+    synced: boolean,
+    status: FunctionAutoscalerStatus,
+    updates: ConditionUpdate[],
+    now: number,
+  ): Promise<void> {
     const message = synced
       ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
       : `Deployment cache for ${spec.functionNamespace} not synced yet`;
@@ -479,7 +540,12 @@ export class Controller {
       this.events.emit(m.obj, { type: 'Warning', reason: 'ExternalChange', message });
       log.warn({ from: m.lastKnownReplicas, to: current }, 'replicas changed by someone else');
     } else {
-      updates.push({ type: 'ExternalChange', status: 'False', reason: 'NoExternalChange', message: 'replicas are as this operator last saw or set them' });
+      updates.push({
+        type: 'ExternalChange',
+        status: 'False',
+        reason: 'NoExternalChange',
+        message: 'replicas are as this operator last saw or set them',
+      });
     }
     m.lastKnownReplicas = current;
     return current;
@@ -504,7 +570,16 @@ export class Controller {
   }
 
   /** The decision in status, the ScalingLimited condition and the metrics. */
-  private recordDecision(m: Managed, spec: BoundedSpec, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], decision: Decision, currentReplicas: number, now: number, observed: boolean): void {
+  private recordDecision(
+    m: Managed,
+    spec: BoundedSpec,
+    status: FunctionAutoscalerStatus,
+    updates: ConditionUpdate[],
+    decision: Decision,
+    currentReplicas: number,
+    now: number,
+    observed: boolean,
+  ): void {
     status.desiredReplicas = decision.desiredReplicas;
     status.lastDecision = {
       time: new Date(now).toISOString(),
@@ -518,7 +593,13 @@ export class Controller {
         ? { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the policy recommendation was applied as is' }
         : { type: 'ScalingLimited', status: 'True', reason: limitReason(decision.limitedBy), message: decision.reason },
     );
-    const direction = decision.held ? 'hold' : decision.desiredReplicas > currentReplicas ? 'up' : decision.desiredReplicas < currentReplicas ? 'down' : 'none';
+    const direction = decision.held
+      ? 'hold'
+      : decision.desiredReplicas > currentReplicas
+        ? 'up'
+        : decision.desiredReplicas < currentReplicas
+          ? 'down'
+          : 'none';
     this.metrics.decisions.inc({ policy: m.slot?.policy?.name ?? 'none', direction });
     this.publishFunctionMetrics(m, spec, currentReplicas, decision, observed ? status.lastObservation : undefined);
   }
@@ -527,7 +608,14 @@ export class Controller {
    * Writes the decision, unless it changes nothing, the resource is a dry run (an Event says what
    * would have been done) or another replica leads. A failed write undoes the rails' scale event.
    */
-  private async act(m: Managed, spec: BoundedSpec, decision: Decision, currentReplicas: number, status: FunctionAutoscalerStatus, log: Logger): Promise<{ scaled: boolean; retrySoon: boolean; failure?: ConditionUpdate }> {
+  private async act(
+    m: Managed,
+    spec: BoundedSpec,
+    decision: Decision,
+    currentReplicas: number,
+    status: FunctionAutoscalerStatus,
+    log: Logger,
+  ): Promise<{ scaled: boolean; retrySoon: boolean; failure?: ConditionUpdate }> {
     const none = { scaled: false, retrySoon: false };
     if (decision.desiredReplicas === currentReplicas) return none;
     const slot = m.slot!;
@@ -545,12 +633,17 @@ export class Controller {
     if (!this.canWrite()) return none;
     const actuator = this.actuators[spec.actuator];
     try {
-      if (!actuator) throw new ActuatorError('rejected', `actuator ${spec.actuator} is not configured (start the operator with --gateway-url)`);
+      if (!actuator)
+        throw new ActuatorError('rejected', `actuator ${spec.actuator} is not configured (start the operator with --gateway-url)`);
       const result = await actuator.scale({ name: spec.functionName, namespace: spec.functionNamespace }, decision.desiredReplicas);
       m.lastKnownReplicas = result.replicas;
       status.replicas = result.replicas;
       const extra = result.adjustedReason ? ` (${result.adjustedReason})` : '';
-      this.events.emit(m.obj, { type: 'Normal', reason: 'Scaled', message: `scaled from ${currentReplicas} to ${result.replicas}${extra}: ${decision.reason}` });
+      this.events.emit(m.obj, {
+        type: 'Normal',
+        reason: 'Scaled',
+        message: `scaled from ${currentReplicas} to ${result.replicas}${extra}: ${decision.reason}`,
+      });
       log.info({ from: currentReplicas, to: result.replicas, policy: slot.policy?.name ?? 'none', attempts: result.attempts }, 'scaled');
       return { scaled: true, retrySoon: false };
     } catch (raw) {
@@ -558,9 +651,17 @@ export class Controller {
       slot.rails?.undoLastScaleEvent?.();
       this.metrics.scaleErrors.inc({ actuator: spec.actuator, kind: err.kind });
       const reason = err.kind === 'not-found' ? 'DeploymentNotFound' : 'ScaleFailed';
-      this.events.emit(m.obj, { type: 'Warning', reason, message: `could not scale from ${currentReplicas} to ${decision.desiredReplicas}: ${err.message}` });
+      this.events.emit(m.obj, {
+        type: 'Warning',
+        reason,
+        message: `could not scale from ${currentReplicas} to ${decision.desiredReplicas}: ${err.message}`,
+      });
       log.error({ err: err.message, kind: err.kind }, 'scale failed');
-      return { scaled: false, retrySoon: err.kind === 'transient' || err.kind === 'conflict', failure: { type: 'Ready', status: 'False', reason, message: err.message } };
+      return {
+        scaled: false,
+        retrySoon: err.kind === 'transient' || err.kind === 'conflict',
+        failure: { type: 'Ready', status: 'False', reason, message: err.message },
+      };
     }
   }
 
@@ -568,12 +669,20 @@ export class Controller {
   private readyCondition(slot: PolicySlot, observed: Observed, decision: Decision, failure: ConditionUpdate | undefined): ConditionUpdate {
     if (failure) return failure;
     if (!slot.policy) return { type: 'Ready', status: 'False', reason: 'PolicyUnavailable', message: decision.reason };
-    if (observed.hold !== undefined && observed.retrySoon) return { type: 'Ready', status: 'False', reason: 'MetricsUnavailable', message: decision.reason };
+    if (observed.hold !== undefined && observed.retrySoon)
+      return { type: 'Ready', status: 'False', reason: 'MetricsUnavailable', message: decision.reason };
     return { type: 'Ready', status: 'True', reason: 'Reconciled', message: decision.reason };
   }
 
   /** Conditions (a metrics fault is an Event when it starts or changes cause), the next due time, status. */
-  private async report(m: Managed, spec: BoundedSpec, status: FunctionAutoscalerStatus, updates: ConditionUpdate[], retrySoon: boolean, now: number): Promise<void> {
+  private async report(
+    m: Managed,
+    spec: BoundedSpec,
+    status: FunctionAutoscalerStatus,
+    updates: ConditionUpdate[],
+    retrySoon: boolean,
+    now: number,
+  ): Promise<void> {
     const metricsUpdate = updates.find((u) => u.type === 'MetricsAvailable');
     if (metricsUpdate?.status === 'False') {
       const prev = findCondition(m.conditions, 'MetricsAvailable');
@@ -631,12 +740,17 @@ function requestsOf(spec: FunctionAutoscalerSpec, dep: V1Deployment | undefined)
   const container = containers.find((c) => c.name === spec.functionName) ?? containers[0];
   const cpu = quantity(spec.resources?.requests?.cpu) ?? quantity(container?.resources?.requests?.cpu);
   const memory = quantity(spec.resources?.requests?.memory) ?? quantity(container?.resources?.requests?.memory);
-  return { ...(cpu !== undefined && cpu > 0 ? { cpuCores: cpu } : {}), ...(memory !== undefined && memory > 0 ? { memoryBytes: memory } : {}) };
+  return {
+    ...(cpu !== undefined && cpu > 0 ? { cpuCores: cpu } : {}),
+    ...(memory !== undefined && memory > 0 ? { memoryBytes: memory } : {}),
+  };
 }
 
 function findConditionUpdate(list: readonly Condition[], type: 'PolicyLoaded'): ConditionUpdate {
   const c = findCondition(list, type);
-  return c ? { type, status: c.status, reason: c.reason, message: c.message } : { type, status: 'Unknown', reason: 'NotLoaded', message: 'no policy loaded yet' };
+  return c
+    ? { type, status: c.status, reason: c.reason, message: c.message }
+    : { type, status: 'Unknown', reason: 'NotLoaded', message: 'no policy loaded yet' };
 }
 
 function intervalMsOf(m: Managed): number {
@@ -654,10 +768,14 @@ export function alignedNext(now: number, intervalMs: number): number {
  * alert-based autoscaler or faas-netes' 1..5 clamp; with OpenFaaS' scaling labels on the
  * function, OpenFaaS Pro's autoscaler, which reads them; otherwise a person or another autoscaler.
  */
-export function likelyOtherWriter(edition: OpenFaasEdition | undefined, labels: Readonly<Record<string, string>> | undefined, replicas: number): string {
+export function likelyOtherWriter(
+  edition: OpenFaasEdition | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+  replicas: number,
+): string {
   if (edition === 'ce') {
     return replicas === OPENFAAS_CE_REPLICAS.max || replicas === OPENFAAS_CE_REPLICAS.min
-      ? "OpenFaaS CE: faas-netes keeps functions within 1..5, and its alert-based autoscaler (APIHighInvocationRate) scales between them; turn the alert off (README, step 4)"
+      ? 'OpenFaaS CE: faas-netes keeps functions within 1..5, and its alert-based autoscaler (APIHighInvocationRate) scales between them; turn the alert off (README, step 4)'
       : "OpenFaaS CE's alert-based autoscaler (APIHighInvocationRate); turn the alert off (README, step 4)";
   }
   if (Object.keys(labels ?? {}).some((k) => k.startsWith('com.openfaas.scale.'))) {

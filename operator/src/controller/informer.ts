@@ -13,7 +13,15 @@
  * Time comes from the injected clock, so tests drive back-off without sleeping.
  */
 import { Backoff, type Cancel, type Clock } from './clock.js';
-import { KubeApiError, type KubeObject, type KubeStatus, type ObjectList, type WatchEventType, type WatchHandle, type WatchHandlers } from './kube.js';
+import {
+  KubeApiError,
+  type KubeObject,
+  type KubeStatus,
+  type ObjectList,
+  type WatchEventType,
+  type WatchHandle,
+  type WatchHandlers,
+} from './kube.js';
 
 export interface ListerWatcher<T extends KubeObject> {
   list(): Promise<ObjectList<T>>;
@@ -141,7 +149,11 @@ export class Informer<T extends KubeObject> {
   private onEvent(type: WatchEventType, object: T | KubeStatus, restartOnce: (fn: () => void) => void): void {
     if (type === 'ERROR') {
       const status = object as KubeStatus;
-      const err = new KubeApiError(`watch ${this.name}: ${status.reason ?? 'Error'}: ${status.message ?? ''}`, status.code, status.reason ?? 'Error');
+      const err = new KubeApiError(
+        `watch ${this.name}: ${status.reason ?? 'Error'}: ${status.message ?? ''}`,
+        status.code,
+        status.reason ?? 'Error',
+      );
       restartOnce(() => this.fail(err, 'watch'));
       return;
     }

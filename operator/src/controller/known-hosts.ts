@@ -42,7 +42,13 @@ export function hostLookupName(host: string, port: number): string {
 }
 
 function wildcardMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -73,22 +79,28 @@ export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
-export type HostKeyVerdict =
-  | { ok: true; line: number }
-  | { ok: false; reason: 'unknown-host' | 'mismatch' | 'revoked'; message: string };
+export type HostKeyVerdict = { ok: true; line: number } | { ok: false; reason: 'unknown-host' | 'mismatch' | 'revoked'; message: string };
 
 /** Decides whether `key` (the SSH wire blob the server presented) is trusted for `name`. */
 export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer, file: string): HostKeyVerdict {
   const forHost = entries.filter((e) => patternsMatch(e.patterns, name));
   const revoked = entries.find((e) => e.marker === '@revoked' && e.key.equals(key));
   if (revoked) {
-    return { ok: false, reason: 'revoked', message: `host key ${fingerprint(key)} of ${name} is marked @revoked in ${file}:${revoked.line}` };
+    return {
+      ok: false,
+      reason: 'revoked',
+      message: `host key ${fingerprint(key)} of ${name} is marked @revoked in ${file}:${revoked.line}`,
+    };
   }
   const plain = forHost.filter((e) => e.marker === '');
   const match = plain.find((e) => e.key.equals(key));
   if (match) return { ok: true, line: match.line };
   if (plain.length === 0) {
-    return { ok: false, reason: 'unknown-host', message: `host ${name} is not in ${file}; refusing its key ${fingerprint(key)} (check the fingerprint out of band, then add it with ssh-keyscan)` };
+    return {
+      ok: false,
+      reason: 'unknown-host',
+      message: `host ${name} is not in ${file}; refusing its key ${fingerprint(key)} (check the fingerprint out of band, then add it with ssh-keyscan)`,
+    };
   }
   return {
     ok: false,

@@ -177,7 +177,16 @@ function parseBody(body: unknown): KubeStatus | undefined {
 }
 
 function httpReason(status: number): string {
-  const known: Record<number, string> = { 404: 'NotFound', 409: 'Conflict', 410: 'Expired', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' };
+  const known: Record<number, string> = {
+    404: 'NotFound',
+    409: 'Conflict',
+    410: 'Expired',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+    500: 'InternalError',
+    503: 'ServiceUnavailable',
+    504: 'Timeout',
+  };
   return known[status] ?? `HTTP${status}`;
 }
 
@@ -270,7 +279,9 @@ export class ClientNodeCluster implements ClusterClient {
   }
 
   async readScale(namespace: string, name: string): Promise<ScaleView> {
-    return scaleView(await this.call(`read scale ${namespace}/${name}`, () => this.apps.readNamespacedDeploymentScale({ name, namespace })));
+    return scaleView(
+      await this.call(`read scale ${namespace}/${name}`, () => this.apps.readNamespacedDeploymentScale({ name, namespace })),
+    );
   }
 
   async replaceScale(namespace: string, name: string, replicas: number, resourceVersion: string): Promise<ScaleView> {
@@ -280,7 +291,9 @@ export class ClientNodeCluster implements ClusterClient {
       metadata: { name, namespace, resourceVersion },
       spec: { replicas },
     };
-    return scaleView(await this.call(`replace scale ${namespace}/${name}`, () => this.apps.replaceNamespacedDeploymentScale({ name, namespace, body })));
+    return scaleView(
+      await this.call(`replace scale ${namespace}/${name}`, () => this.apps.replaceNamespacedDeploymentScale({ name, namespace, body })),
+    );
   }
 
   async readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject> {
@@ -325,7 +338,9 @@ export class ClientNodeCluster implements ClusterClient {
 
   async readLease(namespace: string, name: string): Promise<LeaseRecord | null> {
     try {
-      return leaseRecord(await this.call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })));
+      return leaseRecord(
+        await this.call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })),
+      );
     } catch (err) {
       if (err instanceof KubeApiError && err.notFound) return null;
       throw err;
@@ -333,15 +348,19 @@ export class ClientNodeCluster implements ClusterClient {
   }
 
   async createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
-    return leaseRecord(await this.call(`create lease ${namespace}/${name}`, () =>
-      this.coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) }),
-    ));
+    return leaseRecord(
+      await this.call(`create lease ${namespace}/${name}`, () =>
+        this.coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) }),
+      ),
+    );
   }
 
   async replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
-    return leaseRecord(await this.call(`replace lease ${namespace}/${name}`, () =>
-      this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }),
-    ));
+    return leaseRecord(
+      await this.call(`replace lease ${namespace}/${name}`, () =>
+        this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }),
+      ),
+    );
   }
 }
 

@@ -58,7 +58,9 @@ export async function fetchKubeconfigOverSsh(opts: FetchOverSshOptions): Promise
       if (!verdict.ok) rejection = new HostKeyError(verdict);
       return verdict.ok;
     },
-    ...(algorithms.length > 0 ? { algorithms: { serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
+    ...(algorithms.length > 0
+      ? { algorithms: { serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } }
+      : {}),
   };
 
   const conn = new ssh2.Client();

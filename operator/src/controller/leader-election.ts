@@ -66,7 +66,9 @@ export class LeaderElector {
     this.renewDeadlineMs = (opts.renewDeadlineSeconds ?? 10) * 1000;
     this.retryPeriodMs = (opts.retryPeriodSeconds ?? 2) * 1000;
     if (!(this.renewDeadlineMs < this.leaseDurationMs)) {
-      throw new Error(`renewDeadlineSeconds (${this.renewDeadlineMs / 1000}) must be less than leaseDurationSeconds (${this.leaseDurationMs / 1000})`);
+      throw new Error(
+        `renewDeadlineSeconds (${this.renewDeadlineMs / 1000}) must be less than leaseDurationSeconds (${this.leaseDurationMs / 1000})`,
+      );
     }
   }
 
@@ -130,7 +132,10 @@ export class LeaderElector {
       this.observe(await client.replaceLease(namespace, name, next), now);
       return this.setLeading(true, now);
     } catch (raw) {
-      const err = raw instanceof KubeApiError ? raw : new KubeApiError(`lease ${namespace}/${name}: ${String(raw)}`, undefined, 'Unknown', { cause: raw });
+      const err =
+        raw instanceof KubeApiError
+          ? raw
+          : new KubeApiError(`lease ${namespace}/${name}: ${String(raw)}`, undefined, 'Unknown', { cause: raw });
       // 409: someone else wrote the Lease between our read and write; we are not the leader this
       // round, but the API server answered.
       if (err.conflict) this.contact(now);

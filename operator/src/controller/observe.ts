@@ -42,7 +42,12 @@ export function observe(input: ObserveInput): Observed {
     return {
       ...none,
       hold: `metrics unavailable: ${why}`,
-      condition: { type: 'MetricsAvailable', status: 'False', reason: 'PrometheusUnavailable', message: `${why}; keeping ${currentReplicas} replicas, retrying with back-off` },
+      condition: {
+        type: 'MetricsAvailable',
+        status: 'False',
+        reason: 'PrometheusUnavailable',
+        message: `${why}; keeping ${currentReplicas} replicas, retrying with back-off`,
+      },
       retrySoon: true,
     };
   }
@@ -51,7 +56,12 @@ export function observe(input: ObserveInput): Observed {
     return {
       ...none,
       hold: `no usable request metrics: ${problems}`,
-      condition: { type: 'MetricsAvailable', status: 'False', reason: 'NoRequestMetrics', message: `${problems}; keeping ${currentReplicas} replicas` },
+      condition: {
+        type: 'MetricsAvailable',
+        status: 'False',
+        reason: 'NoRequestMetrics',
+        message: `${problems}; keeping ${currentReplicas} replicas`,
+      },
     };
   }
   const window = windowFor(gathered.window, input);
@@ -63,11 +73,22 @@ export function observe(input: ObserveInput): Observed {
       obs,
       partialData: true,
       misses,
-      condition: { type: 'MetricsAvailable', status: 'False', reason: 'ResourceMetricsUnavailable', message: `${why}; scaling on request metrics only, no scale-down until CPU and memory are back` },
+      condition: {
+        type: 'MetricsAvailable',
+        status: 'False',
+        reason: 'ResourceMetricsUnavailable',
+        message: `${why}; scaling on request metrics only, no scale-down until CPU and memory are back`,
+      },
       retrySoon: h.cadvisorSourceError !== null,
     };
   }
-  return { obs, partialData: false, misses, condition: { type: 'MetricsAvailable', status: 'True', reason: 'MetricsRead', message: `read over ${input.intervalSeconds}s` }, retrySoon: false };
+  return {
+    obs,
+    partialData: false,
+    misses,
+    condition: { type: 'MetricsAvailable', status: 'True', reason: 'MetricsRead', message: `read over ${input.intervalSeconds}s` },
+    retrySoon: false,
+  };
 }
 
 /** The gathered window with the Deployment's counts; without a request, usage cannot be a fraction of it. */

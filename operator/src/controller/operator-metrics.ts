@@ -34,11 +34,23 @@ export class OperatorMetrics {
     labelNames: ['source', 'kind'] as const,
     registers: [this.registry],
   });
-  readonly desiredReplicas = this.functionGauge('faas_autoscaler_desired_replicas', 'Replicas decided at the last interval, after the rails.');
+  readonly desiredReplicas = this.functionGauge(
+    'faas_autoscaler_desired_replicas',
+    'Replicas decided at the last interval, after the rails.',
+  );
   /** Per function (namespace and name of the FunctionAutoscaler, and the function it scales): what its status says. */
-  readonly functionReplicas = this.functionGauge('faas_autoscaler_function_replicas', 'Replicas of the function (spec.replicas of its Deployment) at the last interval.');
-  readonly functionP95 = this.functionGauge('faas_autoscaler_function_p95_latency_ms', 'P95 latency of the last interval at the gateway, in milliseconds (absent when unknown).');
-  readonly functionSlo = this.functionGauge('faas_autoscaler_function_slo_p95_latency_ms', "The function's SLO (spec.slo.p95LatencyMs), in milliseconds.");
+  readonly functionReplicas = this.functionGauge(
+    'faas_autoscaler_function_replicas',
+    'Replicas of the function (spec.replicas of its Deployment) at the last interval.',
+  );
+  readonly functionP95 = this.functionGauge(
+    'faas_autoscaler_function_p95_latency_ms',
+    'P95 latency of the last interval at the gateway, in milliseconds (absent when unknown).',
+  );
+  readonly functionSlo = this.functionGauge(
+    'faas_autoscaler_function_slo_p95_latency_ms',
+    "The function's SLO (spec.slo.p95LatencyMs), in milliseconds.",
+  );
   readonly functionMisses = this.functionGauge(
     'faas_autoscaler_function_misses_ratio',
     "Share of the last interval's requests slower than the SLO or failed, from the gateway histogram (absent when unknown).",
@@ -50,7 +62,14 @@ export class OperatorMetrics {
 
   /** Every per-function series, to drop them together when a FunctionAutoscaler goes. */
   get functionGauges(): readonly Gauge<FunctionLabel>[] {
-    return [this.desiredReplicas, this.functionReplicas, this.functionP95, this.functionSlo, this.functionMisses, this.functionScalingLimited];
+    return [
+      this.desiredReplicas,
+      this.functionReplicas,
+      this.functionP95,
+      this.functionSlo,
+      this.functionMisses,
+      this.functionScalingLimited,
+    ];
   }
   readonly inferenceSeconds = new Histogram({
     name: 'faas_autoscaler_inference_seconds',

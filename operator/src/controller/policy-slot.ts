@@ -60,19 +60,31 @@ function policyDeps(spec: BoundedSpec, requests: Partial<ResourceRequests>): Pol
     maxReplicas: spec.maxReplicas,
     sloP95Ms: spec.slo.p95LatencyMs,
     intervalSeconds: spec.intervalSeconds,
-    ...(requests.cpuCores !== undefined && requests.memoryBytes !== undefined ? { resourceRequests: { cpuCores: requests.cpuCores, memoryBytes: requests.memoryBytes } } : {}),
+    ...(requests.cpuCores !== undefined && requests.memoryBytes !== undefined
+      ? { resourceRequests: { cpuCores: requests.cpuCores, memoryBytes: requests.memoryBytes } }
+      : {}),
   };
 }
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The slot for `spec` at `now`: the same one while nothing changed, else a new one. */
-export async function ensurePolicySlot(old: PolicySlot | undefined, spec: BoundedSpec, requests: Partial<ResourceRequests>, now: number, ctx: SlotContext): Promise<SlotUpdate> {
+export async function ensurePolicySlot(
+  old: PolicySlot | undefined,
+  spec: BoundedSpec,
+  requests: Partial<ResourceRequests>,
+  now: number,
+  ctx: SlotContext,
+): Promise<SlotUpdate> {
   const key = slotKey(spec, requests);
   if (old && old.key === key && (old.loaded || now < old.retryAtMs)) return { slot: old, condition: null };
   const retryingSame = old !== undefined && old.key === key;
   const deps = policyDeps(spec, requests);
-  const requested: PolicySpec = { name: spec.policy.name, ...(spec.policy.model ? { model: spec.policy.model } : {}), ...(spec.policy.params ? { params: spec.policy.params } : {}) };
+  const requested: PolicySpec = {
+    name: spec.policy.name,
+    ...(spec.policy.model ? { model: spec.policy.model } : {}),
+    ...(spec.policy.params ? { params: spec.policy.params } : {}),
+  };
   let policy: ScalingPolicy | undefined;
   let condition: ConditionUpdate;
   try {
@@ -87,7 +99,13 @@ export async function ensurePolicySlot(old: PolicySlot | undefined, spec: Bounde
   const loaded = condition.status === 'True';
   announce(old, spec, policy, loaded && retryingSame, ctx);
   old?.policy?.dispose();
-  const rails = policy ? ctx.createRails({ minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, behavior: mergeBehavior(policy.defaultBehavior, spec.behavior) }) : undefined;
+  const rails = policy
+    ? ctx.createRails({
+        minReplicas: spec.minReplicas,
+        maxReplicas: spec.maxReplicas,
+        behavior: mergeBehavior(policy.defaultBehavior, spec.behavior),
+      })
+    : undefined;
   return { slot: { key, requested: spec.policy.name, policy, loaded, retryAtMs: now + ctx.retryMs, rails }, condition };
 }
 
@@ -95,7 +113,12 @@ export async function ensurePolicySlot(old: PolicySlot | undefined, spec: Bounde
  * The fallback when the requested policy cannot be loaded; PolicyLoadFailed (with the fallback) or
  * NoPolicy (neither loads: the scale is held). The message gives each failure in its own words.
  */
-async function loadFallback(spec: BoundedSpec, deps: PolicyDeps, why: string, ctx: SlotContext): Promise<{ policy: ScalingPolicy | undefined; condition: ConditionUpdate }> {
+async function loadFallback(
+  spec: BoundedSpec,
+  deps: PolicyDeps,
+  why: string,
+  ctx: SlotContext,
+): Promise<{ policy: ScalingPolicy | undefined; condition: ConditionUpdate }> {
   try {
     const policy = await ctx.createPolicy({ name: spec.policy.fallback }, deps);
     const text = `policy ${spec.policy.name} could not be loaded (${why}); using fallback ${spec.policy.fallback}`;
@@ -109,7 +132,13 @@ async function loadFallback(spec: BoundedSpec, deps: PolicyDeps, why: string, ct
 }
 
 /** A switch to another policy, or a retried policy that now loads, is an Event. */
-function announce(old: PolicySlot | undefined, spec: BoundedSpec, policy: ScalingPolicy | undefined, retiredFallback: boolean, ctx: SlotContext): void {
+function announce(
+  old: PolicySlot | undefined,
+  spec: BoundedSpec,
+  policy: ScalingPolicy | undefined,
+  retiredFallback: boolean,
+  ctx: SlotContext,
+): void {
   if (!old) return;
   if (old.requested !== spec.policy.name) {
     ctx.emit({
@@ -119,6 +148,10 @@ function announce(old: PolicySlot | undefined, spec: BoundedSpec, policy: Scalin
     });
     ctx.log.info({ from: old.requested, to: spec.policy.name }, 'policy switched');
   } else if (retiredFallback && !old.loaded) {
-    ctx.emit({ type: 'Normal', reason: 'PolicyLoaded', message: `policy ${spec.policy.name} loaded; fallback ${old.policy?.name ?? 'none'} retired` });
+    ctx.emit({
+      type: 'Normal',
+      reason: 'PolicyLoaded',
+      message: `policy ${spec.policy.name} loaded; fallback ${old.policy?.name ?? 'none'} retired`,
+    });
   }
 }

@@ -80,7 +80,12 @@ export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConf
       kc.loadFromString(source.yaml);
       break;
     case 'ssh': {
-      const text = await fetchKubeconfigOverSsh({ target: source.target, identityFile: source.identityFile, knownHostsFile: source.knownHostsFile, timeoutMs: source.timeoutMs });
+      const text = await fetchKubeconfigOverSsh({
+        target: source.target,
+        identityFile: source.identityFile,
+        knownHostsFile: source.knownHostsFile,
+        timeoutMs: source.timeoutMs,
+      });
       kc.loadFromString(text);
       break;
     }
@@ -99,8 +104,18 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
 
   const controller = new Controller({
     cluster,
-    gateway: new PrometheusSource({ name: 'prometheus-a', url: cfg.prometheusA.url, auth: cfg.prometheusA.auth, timeoutMs: cfg.prometheusTimeoutMs }),
-    cadvisor: new PrometheusSource({ name: 'prometheus-b', url: cfg.prometheusB.url, auth: cfg.prometheusB.auth, timeoutMs: cfg.prometheusTimeoutMs }),
+    gateway: new PrometheusSource({
+      name: 'prometheus-a',
+      url: cfg.prometheusA.url,
+      auth: cfg.prometheusA.auth,
+      timeoutMs: cfg.prometheusTimeoutMs,
+    }),
+    cadvisor: new PrometheusSource({
+      name: 'prometheus-b',
+      url: cfg.prometheusB.url,
+      auth: cfg.prometheusB.auth,
+      timeoutMs: cfg.prometheusTimeoutMs,
+    }),
     clock: systemClock,
     logger,
     createPolicy,
@@ -114,10 +129,23 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     openfaasEdition: cfg.openfaasEdition,
   });
 
-  const endpoints = await startEndpoints({ host: cfg.listen.host, port: cfg.listen.port, registry: metrics.registry, ready: () => readiness(controller, elector, cfg.leaderElection) });
+  const endpoints = await startEndpoints({
+    host: cfg.listen.host,
+    port: cfg.listen.port,
+    registry: metrics.registry,
+    ready: () => readiness(controller, elector, cfg.leaderElection),
+  });
   controller.start();
   elector?.start();
-  logger.info({ identity, endpoints: endpoints.url, namespaces: cfg.namespaces.length ? cfg.namespaces : 'all', leaderElection: cfg.leaderElection.enabled }, 'operator started');
+  logger.info(
+    {
+      identity,
+      endpoints: endpoints.url,
+      namespaces: cfg.namespaces.length ? cfg.namespaces : 'all',
+      leaderElection: cfg.leaderElection.enabled,
+    },
+    'operator started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
@@ -138,7 +166,13 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
 }
 
 /** The Lease-based elector, reporting leadership and Lease errors in metrics and (once per change) the log. */
-function leaderElector(cfg: OperatorConfig, cluster: ClientNodeCluster, identity: string, metrics: OperatorMetrics, logger: Logger): LeaderElector {
+function leaderElector(
+  cfg: OperatorConfig,
+  cluster: ClientNodeCluster,
+  identity: string,
+  metrics: OperatorMetrics,
+  logger: Logger,
+): LeaderElector {
   const le = cfg.leaderElection;
   const lease = `${le.namespace}/${le.name}`;
   return new LeaderElector({
@@ -168,12 +202,19 @@ function leaderElector(cfg: OperatorConfig, cluster: ClientNodeCluster, identity
 }
 
 /** /readyz: the caches synced, and (with leader election) the Lease answering within its duration. */
-function readiness(controller: Controller, elector: LeaderElector | undefined, le: OperatorConfig['leaderElection']): { ok: boolean; reason: string } {
+function readiness(
+  controller: Controller,
+  elector: LeaderElector | undefined,
+  le: OperatorConfig['leaderElection'],
+): { ok: boolean; reason: string } {
   const r = controller.readiness();
   const lease = elector?.health();
   if (r.ok && lease && !lease.ok) {
     const lastError = lease.lastError ? `: ${lease.lastError}` : '';
-    return { ok: false, reason: `no answer for the Lease ${le.namespace}/${le.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}` };
+    return {
+      ok: false,
+      reason: `no answer for the Lease ${le.namespace}/${le.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}`,
+    };
   }
   return r;
 }

@@ -22,7 +22,12 @@ export function resolveSpec(obj: AutoscalerObject): SpecResult {
   const key = `${obj.metadata.name}\u0000${JSON.stringify(obj.spec ?? null)}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const { object, errors } = admitFunctionAutoscaler({ apiVersion: 'faas-autoscaler.dev/v1alpha1', kind: 'FunctionAutoscaler', ...obj, status: undefined });
+  const { object, errors } = admitFunctionAutoscaler({
+    apiVersion: 'faas-autoscaler.dev/v1alpha1',
+    kind: 'FunctionAutoscaler',
+    ...obj,
+    status: undefined,
+  });
   const result: SpecResult = errors.length > 0 ? { ok: false, message: invalidMessage(object, errors) } : { ok: true, spec: object.spec };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, result);
@@ -66,7 +71,9 @@ export function resolveBounds(spec: FunctionAutoscalerSpec, labels: Readonly<Rec
     const raw = l[key];
     if (raw === undefined) return {};
     const n = Number(raw);
-    return Number.isInteger(n) && n >= min && raw.trim() !== '' ? { value: n } : { note: `label ${key}=${JSON.stringify(raw)} ignored: not a whole number >= ${min}` };
+    return Number.isInteger(n) && n >= min && raw.trim() !== ''
+      ? { value: n }
+      : { note: `label ${key}=${JSON.stringify(raw)} ignored: not a whole number >= ${min}` };
   };
   let minReplicas: number;
   let minFrom: string;
@@ -74,18 +81,28 @@ export function resolveBounds(spec: FunctionAutoscalerSpec, labels: Readonly<Rec
   else if (l[OPENFAAS_SCALE_LABELS.zero] === 'true') [minReplicas, minFrom] = [0, `label ${OPENFAAS_SCALE_LABELS.zero}`];
   else {
     const label = whole(OPENFAAS_SCALE_LABELS.min, 0);
-    [minReplicas, minFrom] = label.value !== undefined ? [label.value, `label ${OPENFAAS_SCALE_LABELS.min}`] : [DEFAULT_BOUNDS.min, label.note ? `default (${label.note})` : 'default'];
+    [minReplicas, minFrom] =
+      label.value !== undefined
+        ? [label.value, `label ${OPENFAAS_SCALE_LABELS.min}`]
+        : [DEFAULT_BOUNDS.min, label.note ? `default (${label.note})` : 'default'];
   }
   let maxReplicas: number;
   let maxFrom: string;
   if (spec.maxReplicas !== undefined) [maxReplicas, maxFrom] = [spec.maxReplicas, 'spec'];
   else {
     const label = whole(OPENFAAS_SCALE_LABELS.max, 1);
-    [maxReplicas, maxFrom] = label.value !== undefined ? [label.value, `label ${OPENFAAS_SCALE_LABELS.max}`] : [DEFAULT_BOUNDS.max, label.note ? `default (${label.note})` : 'default'];
+    [maxReplicas, maxFrom] =
+      label.value !== undefined
+        ? [label.value, `label ${OPENFAAS_SCALE_LABELS.max}`]
+        : [DEFAULT_BOUNDS.max, label.note ? `default (${label.note})` : 'default'];
   }
   const bounds: BoundsStatus = { minReplicas, maxReplicas, minFrom, maxFrom };
   if (minReplicas > maxReplicas) {
-    return { ok: false, bounds, message: `minReplicas ${minReplicas} (from ${minFrom}) is above maxReplicas ${maxReplicas} (from ${maxFrom})` };
+    return {
+      ok: false,
+      bounds,
+      message: `minReplicas ${minReplicas} (from ${minFrom}) is above maxReplicas ${maxReplicas} (from ${maxFrom})`,
+    };
   }
   return { ok: true, spec: { ...spec, minReplicas, maxReplicas }, bounds };
 }

@@ -12,7 +12,9 @@ export interface SshTarget {
 export function parseSshTarget(text: string): SshTarget {
   const m = /^([^@\s]+)@(\[[^\]]+\]|[^:\s]+)(?::(\d+))?:(.+)$/.exec(text);
   if (!m) {
-    throw new InputError(`--kubeconfig-ssh: ${JSON.stringify(text)} is not user@host[:port]:path (e.g. admin@10.0.0.10:/etc/kubernetes/admin.conf)`);
+    throw new InputError(
+      `--kubeconfig-ssh: ${JSON.stringify(text)} is not user@host[:port]:path (e.g. admin@10.0.0.10:/etc/kubernetes/admin.conf)`,
+    );
   }
   const port = m[3] === undefined ? 22 : Number(m[3]);
   if (!(port >= 1 && port <= 65535)) throw new InputError(`--kubeconfig-ssh: port ${m[3]} is not in 1..65535`);

@@ -122,7 +122,10 @@ export interface GatherArgs {
 /** Runs the batched queries of one window length and builds one window per target. */
 export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   const { gateway, cadvisor, windowSeconds, targets, atMs } = args;
-  const q = batchedQueries(windowSeconds, targets.map((t) => t.namespace));
+  const q = batchedQueries(
+    windowSeconds,
+    targets.map((t) => t.namespace),
+  );
   const gatewayKey = (s: Sample): string | undefined => s.labels.function_name;
   const cadvisorKey = (s: Sample): string | undefined =>
     s.labels.function && s.labels.namespace ? `${s.labels.function}.${s.labels.namespace}` : undefined;

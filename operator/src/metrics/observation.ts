@@ -88,7 +88,10 @@ export function missRatio(window: Pick<FunctionMetricsWindow, 'latencyBuckets' |
   let previous = { le: 0, count: 0 };
   for (const b of buckets) {
     if (b.le >= slo) {
-      below = b.le === Number.POSITIVE_INFINITY ? previous.count : previous.count + (b.count - previous.count) * ((slo - previous.le) / (b.le - previous.le));
+      below =
+        b.le === Number.POSITIVE_INFINITY
+          ? previous.count
+          : previous.count + (b.count - previous.count) * ((slo - previous.le) / (b.le - previous.le));
       break;
     }
     previous = b;

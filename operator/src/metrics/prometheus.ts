@@ -15,9 +15,7 @@
  * deciding what a NaN *means* is the caller's job (see `batched-metrics.ts`).
  */
 
-export type PrometheusAuth =
-  | { type: 'bearer'; token: string }
-  | { type: 'basic'; username: string; password: string };
+export type PrometheusAuth = { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string };
 
 export interface PrometheusSourceOptions {
   /** Short name used in problems and conditions, e.g. "prometheus-a". */
@@ -152,7 +150,11 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
     }
     if (res.status !== 200 || parsed.status !== 'success') {
       const kind: PrometheusErrorKind = res.status === 400 || res.status === 422 ? 'query' : 'bad-response';
-      throw new PrometheusError(this.name, kind, `HTTP ${res.status} ${parsed.errorType ?? ''}: ${parsed.error ?? 'no error message'} (query: ${promql})`);
+      throw new PrometheusError(
+        this.name,
+        kind,
+        `HTTP ${res.status} ${parsed.errorType ?? ''}: ${parsed.error ?? 'no error message'} (query: ${promql})`,
+      );
     }
     return parsed;
   }

@@ -60,9 +60,11 @@ export function decideFromLogits(
   ctx: FeatureContext | undefined,
   sampler: Rng | null = null,
 ): NetworkDecision {
-  if (logits.length !== space.count) return { valid: false, reason: `the network gave ${logits.length} outputs for ${space.count} actions: keeping the scale` };
+  if (logits.length !== space.count)
+    return { valid: false, reason: `the network gave ${logits.length} outputs for ${space.count} actions: keeping the scale` };
   for (let i = 0; i < logits.length; i++) {
-    if (!Number.isFinite(logits[i])) return { valid: false, reason: `the network's output is not finite (${logits[i]} for action ${space.labels[i]}): keeping the scale` };
+    if (!Number.isFinite(logits[i]))
+      return { valid: false, reason: `the network's output is not finite (${logits[i]} for action ${space.labels[i]}): keeping the scale` };
   }
   const probs = softmax(logits);
   const current = obs.replicas;
@@ -72,7 +74,8 @@ export function decideFromLogits(
     // four scale-ups at 0.62.
     let expected = 0;
     for (let a = 0; a < probs.length; a++) expected += probs[a] * space.desiredReplicas(a, obs, ctx);
-    if (!Number.isFinite(expected)) return { valid: false, reason: `the expected replica count is not finite (${expected}): keeping the scale` };
+    if (!Number.isFinite(expected))
+      return { valid: false, reason: `the expected replica count is not finite (${expected}): keeping the scale` };
     const desiredReplicas = withTolerance(space, Math.max(0, Math.round(expected)), current);
     const top = argmax(probs);
     return {

@@ -193,7 +193,9 @@ export async function loadModel(dir: string, options: { expectAlgo?: Algo } = {}
     return !saved || saved.name !== s.name || saved.shape.join('x') !== s.shape.join('x');
   });
   if (mismatch || metadata.weights.params.length !== specs.length) {
-    fail(`weight manifest does not match the ${metadata.algo} architecture (first difference at ${mismatch?.name ?? 'the parameter count'})`);
+    fail(
+      `weight manifest does not match the ${metadata.algo} architecture (first difference at ${mismatch?.name ?? 'the parameter count'})`,
+    );
   }
   const weights = unpackWeights(specs, bytes);
   for (const [name, values] of weights) {
@@ -213,10 +215,13 @@ function validateMetadata(raw: unknown, fail: (what: string) => never): ModelMet
   const arch = a as Architecture;
   const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
   if (arch.algo !== m.algo) fail(`architecture.algo ${JSON.stringify(arch.algo)} differs from algo ${JSON.stringify(m.algo)}`);
-  if (!positiveInt(arch.inputSize) || !positiveInt(arch.actionCount)) fail('architecture.inputSize and actionCount must be positive integers');
+  if (!positiveInt(arch.inputSize) || !positiveInt(arch.actionCount))
+    fail('architecture.inputSize and actionCount must be positive integers');
   if (!Number.isInteger(arch.lstmUnits) || arch.lstmUnits < 0) fail('architecture.lstmUnits must be an integer >= 0');
-  if (!Array.isArray(arch.encoderUnits) || !arch.encoderUnits.every(positiveInt)) fail('architecture.encoderUnits must be a list of positive integers');
-  if (!Array.isArray(arch.headUnits) || !arch.headUnits.every(positiveInt)) fail('architecture.headUnits must be a list of positive integers');
+  if (!Array.isArray(arch.encoderUnits) || !arch.encoderUnits.every(positiveInt))
+    fail('architecture.encoderUnits must be a list of positive integers');
+  if (!Array.isArray(arch.headUnits) || !arch.headUnits.every(positiveInt))
+    fail('architecture.headUnits must be a list of positive integers');
   if (arch.activation !== 'relu' && arch.activation !== 'tanh') fail('architecture.activation must be relu or tanh');
   const f = m.features;
   if (!f || !FEATURE_SETS.includes(f.set)) fail(`features.set must be one of ${FEATURE_SETS.join(', ')}`);

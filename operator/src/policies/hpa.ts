@@ -51,8 +51,7 @@ export interface HpaResourceInput {
 }
 
 export type HpaResult =
-  | { valid: true; desiredReplicas: number; utilizationPercent: number; rule: string }
-  | { valid: false; reason: string };
+  { valid: true; desiredReplicas: number; utilizationPercent: number; rule: string } | { valid: false; reason: string };
 
 /** `GetResourceReplicas` with all pods requesting the same amount (one container spec per function). */
 export function hpaResourceReplicas(input: HpaResourceInput): HpaResult {
@@ -119,7 +118,12 @@ export function hpaResourceReplicas(input: HpaResourceInput): HpaResult {
  * `GetExternalPerPodMetricReplicas` (AverageValue target, as KEDA's HPA uses): the ratio is
  * total / (target × current pods); outside the tolerance, desired = ⌈total / target⌉.
  */
-export function hpaAverageValueReplicas(args: { total: number; targetAverageValue: number; currentReplicas: number; tolerance: number }): number {
+export function hpaAverageValueReplicas(args: {
+  total: number;
+  targetAverageValue: number;
+  currentReplicas: number;
+  tolerance: number;
+}): number {
   const { total, targetAverageValue, currentReplicas, tolerance } = args;
   const usageRatio = total / (targetAverageValue * currentReplicas);
   if (Math.abs(1.0 - usageRatio) > tolerance) return Math.ceil(total / targetAverageValue);

@@ -33,9 +33,17 @@ export class OraclePolicy implements ScalingPolicy {
     const { minReplicas, maxReplicas, sloP95Ms } = this.deps;
     const fewest = this.lookahead.fewestReplicasMeetingSlo({ floor: minReplicas, ceiling: maxReplicas, sloP95Ms });
     if (fewest === null) {
-      return { valid: true, desiredReplicas: maxReplicas, reason: `oracle: even ${maxReplicas} replicas miss the ${sloP95Ms} ms P95 SLO ahead; asking for the maximum` };
+      return {
+        valid: true,
+        desiredReplicas: maxReplicas,
+        reason: `oracle: even ${maxReplicas} replicas miss the ${sloP95Ms} ms P95 SLO ahead; asking for the maximum`,
+      };
     }
-    return { valid: true, desiredReplicas: fewest, reason: `oracle: ${fewest} replicas are the fewest that keep P95 <= ${sloP95Ms} ms ahead` };
+    return {
+      valid: true,
+      desiredReplicas: fewest,
+      reason: `oracle: ${fewest} replicas are the fewest that keep P95 <= ${sloP95Ms} ms ahead`,
+    };
   }
 
   reset(): void {}
@@ -47,7 +55,9 @@ export const createOraclePolicy: PolicyFactory = async (spec: PolicySpec, deps: 
   const keys = Object.keys(spec.params ?? {});
   if (keys.length > 0) throw new PolicyConfigError(`policy "oracle": takes no params, got ${keys.map((k) => `"${k}"`).join(', ')}`);
   if (deps.lookahead === undefined) {
-    throw new PolicyConfigError('policy "oracle": runs only in the simulator (evaluate, train), which gives it a lookahead of the coming arrivals; it cannot run in the operator');
+    throw new PolicyConfigError(
+      'policy "oracle": runs only in the simulator (evaluate, train), which gives it a lookahead of the coming arrivals; it cannot run in the operator',
+    );
   }
   return new OraclePolicy(deps.lookahead, deps);
 };

@@ -29,9 +29,7 @@ export const SIMULATOR_ONLY_POLICY_NAMES = ['oracle'] as const;
 export type SimulatorOnlyPolicyName = (typeof SIMULATOR_ONLY_POLICY_NAMES)[number];
 export type AnyPolicyName = PolicyName | SimulatorOnlyPolicyName;
 
-export type Recommendation =
-  | { valid: true; desiredReplicas: number; reason: string }
-  | { valid: false; reason: string };
+export type Recommendation = { valid: true; desiredReplicas: number; reason: string } | { valid: false; reason: string };
 
 /** `spec.policy` of a FunctionAutoscaler. */
 export interface PolicySpec {

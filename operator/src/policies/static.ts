@@ -28,7 +28,9 @@ export const createStaticPolicy: PolicyFactory = async (spec: PolicySpec, deps: 
   const replicas = params.integer('replicas', { min: 0, max: Infinity, default: deps.minReplicas });
   params.finish();
   if (replicas < deps.minReplicas || replicas > deps.maxReplicas) {
-    throw params.error(`param "replicas" must be within minReplicas..maxReplicas (${deps.minReplicas}..${deps.maxReplicas}), got ${replicas}`);
+    throw params.error(
+      `param "replicas" must be within minReplicas..maxReplicas (${deps.minReplicas}..${deps.maxReplicas}), got ${replicas}`,
+    );
   }
   return new StaticPolicy(replicas);
 };

@@ -44,10 +44,7 @@ export interface ScalingBehaviorOverride {
  * with the fields the user set replacing the default's fields. A direction neither declares is
  * left out (no stabilization, no rate limit in that direction).
  */
-export function mergeBehavior(
-  base: ScalingBehavior | undefined,
-  override: ScalingBehaviorOverride | undefined,
-): ScalingBehavior {
+export function mergeBehavior(base: ScalingBehavior | undefined, override: ScalingBehaviorOverride | undefined): ScalingBehavior {
   const merged: ScalingBehavior = {};
   const scaleUp = mergeRules(base?.scaleUp, override?.scaleUp);
   const scaleDown = mergeRules(base?.scaleDown, override?.scaleDown);

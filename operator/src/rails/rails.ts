@@ -215,7 +215,11 @@ export class Rails {
    * `calculateScaleUpLimitWithScalingRules` / `calculateScaleDownLimitWithBehaviors`: the furthest
    * the rate policies let the count go in this direction (±Infinity when there are none).
    */
-  private scaleLimit(direction: Direction, currentReplicas: number, now: number): { limit: number; disabled: boolean; description: string } {
+  private scaleLimit(
+    direction: Direction,
+    currentReplicas: number,
+    now: number,
+  ): { limit: number; disabled: boolean; description: string } {
     const rules = direction === 'up' ? this.scaleUp : this.scaleDown;
     const unlimited = direction === 'up' ? Infinity : -Infinity;
     if (!rules) return { limit: unlimited, disabled: false, description: '' };
@@ -322,7 +326,9 @@ export function validateRailsConfig(config: RailsConfig): void {
         );
       }
       if (!Number.isInteger(policy.periodSeconds) || policy.periodSeconds < 1 || policy.periodSeconds > MAX_PERIOD_SECONDS) {
-        throw new RailsConfigError(`${at}.periodSeconds must be an integer in 1..${MAX_PERIOD_SECONDS}, got ${String(policy.periodSeconds)}`);
+        throw new RailsConfigError(
+          `${at}.periodSeconds must be an integer in 1..${MAX_PERIOD_SECONDS}, got ${String(policy.periodSeconds)}`,
+        );
       }
     });
   }

@@ -128,7 +128,12 @@ export function calibrate(opts: CalibrateOptions): Calibration {
     if (stable) break;
   }
   if (service === undefined || conc === undefined) {
-    service = { identified: false, method: 'no step with a successful request and a replica count: nothing to fit', details: {}, fit: null };
+    service = {
+      identified: false,
+      method: 'no step with a successful request and a replica count: nothing to fit',
+      details: {},
+      fit: null,
+    };
     conc = { identified: false, method: 'no service time, so no capacity', details: {}, saturated: [] };
   }
   if (!service.identified && !conc.identified && serviceMs !== null) {
@@ -140,14 +145,20 @@ export function calibrate(opts: CalibrateOptions): Calibration {
     if (fit) {
       service = serviceEstimate(fit, least.length, serviceMs, concurrency);
       service.method = `maximum likelihood on the bucket counts of ${fit.observations} requests in the ${least.length} least-loaded steady steps (concurrency unknown, so queueing in them is not ruled out: an upper bound)`;
-      warnings.push(`service time from the least-loaded steps: the recording never saturated, so the concurrency is unknown and queueing at low load cannot be ruled out`);
+      warnings.push(
+        `service time from the least-loaded steps: the recording never saturated, so the concurrency is unknown and queueing at low load cannot be ruled out`,
+      );
       serviceMs = Math.exp(fit.mu + (fit.sigma * fit.sigma) / 2);
       lowSteps = least;
     }
   }
   const meanServiceMs = serviceMs ?? null;
   const coldStart = coldStartEstimate(rows, step);
-  const busy = busySlots(rows, meanServiceMs, step, { low: lowSteps, saturated: conc.identified ? conc.saturated : [], concurrency: conc.identified ? concurrency : null });
+  const busy = busySlots(rows, meanServiceMs, step, {
+    low: lowSteps,
+    saturated: conc.identified ? conc.saturated : [],
+    concurrency: conc.identified ? concurrency : null,
+  });
   const cpu = cpuEstimate(rows, busy, meanServiceMs);
   const memory = memoryEstimate(rows, meanServiceMs);
 
@@ -168,11 +179,23 @@ export function calibrate(opts: CalibrateOptions): Calibration {
     if (!e.identified) warnings.push(`${name} not identified (${e.method}); the simulator's default is kept`);
   }
 
-  const fit = goodnessOfFit({ records, stepSeconds: step, sim: { ...sim, serviceTime: sim.serviceTime ?? fallbackService(meanServiceMs) }, seed: opts.seed, windowSteps: opts.fitWindowSteps });
+  const fit = goodnessOfFit({
+    records,
+    stepSeconds: step,
+    sim: { ...sim, serviceTime: sim.serviceTime ?? fallbackService(meanServiceMs) },
+    seed: opts.seed,
+    windowSteps: opts.fitWindowSteps,
+  });
   return {
     fn: opts.fn,
     sim,
-    estimates: { serviceTime: service, concurrency: { identified: conc.identified, method: conc.method, details: conc.details }, coldStart, cpu, memory },
+    estimates: {
+      serviceTime: service,
+      concurrency: { identified: conc.identified, method: conc.method, details: conc.details },
+      coldStart,
+      cpu,
+      memory,
+    },
     fit,
     dataQuality: dataQuality(records),
     warnings,
@@ -201,7 +224,10 @@ function dataQuality(records: readonly RecordingRecord[]): Calibration['dataQual
  * the alternation then settles from below.
  */
 function bootstrapServiceMs(rows: readonly Row[]): number | null {
-  const means = rows.map((r) => r.rec.meanExecutionMs).filter((m): m is number => m !== null && m > 0).sort((a, b) => a - b);
+  const means = rows
+    .map((r) => r.rec.meanExecutionMs)
+    .filter((m): m is number => m !== null && m > 0)
+    .sort((a, b) => a - b);
   if (means.length === 0) return null;
   return median(means.slice(0, Math.max(1, Math.ceil(means.length / 4))));
 }
@@ -260,12 +286,17 @@ export function backlog(rows: readonly Row[], serviceMs: number, concurrency: nu
     let sum = 0;
     // A run also ends where the gateway's counters reset or restarted: requests in flight at that
     // moment were counted as started before it and will be counted as completed after it.
-    for (; i < rows.length && rows[i].rec.started !== null && rows[i].rec.requests !== null && (i === start || !countersRestarted(rows[i])); i++) {
+    for (
+      ;
+      i < rows.length && rows[i].rec.started !== null && rows[i].rec.requests !== null && (i === start || !countersRestarted(rows[i]));
+      i++
+    ) {
       sum += rows[i].rec.started! - rows[i].rec.requests!;
       cumulative.push(sum);
     }
     const anchors: number[] = [];
-    for (let k = start; k < i; k++) if (lowOffered(rows[k], serviceMs, concurrency)) anchors.push((rows[k].lambda! * serviceMs) / 1000 - cumulative[k - start]);
+    for (let k = start; k < i; k++)
+      if (lowOffered(rows[k], serviceMs, concurrency)) anchors.push((rows[k].lambda! * serviceMs) / 1000 - cumulative[k - start]);
     // Without a low-load step the smallest count seen is taken as empty: a lower bound.
     const offset = anchors.length > 0 ? median(anchors.sort((a, b) => a - b)) : -Math.min(...cumulative);
     for (let k = start; k < i; k++) out[k] = cumulative[k - start] + offset;
@@ -300,11 +331,19 @@ function sumBuckets(list: readonly (readonly HistogramBucket[])[]): HistogramBuc
   return list.reduce<HistogramBucket[]>((acc, b) => (acc.length ? addBuckets(acc, b) : [...b]), []);
 }
 
-function serviceEstimate(fit: LognormalFit | null, steps: number, serviceMs: number, concurrency: number): Estimate & { fit: LognormalFit | null } {
+function serviceEstimate(
+  fit: LognormalFit | null,
+  steps: number,
+  serviceMs: number,
+  concurrency: number,
+): Estimate & { fit: LognormalFit | null } {
   if (!fit) {
     return {
       identified: false,
-      method: steps === 0 ? `no low-load step (predicted M/M/s wait ≤ ${LOW_LOAD_MAX_WAIT_FRACTION * 100} % of a service time of ${serviceMs.toFixed(1)} ms at concurrency ${concurrency})` : 'the low-load latencies fill fewer than two buckets',
+      method:
+        steps === 0
+          ? `no low-load step (predicted M/M/s wait ≤ ${LOW_LOAD_MAX_WAIT_FRACTION * 100} % of a service time of ${serviceMs.toFixed(1)} ms at concurrency ${concurrency})`
+          : 'the low-load latencies fill fewer than two buckets',
       details: { lowLoadSteps: steps },
       fit: null,
     };
@@ -383,7 +422,9 @@ function coldStartEstimate(rows: readonly Row[], stepSeconds: number): Estimate 
     const noReady = rows.every((r) => r.rec.readyReplicas === null);
     return {
       identified: false,
-      method: noReady ? 'no ready-replica series in the recording (kube_deployment_status_replicas_ready)' : 'no scale-up that became ready inside the recording',
+      method: noReady
+        ? 'no ready-replica series in the recording (kube_deployment_status_replicas_ready)'
+        : 'no scale-up that became ready inside the recording',
       details: { scaleUps: 0 },
     };
   }
@@ -392,12 +433,23 @@ function coldStartEstimate(rows: readonly Row[], stepSeconds: number): Estimate 
   return {
     identified: true,
     method: `mean lag from a rise of spec.replicas to the ready count reaching it, over ${lags.length} scale-ups (resolution ${stepSeconds} s per event)`,
-    details: { coldStartSeconds: mean, scaleUps: lags.length, minSeconds: Math.min(...lags), maxSeconds: Math.max(...lags), stdErrSeconds: sd / Math.sqrt(lags.length), resolutionSeconds: stepSeconds },
+    details: {
+      coldStartSeconds: mean,
+      scaleUps: lags.length,
+      minSeconds: Math.min(...lags),
+      maxSeconds: Math.max(...lags),
+      stdErrSeconds: sd / Math.sqrt(lags.length),
+      resolutionSeconds: stepSeconds,
+    },
   };
 }
 
 /** Least squares without intercept, y ≈ b1·x1 + b2·x2; falls back to b2 = 0 when b2 < 0. */
-export function leastSquares2(x1: readonly number[], x2: readonly number[], y: readonly number[]): { b1: number; b2: number; r2: number } | null {
+export function leastSquares2(
+  x1: readonly number[],
+  x2: readonly number[],
+  y: readonly number[],
+): { b1: number; b2: number; r2: number } | null {
   const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((s, v, i) => s + v * b[i], 0);
   const s11 = dot(x1, x1);
   const s22 = dot(x2, x2);
@@ -432,7 +484,12 @@ export function leastSquares2(x1: readonly number[], x2: readonly number[], y: r
  * low-load steps the latencies are service times, so their sum over the step is the busy
  * slot-seconds of its completions; elsewhere throughput × E[S] (Little's law).
  */
-function busySlots(rows: readonly Row[], serviceMs: number | null, stepSeconds: number, sets: { low: readonly number[]; saturated: readonly number[]; concurrency: number | null }): (Busy | null)[] {
+function busySlots(
+  rows: readonly Row[],
+  serviceMs: number | null,
+  stepSeconds: number,
+  sets: { low: readonly number[]; saturated: readonly number[]; concurrency: number | null },
+): (Busy | null)[] {
   const low = new Set(sets.low);
   const saturated = new Set(sets.saturated);
   return rows.map((r, i) => {
@@ -479,7 +536,16 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
     // later, so completions lag the busy slots and Little's law does not hold yet).
     const b = busySlots[i];
     const usable =
-      r.rec.cpuCores !== null && b !== null && b.slots > 0 && r.rec.pods !== null && rows[i - 1].rec.pods !== null && r.rec.pods >= rows[i - 1].rec.pods! && !countersRestarted(r) && settled(i - 1) && settled(i) && settled(i + 1);
+      r.rec.cpuCores !== null &&
+      b !== null &&
+      b.slots > 0 &&
+      r.rec.pods !== null &&
+      rows[i - 1].rec.pods !== null &&
+      r.rec.pods >= rows[i - 1].rec.pods! &&
+      !countersRestarted(r) &&
+      settled(i - 1) &&
+      settled(i) &&
+      settled(i + 1);
     if (!usable) {
       skipped++;
       continue;
@@ -500,7 +566,12 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
     }
   }
   if (window) close(window, false);
-  if (cpu.length < 3) return { identified: false, method: `${cpu.length} usable windows with CPU, busy slots and pods (need 3, with busy slots and pods varying)`, details: { windows: cpu.length } };
+  if (cpu.length < 3)
+    return {
+      identified: false,
+      method: `${cpu.length} usable windows with CPU, busy slots and pods (need 3, with busy slots and pods varying)`,
+      details: { windows: cpu.length },
+    };
   // Weighted least squares, weights 1/variance of each window's CPU residual: the CPU measurement
   // error plus the busy-slot estimate's error times the slope. Saturated steps (busy exact) while
   // replicas start (idle pods) are what tells busy from idle CPU; one unweighted pass gives the
@@ -510,10 +581,24 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
   for (let pass = 0; pass < 2 && fit; pass++) {
     const slope = fit.b1;
     w = cpu.map((c, i) => 1 / Math.sqrt((CPU_RELATIVE_ERROR * c) ** 2 + slope * slope * busyVariance[i] + 1e-6));
-    fit = leastSquares2(busy.map((x, i) => x * w[i]), pods.map((x, i) => x * w[i]), cpu.map((x, i) => x * w[i]));
+    fit = leastSquares2(
+      busy.map((x, i) => x * w[i]),
+      pods.map((x, i) => x * w[i]),
+      cpu.map((x, i) => x * w[i]),
+    );
   }
-  if (!fit) return { identified: false, method: `${cpu.length} usable windows, but busy slots and pods move together: busy and idle CPU cannot be told apart`, details: { windows: cpu.length } };
-  const stdErr = slopeStdErr(busy.map((x, i) => x * w[i]), pods.map((x, i) => x * w[i]), cpu.map((x, i) => x * w[i]), fit);
+  if (!fit)
+    return {
+      identified: false,
+      method: `${cpu.length} usable windows, but busy slots and pods move together: busy and idle CPU cannot be told apart`,
+      details: { windows: cpu.length },
+    };
+  const stdErr = slopeStdErr(
+    busy.map((x, i) => x * w[i]),
+    pods.map((x, i) => x * w[i]),
+    cpu.map((x, i) => x * w[i]),
+    fit,
+  );
   if (!(stdErr <= 0.2 * fit.b1)) {
     return {
       identified: false,
@@ -524,7 +609,14 @@ function cpuEstimate(rows: readonly Row[], busySlots: readonly (Busy | null)[], 
   return {
     identified: true,
     method: `weighted least squares of CPU cores on busy slots and pods over ${cpu.length} windows (${skipped} steps left out: unknown values, pods ending, ready count changing, counter restarts)`,
-    details: { cpuCoresPerBusySlot: fit.b1, idleCpuCoresPerReplica: fit.b2, cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000, stdErr, windows: cpu.length, stepsLeftOut: skipped },
+    details: {
+      cpuCoresPerBusySlot: fit.b1,
+      idleCpuCoresPerReplica: fit.b2,
+      cpuCoreSecondsPerRequest: (fit.b1 * serviceMs) / 1000,
+      stdErr,
+      windows: cpu.length,
+      stepsLeftOut: skipped,
+    },
   };
 }
 

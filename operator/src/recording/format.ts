@@ -118,7 +118,10 @@ export function headerLine(h: RecordingHeader): string {
 
 /** One record as a line; buckets as [le, count] pairs with "+Inf" spelled out (JSON has no Infinity). */
 export function recordLine(r: RecordingRecord): string {
-  const out = { ...r, latencyBuckets: r.latencyBuckets?.map((b) => [b.le === Number.POSITIVE_INFINITY ? '+Inf' : b.le, round(b.count)]) ?? null };
+  const out = {
+    ...r,
+    latencyBuckets: r.latencyBuckets?.map((b) => [b.le === Number.POSITIVE_INFINITY ? '+Inf' : b.le, round(b.count)]) ?? null,
+  };
   return `${JSON.stringify(out, (_k, v: unknown) => (typeof v === 'number' ? round(v) : v))}\n`;
 }
 
@@ -140,20 +143,37 @@ export function parseHeader(text: string, where: string): RecordingHeader {
     throw new InputError(`${where}: not a faas-autoscaler recording (header "format" must be "${RECORDING_FORMAT}")`);
   }
   if (h.version !== RECORDING_VERSION) {
-    throw new InputError(`${where}: recording version ${JSON.stringify(h.version)} is not supported (this build reads version ${RECORDING_VERSION})`);
+    throw new InputError(
+      `${where}: recording version ${JSON.stringify(h.version)} is not supported (this build reads version ${RECORDING_VERSION})`,
+    );
   }
-  if (typeof h.stepSeconds !== 'number' || !(h.stepSeconds > 0)) throw new InputError(`${where}: header "stepSeconds" must be a number > 0`);
+  if (typeof h.stepSeconds !== 'number' || !(h.stepSeconds > 0))
+    throw new InputError(`${where}: header "stepSeconds" must be a number > 0`);
   if (!Array.isArray(h.functions) || h.functions.length === 0 || h.functions.some((f) => typeof f !== 'string')) {
     throw new InputError(`${where}: header "functions" must be a non-empty list of function names`);
   }
   for (const k of ['from', 'to'] as const) {
-    if (typeof h[k] !== 'string' || Number.isNaN(Date.parse(h[k]))) throw new InputError(`${where}: header "${k}" must be an RFC 3339 time`);
+    if (typeof h[k] !== 'string' || Number.isNaN(Date.parse(h[k])))
+      throw new InputError(`${where}: header "${k}" must be an RFC 3339 time`);
   }
   if (typeof h.maxSampleAgeSeconds !== 'number') throw new InputError(`${where}: header "maxSampleAgeSeconds" must be a number`);
   return h as RecordingHeader;
 }
 
-const NUMBER_FIELDS = ['requests', 'started', 'rps', 'latencySumSeconds', 'latencyCount', 'meanExecutionMs', 'cpuCores', 'memoryBytes', 'pods', 'replicas', 'readyReplicas', 'inflight'] as const;
+const NUMBER_FIELDS = [
+  'requests',
+  'started',
+  'rps',
+  'latencySumSeconds',
+  'latencyCount',
+  'meanExecutionMs',
+  'cpuCores',
+  'memoryBytes',
+  'pods',
+  'replicas',
+  'readyReplicas',
+  'inflight',
+] as const;
 
 /** Parses one record line; every malformed field is an InputError naming `file:line` and the field. */
 export function parseRecord(text: string, where: string, functions: ReadonlySet<string>): RecordingRecord {
@@ -166,7 +186,9 @@ export function parseRecord(text: string, where: string, functions: ReadonlySet<
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: a record must be a JSON object`);
   if (typeof raw.t !== 'string' || Number.isNaN(Date.parse(raw.t))) throw new InputError(`${where}: field "t" must be an RFC 3339 time`);
   if (typeof raw.fn !== 'string' || !functions.has(raw.fn)) {
-    throw new InputError(`${where}: field "fn" must be one of the header's functions (${[...functions].join(', ')}), got ${JSON.stringify(raw.fn)}`);
+    throw new InputError(
+      `${where}: field "fn" must be one of the header's functions (${[...functions].join(', ')}), got ${JSON.stringify(raw.fn)}`,
+    );
   }
   const missing = (raw.missing ?? {}) as Record<string, unknown>;
   if (typeof missing !== 'object' || Array.isArray(missing)) throw new InputError(`${where}: field "missing" must be an object of reasons`);
@@ -193,7 +215,8 @@ export function parseRecord(text: string, where: string, functions: ReadonlySet<
   for (const f of NUMBER_FIELDS) {
     const v = raw[f];
     if (v === null || v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError(`${where}: field "${f}" must be a number >= 0 or null, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new InputError(`${where}: field "${f}" must be a number >= 0 or null, got ${JSON.stringify(v)}`);
     rec[f] = v;
   }
   if (raw.requestsByCode !== null && raw.requestsByCode !== undefined) {
@@ -252,7 +275,9 @@ export async function readRecording(path: string): Promise<Recording> {
   try {
     await opened;
   } catch (err) {
-    throw new InputError(`--recording: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new InputError(`--recording: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+    });
   }
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   for await (const text of lines) {
@@ -270,9 +295,13 @@ export async function readRecording(path: string): Promise<Recording> {
     const rec = parseRecord(text, where, functions);
     const tMs = Date.parse(rec.t);
     if (tMs !== current) {
-      if (pending.size > 0) throw new InputError(`${where}: step ${new Date(current).toISOString()} lacks records for ${[...pending].join(', ')}`);
+      if (pending.size > 0)
+        throw new InputError(`${where}: step ${new Date(current).toISOString()} lacks records for ${[...pending].join(', ')}`);
       const want = timesMs.length === 0 ? fromMs : timesMs[timesMs.length - 1] + stepMs;
-      if (tMs !== want) throw new InputError(`${where}: field "t" is ${rec.t}, expected ${new Date(want).toISOString()} (one record per step of ${header.stepSeconds} s, in order)`);
+      if (tMs !== want)
+        throw new InputError(
+          `${where}: field "t" is ${rec.t}, expected ${new Date(want).toISOString()} (one record per step of ${header.stepSeconds} s, in order)`,
+        );
       timesMs.push(tMs);
       current = tMs;
       pending = new Set(functions);
@@ -281,7 +310,10 @@ export async function readRecording(path: string): Promise<Recording> {
     byFunction.get(rec.fn)!.push(rec);
   }
   if (header === undefined) throw new InputError(`${path}:1: empty file; expected a recording header`);
-  if (pending.size > 0) throw new InputError(`${path}:${lineNo}: the last step ${new Date(current).toISOString()} lacks records for ${[...pending].join(', ')} (an interrupted record? run record --resume)`);
+  if (pending.size > 0)
+    throw new InputError(
+      `${path}:${lineNo}: the last step ${new Date(current).toISOString()} lacks records for ${[...pending].join(', ')} (an interrupted record? run record --resume)`,
+    );
   if (timesMs.length === 0) throw new InputError(`${path}: the recording has a header but no records`);
   return { path, header, byFunction, timesMs };
 }

@@ -149,7 +149,13 @@ interface Side {
 }
 
 /** Compares recorded and simulated windows (the module header says how). */
-export function goodnessOfFit(args: { records: readonly RecordingRecord[]; stepSeconds: number; sim: Partial<SimConfig>; seed: number; windowSteps: number }): GoodnessOfFit {
+export function goodnessOfFit(args: {
+  records: readonly RecordingRecord[];
+  stepSeconds: number;
+  sim: Partial<SimConfig>;
+  seed: number;
+  windowSteps: number;
+}): GoodnessOfFit {
   const { records, stepSeconds, windowSteps } = args;
   const simulated = replayRecording({ records, stepSeconds, sim: args.sim, seed: args.seed });
   const again = replayRecording({ records, stepSeconds, sim: args.sim, seed: args.seed + 1 });
@@ -164,7 +170,10 @@ export function goodnessOfFit(args: { records: readonly RecordingRecord[]; stepS
   const recordedCpu = records.map((r, i) => (cpuComparable[i] ? r.cpuCores : null));
   const recorded: Side = { buckets: records.map((r) => r.latencyBuckets), cpu: recordedCpu };
   const sim: Side = { buckets: simulated.map((w) => w.latencyBuckets), cpu: simulated.map((w) => w.cpuCores) };
-  const sim2: Side = { buckets: again.map((w) => w.latencyBuckets), cpu: again.map((w, i) => (recordedCpu[i] === null ? null : w.cpuCores)) };
+  const sim2: Side = {
+    buckets: again.map((w) => w.latencyBuckets),
+    cpu: again.map((w, i) => (recordedCpu[i] === null ? null : w.cpuCores)),
+  };
   return {
     windowSteps,
     windowSeconds: windowSteps * stepSeconds,
@@ -213,15 +222,23 @@ function cpuOf(ref: Side, other: Side, from: number, to: number): [number, numbe
 }
 
 function compareP95(ref: Side, other: Side, size: number): ErrorStats {
-  return stats(windows(ref.buckets.length, size).map(([a, b]) => p95Of(ref, other, a, b)), p95Of(ref, other, 0, ref.buckets.length));
+  return stats(
+    windows(ref.buckets.length, size).map(([a, b]) => p95Of(ref, other, a, b)),
+    p95Of(ref, other, 0, ref.buckets.length),
+  );
 }
 
 function compareCpu(ref: Side, other: Side, size: number): ErrorStats {
-  return stats(windows(ref.cpu.length, size).map(([a, b]) => cpuOf(ref, other, a, b)), cpuOf(ref, other, 0, ref.cpu.length));
+  return stats(
+    windows(ref.cpu.length, size).map(([a, b]) => cpuOf(ref, other, a, b)),
+    cpuOf(ref, other, 0, ref.cpu.length),
+  );
 }
 
 function stats(pairs: ([number, number] | null)[], whole: [number, number] | null): ErrorStats {
-  const rel = pairs.filter((p): p is [number, number] => p !== null && Number.isFinite(p[0]) && Number.isFinite(p[1]) && p[0] > 0).map(([r, s]) => (s - r) / r);
+  const rel = pairs
+    .filter((p): p is [number, number] => p !== null && Number.isFinite(p[0]) && Number.isFinite(p[1]) && p[0] > 0)
+    .map(([r, s]) => (s - r) / r);
   const abs = rel.map(Math.abs).sort((x, y) => x - y);
   return {
     windows: rel.length,

@@ -113,13 +113,23 @@ export function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
 
 /** Nelder–Mead minimisation (standard coefficients), for the two-parameter fits here. */
-export function nelderMead(f: (x: number[]) => number, start: number[], opts: { step?: number; tolerance?: number; maxIterations?: number } = {}): { x: number[]; value: number } {
+export function nelderMead(
+  f: (x: number[]) => number,
+  start: number[],
+  opts: { step?: number; tolerance?: number; maxIterations?: number } = {},
+): { x: number[]; value: number } {
   const n = start.length;
   const step = opts.step ?? 0.1;
   const tol = opts.tolerance ?? 1e-10;
@@ -132,7 +142,10 @@ export function nelderMead(f: (x: number[]) => number, start: number[], opts: { 
   }
   let values = simplex.map(f);
   for (let it = 0; it < maxIt; it++) {
-    const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+    const order = values
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map(([, i]) => i);
     simplex = order.map((i) => simplex[i]);
     values = order.map((i) => values[i]);
     if (Math.abs(values[n] - values[0]) <= tol * (Math.abs(values[0]) + tol)) break;

@@ -37,7 +37,9 @@ export interface ProfileFile {
 }
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 export function profileFile(cal: Calibration, recording: Recording, meta: { sha256: string; tool: string; now: number }): ProfileFile {
@@ -51,7 +53,14 @@ export function profileFile(cal: Calibration, recording: Recording, meta: { sha2
     function: cal.fn,
     sim: cal.sim,
     provenance: {
-      recording: { path: recording.path, sha256: meta.sha256, from: header.from, to: header.to, stepSeconds: header.stepSeconds, steps: recording.timesMs.length },
+      recording: {
+        path: recording.path,
+        sha256: meta.sha256,
+        from: header.from,
+        to: header.to,
+        stepSeconds: header.stepSeconds,
+        steps: recording.timesMs.length,
+      },
       calibratedAt: new Date(meta.now).toISOString(),
       tool: meta.tool,
       estimates,
@@ -68,13 +77,19 @@ export async function loadProfile(path: string): Promise<{ function: string; sim
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new InputError(`--profile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new InputError(
+      `--profile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
   const p = raw as Partial<ProfileFile>;
-  if (typeof raw !== 'object' || raw === null || p.format !== PROFILE_FORMAT) throw new InputError(`--profile: ${path} is not a calibrated profile ("format" must be "${PROFILE_FORMAT}")`);
-  if (p.version !== PROFILE_VERSION) throw new InputError(`--profile: ${path}: version ${JSON.stringify(p.version)} is not supported (this build reads ${PROFILE_VERSION})`);
+  if (typeof raw !== 'object' || raw === null || p.format !== PROFILE_FORMAT)
+    throw new InputError(`--profile: ${path} is not a calibrated profile ("format" must be "${PROFILE_FORMAT}")`);
+  if (p.version !== PROFILE_VERSION)
+    throw new InputError(`--profile: ${path}: version ${JSON.stringify(p.version)} is not supported (this build reads ${PROFILE_VERSION})`);
   if (typeof p.function !== 'string') throw new InputError(`--profile: ${path}: "function" must be a string`);
-  if (typeof p.sim !== 'object' || p.sim === null || Array.isArray(p.sim)) throw new InputError(`--profile: ${path}: "sim" must be an object of simulator settings`);
+  if (typeof p.sim !== 'object' || p.sim === null || Array.isArray(p.sim))
+    throw new InputError(`--profile: ${path}: "sim" must be an object of simulator settings`);
   try {
     resolveSimConfig(p.sim);
   } catch (err) {
@@ -92,19 +107,37 @@ export function formatCalibrationReport(cal: Calibration, recording: Recording):
   const { header } = recording;
   const e = cal.estimates;
   const lines: string[] = [];
-  lines.push(`calibrated ${cal.fn} from ${recording.path} (${recording.timesMs.length} steps of ${header.stepSeconds} s, ${header.from} – ${header.to})`);
+  lines.push(
+    `calibrated ${cal.fn} from ${recording.path} (${recording.timesMs.length} steps of ${header.stepSeconds} s, ${header.from} – ${header.to})`,
+  );
   const row = (name: string, est: Estimate, text: string): void => {
     lines.push(`  ${name.padEnd(13)} ${est.identified ? text : 'not identified, simulator default kept'}`);
     lines.push(`  ${''.padEnd(13)}   ${est.method}`);
   };
   const s = e.serviceTime.details;
-  row('service time', e.serviceTime, `lognormal median ${num(s.medianMs, 4)} ms (mu ${num(s.mu, 5)}), sigma ${num(s.sigma, 3)} ± ${num(s.sigmaStdErr, 2)}, mean ${num(s.meanMs, 4)} ms`);
+  row(
+    'service time',
+    e.serviceTime,
+    `lognormal median ${num(s.medianMs, 4)} ms (mu ${num(s.mu, 5)}), sigma ${num(s.sigma, 3)} ± ${num(s.sigmaStdErr, 2)}, mean ${num(s.meanMs, 4)} ms`,
+  );
   const c = e.concurrency.details;
-  row('concurrency', e.concurrency, `${c.concurrency} per replica (raw ${num(c.raw)}), capacity ${num(c.capacityPerReplicaRps)} req/s per replica`);
+  row(
+    'concurrency',
+    e.concurrency,
+    `${c.concurrency} per replica (raw ${num(c.raw)}), capacity ${num(c.capacityPerReplicaRps)} req/s per replica`,
+  );
   const k = e.coldStart.details;
-  row('cold start', e.coldStart, `${num(k.coldStartSeconds)} s (${k.scaleUps} scale-ups, ${num(k.minSeconds)}–${num(k.maxSeconds)} s, ± ${num(k.stdErrSeconds, 2)} s)`);
+  row(
+    'cold start',
+    e.coldStart,
+    `${num(k.coldStartSeconds)} s (${k.scaleUps} scale-ups, ${num(k.minSeconds)}–${num(k.maxSeconds)} s, ± ${num(k.stdErrSeconds, 2)} s)`,
+  );
   const u = e.cpu.details;
-  row('CPU', e.cpu, `${num(u.cpuCoresPerBusySlot)} cores per busy slot (${num(u.cpuCoreSecondsPerRequest)} core-s per request), idle ${num(u.idleCpuCoresPerReplica)} cores per replica`);
+  row(
+    'CPU',
+    e.cpu,
+    `${num(u.cpuCoresPerBusySlot)} cores per busy slot (${num(u.cpuCoreSecondsPerRequest)} core-s per request), idle ${num(u.idleCpuCoresPerReplica)} cores per replica`,
+  );
   const m = e.memory.details;
   row('memory', e.memory, `${num(m.memoryBaseMb, 4)} MiB per replica + ${num(m.memoryPerInflightMb)} MiB per request in service`);
   const f = cal.fit;
@@ -121,7 +154,9 @@ export function formatCalibrationReport(cal: Calibration, recording: Recording):
   lines.push('  (noise floor: the simulator against itself with another seed on the same windows)');
   const q = cal.dataQuality;
   const nulls = Object.entries(q.nulls).filter(([field]) => field !== 'inflight' && field !== 'meanExecutionMs');
-  lines.push(`data: ${q.steps} steps${nulls.length ? `; null fields: ${nulls.map(([f2, n]) => `${f2} ${n}`).join(', ')}` : '; no null fields'}`);
+  lines.push(
+    `data: ${q.steps} steps${nulls.length ? `; null fields: ${nulls.map(([f2, n]) => `${f2} ${n}`).join(', ')}` : '; no null fields'}`,
+  );
   for (const [note, n] of Object.entries(q.notes)) lines.push(`  repaired: ${note} (${n} step${n === 1 ? '' : 's'})`);
   for (const w of cal.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;

@@ -44,7 +44,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function parseFunctionRef(flag: string, text: string, defaultNamespace: string): FunctionRef {
   const [name, namespace = defaultNamespace, ...rest] = text.trim().split('.');
   if (rest.length > 0 || !DNS_LABEL.test(name) || !DNS_LABEL.test(namespace)) {
-    throw new InputError(`${flag}: "${text}" is not a function; use NAME or NAME.NAMESPACE (lower-case letters, digits and '-'), e.g. figlet or figlet.openfaas-fn`);
+    throw new InputError(
+      `${flag}: "${text}" is not a function; use NAME or NAME.NAMESPACE (lower-case letters, digits and '-'), e.g. figlet or figlet.openfaas-fn`,
+    );
   }
   return { name, namespace };
 }
@@ -80,7 +82,10 @@ export function promDuration(seconds: number): string {
 
 /** Names are DNS labels and dots; only the dot needs escaping in a regex (as `\\.` inside a PromQL string). */
 function alternation(values: readonly string[]): string {
-  return [...new Set(values)].sort().map((v) => v.replace(/\./g, '\\\\.')).join('|');
+  return [...new Set(values)]
+    .sort()
+    .map((v) => v.replace(/\./g, '\\\\.'))
+    .join('|');
 }
 
 /** The range queries of one recording, for all functions at once (the count does not grow with them). */
@@ -91,17 +96,77 @@ export function recordQueries(functions: readonly FunctionRef[]): QuerySpec[] {
   const pods = `namespace=~"${ns}",pod=~"(${deployments})-[a-z0-9]+-[a-z0-9]+",container!="",container!="POD"`;
   const kube = `namespace=~"${ns}",deployment=~"${deployments}"`;
   return [
-    { key: 'invocations', source: 'a', metric: 'gateway_function_invocation_total', kind: 'counter', promql: `gateway_function_invocation_total{${fn}}` },
-    { key: 'started', source: 'a', metric: 'gateway_function_invocation_started', kind: 'counter', promql: `gateway_function_invocation_started{${fn}}` },
-    { key: 'buckets', source: 'a', metric: 'gateway_functions_seconds_bucket', kind: 'counter', promql: `gateway_functions_seconds_bucket{${fn}}` },
-    { key: 'latencySum', source: 'a', metric: 'gateway_functions_seconds_sum', kind: 'counter', promql: `gateway_functions_seconds_sum{${fn},code="200"}` },
-    { key: 'latencyCount', source: 'a', metric: 'gateway_functions_seconds_count', kind: 'counter', promql: `gateway_functions_seconds_count{${fn},code="200"}` },
+    {
+      key: 'invocations',
+      source: 'a',
+      metric: 'gateway_function_invocation_total',
+      kind: 'counter',
+      promql: `gateway_function_invocation_total{${fn}}`,
+    },
+    {
+      key: 'started',
+      source: 'a',
+      metric: 'gateway_function_invocation_started',
+      kind: 'counter',
+      promql: `gateway_function_invocation_started{${fn}}`,
+    },
+    {
+      key: 'buckets',
+      source: 'a',
+      metric: 'gateway_functions_seconds_bucket',
+      kind: 'counter',
+      promql: `gateway_functions_seconds_bucket{${fn}}`,
+    },
+    {
+      key: 'latencySum',
+      source: 'a',
+      metric: 'gateway_functions_seconds_sum',
+      kind: 'counter',
+      promql: `gateway_functions_seconds_sum{${fn},code="200"}`,
+    },
+    {
+      key: 'latencyCount',
+      source: 'a',
+      metric: 'gateway_functions_seconds_count',
+      kind: 'counter',
+      promql: `gateway_functions_seconds_count{${fn},code="200"}`,
+    },
     { key: 'serviceCount', source: 'a', metric: 'gateway_service_count', kind: 'gauge', promql: `gateway_service_count{${fn}}` },
-    { key: 'inflight', source: 'a', metric: 'gateway_function_invocation_inflight', kind: 'gauge', promql: `gateway_function_invocation_inflight{${fn}}` },
-    { key: 'cpu', source: 'b', metric: 'container_cpu_usage_seconds_total', kind: 'counter', promql: `container_cpu_usage_seconds_total{${pods}}` },
-    { key: 'memory', source: 'b', metric: 'container_memory_working_set_bytes', kind: 'gauge', promql: `container_memory_working_set_bytes{${pods}}` },
-    { key: 'specReplicas', source: 'b', metric: 'kube_deployment_spec_replicas', kind: 'gauge', promql: `kube_deployment_spec_replicas{${kube}}` },
-    { key: 'readyReplicas', source: 'b', metric: 'kube_deployment_status_replicas_ready', kind: 'gauge', promql: `kube_deployment_status_replicas_ready{${kube}}` },
+    {
+      key: 'inflight',
+      source: 'a',
+      metric: 'gateway_function_invocation_inflight',
+      kind: 'gauge',
+      promql: `gateway_function_invocation_inflight{${fn}}`,
+    },
+    {
+      key: 'cpu',
+      source: 'b',
+      metric: 'container_cpu_usage_seconds_total',
+      kind: 'counter',
+      promql: `container_cpu_usage_seconds_total{${pods}}`,
+    },
+    {
+      key: 'memory',
+      source: 'b',
+      metric: 'container_memory_working_set_bytes',
+      kind: 'gauge',
+      promql: `container_memory_working_set_bytes{${pods}}`,
+    },
+    {
+      key: 'specReplicas',
+      source: 'b',
+      metric: 'kube_deployment_spec_replicas',
+      kind: 'gauge',
+      promql: `kube_deployment_spec_replicas{${kube}}`,
+    },
+    {
+      key: 'readyReplicas',
+      source: 'b',
+      metric: 'kube_deployment_status_replicas_ready',
+      kind: 'gauge',
+      promql: `kube_deployment_status_replicas_ready{${kube}}`,
+    },
   ];
 }
 

@@ -14,7 +14,16 @@
 import { open, readFile, truncate } from 'node:fs/promises';
 import { InputError } from '#kernel/input-error.js';
 import { PrometheusError, type RangeQuerier } from '../metrics/prometheus.js';
-import { headerLine, parseHeader, parseRecord, recordLine, RECORDING_FORMAT, RECORDING_VERSION, type RecordField, type RecordingHeader } from './format.js';
+import {
+  headerLine,
+  parseHeader,
+  parseRecord,
+  recordLine,
+  RECORDING_FORMAT,
+  RECORDING_VERSION,
+  type RecordField,
+  type RecordingHeader,
+} from './format.js';
 import { functionLabel, recordQueries, upQuery, type FunctionRef, type QuerySpec } from './queries.js';
 import { alignSeries, buildRecord, QueryData, TargetHealth, type ChunkData, type StepContext } from './steps.js';
 
@@ -90,7 +99,9 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
   const specs = recordQueries(functions);
   const chunkSteps = opts.chunkSteps ?? DEFAULT_CHUNK_STEPS;
   if (!Number.isInteger(chunkSteps) || chunkSteps < 1 || chunkSteps > MAX_CHUNK_STEPS) {
-    throw new InputError(`--chunk-steps: must be an integer from 1 to ${MAX_CHUNK_STEPS} (Prometheus returns at most 11,000 points per series), got ${chunkSteps}`);
+    throw new InputError(
+      `--chunk-steps: must be an integer from 1 to ${MAX_CHUNK_STEPS} (Prometheus returns at most 11,000 points per series), got ${chunkSteps}`,
+    );
   }
   const summary: RecordSummary = {
     out: opts.out,
@@ -133,7 +144,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
 function newHeader(opts: RecordOptions): RecordingHeader {
   if (opts.functions.length === 0) throw new InputError('--function: give at least one function');
   if (!(opts.stepSeconds > 0)) throw new InputError(`--step: must be > 0, got ${opts.stepSeconds}`);
-  if (!(opts.toMs >= opts.fromMs)) throw new InputError(`--to: ${new Date(opts.toMs).toISOString()} is before --from ${new Date(opts.fromMs).toISOString()}`);
+  if (!(opts.toMs >= opts.fromMs))
+    throw new InputError(`--to: ${new Date(opts.toMs).toISOString()} is before --from ${new Date(opts.fromMs).toISOString()}`);
   const maxAge = opts.maxSampleAgeSeconds ?? 2 * opts.stepSeconds;
   if (!(maxAge > 0)) throw new InputError(`--max-sample-age: must be > 0, got ${maxAge}`);
   const labels = [...new Set(opts.functions.map(functionLabel))];
@@ -150,7 +162,10 @@ function newHeader(opts: RecordOptions): RecordingHeader {
     maxSampleAgeSeconds: maxAge,
     functions: labels,
     sources: opts.sourceUrls,
-    queries: { ...Object.fromEntries(recordQueries(opts.functions).map((q) => [q.key, q.promql])), scrapeTimes: upQuery(['<jobs of the series above>']) },
+    queries: {
+      ...Object.fromEntries(recordQueries(opts.functions).map((q) => [q.key, q.promql])),
+      scrapeTimes: upQuery(['<jobs of the series above>']),
+    },
   };
 }
 
@@ -203,7 +218,11 @@ async function recordChunk(a: ChunkArgs): Promise<string> {
   );
   const allJobs = [...sourceJobs.a, ...sourceJobs.b];
   const ctx: StepContext = {
-    health: new TargetHealth(upSeries.flat(), upSeries.flat().length > 0 ? allJobs : [], { startMs, stepMs, maxSampleAgeMs: header.maxSampleAgeSeconds * 1000 }),
+    health: new TargetHealth(upSeries.flat(), upSeries.flat().length > 0 ? allJobs : [], {
+      startMs,
+      stepMs,
+      maxSampleAgeMs: header.maxSampleAgeSeconds * 1000,
+    }),
     sourceJobs,
     sourceNames: { a: opts.gateway.name, b: opts.cluster.name },
   };
@@ -275,7 +294,9 @@ async function readForResume(path: string): Promise<{ header: RecordingHeader; c
     const rec = parseRecord(buf.toString('utf8', offset, nl), `${path}:${lineNo}`, functions);
     const want = fromMs + completeSteps * stepMs;
     if (Date.parse(rec.t) !== want) {
-      throw new InputError(`--resume: ${path}:${lineNo}: field "t" is ${rec.t}, expected ${new Date(want).toISOString()}; not a file this tool wrote`);
+      throw new InputError(
+        `--resume: ${path}:${lineNo}: field "t" is ${rec.t}, expected ${new Date(want).toISOString()}; not a file this tool wrote`,
+      );
     }
     stepFns.add(rec.fn);
     offset = nl + 1;

@@ -178,18 +178,28 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
   for (const s of series) {
     if (s.present[j] !== 1) continue;
     const v = s.values[j];
-    if (!Number.isFinite(v)) return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
+    if (!Number.isFinite(v))
+      return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
     any = true;
     const target = `${s.labels.job ?? 'the target'}${s.labels.instance ? ` (${s.labels.instance})` : ''}`;
-    if (!ctx.health.fresh(s.labels, j)) return { value: null, reason: `gap: no recent scrape of ${target}, so the value of ${q.spec.metric} is stale` };
-    if (!ctx.health.fresh(s.labels, j - 1)) return { value: null, reason: `gap: no scrape of ${target} at the previous step, so the increase of ${q.spec.metric} is unknown` };
+    if (!ctx.health.fresh(s.labels, j))
+      return { value: null, reason: `gap: no recent scrape of ${target}, so the value of ${q.spec.metric} is stale` };
+    if (!ctx.health.fresh(s.labels, j - 1))
+      return { value: null, reason: `gap: no scrape of ${target} at the previous step, so the increase of ${q.spec.metric} is unknown` };
     if (s.present[j - 1] === 1 && !ctx.health.advanced(s.labels, j)) {
       // The value is the previous scrape's (Prometheus repeats the last sample): no new data.
-      return { value: null, reason: `gap: no new scrape of ${target} since the previous step, so the increase of ${q.spec.metric} is unknown` };
+      return {
+        value: null,
+        reason: `gap: no new scrape of ${target} since the previous step, so the increase of ${q.spec.metric} is unknown`,
+      };
     }
     if (s.present[j - 1] === 1) {
       const p = s.values[j - 1];
-      if (!Number.isFinite(p)) return { value: null, reason: `${Number.isNaN(p) ? 'NaN' : 'infinite'} sample at the previous step in ${describeSeries(q.spec.metric, s.labels)}` };
+      if (!Number.isFinite(p))
+        return {
+          value: null,
+          reason: `${Number.isNaN(p) ? 'NaN' : 'infinite'} sample at the previous step in ${describeSeries(q.spec.metric, s.labels)}`,
+        };
       if (v >= p) sum += v - p;
       else {
         sum += v;
@@ -208,15 +218,27 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
 }
 
 /** Sum of a gauge's series present at j; with `single`, more than one series is refused. */
-export function gaugeValue(q: QueryData, series: readonly AlignedSeries[], j: number, ctx: StepContext, what: string, single = false): FieldValue & { count?: number } {
+export function gaugeValue(
+  q: QueryData,
+  series: readonly AlignedSeries[],
+  j: number,
+  ctx: StepContext,
+  what: string,
+  single = false,
+): FieldValue & { count?: number } {
   if (q.error !== null) return { value: null, reason: q.error };
   const here = series.filter((s) => s.present[j] === 1 && ctx.health.fresh(s.labels, j));
   if (here.length === 0) return { value: null, reason: noSeriesReason(q, ctx, j, what) };
-  if (single && here.length > 1) return { value: null, reason: `several series ${what} (${here.map((s) => describeSeries(q.spec.metric, s.labels)).join(', ')}); refusing to guess which` };
+  if (single && here.length > 1)
+    return {
+      value: null,
+      reason: `several series ${what} (${here.map((s) => describeSeries(q.spec.metric, s.labels)).join(', ')}); refusing to guess which`,
+    };
   let sum = 0;
   for (const s of here) {
     const v = s.values[j];
-    if (!Number.isFinite(v)) return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
+    if (!Number.isFinite(v))
+      return { value: null, reason: `${Number.isNaN(v) ? 'NaN' : 'infinite'} sample in ${describeSeries(q.spec.metric, s.labels)}` };
     sum += v;
   }
   return { value: sum, notes: [], count: here.length };
@@ -246,7 +268,13 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   const codes = [...new Set(inv.series(fn).map((s) => s.labels.code ?? ''))].sort();
   if (codes.length === 0) requestsByCode = null;
   for (const code of codes) {
-    const r = counterIncrease(inv, inv.series(fn, (l) => (l.code ?? '') === code), j, ctx, sel('gateway_function_invocation_total'));
+    const r = counterIncrease(
+      inv,
+      inv.series(fn, (l) => (l.code ?? '') === code),
+      j,
+      ctx,
+      sel('gateway_function_invocation_total'),
+    );
     if (r.value === null) {
       // A code whose series ended before j (no sample now) simply had no requests.
       if (r.reason.startsWith('no series')) continue;
@@ -265,7 +293,10 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   }
   const requests = requestsByCode === null ? null : Object.values(requestsByCode).reduce((a, b) => a + b, 0);
 
-  const started = take('started', counterIncrease(data.started, data.started.series(fn), j, ctx, sel('gateway_function_invocation_started')));
+  const started = take(
+    'started',
+    counterIncrease(data.started, data.started.series(fn), j, ctx, sel('gateway_function_invocation_started')),
+  );
 
   // Histogram: per le, summed over codes and instances.
   let latencyBuckets: HistogramBucket[] | null = [];
@@ -278,7 +309,13 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
       missing.latencyBuckets = `a series of gateway_functions_seconds_bucket has no numeric le label`;
       break;
     }
-    const r = counterIncrease(data.buckets, bucketSeries.filter((s) => s.labels.le === le), j, ctx, sel('gateway_functions_seconds_bucket'));
+    const r = counterIncrease(
+      data.buckets,
+      bucketSeries.filter((s) => s.labels.le === le),
+      j,
+      ctx,
+      sel('gateway_functions_seconds_bucket'),
+    );
     if (r.value === null) {
       if (r.reason.startsWith('no series')) continue;
       latencyBuckets = null;
@@ -291,21 +328,32 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   if (latencyBuckets !== null) {
     latencyBuckets.sort((a, b) => a.le - b.le);
     if (latencyBuckets.length === 0 || latencyBuckets[latencyBuckets.length - 1].le !== Number.POSITIVE_INFINITY) {
-      missing.latencyBuckets = latencyBuckets.length === 0 ? noSeriesReason(data.buckets, ctx, j, sel('gateway_functions_seconds_bucket')) : 'no le="+Inf" bucket';
+      missing.latencyBuckets =
+        latencyBuckets.length === 0 ? noSeriesReason(data.buckets, ctx, j, sel('gateway_functions_seconds_bucket')) : 'no le="+Inf" bucket';
       latencyBuckets = null;
     } else {
       // Per-le increases can break monotonicity when one le series reset and another did not.
-      for (let i = 1; i < latencyBuckets.length; i++) latencyBuckets[i].count = Math.max(latencyBuckets[i].count, latencyBuckets[i - 1].count);
+      for (let i = 1; i < latencyBuckets.length; i++)
+        latencyBuckets[i].count = Math.max(latencyBuckets[i].count, latencyBuckets[i - 1].count);
     }
   }
 
-  const latencySumSeconds = take('latencySumSeconds', counterIncrease(data.latencySum, data.latencySum.series(fn), j, ctx, sel('gateway_functions_seconds_sum{code="200"}')));
-  const latencyCount = take('latencyCount', counterIncrease(data.latencyCount, data.latencyCount.series(fn), j, ctx, sel('gateway_functions_seconds_count{code="200"}')));
+  const latencySumSeconds = take(
+    'latencySumSeconds',
+    counterIncrease(data.latencySum, data.latencySum.series(fn), j, ctx, sel('gateway_functions_seconds_sum{code="200"}')),
+  );
+  const latencyCount = take(
+    'latencyCount',
+    counterIncrease(data.latencyCount, data.latencyCount.series(fn), j, ctx, sel('gateway_functions_seconds_count{code="200"}')),
+  );
   let meanExecutionMs: number | null = null;
   if (latencySumSeconds !== null && latencyCount !== null && latencyCount > 0) meanExecutionMs = (latencySumSeconds / latencyCount) * 1000;
   else missing.meanExecutionMs = missing.latencySumSeconds ?? missing.latencyCount ?? 'no successful request completed in the step';
 
-  const cpuInc = take('cpuCores', counterIncrease(data.cpu, data.cpu.series(fn), j, ctx, `container_cpu_usage_seconds_total of the pods of ${fn}`));
+  const cpuInc = take(
+    'cpuCores',
+    counterIncrease(data.cpu, data.cpu.series(fn), j, ctx, `container_cpu_usage_seconds_total of the pods of ${fn}`),
+  );
   const cpuCores = cpuInc === null ? null : cpuInc / stepSeconds;
   const mem = gaugeValue(data.memory, data.memory.series(fn), j, ctx, `container_memory_working_set_bytes of the pods of ${fn}`);
   const memoryBytes = take('memoryBytes', mem);
@@ -327,9 +375,18 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   }
   const readyReplicas = take(
     'readyReplicas',
-    withHint(gaugeValue(data.readyReplicas, data.readyReplicas.series(fn), j, ctx, kubeSel('kube_deployment_status_replicas_ready'), true), ' (is kube-state-metrics scraped by this Prometheus?)'),
+    withHint(
+      gaugeValue(data.readyReplicas, data.readyReplicas.series(fn), j, ctx, kubeSel('kube_deployment_status_replicas_ready'), true),
+      ' (is kube-state-metrics scraped by this Prometheus?)',
+    ),
   );
-  const inflight = take('inflight', withHint(gaugeValue(data.inflight, data.inflight.series(fn), j, ctx, sel('gateway_function_invocation_inflight')), ' (OpenFaaS CE has no inflight gauge)'));
+  const inflight = take(
+    'inflight',
+    withHint(
+      gaugeValue(data.inflight, data.inflight.series(fn), j, ctx, sel('gateway_function_invocation_inflight')),
+      ' (OpenFaaS CE has no inflight gauge)',
+    ),
+  );
 
   return {
     t: new Date(tMs).toISOString(),

@@ -49,12 +49,25 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
   const records = recording.byFunction.get(fn)!;
   const step = recording.header.stepSeconds;
   let sim: Partial<SimConfig>;
-  const files = [{ path: opts.recording, sha256: createHash('sha256').update(await readFile(opts.recording)).digest('hex') }];
+  const files = [
+    {
+      path: opts.recording,
+      sha256: createHash('sha256')
+        .update(await readFile(opts.recording))
+        .digest('hex'),
+    },
+  ];
   if (opts.profile !== undefined) {
     const profile = await loadProfile(opts.profile);
-    if (profile.function !== fn) opts.log(`note: the profile was calibrated for ${profile.function}; training ${fn}'s recorded traffic with it`);
+    if (profile.function !== fn)
+      opts.log(`note: the profile was calibrated for ${profile.function}; training ${fn}'s recorded traffic with it`);
     sim = profile.sim;
-    files.push({ path: opts.profile, sha256: createHash('sha256').update(await readFile(opts.profile)).digest('hex') });
+    files.push({
+      path: opts.profile,
+      sha256: createHash('sha256')
+        .update(await readFile(opts.profile))
+        .digest('hex'),
+    });
   } else {
     const cal = calibrate({ recording, fn, fitWindowSteps: Math.max(1, Math.round(30 / step)), seed: 1 });
     for (const line of formatCalibrationReport(cal, recording).trimEnd().split('\n')) opts.log(line);
@@ -67,7 +80,12 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
   const holdOut = Math.floor(counts.length * VALIDATION_SHARE);
   const split = holdOut >= 2 * stepsPerEpisode;
   const train: TraceFunction = { id: fn, row: 1, counts: split ? counts.slice(0, counts.length - holdOut) : counts, profile: {} };
-  const validate: TraceFunction = { id: `${fn}@validation`, row: 1, counts: split ? counts.slice(counts.length - holdOut) : counts, profile: {} };
+  const validate: TraceFunction = {
+    id: `${fn}@validation`,
+    row: 1,
+    counts: split ? counts.slice(counts.length - holdOut) : counts,
+    profile: {},
+  };
   const sloP95Ms = sloForFunction(train, { ...opts.slo, sim });
   opts.log(
     split
@@ -87,12 +105,20 @@ export async function recordingTrainingSet(opts: RecordingTrainingOptions): Prom
  * of the recording's step, counts = arrivals, `rateScale` applied) and the profile's settings.
  * Without a profile the recording is calibrated first (quietly; `calibrate` prints the report).
  */
-export async function recordingEvaluationInput(opts: { recording: string; profile?: string; function?: string; rateScale: number }): Promise<{ trace: Trace; fn: TraceFunction; sim: Partial<SimConfig> }> {
+export async function recordingEvaluationInput(opts: {
+  recording: string;
+  profile?: string;
+  function?: string;
+  rateScale: number;
+}): Promise<{ trace: Trace; fn: TraceFunction; sim: Partial<SimConfig> }> {
   const recording = await readRecording(opts.recording);
   const fnName = pickFunction('--recording-function', recording, opts.function);
   const records = recording.byFunction.get(fnName)!;
   const step = recording.header.stepSeconds;
-  const sim = opts.profile !== undefined ? (await loadProfile(opts.profile)).sim : calibrate({ recording, fn: fnName, fitWindowSteps: Math.max(1, Math.round(30 / step)), seed: 1 }).sim;
+  const sim =
+    opts.profile !== undefined
+      ? (await loadProfile(opts.profile)).sim
+      : calibrate({ recording, fn: fnName, fitWindowSteps: Math.max(1, Math.round(30 / step)), seed: 1 }).sim;
   const fn: TraceFunction = { id: fnName, row: 1, counts: arrivalCounts(records).counts.map((c) => c * opts.rateScale), profile: {} };
   return { trace: { format: 'synthetic', source: opts.recording, binSeconds: step, startOffsetSeconds: 0, functions: [fn] }, fn, sim };
 }

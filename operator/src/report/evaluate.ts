@@ -63,13 +63,17 @@ export interface EvaluationOutput {
 }
 
 /** Checks shared by the CLI and library callers: the one-line errors of bad input. */
-export function validateEvaluateOptions(o: Pick<EvaluateOptions, 'sloP95Ms' | 'intervalSeconds' | 'minReplicas' | 'maxReplicas' | 'seed'>): void {
+export function validateEvaluateOptions(
+  o: Pick<EvaluateOptions, 'sloP95Ms' | 'intervalSeconds' | 'minReplicas' | 'maxReplicas' | 'seed'>,
+): void {
   if (!(o.sloP95Ms > 0) || !Number.isFinite(o.sloP95Ms)) throw new InputError(`--slo-ms: must be a number > 0, got ${String(o.sloP95Ms)}`);
   if (!(o.intervalSeconds > 0) || !Number.isFinite(o.intervalSeconds)) {
     throw new InputError(`--interval: must be a number of seconds > 0, got ${String(o.intervalSeconds)}`);
   }
-  if (!Number.isInteger(o.minReplicas) || o.minReplicas < 0) throw new InputError(`--min-replicas: must be an integer >= 0, got ${String(o.minReplicas)}`);
-  if (!Number.isInteger(o.maxReplicas) || o.maxReplicas < 1) throw new InputError(`--max-replicas: must be an integer >= 1, got ${String(o.maxReplicas)}`);
+  if (!Number.isInteger(o.minReplicas) || o.minReplicas < 0)
+    throw new InputError(`--min-replicas: must be an integer >= 0, got ${String(o.minReplicas)}`);
+  if (!Number.isInteger(o.maxReplicas) || o.maxReplicas < 1)
+    throw new InputError(`--max-replicas: must be an integer >= 1, got ${String(o.maxReplicas)}`);
   if (o.minReplicas > o.maxReplicas) {
     throw new InputError(`--min-replicas (${o.minReplicas}) must be <= --max-replicas (${o.maxReplicas})`);
   }
@@ -83,7 +87,10 @@ export function validateEvaluateOptions(o: Pick<EvaluateOptions, 'sloP95Ms' | 'i
 export function parsePolicyList(text: string): AnyPolicyName[] {
   const known = availablePolicyNames();
   if (text.trim() === 'all') return known;
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (names.length === 0) throw new InputError(`--policies: give a comma-separated list or "all"; known policies: ${known.join(', ')}`);
   const seen = new Set<string>();
   for (const name of names) {
@@ -166,7 +173,11 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     Math.min(opts.durationSeconds ?? Infinity, opts.fn.counts.length * opts.trace.binSeconds) / opts.intervalSeconds + 1e-9,
   );
   /** One episode of `name` with `params`; undefined when the policy cannot be created and that is allowed. */
-  const runOne = async (name: AnyPolicyName, params: Record<string, unknown>, progress: (interval: number) => void): Promise<{ result: PolicyResult; series: PolicySeries; seconds: number } | undefined> => {
+  const runOne = async (
+    name: AnyPolicyName,
+    params: Record<string, unknown>,
+    progress: (interval: number) => void,
+  ): Promise<{ result: PolicyResult; series: PolicySeries; seconds: number } | undefined> => {
     const lookahead = new SimulatorLookahead();
     const deps: PolicyDeps = {
       minReplicas: opts.minReplicas,
@@ -186,7 +197,11 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
       return undefined;
     }
     try {
-      const rails = new Rails({ minReplicas: opts.minReplicas, maxReplicas: opts.maxReplicas, behavior: mergeBehavior(policy.defaultBehavior, undefined) });
+      const rails = new Rails({
+        minReplicas: opts.minReplicas,
+        maxReplicas: opts.maxReplicas,
+        behavior: mergeBehavior(policy.defaultBehavior, undefined),
+      });
       const episode = runEpisode({
         fn: opts.fn,
         binSeconds: opts.trace.binSeconds,
@@ -206,7 +221,16 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     }
   };
 
-  const grid = opts.sweep ? sweepGrid({ fn: opts.fn, binSeconds: opts.trace.binSeconds, sim, serviceTime, minReplicas: opts.minReplicas, maxReplicas: opts.maxReplicas }) : [];
+  const grid = opts.sweep
+    ? sweepGrid({
+        fn: opts.fn,
+        binSeconds: opts.trace.binSeconds,
+        sim,
+        serviceTime,
+        minReplicas: opts.minReplicas,
+        maxReplicas: opts.maxReplicas,
+      })
+    : [];
   const episodes = opts.policies.length + grid.length;
   const results: PolicyResult[] = [];
   const series: PolicySeries[] = [];
@@ -227,7 +251,13 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
   for (const [i, point] of grid.entries()) {
     const label = `${point.family} ${point.knob}`;
     const ran = await runOne(point.family, point.params, (interval) =>
-      opts.onProgress?.({ policy: label, policyIndex: opts.policies.length + i, policyCount: episodes, interval, intervals: intervalsTotal }),
+      opts.onProgress?.({
+        policy: label,
+        policyIndex: opts.policies.length + i,
+        policyCount: episodes,
+        interval,
+        intervals: intervalsTotal,
+      }),
     );
     if (ran) swept.push({ ...point, replicaSeconds: ran.result.replicaSeconds, missRate: ran.result.missRate });
   }
@@ -240,7 +270,12 @@ export async function evaluatePolicies(opts: EvaluateOptions): Promise<Evaluatio
     `replicas ${opts.minReplicas}..${opts.maxReplicas}, starting at ${sim.initialReplicas}`,
     ...Object.entries(paramsUsed)
       .filter(([, p]) => Object.keys(p ?? {}).length > 0)
-      .map(([name, p]) => `${name} params: ${Object.entries(p ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(', ')}`),
+      .map(
+        ([name, p]) =>
+          `${name} params: ${Object.entries(p ?? {})
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(', ')}`,
+      ),
   ];
   for (const r of results) r.costVsOracle = costVsOracle(r, results);
   let sweep: SweepResult | undefined;

@@ -64,7 +64,7 @@ interface Window {
  * The interval with the most offered load, widened to `spanMinutes` around it (clamped to the
  * run): where policies differ most.
  */
-export function worstBurst(series: readonly PolicySeries[], spanMinutes = 30): Window & { peakRps: number } | undefined {
+export function worstBurst(series: readonly PolicySeries[], spanMinutes = 30): (Window & { peakRps: number }) | undefined {
   const points = series[0]?.points ?? [];
   if (points.length === 0) return undefined;
   let peak = points[0];
@@ -80,7 +80,8 @@ export function worstBurst(series: readonly PolicySeries[], spanMinutes = 30): W
  * the same axes on every card, over the whole run or a window of it.
  */
 function smallMultiples(run: EvaluationRun, series: readonly PolicySeries[], window: Window, star: string | undefined): string {
-  const inWindow = (p: { timeSeconds: number }): boolean => p.timeSeconds / 60 >= window.fromMinutes - 1e-9 && p.timeSeconds / 60 <= window.toMinutes + 1e-9;
+  const inWindow = (p: { timeSeconds: number }): boolean =>
+    p.timeSeconds / 60 >= window.fromMinutes - 1e-9 && p.timeSeconds / 60 <= window.toMinutes + 1e-9;
   const all = series.flatMap((s) => s.points.filter(inWindow));
   const maxReplicas = Math.max(1, ...all.map((p) => Math.max(p.replicas, p.readyReplicas)));
   const p95s = all.map((p) => p.p95Ms).filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
@@ -97,7 +98,13 @@ function smallMultiples(run: EvaluationRun, series: readonly PolicySeries[], win
       const replicas = lineChart(
         [
           { name: 'replicas', points: points.map((p) => [minutes(p.timeSeconds), p.replicas] as const), color, step: true },
-          { name: 'ready', points: points.map((p) => [minutes(p.timeSeconds), p.readyReplicas] as const), color: '#999', step: true, dashed: true },
+          {
+            name: 'ready',
+            points: points.map((p) => [minutes(p.timeSeconds), p.readyReplicas] as const),
+            color: '#999',
+            step: true,
+            dashed: true,
+          },
         ],
         { ...common, title: 'replicas', yLabel: 'replicas', yDomain: [0, maxReplicas] },
       );
@@ -111,7 +118,14 @@ function smallMultiples(run: EvaluationRun, series: readonly PolicySeries[], win
       });
       const misses = barChart(
         points.map((p) => ({ x: minutes(p.timeSeconds), y: p.overSlo })),
-        { ...common, title: 'requests over the SLO per interval', yLabel: 'requests', yDomain: [0, maxOver], barWidth: intervalMinutes, color },
+        {
+          ...common,
+          title: 'requests over the SLO per interval',
+          yLabel: 'requests',
+          yDomain: [0, maxOver],
+          barWidth: intervalMinutes,
+          color,
+        },
       );
       const mark = s.policy === star ? ' ★' : '';
       return `<div class="card"><h3>${escapeXml(s.policy)}${mark}</h3>${replicas}${p95}${misses}</div>`;
@@ -128,7 +142,11 @@ function tradeOffChart(run: EvaluationRun): string {
     const families = [...new Set(run.sweep.points.map((p) => p.family))];
     for (const family of families) {
       const front = run.sweep.points.filter((p) => p.family === family && p.onFrontier).sort((a, b) => a.replicaSeconds - b.replicaSeconds);
-      lines.push({ name: `${family} tuned`, points: front.map((p) => [cost(p.replicaSeconds), 100 * p.missRate] as const), color: colorFor(run, family) });
+      lines.push({
+        name: `${family} tuned`,
+        points: front.map((p) => [cost(p.replicaSeconds), 100 * p.missRate] as const),
+        color: colorFor(run, family),
+      });
     }
   }
   const xs = [...run.results.map((r) => cost(r.replicaSeconds)), ...lines.flatMap((l) => l.points.map((p) => p[0]))];
@@ -139,7 +157,7 @@ function tradeOffChart(run: EvaluationRun): string {
     run.results.map((r) => ({ label: r.policy, x: cost(r.replicaSeconds), y: 100 * r.missRate, color: colorFor(run, r.policy) })),
     {
       title: `Cost against misses (lower-left is better)${run.sweep ? '; dashed: each baseline tuned across its main knob' : ''}`,
-      xLabel: perOracle ? 'replica-seconds ÷ the oracle\'s' : 'replica-seconds',
+      xLabel: perOracle ? "replica-seconds ÷ the oracle's" : 'replica-seconds',
       yLabel: 'requests over the SLO or failed (%)',
       height: 380,
       rightMargin: 170,

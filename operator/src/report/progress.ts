@@ -24,7 +24,9 @@ export function progressBar(options: { enabled?: boolean; stream?: NodeJS.WriteS
       const fraction = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(fraction * width);
       const elapsed = (now - started) / 1000;
-      stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}% ${label} ${elapsed.toFixed(0)} s`);
+      stream.write(
+        `\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * fraction).toFixed(0).padStart(3)}% ${label} ${elapsed.toFixed(0)} s`,
+      );
       drawn = true;
     },
     done() {

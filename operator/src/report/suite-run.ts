@@ -71,34 +71,38 @@ export async function runCases(cases: readonly SuiteCase[], policies: string, op
   let next = 0;
   const script = fileURLToPath(new URL('./suite-worker.js', import.meta.url));
   await Promise.all(
-    Array.from({ length: workers }, () =>
-      new Promise<void>((resolve, reject) => {
-        // 'advanced' serialization keeps Infinity (a timed-out P95) across the process boundary.
-        const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-        let current = -1;
-        const give = (): void => {
-          if (next >= cases.length) {
-            child.disconnect();
-            return;
-          }
-          current = next++;
-          child.send({ case: cases[current], policies });
-        };
-        child.on('message', (msg: { run?: EvaluateResult; error?: string; input?: boolean }) => {
-          if (msg.error !== undefined) {
-            child.kill();
-            // Bad input in a case stays bad input (one line, exit 2) across the process boundary.
-            const message = msg.error.startsWith('case ') ? msg.error : `case ${cases[current].name}: ${msg.error}`;
-            reject(msg.input ? new InputError(message) : new Error(message));
-            return;
-          }
-          finish(current, msg.run!);
+    Array.from(
+      { length: workers },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          // 'advanced' serialization keeps Infinity (a timed-out P95) across the process boundary.
+          const child = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+          let current = -1;
+          const give = (): void => {
+            if (next >= cases.length) {
+              child.disconnect();
+              return;
+            }
+            current = next++;
+            child.send({ case: cases[current], policies });
+          };
+          child.on('message', (msg: { run?: EvaluateResult; error?: string; input?: boolean }) => {
+            if (msg.error !== undefined) {
+              child.kill();
+              // Bad input in a case stays bad input (one line, exit 2) across the process boundary.
+              const message = msg.error.startsWith('case ') ? msg.error : `case ${cases[current].name}: ${msg.error}`;
+              reject(msg.input ? new InputError(message) : new Error(message));
+              return;
+            }
+            finish(current, msg.run!);
+            give();
+          });
+          child.on('error', reject);
+          child.on('exit', (code) =>
+            code === 0 || code === null ? resolve() : reject(new Error(`suite worker exited with code ${code}`)),
+          );
           give();
-        });
-        child.on('error', reject);
-        child.on('exit', (code) => (code === 0 || code === null ? resolve() : reject(new Error(`suite worker exited with code ${code}`))));
-        give();
-      }),
+        }),
     ),
   );
   return outcomes as CaseOutcome[];

@@ -68,7 +68,8 @@ export function parseSuite(text: string, file: string): Suite {
     map.items.find((p) => isScalar(p.key) && p.key.value === key)?.value as YamlNode | undefined;
   for (const pair of root.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (!(TOP_FIELDS as readonly string[]).includes(key)) throw new InputError(`${at(pair.key as YamlNode)}: field "${key}": unknown; expected ${TOP_FIELDS.join(', ')}`);
+    if (!(TOP_FIELDS as readonly string[]).includes(key))
+      throw new InputError(`${at(pair.key as YamlNode)}: field "${key}": unknown; expected ${TOP_FIELDS.join(', ')}`);
   }
   const str = (node: YamlNode | undefined, name: string): string | undefined => {
     if (node === undefined) return undefined;
@@ -80,21 +81,28 @@ export function parseSuite(text: string, file: string): Suite {
   const num = (node: YamlNode | undefined, name: string): number | undefined => {
     if (node === undefined) return undefined;
     if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value) || node.value <= 0) {
-      throw new InputError(`${at(node)}: field "${name}": must be a number > 0, got ${isScalar(node) ? JSON.stringify(node.value) : 'a collection'}`);
+      throw new InputError(
+        `${at(node)}: field "${name}": must be a number > 0, got ${isScalar(node) ? JSON.stringify(node.value) : 'a collection'}`,
+      );
     }
     return node.value;
   };
   const defaultTrace = str(field(root, 'trace'), 'trace');
   const policies = str(field(root, 'policies'), 'policies') ?? 'all';
   const casesNode = field(root, 'cases');
-  if (!isSeq(casesNode) || casesNode.items.length === 0) throw new InputError(`${at(casesNode ?? root)}: field "cases": must be a non-empty list of cases`);
+  if (!isSeq(casesNode) || casesNode.items.length === 0)
+    throw new InputError(`${at(casesNode ?? root)}: field "cases": must be a non-empty list of cases`);
   const seen = new Set<string>();
   const cases = casesNode.items.map((item) => {
     const node = item as YamlNode;
-    if (!isMap(node)) throw new InputError(`${at(node)}: a case is a mapping with "function" (and optional ${CASE_FIELDS.filter((f) => f !== 'function').join(', ')})`);
+    if (!isMap(node))
+      throw new InputError(
+        `${at(node)}: a case is a mapping with "function" (and optional ${CASE_FIELDS.filter((f) => f !== 'function').join(', ')})`,
+      );
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!(CASE_FIELDS as readonly string[]).includes(key)) throw new InputError(`${at(pair.key as YamlNode)}: field "${key}": unknown; expected ${CASE_FIELDS.join(', ')}`);
+      if (!(CASE_FIELDS as readonly string[]).includes(key))
+        throw new InputError(`${at(pair.key as YamlNode)}: field "${key}": unknown; expected ${CASE_FIELDS.join(', ')}`);
     }
     const fn = str(field(node, 'function'), 'function');
     if (fn === undefined) throw new InputError(`${at(node)}: field "function": missing (a hash prefix, rank:N or row:N)`);
@@ -105,7 +113,14 @@ export function parseSuite(text: string, file: string): Suite {
     seen.add(name);
     const sloMs = num(field(node, 'sloMs'), 'sloMs');
     const shape = str(field(node, 'shape'), 'shape');
-    return { name, trace, function: fn, rateScale: num(field(node, 'rateScale'), 'rateScale') ?? 1, ...(sloMs !== undefined ? { sloMs } : {}), ...(shape !== undefined ? { shape } : {}) };
+    return {
+      name,
+      trace,
+      function: fn,
+      rateScale: num(field(node, 'rateScale'), 'rateScale') ?? 1,
+      ...(sloMs !== undefined ? { sloMs } : {}),
+      ...(shape !== undefined ? { shape } : {}),
+    };
   });
   return { file, policies, cases };
 }
@@ -155,8 +170,11 @@ export function scorecard(outcomes: readonly CaseOutcome[]): ScorecardRow[] {
       sloMet: mine.filter((m) => m.r.sloMet).length,
       sloMetWhereOracleMeets: mine.filter((m) => m.oracleMeets && m.r.sloMet).length,
       oracleMeets: mine.filter((m) => m.oracleMeets).length,
-      medianCostVsOracle: median(mine.flatMap((m) => (m.r.costVsOracle === null || m.r.costVsOracle === undefined ? [] : [m.r.costVsOracle]))),
-      belowFrontierShare: withFrontier.length > 0 && policy !== 'oracle' ? withFrontier.filter((m) => m.below).length / withFrontier.length : null,
+      medianCostVsOracle: median(
+        mine.flatMap((m) => (m.r.costVsOracle === null || m.r.costVsOracle === undefined ? [] : [m.r.costVsOracle])),
+      ),
+      belowFrontierShare:
+        withFrontier.length > 0 && policy !== 'oracle' ? withFrontier.filter((m) => m.below).length / withFrontier.length : null,
       medianMissRate: median(mine.map((m) => m.r.missRate)) ?? 0,
       medianReversals: median(mine.map((m) => m.r.reversals)) ?? 0,
     };
@@ -175,7 +193,8 @@ export function formatScorecard(suite: Suite, rows: readonly ScorecardRow[], out
     r.medianReversals.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const infeasible = outcomes.filter((o) => o.run.infeasibleSlo).map((o) => `  ! ${o.case.name}: ${o.run.infeasibleSlo}`);
   return [
     `suite ${suite.file}: ${outcomes.length} cases`,

@@ -47,7 +47,19 @@ export interface ScatterPoint {
 }
 
 /** A colour-blind-friendly palette (Okabe–Ito), then greys. */
-export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#999999', '#666666', '#BBBBBB'];
+export const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#D55E00',
+  '#CC79A7',
+  '#56B4E9',
+  '#F0E442',
+  '#000000',
+  '#999999',
+  '#666666',
+  '#BBBBBB',
+];
 
 const MARGIN = { top: 36, right: 150, bottom: 44, left: 64 };
 
@@ -203,9 +215,13 @@ export function lineChart(series: readonly LineSeries[], opts: ChartOptions): st
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const dash = s.dashed ? ' stroke-dasharray="4 3"' : '';
-    parts.push(`<path class="series" d="${pathFor(s, f)}" fill="none" stroke="${color}" stroke-width="1.5"${dash}><title>${escapeXml(s.name)}</title></path>`);
+    parts.push(
+      `<path class="series" d="${pathFor(s, f)}" fill="none" stroke="${color}" stroke-width="1.5"${dash}><title>${escapeXml(s.name)}</title></path>`,
+    );
     const ly = MARGIN.top + 16 + 14 * i;
-    parts.push(`<line x1="${f.width - f.right + 6}" x2="${f.width - f.right + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    parts.push(
+      `<line x1="${f.width - f.right + 6}" x2="${f.width - f.right + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+    );
     parts.push(`<text x="${f.width - f.right + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
   parts.push(edgeNote(f, ys));
@@ -230,8 +246,13 @@ function referenceLinesSvg(f: Frame, opts: ChartOptions): string {
 function edgeNote(f: Frame, ys: readonly number[]): string {
   const above = ys.filter((v) => Number.isFinite(v) && v > f.yTop * (1 + 1e-9));
   const failed = ys.some((v) => v === Number.POSITIVE_INFINITY);
-  const notes = [...(above.length > 0 ? [`clipped at the top: ${above.length} value(s) up to ${formatNumber(Math.max(...above))}`] : []), ...(failed ? ['top edge: failed (∞)'] : [])];
-  return notes.length > 0 ? `<text class="edge-note" x="${f.width - f.right}" y="20" text-anchor="end" fill="#a00">${escapeXml(notes.join('; '))}</text>` : '';
+  const notes = [
+    ...(above.length > 0 ? [`clipped at the top: ${above.length} value(s) up to ${formatNumber(Math.max(...above))}`] : []),
+    ...(failed ? ['top edge: failed (∞)'] : []),
+  ];
+  return notes.length > 0
+    ? `<text class="edge-note" x="${f.width - f.right}" y="20" text-anchor="end" fill="#a00">${escapeXml(notes.join('; '))}</text>`
+    : '';
 }
 
 export interface Bar {
@@ -241,21 +262,34 @@ export interface Bar {
 
 /** Bars of width `barWidth` (x units) from 0: counts per interval. */
 export function barChart(bars: readonly Bar[], opts: ChartOptions & { barWidth: number; color?: string }): string {
-  const f = frame(opts, [...bars.map((b) => b.x), ...bars.map((b) => b.x - opts.barWidth)], bars.map((b) => b.y));
+  const f = frame(
+    opts,
+    [...bars.map((b) => b.x), ...bars.map((b) => b.x - opts.barWidth)],
+    bars.map((b) => b.y),
+  );
   const parts = [svgOpen(f, opts.title), axes(f, opts)];
   const color = opts.color ?? PALETTE[3];
   if (!bars.some((b) => b.y > 0)) {
     // Nothing to draw is an answer, not a blank: say it.
-    parts.push(`<text class="empty-note" x="${((MARGIN.left + f.width - f.right) / 2).toFixed(1)}" y="${((MARGIN.top + f.height - MARGIN.bottom) / 2).toFixed(1)}" text-anchor="middle" fill="#777">none</text>`);
+    parts.push(
+      `<text class="empty-note" x="${((MARGIN.left + f.width - f.right) / 2).toFixed(1)}" y="${((MARGIN.top + f.height - MARGIN.bottom) / 2).toFixed(1)}" text-anchor="middle" fill="#777">none</text>`,
+    );
   }
   for (const b of bars) {
     if (!(b.y > 0)) continue;
     const x0 = f.x(b.x - opts.barWidth);
     const x1 = f.x(b.x);
     const top = f.y(b.y);
-    parts.push(`<rect class="bar" x="${x0.toFixed(1)}" y="${top.toFixed(1)}" width="${Math.max(0.8, x1 - x0).toFixed(1)}" height="${(f.y(0) - top).toFixed(1)}" fill="${color}"/>`);
+    parts.push(
+      `<rect class="bar" x="${x0.toFixed(1)}" y="${top.toFixed(1)}" width="${Math.max(0.8, x1 - x0).toFixed(1)}" height="${(f.y(0) - top).toFixed(1)}" fill="${color}"/>`,
+    );
   }
-  parts.push(edgeNote(f, bars.map((b) => b.y)));
+  parts.push(
+    edgeNote(
+      f,
+      bars.map((b) => b.y),
+    ),
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -268,28 +302,49 @@ export function barChart(bars: readonly Bar[], opts: ChartOptions & { barWidth: 
 export function scatterChart(points: readonly ScatterPoint[], opts: ChartOptions & { lines?: readonly LineSeries[] }): string {
   const lineXs = (opts.lines ?? []).flatMap((l) => l.points.map((p) => p[0]));
   const lineYs = (opts.lines ?? []).flatMap((l) => l.points.map((p) => p[1]));
-  const f = frame({ ...opts, yFromZero: opts.yFromZero ?? true }, [...points.map((p) => p.x), ...lineXs], [...points.map((p) => p.y), ...lineYs]);
+  const f = frame(
+    { ...opts, yFromZero: opts.yFromZero ?? true },
+    [...points.map((p) => p.x), ...lineXs],
+    [...points.map((p) => p.y), ...lineYs],
+  );
   const parts = [svgOpen(f, opts.title), axes(f, opts), referenceLinesSvg(f, opts)];
   (opts.lines ?? []).forEach((l, i) => {
     const color = l.color ?? PALETTE[i % PALETTE.length];
-    parts.push(`<path class="frontier" d="${pathFor(l, f)}" fill="none" stroke="${color}" stroke-width="1.2" stroke-dasharray="5 3" opacity="0.8"><title>${escapeXml(l.name)}</title></path>`);
-    for (const [x, y] of l.points) parts.push(`<circle cx="${f.x(x).toFixed(1)}" cy="${f.y(y).toFixed(1)}" r="2.5" fill="${color}" opacity="0.8"/>`);
+    parts.push(
+      `<path class="frontier" d="${pathFor(l, f)}" fill="none" stroke="${color}" stroke-width="1.2" stroke-dasharray="5 3" opacity="0.8"><title>${escapeXml(l.name)}</title></path>`,
+    );
+    for (const [x, y] of l.points)
+      parts.push(`<circle cx="${f.x(x).toFixed(1)}" cy="${f.y(y).toFixed(1)}" r="2.5" fill="${color}" opacity="0.8"/>`);
     const ly = MARGIN.top + 16 + 14 * i;
-    parts.push(`<line x1="${f.width - f.right + 6}" x2="${f.width - f.right + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2" stroke-dasharray="5 3"/>`);
+    parts.push(
+      `<line x1="${f.width - f.right + 6}" x2="${f.width - f.right + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2" stroke-dasharray="5 3"/>`,
+    );
     parts.push(`<text x="${f.width - f.right + 28}" y="${ly}" dominant-baseline="middle">${escapeXml(l.name)}</text>`);
   });
-  const placed = placeLabels(points.map((p) => ({ x: f.x(p.x), y: f.y(p.y) })), 13, MARGIN.top, f.height - MARGIN.bottom);
+  const placed = placeLabels(
+    points.map((p) => ({ x: f.x(p.x), y: f.y(p.y) })),
+    13,
+    MARGIN.top,
+    f.height - MARGIN.bottom,
+  );
   // Every point first, then every label (with a white halo), so no point hides a label.
   points.forEach((p, i) => {
     const color = p.color ?? PALETTE[i % PALETTE.length];
-    parts.push(`<circle class="point" cx="${f.x(p.x).toFixed(1)}" cy="${f.y(p.y).toFixed(1)}" r="5" fill="${color}"><title>${escapeXml(`${p.label}: ${formatNumber(p.x)}, ${formatNumber(p.y)}`)}</title></circle>`);
+    parts.push(
+      `<circle class="point" cx="${f.x(p.x).toFixed(1)}" cy="${f.y(p.y).toFixed(1)}" r="5" fill="${color}"><title>${escapeXml(`${p.label}: ${formatNumber(p.x)}, ${formatNumber(p.y)}`)}</title></circle>`,
+    );
   });
   points.forEach((p, i) => {
     const cx = f.x(p.x);
     const cy = f.y(p.y);
     const ly = placed[i];
-    if (Math.abs(ly - cy) > 1) parts.push(`<line x1="${(cx + 5).toFixed(1)}" y1="${cy.toFixed(1)}" x2="${(cx + 9).toFixed(1)}" y2="${ly.toFixed(1)}" stroke="#999"/>`);
-    parts.push(`<text class="label" x="${(cx + 10).toFixed(1)}" y="${ly.toFixed(1)}" dominant-baseline="middle" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(p.label)}</text>`);
+    if (Math.abs(ly - cy) > 1)
+      parts.push(
+        `<line x1="${(cx + 5).toFixed(1)}" y1="${cy.toFixed(1)}" x2="${(cx + 9).toFixed(1)}" y2="${ly.toFixed(1)}" stroke="#999"/>`,
+      );
+    parts.push(
+      `<text class="label" x="${(cx + 10).toFixed(1)}" y="${ly.toFixed(1)}" dominant-baseline="middle" paint-order="stroke" stroke="#fff" stroke-width="3">${escapeXml(p.label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -300,7 +355,13 @@ export function scatterChart(points: readonly ScatterPoint[], opts: ChartOptions
  * than `columnPx` are spread so that their centres are at least `gapPx` apart, staying within
  * [top, bottom]. Returns one y per anchor.
  */
-export function placeLabels(anchors: ReadonlyArray<{ x: number; y: number }>, gapPx: number, top: number, bottom: number, columnPx = 110): number[] {
+export function placeLabels(
+  anchors: ReadonlyArray<{ x: number; y: number }>,
+  gapPx: number,
+  top: number,
+  bottom: number,
+  columnPx = 110,
+): number[] {
   const ys = anchors.map((a) => a.y);
   const order = anchors.map((_, i) => i).sort((a, b) => anchors[a].y - anchors[b].y || anchors[a].x - anchors[b].x);
   for (let pass = 0; pass < 50; pass++) {

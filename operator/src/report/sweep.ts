@@ -59,7 +59,14 @@ const range = (from: number, to: number, step: number): number[] => {
 };
 
 /** The grid of every swept family for this function (see the file comment). */
-export function sweepGrid(args: { fn: TraceFunction; binSeconds: number; sim: SimConfig; serviceTime: ServiceTimeModel; minReplicas: number; maxReplicas: number }): SweepPoint[] {
+export function sweepGrid(args: {
+  fn: TraceFunction;
+  binSeconds: number;
+  sim: SimConfig;
+  serviceTime: ServiceTimeModel;
+  minReplicas: number;
+  maxReplicas: number;
+}): SweepPoint[] {
   const concurrency = args.sim.concurrencyPerReplica;
   const capacityRps = concurrency / (args.serviceTime.meanMs / 1000);
   const peakRps = Math.max(0, ...args.fn.counts) / args.binSeconds;
@@ -72,10 +79,18 @@ export function sweepGrid(args: { fn: TraceFunction; binSeconds: number; sim: Si
     points.push({ family: 'keda', knob: `threshold=${threshold}`, params: { metric: 'rps', threshold } });
   }
   for (const t of range(30, 100, 10)) {
-    points.push({ family: 'knative', knob: `targetUtilizationPercentage=${t}`, params: { containerConcurrency: concurrency, targetUtilizationPercentage: t } });
+    points.push({
+      family: 'knative',
+      knob: `targetUtilizationPercentage=${t}`,
+      params: { containerConcurrency: concurrency, targetUtilizationPercentage: t },
+    });
   }
   for (const p of range(0.3, 1.0, 0.1)) {
-    points.push({ family: 'openfaas-pro', knob: `targetProportion=${p}`, params: { type: 'capacity', target: concurrency, targetProportion: p } });
+    points.push({
+      family: 'openfaas-pro',
+      knob: `targetProportion=${p}`,
+      params: { type: 'capacity', target: concurrency, targetProportion: p },
+    });
   }
   const low = Math.max(1, args.minReplicas);
   const high = Math.min(args.maxReplicas, Math.max(low, Math.ceil(peakRps / (capacityRps * 0.3))));
@@ -85,7 +100,9 @@ export function sweepGrid(args: { fn: TraceFunction; binSeconds: number; sim: Si
 }
 
 /** Marks each family's Pareto points (cost and misses; ties on both keep the first). */
-export function markFrontiers<T extends { family: string; replicaSeconds: number; missRate: number }>(points: readonly T[]): Array<T & { onFrontier: boolean }> {
+export function markFrontiers<T extends { family: string; replicaSeconds: number; missRate: number }>(
+  points: readonly T[],
+): Array<T & { onFrontier: boolean }> {
   return points.map((p) => ({
     ...p,
     onFrontier: !points.some(
@@ -100,7 +117,10 @@ export function markFrontiers<T extends { family: string; replicaSeconds: number
 }
 
 /** Where `policy` lies against every swept baseline point (see the file comment). */
-export function compareWithFrontier(policy: Pick<PolicyResult, 'policy' | 'replicaSeconds' | 'missRate'>, points: readonly SweepPointResult[]): PolicyVsFrontier {
+export function compareWithFrontier(
+  policy: Pick<PolicyResult, 'policy' | 'replicaSeconds' | 'missRate'>,
+  points: readonly SweepPointResult[],
+): PolicyVsFrontier {
   const affordable = points.filter((p) => p.replicaSeconds <= policy.replicaSeconds);
   const best = affordable.length > 0 ? Math.min(...affordable.map((p) => p.missRate)) : null;
   const meeting = points.filter((p) => p.missRate <= SLO_MISS_BUDGET).sort((a, b) => a.replicaSeconds - b.replicaSeconds)[0];
@@ -124,12 +144,17 @@ export function formatSweep(sweep: SweepResult): string {
   const lines = ['tuned baselines (frontier points: no other point of the family is cheaper with no more misses):'];
   for (const family of SWEPT_FAMILIES) {
     const front = sweep.points.filter((p) => p.family === family && p.onFrontier).sort((a, b) => a.replicaSeconds - b.replicaSeconds);
-    const cells = front.map((p) => `${p.knob}: ${p.replicaSeconds.toFixed(0)} rep-s${p.costVsOracle !== null ? ` (${p.costVsOracle.toFixed(2)}×)` : ''}, ${pct(p.missRate)}`);
+    const cells = front.map(
+      (p) =>
+        `${p.knob}: ${p.replicaSeconds.toFixed(0)} rep-s${p.costVsOracle !== null ? ` (${p.costVsOracle.toFixed(2)}×)` : ''}, ${pct(p.missRate)}`,
+    );
     lines.push(`  ${family.padEnd(13)} ${cells.join(' | ') || '—'}`);
   }
   lines.push('against the tuned frontier:');
   for (const v of sweep.vsFrontier) {
-    const cheapest = v.cheapestBaselineMeetingSlo ? `${v.cheapestBaselineMeetingSlo.replicaSeconds.toFixed(0)} rep-s (${v.cheapestBaselineMeetingSlo.point})` : 'none meets the SLO';
+    const cheapest = v.cheapestBaselineMeetingSlo
+      ? `${v.cheapestBaselineMeetingSlo.replicaSeconds.toFixed(0)} rep-s (${v.cheapestBaselineMeetingSlo.point})`
+      : 'none meets the SLO';
     lines.push(
       `  ${v.policy.padEnd(13)} ${v.belowFrontier ? 'below' : 'not below'}; best baseline at no more cost misses ${pct(v.bestBaselineMissRateAtNoMoreCost)}; cheapest baseline meeting the SLO: ${cheapest}`,
     );

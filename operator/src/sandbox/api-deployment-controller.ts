@@ -18,7 +18,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { Agent, fetch as undiciFetch, type Response } from 'undici';
 import { systemClock } from '../controller/clock.js';
 import { Informer, type ListerWatcher } from '../controller/informer.js';
-import { KubeApiError, type KubeObject as WireObject, type KubeStatus, type ObjectList, type WatchEventType, type WatchHandle, type WatchHandlers } from '../controller/kube.js';
+import {
+  KubeApiError,
+  type KubeObject as WireObject,
+  type KubeStatus,
+  type ObjectList,
+  type WatchEventType,
+  type WatchHandle,
+  type WatchHandlers,
+} from '../controller/kube.js';
 import { deploymentStatus, type ReadinessModel } from './deployments.js';
 import { ceClampedReplicas, type FunctionDeployments } from './function-deployments.js';
 import type { KubeObject } from './kube-resources.js';
@@ -45,7 +53,11 @@ export class KubeRest {
       res = await undiciFetch(`${this.opts.url}${path}`, {
         method,
         dispatcher: this.dispatcher,
-        headers: { authorization: `Bearer ${this.opts.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': contentType }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
@@ -55,7 +67,11 @@ export class KubeRest {
     const text = await res.text();
     if (!res.ok) {
       const status = safeJson(text) as KubeStatus | undefined;
-      throw new KubeApiError(`${method} ${path}: HTTP ${res.status} ${status?.reason ?? ''}: ${status?.message ?? text}`, res.status, status?.reason ?? `HTTP${res.status}`);
+      throw new KubeApiError(
+        `${method} ${path}: HTTP ${res.status} ${status?.reason ?? ''}: ${status?.message ?? text}`,
+        res.status,
+        status?.reason ?? `HTTP${res.status}`,
+      );
     }
     return JSON.parse(text) as T;
   }
@@ -64,16 +80,23 @@ export class KubeRest {
   async watch<T>(path: string, resourceVersion: string, h: WatchHandlers<T>): Promise<WatchHandle> {
     const abort = new AbortController();
     const sep = path.includes('?') ? '&' : '?';
-    const res = await undiciFetch(`${this.opts.url}${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`, {
-      dispatcher: this.dispatcher,
-      headers: { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' },
-      signal: abort.signal,
-    }).catch((err: Error) => {
+    const res = await undiciFetch(
+      `${this.opts.url}${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`,
+      {
+        dispatcher: this.dispatcher,
+        headers: { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' },
+        signal: abort.signal,
+      },
+    ).catch((err: Error) => {
       throw new KubeApiError(`watch ${path}: ${err.message}`, undefined, 'TransportError', { cause: err });
     });
     if (!res.ok || !res.body) {
       const status = safeJson(await res.text()) as KubeStatus | undefined;
-      throw new KubeApiError(`watch ${path}: HTTP ${res.status}: ${status?.message ?? ''}`, res.status, status?.reason ?? `HTTP${res.status}`);
+      throw new KubeApiError(
+        `watch ${path}: HTTP ${res.status}: ${status?.message ?? ''}`,
+        res.status,
+        status?.reason ?? `HTTP${res.status}`,
+      );
     }
     let done = false;
     const finish = (err?: KubeApiError): void => {
@@ -98,7 +121,11 @@ export class KubeRest {
         }
         finish();
       } catch (err) {
-        finish(abort.signal.aborted ? undefined : new KubeApiError(`watch ${path}: ${(err as Error).message}`, undefined, 'TransportError', { cause: err }));
+        finish(
+          abort.signal.aborted
+            ? undefined
+            : new KubeApiError(`watch ${path}: ${(err as Error).message}`, undefined, 'TransportError', { cause: err }),
+        );
       }
     })();
     return {
@@ -151,11 +178,17 @@ export class ApiDeploymentController implements FunctionDeployments {
       },
       watch: (rv, h) => opts.rest.watch(this.base, rv, h),
     };
-    this.informer = new Informer('deployments', lw, systemClock, {
-      onUpsert: (d) => void this.sync(asKubeObject(d)),
-      onDelete: (d) => opts.readiness.setDesired(key(asKubeObject(d)), 0),
-      onError: (err) => opts.onError?.(err),
-    }, { initialMs: 200, maxMs: 2000 });
+    this.informer = new Informer(
+      'deployments',
+      lw,
+      systemClock,
+      {
+        onUpsert: (d) => void this.sync(asKubeObject(d)),
+        onDelete: (d) => opts.readiness.setDesired(key(asKubeObject(d)), 0),
+        onError: (err) => opts.onError?.(err),
+      },
+      { initialMs: 200, maxMs: 2000 },
+    );
     opts.readiness.onChange((k) => {
       const d = this.informer.get(k);
       if (d) void this.sync(asKubeObject(d));
@@ -187,7 +220,12 @@ export class ApiDeploymentController implements FunctionDeployments {
   }
 
   async scale(name: string, replicas: number): Promise<void> {
-    await this.opts.rest.request('PATCH', `${this.base}/${encodeURIComponent(name)}/scale`, { spec: { replicas } }, 'application/merge-patch+json');
+    await this.opts.rest.request(
+      'PATCH',
+      `${this.base}/${encodeURIComponent(name)}/scale`,
+      { spec: { replicas } },
+      'application/merge-patch+json',
+    );
   }
 
   private async sync(d: KubeObject): Promise<void> {
@@ -196,7 +234,12 @@ export class ApiDeploymentController implements FunctionDeployments {
       const clamped = this.opts.ce ? ceClampedReplicas(d) : undefined;
       if (clamped !== undefined) {
         // faas-netes updates the Deployment; its watch event brings the clamped spec back here.
-        await this.opts.rest.request('PATCH', `${this.base}/${encodeURIComponent(name)}`, { spec: { replicas: clamped } }, 'application/merge-patch+json');
+        await this.opts.rest.request(
+          'PATCH',
+          `${this.base}/${encodeURIComponent(name)}`,
+          { spec: { replicas: clamped } },
+          'application/merge-patch+json',
+        );
         return;
       }
       const desired = (d.spec as { replicas?: number } | undefined)?.replicas ?? 1;

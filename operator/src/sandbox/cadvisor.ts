@@ -52,7 +52,11 @@ export function renderCadvisorMetrics(opts: Pick<CadvisorOptions, 'runtimes' | '
       const fnLabels = { ...base, container: runtime.name, id: `${cgroup}/${containerId}`, image, name: containerId };
       const pauseLabels = { ...base, container: 'POD', id: `${cgroup}/${pauseId}`, image: PAUSE_IMAGE, name: pauseId };
       const podLabels = { ...base, container: '', id: cgroup, image: '', name: '' };
-      cpu.push({ labels: fnLabels, value: pod.cpuSeconds }, { labels: pauseLabels, value: pauseCpu }, { labels: podLabels, value: pod.cpuSeconds + pauseCpu });
+      cpu.push(
+        { labels: fnLabels, value: pod.cpuSeconds },
+        { labels: pauseLabels, value: pauseCpu },
+        { labels: podLabels, value: pod.cpuSeconds + pauseCpu },
+      );
       memory.push(
         { labels: fnLabels, value: pod.memoryBytes },
         { labels: pauseLabels, value: PAUSE_MEMORY_BYTES },
@@ -114,7 +118,9 @@ export class CadvisorEndpoint {
         return;
       }
       const body = renderCadvisorMetrics(this.opts);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+      res
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+        .end(body);
     });
   }
 

@@ -22,10 +22,13 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(callback, delayMs) {
     const id = nextSystemTimer++;
-    const timer = setTimeout(() => {
-      systemTimers.delete(id);
-      callback();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        systemTimers.delete(id);
+        callback();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref();
     systemTimers.set(id, timer);
     return { id };

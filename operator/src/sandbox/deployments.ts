@@ -170,7 +170,13 @@ export function deploymentStatus(d: KubeObject, desired: number, ready: number, 
   const statusText = available ? 'True' : 'False';
   const now = new Date(Math.floor(nowMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   const since = previous?.status === statusText ? previous.lastTransitionTime : now;
-  const counts = { replicas: desired, updatedReplicas: desired, readyReplicas: ready, availableReplicas: ready, unavailableReplicas: desired - ready };
+  const counts = {
+    replicas: desired,
+    updatedReplicas: desired,
+    readyReplicas: ready,
+    availableReplicas: ready,
+    unavailableReplicas: desired - ready,
+  };
   return {
     observedGeneration: d.metadata.generation,
     ...Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== 0)),

@@ -123,7 +123,8 @@ export class FunctionRuntime {
   private closed = false;
 
   constructor(opts: FunctionRuntimeOptions) {
-    if (!(opts.timeScale > 0) || !Number.isFinite(opts.timeScale)) throw new RangeError(`timeScale must be a finite number > 0, got ${opts.timeScale}`);
+    if (!(opts.timeScale > 0) || !Number.isFinite(opts.timeScale))
+      throw new RangeError(`timeScale must be a finite number > 0, got ${opts.timeScale}`);
     this.name = opts.name;
     this.namespace = opts.namespace;
     this.config = opts.config;
@@ -326,15 +327,18 @@ export class FunctionRuntime {
     const remainingMs = Math.max(0, req.arrivedMs + this.timeoutMs() - now);
     const serviceMs = req.serviceSeconds * 1000;
     const timedOut = serviceMs > remainingMs;
-    this.clock.setTimer(() => {
-      const end = this.clock.now();
-      this.account(pod, end);
-      pod.busy--;
-      const status = timedOut ? Number(this.config.timeoutStatusCode) : 200;
-      req.resolve({ status, durationSeconds: (end - req.arrivedMs) / 1000, pod: pod.name });
-      if (pod.phase === 'terminating' && pod.busy === 0) this.pods.splice(this.pods.indexOf(pod), 1);
-      this.dispatch();
-    }, timedOut ? remainingMs : serviceMs);
+    this.clock.setTimer(
+      () => {
+        const end = this.clock.now();
+        this.account(pod, end);
+        pod.busy--;
+        const status = timedOut ? Number(this.config.timeoutStatusCode) : 200;
+        req.resolve({ status, durationSeconds: (end - req.arrivedMs) / 1000, pod: pod.name });
+        if (pod.phase === 'terminating' && pod.busy === 0) this.pods.splice(this.pods.indexOf(pod), 1);
+        this.dispatch();
+      },
+      timedOut ? remainingMs : serviceMs,
+    );
   }
 
   /** Books the pod's CPU seconds since it was last accounted. */

@@ -81,7 +81,12 @@ export class GatewayMetrics {
       buckets: [...GATEWAY_LATENCY_BUCKETS_SECONDS],
       registers,
     });
-    this.invocationTotal = new Counter({ name: 'gateway_function_invocation_total', help: 'Function metrics', labelNames: ['function_name', 'code'], registers });
+    this.invocationTotal = new Counter({
+      name: 'gateway_function_invocation_total',
+      help: 'Function metrics',
+      labelNames: ['function_name', 'code'],
+      registers,
+    });
     this.invocationStarted = new Counter({
       name: 'gateway_function_invocation_started',
       help: 'The total number of function HTTP requests started.',
@@ -150,7 +155,9 @@ export class Gateway {
     const key = (name: string): string => `${name}.${this.namespace}`;
     this.metrics = new GatewayMetrics(
       () => this.functionDeployments().map((d) => ({ functionName: key(d.metadata.name!), replicas: specReplicas(d) })),
-      opts.ce ? undefined : () => [...opts.runtimes.values()].map((r) => ({ functionName: key(r.name), inflight: r.queueLength + r.inService })),
+      opts.ce
+        ? undefined
+        : () => [...opts.runtimes.values()].map((r) => ({ functionName: key(r.name), inflight: r.queueLength + r.inService })),
     );
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`);
     this.server = createServer((req, res) => {
@@ -272,7 +279,11 @@ export class Gateway {
 
   private listFunctions(res: ServerResponse, url: URL): void {
     this.checkNamespace(url.searchParams.get('namespace'));
-    sendJson(res, 200, this.functionDeployments().map((d) => this.status(d)));
+    sendJson(
+      res,
+      200,
+      this.functionDeployments().map((d) => this.status(d)),
+    );
   }
 
   private getFunction(res: ServerResponse, url: URL, name: string): void {
@@ -289,7 +300,8 @@ export class Gateway {
     } catch {
       throw new HttpError(400, 'cannot parse request body: expected {"serviceName":"...","replicas":N,"namespace":"..."}');
     }
-    const namespace = url.searchParams.get('namespace') || (typeof request.namespace === 'string' ? request.namespace : '') || this.namespace;
+    const namespace =
+      url.searchParams.get('namespace') || (typeof request.namespace === 'string' ? request.namespace : '') || this.namespace;
     this.checkNamespace(namespace);
     const replicas = request.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
@@ -331,7 +343,12 @@ export class Gateway {
   }
 
   private status(d: KubeObject): FunctionStatus {
-    const spec = d.spec as { template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { containers?: { image?: string; env?: { name: string; value?: string }[] }[] } } };
+    const spec = d.spec as {
+      template?: {
+        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+        spec?: { containers?: { image?: string; env?: { name: string; value?: string }[] }[] };
+      };
+    };
     const container = spec.template?.spec?.containers?.[0];
     return {
       name: d.metadata.name!,

@@ -211,7 +211,9 @@ export class KubeApiServer {
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
       if (!res.headersSent) {
-        const headers: Record<string, string> = apiErr.details?.retryAfterSeconds ? { 'Retry-After': String(apiErr.details.retryAfterSeconds) } : {};
+        const headers: Record<string, string> = apiErr.details?.retryAfterSeconds
+          ? { 'Retry-After': String(apiErr.details.retryAfterSeconds) }
+          : {};
         this.send(res, apiErr.code, apiErr.toStatus(), headers);
       } else {
         res.destroy();
@@ -253,18 +255,40 @@ export class KubeApiServer {
     const [resource, name, subresource] = parts;
     const watch = ['true', '1'].includes(url.searchParams.get('watch') ?? '');
     const verb =
-      method === 'GET' ? (watch ? 'watch' : name ? 'get' : 'list')
-      : method === 'POST' ? 'create'
-      : method === 'PUT' ? 'update'
-      : method === 'PATCH' ? 'patch'
-      : method === 'DELETE' ? (name ? 'delete' : 'deletecollection')
-      : method.toLowerCase();
+      method === 'GET'
+        ? watch
+          ? 'watch'
+          : name
+            ? 'get'
+            : 'list'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method === 'PATCH'
+              ? 'patch'
+              : method === 'DELETE'
+                ? name
+                  ? 'delete'
+                  : 'deletecollection'
+                : method.toLowerCase();
     return { ...base, verb, resourceRequest: true, apiGroup: group, apiVersion: version, resource, name, subresource, namespace };
   }
 
-  private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
+  private send(
+    res: ServerResponse,
+    code: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    contentType = 'application/json',
+  ): void {
     const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', ...headers });
+    res.writeHead(code, {
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-cache, private',
+      ...headers,
+    });
     res.end(text);
   }
 
@@ -312,9 +336,17 @@ export class KubeApiServer {
     const name = info.name;
     const table = wantsTable(req.headers.accept);
     const respond = (code: number, obj: KubeObject): void => {
-      const headers: Record<string, string> = warnings.length ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : {};
+      const headers: Record<string, string> = warnings.length
+        ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') }
+        : {};
       if (table && req.method === 'GET' && obj.kind !== 'Scale') {
-        this.send(res, code, toTable(type.table, [obj], { now: this.clock.now(), includeObject: includeObject(q) }), headers, TABLE_CONTENT_TYPE);
+        this.send(
+          res,
+          code,
+          toTable(type.table, [obj], { now: this.clock.now(), includeObject: includeObject(q) }),
+          headers,
+          TABLE_CONTENT_TYPE,
+        );
       } else {
         this.send(res, code, obj, headers);
       }
@@ -332,7 +364,13 @@ export class KubeApiServer {
       case 'list': {
         const { items, resourceVersion } = this.registry.list(type, ns, listOpts);
         if (table) {
-          this.send(res, 200, toTable(type.table, items, { now: this.clock.now(), resourceVersion, includeObject: includeObject(q) }), {}, TABLE_CONTENT_TYPE);
+          this.send(
+            res,
+            200,
+            toTable(type.table, items, { now: this.clock.now(), resourceVersion, includeObject: includeObject(q) }),
+            {},
+            TABLE_CONTENT_TYPE,
+          );
         } else {
           this.send(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion }, items });
         }
@@ -387,9 +425,10 @@ export class KubeApiServer {
     if (info.name) opts.fieldSelector = [`metadata.name=${info.name}`, opts.fieldSelector].filter(Boolean).join(',');
     const table = wantsTable(req.headers.accept);
     const encode = (eventType: string, object: unknown): string => {
-      const obj = table && eventType !== 'ERROR' && eventType !== 'BOOKMARK'
-        ? toTable(type.table, [object as KubeObject], { now: this.clock.now(), includeObject: includeObject(q) })
-        : object;
+      const obj =
+        table && eventType !== 'ERROR' && eventType !== 'BOOKMARK'
+          ? toTable(type.table, [object as KubeObject], { now: this.clock.now(), includeObject: includeObject(q) })
+          : object;
       return JSON.stringify({ type: eventType, object: obj }) + '\n';
     };
     // Events produced while the watch starts are buffered until the response head is out.
@@ -400,7 +439,11 @@ export class KubeApiServer {
     };
     const startHead = (): void => {
       entry.code = 200;
-      res.writeHead(200, { 'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.writeHead(200, {
+        'Content-Type': table ? TABLE_CONTENT_TYPE : 'application/json',
+        'Cache-Control': 'no-cache, private',
+        'Transfer-Encoding': 'chunked',
+      });
       res.flushHeaders();
     };
     let stopWatch: () => void;
@@ -431,7 +474,13 @@ export class KubeApiServer {
       },
       bookmark: () => {
         if (q.get('allowWatchBookmarks') !== 'true' || table) return;
-        emit(encode('BOOKMARK', { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(this.store.resourceVersion()) } }));
+        emit(
+          encode('BOOKMARK', {
+            kind: type.kind,
+            apiVersion: apiVersionOf(type),
+            metadata: { resourceVersion: String(this.store.resourceVersion()) },
+          }),
+        );
       },
     };
     const cleanup = (): void => {
@@ -471,7 +520,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
   // Typed clients (kubectl's `create deployment`, client-go) may send protobuf or CBOR; only JSON and YAML are served.
   if (type.includes('protobuf') || type.includes('cbor')) {
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox API server does not decode ${type})`);
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox API server does not decode ${type})`,
+    );
   }
   try {
     return type.endsWith('yaml') ? parseYaml(text) : JSON.parse(text);

@@ -66,9 +66,11 @@ export function findEtcd(): string | undefined {
 
 export async function startKubeApiserver(opts: KubeApiserverOptions): Promise<KubeApiserverProcess> {
   const host = opts.host ?? '127.0.0.1';
-  if (!existsSync(opts.binary)) throw new Error(`kube-apiserver: ${opts.binary} does not exist (bash scripts/fetch-kube-apiserver.sh builds it and prints its path)`);
+  if (!existsSync(opts.binary))
+    throw new Error(`kube-apiserver: ${opts.binary} does not exist (bash scripts/fetch-kube-apiserver.sh builds it and prints its path)`);
   const etcdBinary = opts.etcdBinary ?? findEtcd();
-  if (!etcdBinary) throw new Error('etcd is not installed (Debian: apt-get install -y etcd-server; scripts/fetch-kube-apiserver.sh does it)');
+  if (!etcdBinary)
+    throw new Error('etcd is not installed (Debian: apt-get install -y etcd-server; scripts/fetch-kube-apiserver.sh does it)');
   const version = execFileSync(opts.binary, ['--version'], { encoding: 'utf8' }).trim();
   mkdirSync(opts.dir, { recursive: true });
   const pki = makePki(join(opts.dir, 'pki'), host);
@@ -148,7 +150,12 @@ export async function startKubeApiserver(opts: KubeApiserverOptions): Promise<Ku
     await etcd.stop();
     throw err;
   }
-  const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: url, token: adminToken, namespace: 'default', certificateAuthorityData: ca.toString('base64') });
+  const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), {
+    server: url,
+    token: adminToken,
+    namespace: 'default',
+    certificateAuthorityData: ca.toString('base64'),
+  });
   return {
     url,
     kubeconfig,
@@ -178,16 +185,55 @@ interface Pki {
 function makePki(dir: string, host: string): Pki {
   mkdirSync(dir, { recursive: true });
   const p = (f: string): string => join(dir, f);
-  const pki: Pki = { caCert: p('ca.crt'), serverCert: p('apiserver.crt'), serverKey: p('apiserver.key'), saKey: p('sa.key'), saPublic: p('sa.pub') };
+  const pki: Pki = {
+    caCert: p('ca.crt'),
+    serverCert: p('apiserver.crt'),
+    serverKey: p('apiserver.key'),
+    saKey: p('sa.key'),
+    saPublic: p('sa.pub'),
+  };
   if (existsSync(pki.serverCert) && existsSync(pki.saPublic)) return pki;
   const openssl = (...args: string[]): void => {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', pki.caCert, '-days', '30', '-subj', '/CN=faas-autoscaler-sandbox-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    pki.caCert,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=faas-autoscaler-sandbox-ca',
+  );
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', pki.serverKey, '-out', p('apiserver.csr'), '-subj', '/CN=kube-apiserver');
   const san = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? `IP:${host}` : `DNS:${host}`;
-  writeFileSync(p('apiserver.ext'), `subjectAltName=${san},DNS:localhost,IP:127.0.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n`);
-  openssl('x509', '-req', '-in', p('apiserver.csr'), '-CA', pki.caCert, '-CAkey', p('ca.key'), '-CAcreateserial', '-out', pki.serverCert, '-days', '30', '-extfile', p('apiserver.ext'));
+  writeFileSync(
+    p('apiserver.ext'),
+    `subjectAltName=${san},DNS:localhost,IP:127.0.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n`,
+  );
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    p('apiserver.csr'),
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    pki.serverCert,
+    '-days',
+    '30',
+    '-extfile',
+    p('apiserver.ext'),
+  );
   openssl('genrsa', '-out', pki.saKey, '2048');
   openssl('rsa', '-in', pki.saKey, '-pubout', '-out', pki.saPublic);
   return pki;

@@ -84,10 +84,18 @@ export function notFound(r: ResourceName, name: string): ApiError {
 }
 
 export function alreadyExists(r: ResourceName, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${qualified(r)} ${JSON.stringify(name)} already exists`, { name, group: r.group, kind: r.plural });
+  return new ApiError(409, 'AlreadyExists', `${qualified(r)} ${JSON.stringify(name)} already exists`, {
+    name,
+    group: r.group,
+    kind: r.plural,
+  });
 }
 
-export function conflict(r: ResourceName, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): ApiError {
+export function conflict(
+  r: ResourceName,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): ApiError {
   return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} ${JSON.stringify(name)}: ${why}`, {
     name,
     group: r.group,
@@ -119,7 +127,11 @@ export function methodNotAllowed(): ApiError {
 }
 
 export function unsupportedMediaType(accepted: readonly string[]): ApiError {
-  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
+  );
 }
 
 export function unauthorized(): ApiError {

@@ -18,7 +18,11 @@ const PATCH_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 
   schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
 }));
 
-const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'pretty'].map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } }));
+const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'pretty'].map((name) => ({
+  name,
+  in: 'query',
+  schema: { type: 'string', uniqueItems: true },
+}));
 
 /** `api/v1` or `apis/<group>/<version>`. */
 export function groupVersionPath(r: { group: string; version: string }): string {
@@ -58,7 +62,8 @@ export function openApiDocument(types: readonly ResourceType[], group: string, v
       patch: operation(t, 'patch', PATCH_PARAMETERS),
       delete: operation(t, 'delete', []),
     };
-    if (t.statusSubresource) paths[`${prefix}/{name}/status`] = { patch: operation(t, 'patch', PATCH_PARAMETERS), put: operation(t, 'put', WRITE_PARAMETERS) };
+    if (t.statusSubresource)
+      paths[`${prefix}/{name}/status`] = { patch: operation(t, 'patch', PATCH_PARAMETERS), put: operation(t, 'put', WRITE_PARAMETERS) };
     const schema = t.openAPIV3Schema;
     if (schema) components[schemaName(t)] = { ...schema, 'x-kubernetes-group-version-kind': [gvk(t)] };
   }
@@ -78,7 +83,11 @@ export function openApiIndex(types: readonly ResourceType[], render: (group: str
     const gv = apiVersionOf(t);
     if (seen.has(gv)) continue;
     seen.add(gv);
-    const hash = createHash('sha512').update(JSON.stringify(render(t.group, t.version))).digest('hex').slice(0, 128).toUpperCase();
+    const hash = createHash('sha512')
+      .update(JSON.stringify(render(t.group, t.version)))
+      .digest('hex')
+      .slice(0, 128)
+      .toUpperCase();
     paths[groupVersionPath(t)] = { serverRelativeURL: `/openapi/v3/${groupVersionPath(t)}?hash=${hash}` };
   }
   return { paths };

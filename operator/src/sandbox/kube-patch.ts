@@ -195,7 +195,11 @@ function mergeList(current: Json[], patch: Json[], mergeKey: string, field: stri
 function stripDirectives(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripDirectives);
   if (!isObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !isDirective(k)).map(([k, v]) => [k, stripDirectives(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !isDirective(k))
+      .map(([k, v]) => [k, stripDirectives(v)]),
+  );
 }
 
 export const PATCH_TYPES = {

@@ -133,7 +133,8 @@ export class Registry {
       const now = matches(e.object);
       const was = e.type === 'MODIFIED' && e.previous ? matches(e.previous) : now;
       // An object that starts or stops matching the selectors is ADDED or DELETED for this watch.
-      const type2: EventType | undefined = e.type !== 'MODIFIED' ? (now ? e.type : undefined) : was && now ? 'MODIFIED' : now ? 'ADDED' : was ? 'DELETED' : undefined;
+      const type2: EventType | undefined =
+        e.type !== 'MODIFIED' ? (now ? e.type : undefined) : was && now ? 'MODIFIED' : now ? 'ADDED' : was ? 'DELETED' : undefined;
       if (type2) sink(type2, this.withTypeMeta(type, structuredClone(e.object)));
     };
     if (!opts.resourceVersion || opts.resourceVersion === '0') {
@@ -148,7 +149,8 @@ export class Registry {
 
   create(type: ResourceType, namespace: string | undefined, body: unknown, opts: WriteOptions = {}): KubeObject {
     const obj = this.checkBody(type, namespace, body);
-    if (obj.metadata.resourceVersion) throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
+    if (obj.metadata.resourceVersion)
+      throw new ApiError(500, 'InternalError', 'resourceVersion should not be set on objects to be created');
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + this.randomSuffix();
     this.validateName(type, obj);
     if (type.namespaced && !this.store.get(resourceKey(namespaces), undefined, namespace!)) throw notFound(namespaces, namespace!);
@@ -166,7 +168,14 @@ export class Registry {
     return this.withTypeMeta(type, created);
   }
 
-  update(type: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}, subresource?: Subresource): KubeObject {
+  update(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+    subresource?: Subresource,
+  ): KubeObject {
     const obj = this.checkBody(type, namespace, body);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
@@ -223,7 +232,13 @@ export class Registry {
     return this.update(type, namespace, name, obj, opts, subresource);
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}, opts: WriteOptions = {}): KubeObject {
+  delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+    opts: WriteOptions = {},
+  ): KubeObject {
     const current = this.store.get(resourceKey(type), namespace, name);
     if (!current) throw notFound(type, name);
     const pre = options.preconditions ?? {};
@@ -287,7 +302,14 @@ export class Registry {
     return this.scaleOf(type, this.update(type, namespace, name, next, opts));
   }
 
-  patchScale(type: ResourceType, namespace: string | undefined, name: string, contentType: string, patch: unknown, opts: WriteOptions = {}): KubeObject {
+  patchScale(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    patch: unknown,
+    opts: WriteOptions = {},
+  ): KubeObject {
     const scale = this.getScale(type, namespace, name);
     // Scale is a built-in kind: strategic merge patches apply to it even for custom resources.
     const patched = applyPatch(scale, contentType, patch, true) as KubeObject;
@@ -300,7 +322,13 @@ export class Registry {
     return {
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+      metadata: {
+        name: m.name,
+        namespace: m.namespace,
+        uid: m.uid,
+        resourceVersion: m.resourceVersion,
+        creationTimestamp: m.creationTimestamp,
+      },
       spec: { replicas: getPath(obj, type.scale!.specReplicasPath) ?? 0 },
       status: { replicas: getPath(obj, type.scale!.statusReplicasPath) ?? 0, ...(selector ? { selector } : {}) },
     };
@@ -311,7 +339,11 @@ export class Registry {
   /** Serves a CRD's kind (as if `kubectl apply -f crd.yaml` had run); replaces an earlier version. */
   installCrd(crd: CustomResourceDefinition): void {
     const existing = this.store.get(resourceKey(customResourceDefinitions), undefined, crd.metadata.name);
-    if (existing) this.update(customResourceDefinitions, undefined, crd.metadata.name, { ...structuredClone(crd), metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } });
+    if (existing)
+      this.update(customResourceDefinitions, undefined, crd.metadata.name, {
+        ...structuredClone(crd),
+        metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
+      });
     else this.create(customResourceDefinitions, undefined, structuredClone(crd));
   }
 
@@ -319,18 +351,31 @@ export class Registry {
     const type = resourceFromCrd(crd);
     this.types.set(resourceKey(type), type);
     const now = rfc3339(this.clock.now());
-    const condition = (t: string, reason: string, message: string): unknown => ({ type: t, status: 'True', lastTransitionTime: now, reason, message });
-    this.update(customResourceDefinitions, undefined, crd.metadata.name, {
-      ...crd,
-      status: {
-        conditions: [
-          condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
-          condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
-        ],
-        acceptedNames: crd.spec.names,
-        storedVersions: crd.spec.versions.filter((v) => v.storage).map((v) => v.name),
+    const condition = (t: string, reason: string, message: string): unknown => ({
+      type: t,
+      status: 'True',
+      lastTransitionTime: now,
+      reason,
+      message,
+    });
+    this.update(
+      customResourceDefinitions,
+      undefined,
+      crd.metadata.name,
+      {
+        ...crd,
+        status: {
+          conditions: [
+            condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+            condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+          ],
+          acceptedNames: crd.spec.names,
+          storedVersions: crd.spec.versions.filter((v) => v.storage).map((v) => v.name),
+        },
       },
-    }, {}, 'status');
+      {},
+      'status',
+    );
   }
 
   private uninstall(crd: CustomResourceDefinition): void {
@@ -381,7 +426,11 @@ export class Registry {
     if (!name) error = fieldRequired('metadata.name');
     else if (type.nameIsLabel ? !DNS1123_LABEL.test(name) || name.length > 63 : !DNS1123_SUBDOMAIN.test(name) || name.length > 253) {
       const what = type.nameIsLabel ? 'a lowercase RFC 1123 label' : 'a lowercase RFC 1123 subdomain';
-      error = fieldInvalid('metadata.name', name, `${what} must consist of lower case alphanumeric characters, '-'${type.nameIsLabel ? '' : " or '.'"}, and must start and end with an alphanumeric character`);
+      error = fieldInvalid(
+        'metadata.name',
+        name,
+        `${what} must consist of lower case alphanumeric characters, '-'${type.nameIsLabel ? '' : " or '.'"}, and must start and end with an alphanumeric character`,
+      );
     }
     if (error) {
       if (error.type === 'FieldValueRequired') error.message = 'Required value: name or generateName is required';

@@ -134,7 +134,11 @@ export const namespaces: ResourceType = {
     obj.status = { phase: 'Active' };
   },
   table: {
-    columns: [NAME_COLUMN, column('Status', 'string', 'The status of the namespace'), column('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+    columns: [
+      NAME_COLUMN,
+      column('Status', 'string', 'The status of the namespace'),
+      column('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ],
     cells: (obj, now) => [obj.metadata?.name, (obj.status as { phase?: string })?.phase, age(obj.metadata?.creationTimestamp, now)],
   },
 };
@@ -175,7 +179,11 @@ export const events: ResourceType = {
     columns: [
       column('Last Seen', 'string', 'Time of the last occurrence'),
       column('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
-      column('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+      column(
+        'Reason',
+        'string',
+        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+      ),
       column('Object', 'string', 'The object that this event is about.'),
       column('Subobject', 'string', 'The subobject that this event is about.', 1),
       column('Source', 'string', 'The component reporting this event.', 1),
@@ -229,14 +237,23 @@ export const leases: ResourceType = {
     return ok(errors);
   },
   table: {
-    columns: [NAME_COLUMN, column('Holder', 'string', 'The holder of this lease.'), column('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
-    cells: (obj, now) => [obj.metadata?.name, (obj.spec as { holderIdentity?: string })?.holderIdentity ?? '', age(obj.metadata?.creationTimestamp, now)],
+    columns: [
+      NAME_COLUMN,
+      column('Holder', 'string', 'The holder of this lease.'),
+      column('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ],
+    cells: (obj, now) => [
+      obj.metadata?.name,
+      (obj.spec as { holderIdentity?: string })?.holderIdentity ?? '',
+      age(obj.metadata?.creationTimestamp, now),
+    ],
   },
 };
 
 /** `app=figlet,tier=fn` from a LabelSelector's matchLabels (sorted, as metav1.FormatLabelSelector). */
 export function formatLabelSelector(selector: unknown): string | undefined {
-  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
+  const s = selector as
+    { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined;
   if (!s) return undefined;
   const terms = Object.keys(s.matchLabels ?? {})
     .sort()
@@ -264,7 +281,8 @@ export const deployments: ResourceType = {
   statusSubresource: true,
   hasGeneration: true,
   // The apps/v1 strategy also bumps the generation when annotations change (legacy rollback annotation).
-  specChanged: (old, updated) => specOnly(old, updated) || !isDeepStrictEqual(old.metadata.annotations ?? {}, updated.metadata.annotations ?? {}),
+  specChanged: (old, updated) =>
+    specOnly(old, updated) || !isDeepStrictEqual(old.metadata.annotations ?? {}, updated.metadata.annotations ?? {}),
   scale: {
     specReplicasPath: 'spec.replicas',
     statusReplicasPath: 'status.replicas',
@@ -298,12 +316,21 @@ export const deployments: ResourceType = {
     columns: [
       NAME_COLUMN,
       column('Ready', 'string', 'Number of the pod with ready state'),
-      column('Up-to-date', 'string', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
+      column(
+        'Up-to-date',
+        'string',
+        'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+      ),
       column('Available', 'string', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
       column('Age', 'string', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
       column('Containers', 'string', 'Names of each container in the template.', 1),
       column('Images', 'string', 'Images referenced by each container in the template.', 1),
-      column('Selector', 'string', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', 1),
+      column(
+        'Selector',
+        'string',
+        'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+        1,
+      ),
     ],
     cells(obj, now) {
       const d = obj as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -339,13 +366,18 @@ export const customResourceDefinitions: ResourceType = {
     const crd = obj as unknown as CustomResourceDefinition;
     const errors: FieldError[] = [];
     const expected = `${crd.spec?.names?.plural}.${crd.spec?.group}`;
-    if (obj.metadata.name !== expected) errors.push(invalid('metadata.name', obj.metadata.name, `must be spec.names.plural+"."+spec.group`));
-    if (!crd.spec?.versions?.some((v) => v.storage)) errors.push(invalid('spec.versions', 'array', 'must have exactly one version marked as storage version'));
+    if (obj.metadata.name !== expected)
+      errors.push(invalid('metadata.name', obj.metadata.name, `must be spec.names.plural+"."+spec.group`));
+    if (!crd.spec?.versions?.some((v) => v.storage))
+      errors.push(invalid('spec.versions', 'array', 'must have exactly one version marked as storage version'));
     errors.push(...rootMetadataErrors(crd));
     return ok(errors);
   },
   table: {
-    columns: [NAME_COLUMN, column('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+    columns: [
+      NAME_COLUMN,
+      column('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+    ],
     cells: (obj) => [obj.metadata?.name, obj.metadata?.creationTimestamp],
   },
 };
@@ -366,7 +398,11 @@ function rootMetadataErrors(crd: CustomResourceDefinition): FieldError[] {
     const props = Object.keys((metadata.properties ?? {}) as object).filter((k) => k !== 'name' && k !== 'generateName');
     if (extra.length === 0 && props.length === 0 && (metadata.type === undefined || metadata.type === 'object')) return;
     const path = versions.length === 1 ? 'spec.validation.openAPIV3Schema' : `spec.versions[${i}].schema.openAPIV3Schema`;
-    errors.push({ type: 'FieldValueForbidden', path: `${path}.properties[metadata]`, message: 'Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified' });
+    errors.push({
+      type: 'FieldValueForbidden',
+      path: `${path}.properties[metadata]`,
+      message: 'Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified',
+    });
   });
   return errors;
 }

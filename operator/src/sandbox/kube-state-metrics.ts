@@ -30,7 +30,11 @@ const FAMILIES: ReadonlyArray<{ name: string; help: string; value: (d: Deploymen
   { name: 'kube_deployment_spec_replicas', help: 'Number of desired pods for a deployment.', value: (d) => d.spec },
   { name: 'kube_deployment_status_replicas', help: 'The number of replicas per deployment.', value: (d) => d.replicas },
   { name: 'kube_deployment_status_replicas_ready', help: 'The number of ready replicas per deployment.', value: (d) => d.ready },
-  { name: 'kube_deployment_status_replicas_available', help: 'The number of available replicas per deployment.', value: (d) => d.available },
+  {
+    name: 'kube_deployment_status_replicas_available',
+    help: 'The number of available replicas per deployment.',
+    value: (d) => d.available,
+  },
 ];
 
 interface DeploymentView {
@@ -49,12 +53,20 @@ export function renderKubeStateMetrics(source: FunctionDeployments): string {
     const spec = (d.spec as { replicas?: number } | undefined)?.replicas ?? 1;
     // The API server leaves zero counts out of status (omitempty): absent means 0.
     const status = (d.status ?? {}) as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
-    views.push({ namespace: source.namespace, name: d.metadata.name!, spec, replicas: status.replicas ?? 0, ready: status.readyReplicas ?? 0, available: status.availableReplicas ?? 0 });
+    views.push({
+      namespace: source.namespace,
+      name: d.metadata.name!,
+      spec,
+      replicas: status.replicas ?? 0,
+      ready: status.readyReplicas ?? 0,
+      available: status.availableReplicas ?? 0,
+    });
   }
   let out = '';
   for (const f of FAMILIES) {
     out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n`;
-    for (const v of views) out += `${f.name}{namespace="${escapeLabelValue(v.namespace)}",deployment="${escapeLabelValue(v.name)}"} ${f.value(v)}\n`;
+    for (const v of views)
+      out += `${f.name}{namespace="${escapeLabelValue(v.namespace)}",deployment="${escapeLabelValue(v.name)}"} ${f.value(v)}\n`;
   }
   return out;
 }
@@ -71,7 +83,9 @@ export class KubeStateMetricsEndpoint {
         return;
       }
       const body = renderKubeStateMetrics(this.opts.deployments);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+      res
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+        .end(body);
     });
   }
 

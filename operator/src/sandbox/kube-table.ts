@@ -36,7 +36,8 @@ export const NAME_COLUMN: TableColumn = {
   name: 'Name',
   type: 'string',
   format: 'name',
-  description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically.',
+  description:
+    'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically.',
   priority: 0,
 };
 
@@ -96,7 +97,14 @@ export function jsonPath(obj: unknown, path: string): unknown {
 export function printerColumnConvertor(printerColumns: readonly PrinterColumn[] | undefined): TableConvertor {
   const cols: PrinterColumn[] = printerColumns?.length
     ? [...printerColumns]
-    : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' }];
+    : [
+        {
+          name: 'Age',
+          type: 'date',
+          jsonPath: '.metadata.creationTimestamp',
+          description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+        },
+      ];
   return {
     columns: [NAME_COLUMN, ...cols.map((c) => column(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],
     cells(obj, now) {
@@ -114,7 +122,10 @@ export function printerColumnConvertor(printerColumns: readonly PrinterColumn[] 
 
 /** What the API server prints for kinds without a printer: Name and Created At. */
 export const defaultConvertor: TableConvertor = {
-  columns: [NAME_COLUMN, column('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  columns: [
+    NAME_COLUMN,
+    column('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+  ],
   cells: (obj) => [obj.metadata?.name, obj.metadata?.creationTimestamp],
 };
 

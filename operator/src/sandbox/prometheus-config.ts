@@ -39,7 +39,13 @@ export function renderPrometheusConfig(opts: PrometheusConfigOptions): string {
       { job_name: GATEWAY_JOB, metrics_path: '/metrics', static_configs: [{ targets: [opts.gateway], labels: { role: 'A' } }] },
       { job_name: CADVISOR_JOB, metrics_path: '/metrics/cadvisor', static_configs: [{ targets: [opts.cadvisor], labels: { role: 'B' } }] },
       ...(opts.kubeStateMetrics
-        ? [{ job_name: KUBE_STATE_METRICS_JOB, metrics_path: '/metrics', static_configs: [{ targets: [opts.kubeStateMetrics], labels: { role: 'B' } }] }]
+        ? [
+            {
+              job_name: KUBE_STATE_METRICS_JOB,
+              metrics_path: '/metrics',
+              static_configs: [{ targets: [opts.kubeStateMetrics], labels: { role: 'B' } }],
+            },
+          ]
         : []),
     ],
   };

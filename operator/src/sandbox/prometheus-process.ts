@@ -31,7 +31,14 @@ export interface PrometheusProcess {
 
 /** The Prometheus binary, or undefined when none is installed. */
 export function findPrometheus(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.PROMETHEUS_BIN, ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'prometheus')), '/usr/bin/prometheus'];
+  const candidates = [
+    env.PROMETHEUS_BIN,
+    ...(env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => join(d, 'prometheus')),
+    '/usr/bin/prometheus',
+  ];
   for (const c of candidates) {
     if (!c) continue;
     try {

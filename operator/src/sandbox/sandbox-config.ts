@@ -107,8 +107,10 @@ export function loadSandboxConfigFile(path: string): SandboxConfigFile {
   }
   if (!isObject(raw)) throw new InputError(`--config: ${path} must hold a mapping with a "functions" list`);
   const known = new Set(['trace', 'timeScale', 'seed', 'ce', 'functions']);
-  for (const k of Object.keys(raw)) if (!known.has(k)) throw new InputError(`--config: unknown key "${k}" in ${path}; allowed: ${[...known].join(', ')}`);
-  if (!Array.isArray(raw.functions) || raw.functions.length === 0) throw new InputError(`--config: ${path}: "functions" must be a non-empty list`);
+  for (const k of Object.keys(raw))
+    if (!known.has(k)) throw new InputError(`--config: unknown key "${k}" in ${path}; allowed: ${[...known].join(', ')}`);
+  if (!Array.isArray(raw.functions) || raw.functions.length === 0)
+    throw new InputError(`--config: ${path}: "functions" must be a non-empty list`);
   const out: SandboxConfigFile = {
     functions: raw.functions.map((f, i) => functionEntry(f, `functions[${i}]`)),
   };
@@ -127,16 +129,22 @@ function functionEntry(raw: unknown, where: string): FunctionEntry {
     else if (k === 'profile') entry.profile = typed(`${where}.profile`, v, 'string');
     else if (k === 'image') entry.image = typed(`${where}.image`, v, 'string');
     else if (k === 'labels') {
-      if (!isObject(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new InputError(`--config: ${where}.labels must map strings to strings`);
+      if (!isObject(v) || Object.values(v).some((x) => typeof x !== 'string'))
+        throw new InputError(`--config: ${where}.labels must map strings to strings`);
       entry.labels = v as Record<string, string>;
     } else if (SIM_KEYS.has(k)) (entry.sim as Record<string, unknown>)[k] = v;
-    else throw new InputError(`--config: unknown key "${k}" in ${where}; allowed: name, profile, image, labels, ${[...SIM_KEYS].join(', ')}`);
+    else
+      throw new InputError(`--config: unknown key "${k}" in ${where}; allowed: name, profile, image, labels, ${[...SIM_KEYS].join(', ')}`);
   }
   return entry;
 }
 
 /** The service-time spec a profile shorthand stands for, plus the trace profile it needs (if any). */
-export function parseProfile(field: string, text: string, trace: Trace | undefined): { spec: ServiceTimeSpec; profile?: FunctionProfile; source: string } {
+export function parseProfile(
+  field: string,
+  text: string,
+  trace: Trace | undefined,
+): { spec: ServiceTimeSpec; profile?: FunctionProfile; source: string } {
   const [kind, ...rest] = text.split(':');
   const arg = rest.join(':');
   switch (kind) {
@@ -152,7 +160,10 @@ export function parseProfile(field: string, text: string, trace: Trace | undefin
       if (median === undefined || sigmaText === undefined || !(sigma >= 0)) {
         throw new InputError(`${field}: "${text}" must be lognormal:<median>:<sigma>, e.g. lognormal:80ms:0.5`);
       }
-      return { spec: { kind: 'lognormal', mu: Math.log(parseDurationSeconds(field, median) * 1000), sigma }, source: `lognormal, median ${median}, sigma ${sigma}` };
+      return {
+        spec: { kind: 'lognormal', mu: Math.log(parseDurationSeconds(field, median) * 1000), sigma },
+        source: `lognormal, median ${median}, sigma ${sigma}`,
+      };
     }
     case 'trace': {
       if (!trace) throw new InputError(`${field}: "${text}" needs --trace (or "trace:" in the config file)`);
@@ -160,7 +171,9 @@ export function parseProfile(field: string, text: string, trace: Trace | undefin
       return { spec: { kind: 'profile' }, profile: fn.profile, source: `trace function ${fn.id.slice(0, 12)}` };
     }
     default:
-      throw new InputError(`${field}: unknown profile "${text}"; use default, exp:<mean>, fixed:<time>, lognormal:<median>:<sigma> or trace:<selector>`);
+      throw new InputError(
+        `${field}: unknown profile "${text}"; use default, exp:<mean>, fixed:<time>, lognormal:<median>:<sigma> or trace:<selector>`,
+      );
   }
 }
 
@@ -198,7 +211,9 @@ export function resolveFunctions(entries: readonly FunctionEntry[], trace: Trace
 
 function checkName(field: string, name: string): string {
   if (!NAME.test(name) || name.length > 63) {
-    throw new InputError(`${field}: "${name}" is not a valid function name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`);
+    throw new InputError(
+      `${field}: "${name}" is not a valid function name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`,
+    );
   }
   return name;
 }

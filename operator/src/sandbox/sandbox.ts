@@ -48,7 +48,15 @@ export interface SandboxOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Ports; 0 or absent: a free one. */
-  ports?: { kube?: number; gateway?: number; gatewayMetrics?: number; cadvisor?: number; kubeStateMetrics?: number; prometheus?: number; control?: number };
+  ports?: {
+    kube?: number;
+    gateway?: number;
+    gatewayMetrics?: number;
+    cadvisor?: number;
+    kubeStateMetrics?: number;
+    prometheus?: number;
+    control?: number;
+  };
   /** Gateway basic auth; the password is generated when absent. */
   gatewayUser?: string;
   gatewayPassword?: string;
@@ -94,7 +102,14 @@ export interface SandboxInfo {
   functionNamespace: string;
   timeScale: number;
   ce: boolean;
-  functions: { name: string; source: string; serviceMeanMs: number; concurrencyPerReplica: number; coldStartSeconds: number; initialReplicas: number }[];
+  functions: {
+    name: string;
+    source: string;
+    serviceMeanMs: number;
+    concurrencyPerReplica: number;
+    coldStartSeconds: number;
+    initialReplicas: number;
+  }[];
 }
 
 export interface RunningSandbox {
@@ -117,7 +132,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const ce = opts.ce ?? false;
   if (opts.functions.length === 0) throw new InputError('functions: the sandbox needs at least one function');
   if (ce && opts.functions.length > CE_MAX_FUNCTIONS) {
-    throw new InputError(`functions: OpenFaaS CE allows at most ${CE_MAX_FUNCTIONS} functions, got ${opts.functions.length} (drop --ce to emulate Pro)`);
+    throw new InputError(
+      `functions: OpenFaaS CE allows at most ${CE_MAX_FUNCTIONS} functions, got ${opts.functions.length} (drop --ce to emulate Pro)`,
+    );
   }
   if (ce) {
     const zero = opts.functions.find((f) => f.config.initialReplicas === 0);
@@ -127,7 +144,18 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
 
   const runtimes = new Map<string, FunctionRuntime>();
   for (const fn of opts.functions) {
-    runtimes.set(fn.name, new FunctionRuntime({ name: fn.name, namespace: FUNCTION_NAMESPACE, config: fn.config, serviceTime: fn.serviceTime, clock, timeScale, seed: opts.seed ?? 1 }));
+    runtimes.set(
+      fn.name,
+      new FunctionRuntime({
+        name: fn.name,
+        namespace: FUNCTION_NAMESPACE,
+        config: fn.config,
+        serviceTime: fn.serviceTime,
+        clock,
+        timeScale,
+        seed: opts.seed ?? 1,
+      }),
+    );
   }
   const byKey = new Map([...runtimes.values()].map((r) => [RuntimeReadiness.key(r), r]));
   // Deployments that are not functions (made with kubectl) get the default cold start.
@@ -147,9 +175,23 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
 
     const gatewayUser = opts.gatewayUser ?? 'admin';
     const gatewayPassword = opts.gatewayPassword ?? randomBytes(12).toString('base64url');
-    const gateway = new Gateway({ deployments: functionDeployments, runtimes, auth: { username: gatewayUser, password: gatewayPassword }, ce, host, port: opts.ports?.gateway, metricsPort: opts.ports?.gatewayMetrics });
+    const gateway = new Gateway({
+      deployments: functionDeployments,
+      runtimes,
+      auth: { username: gatewayUser, password: gatewayPassword },
+      ce,
+      host,
+      port: opts.ports?.gateway,
+      metricsPort: opts.ports?.gatewayMetrics,
+    });
     const images = new Map(opts.functions.map((f) => [f.name, f.image]));
-    const cadvisor = new CadvisorEndpoint({ runtimes, image: (name) => images.get(name) ?? '', now: () => clock.now(), host, port: opts.ports?.cadvisor });
+    const cadvisor = new CadvisorEndpoint({
+      runtimes,
+      image: (name) => images.get(name) ?? '',
+      now: () => clock.now(),
+      host,
+      port: opts.ports?.cadvisor,
+    });
     const kubeStateMetrics = new KubeStateMetricsEndpoint({ deployments: functionDeployments, host, port: opts.ports?.kubeStateMetrics });
 
     const kubeApiUrl = cluster.url;
@@ -162,14 +204,21 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     const control = await startControl(cluster, runtimes, host, opts.ports?.control ?? 0);
     started.push(control);
 
-    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), { server: kubeApiUrl, namespace: 'default', ...cluster.credentials });
+    const kubeconfig = await writeKubeconfig(join(opts.dir, 'kubeconfig'), {
+      server: kubeApiUrl,
+      namespace: 'default',
+      ...cluster.credentials,
+    });
     const prometheusConfig = join(opts.dir, 'prometheus.yml');
-    await writeFile(prometheusConfig, renderPrometheusConfig({
+    await writeFile(
+      prometheusConfig,
+      renderPrometheusConfig({
         gateway: new URL(gateway.metricsUrl).host,
         cadvisor: new URL(cadvisorUrl).host,
         kubeStateMetrics: new URL(kubeStateMetricsUrl).host,
         scrapeIntervalSeconds: opts.scrapeIntervalSeconds ?? 1,
-      }));
+      }),
+    );
     const gatewayBasicAuthFile = join(opts.dir, 'gateway-basic-auth');
     await writeFile(gatewayBasicAuthFile, `${gatewayUser}:${gatewayPassword}\n`, { mode: 0o600 });
 
@@ -193,7 +242,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       kubeconfig,
       kubeApiUrl,
       ...(cluster.apiserver
-        ? { kubeApiserver: { version: cluster.apiserver.version, auditLog: cluster.apiserver.auditLog, caFile: cluster.apiserver.caFile, adminToken: cluster.apiserver.adminToken } }
+        ? {
+            kubeApiserver: {
+              version: cluster.apiserver.version,
+              auditLog: cluster.apiserver.auditLog,
+              caFile: cluster.apiserver.caFile,
+              adminToken: cluster.apiserver.adminToken,
+            },
+          }
         : {}),
       gatewayUrl,
       gatewayMetricsUrl: gateway.metricsUrl,
@@ -231,8 +287,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       cadvisor,
       runtimes,
       prometheus,
-      stop: () =>
-        (stopping ??= stopAll()),
+      stop: () => (stopping ??= stopAll()),
     };
   } catch (err) {
     await stopAll();
@@ -262,7 +317,12 @@ export function functionDeployment(fn: SandboxFunction): KubeObject {
               ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
               env: [{ name: 'fprocess', value: fn.name }],
               resources: { requests: { cpu: `${cpuMillis}m`, memory: `${memoryMi}Mi` } },
-              readinessProbe: { httpGet: { path: '/_/health', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 2, periodSeconds: 2, timeoutSeconds: 1 },
+              readinessProbe: {
+                httpGet: { path: '/_/health', port: 8080, scheme: 'HTTP' },
+                initialDelaySeconds: 2,
+                periodSeconds: 2,
+                timeoutSeconds: 1,
+              },
             },
           ],
         },
@@ -278,7 +338,12 @@ export function functionDeployment(fn: SandboxFunction): KubeObject {
  *   POST /kube/restart?keepState=true|false      an API server restart (watch cache lost → 410)
  *   POST /kube/compact                           watches from older resourceVersions get 410
  */
-async function startControl(cluster: SandboxCluster, runtimes: ReadonlyMap<string, FunctionRuntime>, host: string, port: number): Promise<{ url: string; stop(): Promise<void> }> {
+async function startControl(
+  cluster: SandboxCluster,
+  runtimes: ReadonlyMap<string, FunctionRuntime>,
+  host: string,
+  port: number,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const kube = cluster.emulated;
   const server = createServer((req, res) => {
     req.resume();
@@ -288,7 +353,13 @@ async function startControl(cluster: SandboxCluster, runtimes: ReadonlyMap<strin
     };
     if (req.method === 'GET' && url.pathname === '/status') {
       return json(200, {
-        functions: [...runtimes.values()].map((r) => ({ name: r.name, desired: r.desiredReplicas, ready: r.readyReplicas, queued: r.queueLength, inService: r.inService })),
+        functions: [...runtimes.values()].map((r) => ({
+          name: r.name,
+          desired: r.desiredReplicas,
+          ready: r.readyReplicas,
+          queued: r.queueLength,
+          inService: r.inService,
+        })),
         ...(kube ? { openWatches: kube.openWatchCount() } : {}),
       });
     }
@@ -337,14 +408,32 @@ interface SandboxCluster {
 async function startEmulatedCluster(opts: SandboxOptions, readiness: ReadinessModel, host: string, clock: Clock): Promise<SandboxCluster> {
   // No token check: kubectl sends no credentials to a plain-http server, and the sandbox only
   // listens on the host it is given (127.0.0.1 by default).
-  const kube = new KubeApiServer({ host, port: opts.ports?.kube ?? 0, clock, readiness, clampReplicas: opts.ce ? ceClampedReplicas : undefined });
+  const kube = new KubeApiServer({
+    host,
+    port: opts.ports?.kube ?? 0,
+    clock,
+    readiness,
+    clampReplicas: opts.ce ? ceClampedReplicas : undefined,
+  });
   for (const fn of opts.functions) kube.registry.create(deployments, FUNCTION_NAMESPACE, functionDeployment(fn));
   const url = await kube.start();
-  return { url, deployments: new RegistryDeployments(kube.registry, FUNCTION_NAMESPACE), credentials: {}, emulated: kube, stop: () => kube.stop() };
+  return {
+    url,
+    deployments: new RegistryDeployments(kube.registry, FUNCTION_NAMESPACE),
+    credentials: {},
+    emulated: kube,
+    stop: () => kube.stop(),
+  };
 }
 
 async function startRealCluster(opts: SandboxOptions, readiness: ReadinessModel, host: string): Promise<SandboxCluster> {
-  const apiserver = await startKubeApiserver({ binary: opts.kubeApiserver!, etcdBinary: opts.etcdBinary, dir: join(opts.dir, 'kube-apiserver'), host, port: opts.ports?.kube });
+  const apiserver = await startKubeApiserver({
+    binary: opts.kubeApiserver!,
+    etcdBinary: opts.etcdBinary,
+    dir: join(opts.dir, 'kube-apiserver'),
+    host,
+    port: opts.ports?.kube,
+  });
   const ca = await readFile(apiserver.caFile);
   const rest = new KubeRest({ url: apiserver.url, token: apiserver.adminToken, ca });
   let controller: ApiDeploymentController | undefined;
@@ -394,7 +483,10 @@ async function createIfAbsent(rest: KubeRest, path: string, body: unknown): Prom
 async function waitForCrdEstablished(rest: KubeRest, name: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const crd = await rest.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    const crd = await rest.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      'GET',
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+    );
     if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
     if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

@@ -91,10 +91,14 @@ export function resolveSimConfig(overrides: Partial<SimConfig> = {}): SimConfig 
     throw new InputError(`sim.upstreamTimeoutSeconds: must be a number > 0 (or Infinity), got ${String(config.upstreamTimeoutSeconds)}`);
   }
   if (!/^[1-5][0-9][0-9]$/.test(config.timeoutStatusCode)) {
-    throw new InputError(`sim.timeoutStatusCode: must be a three-digit HTTP status such as "504", got ${JSON.stringify(config.timeoutStatusCode)}`);
+    throw new InputError(
+      `sim.timeoutStatusCode: must be a three-digit HTTP status such as "504", got ${JSON.stringify(config.timeoutStatusCode)}`,
+    );
   }
   if (!Number.isInteger(config.initialReplicas) || config.initialReplicas < (config.allowScaleToZero ? 0 : 1)) {
-    throw new InputError(`sim.initialReplicas: must be an integer >= ${config.allowScaleToZero ? 0 : 1}, got ${String(config.initialReplicas)}`);
+    throw new InputError(
+      `sim.initialReplicas: must be an integer >= ${config.allowScaleToZero ? 0 : 1}, got ${String(config.initialReplicas)}`,
+    );
   }
   if (config.arrivals !== 'poisson' && config.arrivals !== 'exact') {
     throw new InputError(`sim.arrivals: must be one of poisson, exact; got ${JSON.stringify(config.arrivals)}`);

@@ -104,7 +104,6 @@ export interface PolicyResult {
   coldStarts: number;
 }
 
-
 /** A request "meets the SLO" when at most this fraction misses it: a P95 objective. */
 export const SLO_MISS_BUDGET = 0.05;
 
@@ -143,7 +142,8 @@ export interface EpisodeResult {
 
 export function runEpisode(opts: EpisodeOptions): EpisodeResult {
   const { policy, rails, intervalSeconds, sloP95Ms } = opts;
-  if (!(intervalSeconds > 0) || !Number.isFinite(intervalSeconds)) throw new InputError(`intervalSeconds: must be a number > 0, got ${String(intervalSeconds)}`);
+  if (!(intervalSeconds > 0) || !Number.isFinite(intervalSeconds))
+    throw new InputError(`intervalSeconds: must be a number > 0, got ${String(intervalSeconds)}`);
   if (!(sloP95Ms > 0)) throw new InputError(`sloP95Ms: must be a number > 0, got ${String(sloP95Ms)}`);
   const sim = new FunctionSimulator({ fn: opts.fn, binSeconds: opts.binSeconds, seed: opts.seed, config: opts.sim });
   const durationSeconds = Math.min(opts.durationSeconds ?? sim.traceEndSeconds, sim.traceEndSeconds);
@@ -239,7 +239,14 @@ export function runEpisode(opts: EpisodeOptions): EpisodeResult {
     reversals: countReversals(actions),
     coldStarts,
   };
-  return { intervals: records, result, simulatedSeconds, serviceTime: sim.serviceTime, functionName: sim.functionName, events: sim.eventCount };
+  return {
+    intervals: records,
+    result,
+    simulatedSeconds,
+    serviceTime: sim.serviceTime,
+    functionName: sim.functionName,
+    events: sim.eventCount,
+  };
 }
 
 function concat(chunks: readonly Float64Array[]): Float64Array {

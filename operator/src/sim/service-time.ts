@@ -76,7 +76,13 @@ export function fitLognormal(profile: DurationProfileMs, minServiceMs: number): 
     if (!hasAverage) return defaultModel('profile has neither percentiles nor an average');
     const meanMs = Math.max(profile.averageMs, minServiceMs);
     const sigma = DEFAULT_MISSING_PROFILE.sigma;
-    return { kind: 'lognormal', mu: Math.log(meanMs) - (sigma * sigma) / 2, sigma, meanMs, source: `profile Average ${meanMs} ms, default sigma ${sigma}` };
+    return {
+      kind: 'lognormal',
+      mu: Math.log(meanMs) - (sigma * sigma) / 2,
+      sigma,
+      meanMs,
+      source: `profile Average ${meanMs} ms, default sigma ${sigma}`,
+    };
   }
   const zMean = points.reduce((s, [z]) => s + z, 0) / points.length;
   const yMean = points.reduce((s, [, y]) => s + y, 0) / points.length;
@@ -91,7 +97,13 @@ export function fitLognormal(profile: DurationProfileMs, minServiceMs: number): 
   if (hasAverage) {
     const meanMs = Math.max(profile.averageMs, minServiceMs);
     const mu = Math.log(meanMs) - (sigma * sigma) / 2;
-    return { kind: 'lognormal', mu, sigma, meanMs, source: `least squares on ln p1..p99 (sigma ${round3(sigma)}), mean matched to Average ${meanMs} ms` };
+    return {
+      kind: 'lognormal',
+      mu,
+      sigma,
+      meanMs,
+      source: `least squares on ln p1..p99 (sigma ${round3(sigma)}), mean matched to Average ${meanMs} ms`,
+    };
   }
   const meanMs = Math.exp(interceptMu + (sigma * sigma) / 2);
   return { kind: 'lognormal', mu: interceptMu, sigma, meanMs, source: `least squares on ln p1..p99 (sigma ${round3(sigma)}), no Average` };
@@ -99,7 +111,13 @@ export function fitLognormal(profile: DurationProfileMs, minServiceMs: number): 
 
 function defaultModel(why: string): ServiceTimeModel {
   const { meanMs, sigma } = DEFAULT_MISSING_PROFILE;
-  return { kind: 'lognormal', mu: Math.log(meanMs) - (sigma * sigma) / 2, sigma, meanMs, source: `default (${why}): mean ${meanMs} ms, sigma ${sigma}` };
+  return {
+    kind: 'lognormal',
+    mu: Math.log(meanMs) - (sigma * sigma) / 2,
+    sigma,
+    meanMs,
+    source: `default (${why}): mean ${meanMs} ms, sigma ${sigma}`,
+  };
 }
 
 /** The model a spec stands for, given the function's profile (if any). */
@@ -108,7 +126,13 @@ export function resolveServiceTime(spec: ServiceTimeSpec, profile: DurationProfi
     case 'profile':
       return profile ? fitLognormal(profile, minServiceMs) : defaultModel('function has no duration profile');
     case 'lognormal':
-      return { kind: 'lognormal', mu: spec.mu, sigma: spec.sigma, meanMs: Math.exp(spec.mu + (spec.sigma * spec.sigma) / 2), source: 'explicit lognormal' };
+      return {
+        kind: 'lognormal',
+        mu: spec.mu,
+        sigma: spec.sigma,
+        meanMs: Math.exp(spec.mu + (spec.sigma * spec.sigma) / 2),
+        source: 'explicit lognormal',
+      };
     case 'exponential':
       return { kind: 'exponential', mu: Math.log(spec.meanMs), sigma: 0, meanMs: spec.meanMs, source: 'explicit exponential' };
     case 'deterministic':

@@ -246,7 +246,10 @@ export class FunctionSimulator {
     if (!(opts.binSeconds > 0)) throw new InputError(`binSeconds: must be a number > 0, got ${String(opts.binSeconds)}`);
     if (!Number.isFinite(opts.seed)) throw new InputError(`seed: must be a finite number, got ${String(opts.seed)}`);
     const badBin = opts.fn.counts.findIndex((c) => !(c >= 0) || !Number.isFinite(c));
-    if (badBin >= 0) throw new InputError(`trace function ${opts.fn.id}: bin ${badBin} has count ${String(opts.fn.counts[badBin])}; counts must be finite numbers >= 0`);
+    if (badBin >= 0)
+      throw new InputError(
+        `trace function ${opts.fn.id}: bin ${badBin} has count ${String(opts.fn.counts[badBin])}; counts must be finite numbers >= 0`,
+      );
     this.config = resolveSimConfig(opts.config);
     const c = this.config;
     this.functionName = c.functionName ?? `${shortName(opts.fn.id)}.openfaas-fn`;
@@ -310,7 +313,9 @@ export class FunctionSimulator {
   setReplicas(replicas: number): void {
     const min = this.config.allowScaleToZero ? 0 : 1;
     if (!Number.isInteger(replicas) || replicas < min) {
-      throw new InputError(`replicas: must be an integer >= ${min}${min === 1 ? ' (set sim.allowScaleToZero to allow 0)' : ''}, got ${String(replicas)}`);
+      throw new InputError(
+        `replicas: must be an integer >= ${min}${min === 1 ? ' (set sim.allowScaleToZero to allow 0)' : ''}, got ${String(replicas)}`,
+      );
     }
     this.accumulate(this.now);
     this.desired = replicas;
@@ -320,7 +325,15 @@ export class FunctionSimulator {
         const r = this.createReplica();
         this.win.coldStarts++;
         if (this.config.coldStartSeconds > 0) {
-          this.heap.push({ t: this.now + this.config.coldStartSeconds, seq: this.seq++, kind: READY, replicaId: r.id, arrivalT: 0, gateT: 0, timedOut: false });
+          this.heap.push({
+            t: this.now + this.config.coldStartSeconds,
+            seq: this.seq++,
+            kind: READY,
+            replicaId: r.id,
+            arrivalT: 0,
+            gateT: 0,
+            timedOut: false,
+          });
         } else {
           this.makeReady(r);
         }
@@ -341,7 +354,8 @@ export class FunctionSimulator {
 
   /** Simulates `seconds` from now and returns the interval's window and exact stats. */
   advance(seconds: number): SimInterval {
-    if (!(seconds > 0) || !Number.isFinite(seconds)) throw new InputError(`interval: must be a number of seconds > 0, got ${String(seconds)}`);
+    if (!(seconds > 0) || !Number.isFinite(seconds))
+      throw new InputError(`interval: must be a number of seconds > 0, got ${String(seconds)}`);
     // The window runs from the end of the previous one, so replica changes made in between (at
     // the boundary) are booked in this one.
     const win = this.win;
@@ -668,7 +682,8 @@ export class FunctionSimulator {
   private window(seconds: number): FunctionMetricsWindow {
     const win = this.win;
     const invocationsByCode: Record<string, number> = {};
-    for (const code of [...this.codesSeen].sort()) invocationsByCode[code] = code === '200' ? win.count200 : (win.errorsByCode.get(code) ?? 0);
+    for (const code of [...this.codesSeen].sort())
+      invocationsByCode[code] = code === '200' ? win.count200 : (win.errorsByCode.get(code) ?? 0);
     const latencyBuckets: HistogramBucket[] = [];
     let cumulative = 0;
     for (let i = 0; i < BUCKET_COUNT; i++) {
@@ -742,6 +757,9 @@ export function nearestRank(sorted: ArrayLike<number>, q: number): number | null
 
 /** A Kubernetes-safe short name from a trace id (a 64-hex hash, `app/func`, a file name). */
 function shortName(id: string): string {
-  const cleaned = id.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `fn-${cleaned.slice(0, 12) || 'unnamed'}`;
 }

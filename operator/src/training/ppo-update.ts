@@ -52,13 +52,7 @@ export interface UpdateStats {
   explainedVariance: number;
 }
 
-export function ppoUpdate(
-  network: ActorCritic,
-  optimizer: tf.Optimizer,
-  batch: RolloutBatch,
-  args: UpdateArgs,
-  rng: Rng,
-): UpdateStats {
+export function ppoUpdate(network: ActorCritic, optimizer: tf.Optimizer, batch: RolloutBatch, args: UpdateArgs, rng: Rng): UpdateStats {
   const { steps, envs } = batch;
   if (envs % args.minibatches !== 0) throw new Error(`envs (${envs}) must be divisible by minibatches (${args.minibatches})`);
   const envsPerBatch = envs / args.minibatches;

@@ -192,7 +192,8 @@ interface TrainerState {
 export async function train(input: TrainInput): Promise<TrainResult> {
   const { args, pool } = input;
   const log = input.log ?? (() => undefined);
-  if (args.numEnvs % args.numMinibatches !== 0) throw new Error(`numEnvs (${args.numEnvs}) must be divisible by numMinibatches (${args.numMinibatches})`);
+  if (args.numEnvs % args.numMinibatches !== 0)
+    throw new Error(`numEnvs (${args.numEnvs}) must be divisible by numMinibatches (${args.numMinibatches})`);
   const batchSize = args.numEnvs * args.numSteps;
   const numUpdates = Math.max(1, Math.floor(args.totalSteps / batchSize));
 
@@ -362,7 +363,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     let evaluation: ValidationResult | null = null;
     // The first update is always checked: the curve then starts where the policy started.
     if (input.validation.length > 0 && args.evalEvery > 0 && (update === 1 || update % args.evalEvery === 0 || update === numUpdates)) {
-      evaluation = evaluateDeployedRule(network, obsRms.toConfig(args.features), { ...envConfig, pool: input.validation }, args.seed, args.decision);
+      evaluation = evaluateDeployedRule(
+        network,
+        obsRms.toConfig(args.features),
+        { ...envConfig, pool: input.validation },
+        args.seed,
+        args.decision,
+      );
     }
     const row: CurveRow = {
       update,
@@ -390,7 +397,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         obsRms: { mean: [...obsRms.mean], variance: [...obsRms.variance], count: obsRms.count },
         returnRms: { ...returnRms },
         optimizer: await Promise.all(
-          (await optimizer.getWeights()).map(async (w) => ({ name: w.name, shape: [...w.tensor.shape], values: [...(await w.tensor.data())] })),
+          (await optimizer.getWeights()).map(async (w) => ({
+            name: w.name,
+            shape: [...w.tensor.shape],
+            values: [...(await w.tensor.data())],
+          })),
         ),
         curves,
       };
@@ -404,7 +415,13 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 }
 
 /** The metadata saved with a model from this run. */
-export function metadataFor(input: TrainInput, features: FeatureConfig, steps: number, updates: number, wallSeconds: number): ModelMetadataInput {
+export function metadataFor(
+  input: TrainInput,
+  features: FeatureConfig,
+  steps: number,
+  updates: number,
+  wallSeconds: number,
+): ModelMetadataInput {
   const behavior = behaviorFor(input.args);
   return {
     ...(behavior ? { behavior } : {}),

@@ -47,10 +47,7 @@ export function resourceTerm(u: number, weight: number): number {
 
 /** Replicas that would bring the busier resource to 70 % (the Gaussian reward's target). */
 export function targetReplicas(input: Pick<RewardInput, 'cpuUtilisation' | 'memoryUtilisation' | 'replicas'>): number {
-  return Math.max(
-    Math.ceil((input.cpuUtilisation / 0.7) * input.replicas),
-    Math.ceil((input.memoryUtilisation / 0.7) * input.replicas),
-  );
+  return Math.max(Math.ceil((input.cpuUtilisation / 0.7) * input.replicas), Math.ceil((input.memoryUtilisation / 0.7) * input.replicas));
 }
 
 export interface RewardTerms {

@@ -120,7 +120,9 @@ export class SimEnv {
   /** Applies one action (training draws it); on the episode's last step, starts the next episode. */
   act(action: number): StepResult {
     const current = this.observation.replicas;
-    return this.actDesired(withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation, this.context))), current));
+    return this.actDesired(
+      withTolerance(this.space, Math.max(0, Math.round(this.space.desiredReplicas(action, this.observation, this.context))), current),
+    );
   }
 
   /**
@@ -132,7 +134,11 @@ export class SimEnv {
     const current = this.observation.replicas;
     this.nowMs += config.intervalSeconds * 1000;
     // The operator's decision step after the policy (decision/step.ts): checks and rails.
-    const decision = decideFrom('network', { valid: true, desiredReplicas: raw, reason: '' }, { rails: this.rails, currentReplicas: current, now: this.nowMs });
+    const decision = decideFrom(
+      'network',
+      { valid: true, desiredReplicas: raw, reason: '' },
+      { rails: this.rails, currentReplicas: current, now: this.nowMs },
+    );
     if (decision.desiredReplicas !== current) this.sim.setReplicas(decision.desiredReplicas);
     const interval = this.sim.advance(config.intervalSeconds);
     this.lastStats = interval.stats;

@@ -30,9 +30,16 @@ describe('OpenFaasGatewayActuator', () => {
 
   it('sends 1 instead of 0 to OpenFaaS CE and says so', async () => {
     let body: { replicas?: number } = {};
-    nock(GW).post('/system/scale-function/echo', (b: { replicas: number }) => ((body = b), true)).query(true).reply(202);
+    nock(GW)
+      .post('/system/scale-function/echo', (b: { replicas: number }) => ((body = b), true))
+      .query(true)
+      .reply(202);
     const got = await new OpenFaasGatewayActuator({ url: GW }).scale({ name: 'echo', namespace: 'openfaas-fn' }, 0);
-    expect({ sent: body.replicas, got: got.replicas, why: got.adjustedReason }).toEqual({ sent: 1, got: 1, why: 'OpenFaaS CE rejects 0 replicas; sent 1' });
+    expect({ sent: body.replicas, got: got.replicas, why: got.adjustedReason }).toEqual({
+      sent: 1,
+      got: 1,
+      why: 'OpenFaaS CE rejects 0 replicas; sent 1',
+    });
   });
 
   // Each row: the gateway's answer → the error kind the controller branches on.
@@ -42,7 +49,9 @@ describe('OpenFaasGatewayActuator', () => {
     { status: 500, kind: 'transient' }, // faas-netes could not reach the API server
   ])('HTTP $status → $kind', async ({ status, kind }) => {
     nock(GW).post('/system/scale-function/echo').query(true).reply(status, 'nope');
-    const err = await new OpenFaasGatewayActuator({ url: GW }).scale({ name: 'echo', namespace: 'openfaas-fn' }, 2).catch((e: unknown) => e);
+    const err = await new OpenFaasGatewayActuator({ url: GW })
+      .scale({ name: 'echo', namespace: 'openfaas-fn' }, 2)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ActuatorError);
     expect((err as ActuatorError).kind).toBe(kind);
   });

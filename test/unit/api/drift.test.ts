@@ -169,7 +169,14 @@ const COMPLETE_EXAMPLE = {
       limitedBy: 'scale-up-rate',
     },
     conditions: [
-      { type: 'Ready', status: 'True', observedGeneration: 3, lastTransitionTime: '2025-06-01T11:00:00Z', reason: 'Scaling', message: 'scaling figlet every 30 s' },
+      {
+        type: 'Ready',
+        status: 'True',
+        observedGeneration: 3,
+        lastTransitionTime: '2025-06-01T11:00:00Z',
+        reason: 'Scaling',
+        message: 'scaling figlet every 30 s',
+      },
     ],
   },
 } satisfies FunctionAutoscaler;

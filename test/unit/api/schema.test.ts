@@ -70,14 +70,27 @@ describe('validateSchema', () => {
     { name: 'duplicate in a set', value: { items: ['a', 'b', 'a'] }, want: ['items[2]: Duplicate value: "a"'] },
     // A rule with fieldPath reports at that field; reason picks the error type.
     { name: 'rule with fieldPath and reason', value: { pair: { lo: 3, hi: 2 } }, want: ['pair.lo: Forbidden: lo must be below hi'] },
-    { name: 'rule without message', value: { pair: { lo: 13, hi: 20 } }, want: ['pair: Invalid value: "object": failed rule: self.lo != 13'] },
+    {
+      name: 'rule without message',
+      value: { pair: { lo: 13, hi: 20 } },
+      want: ['pair: Invalid value: "object": failed rule: self.lo != 13'],
+    },
     // Transition rules are skipped on create and enforced on update.
     { name: 'transition rule on create', value: { counter: 1 }, want: [] },
-    { name: 'transition rule on update', value: { counter: 1 }, old: { counter: 2 }, want: ['counter: Invalid value: "integer": may only grow'] },
-    { name: 'null where not nullable', value: { ratio: null }, want: [
-      'ratio: Invalid value: "null": ratio in body must be of type number: "null"',
-      '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
-    ] },
+    {
+      name: 'transition rule on update',
+      value: { counter: 1 },
+      old: { counter: 2 },
+      want: ['counter: Invalid value: "integer": may only grow'],
+    },
+    {
+      name: 'null where not nullable',
+      value: { ratio: null },
+      want: [
+        'ratio: Invalid value: "null": ratio in body must be of type number: "null"',
+        '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      ],
+    },
   ];
   it.each(cases)('$name', ({ value, old, want }) => {
     expect(validateSchema(value, schema, { oldValue: old }).map(formatFieldError)).toEqual(want);

@@ -18,7 +18,9 @@ describeWithHelm('chart extras', () => {
     const ha = helmTemplate({ values: { replicaCount: 2 } });
     const pdb = findManifest(ha, 'PodDisruptionBudget');
     expect(pdb.spec).toEqual({ minAvailable: 1, selector: { matchLabels: findManifest(ha, 'Deployment').spec.selector.matchLabels } });
-    expect(kinds(helmTemplate({ values: { replicaCount: 2, podDisruptionBudget: { enabled: false } } }))).not.toContain('PodDisruptionBudget');
+    expect(kinds(helmTemplate({ values: { replicaCount: 2, podDisruptionBudget: { enabled: false } } }))).not.toContain(
+      'PodDisruptionBudget',
+    );
   });
 
   it('renders the NetworkPolicy only when asked: the metrics port from the listed peers, nothing else in', () => {
@@ -34,10 +36,24 @@ describeWithHelm('chart extras', () => {
     expect(findManifest(helmTemplate({ values: { networkPolicy: { enabled: true } } }), 'NetworkPolicy').spec.ingress).toEqual([]);
   });
 
-  it('passes extraArgs after the chart\'s flags, extraEnv after its env, topology spread and the grace period to the pod', () => {
-    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'x' } } }];
+  it("passes extraArgs after the chart's flags, extraEnv after its env, topology spread and the grace period to the pod", () => {
+    const spread = [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: { app: 'x' } },
+      },
+    ];
     const pod = findManifest(
-      helmTemplate({ values: { extraArgs: ['--prometheus-timeout-seconds=5'], extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }], topologySpreadConstraints: spread, terminationGracePeriodSeconds: 45 } }),
+      helmTemplate({
+        values: {
+          extraArgs: ['--prometheus-timeout-seconds=5'],
+          extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }],
+          topologySpreadConstraints: spread,
+          terminationGracePeriodSeconds: 45,
+        },
+      }),
       'Deployment',
     ).spec.template.spec;
     const args: string[] = pod.containers[0].args;
@@ -57,16 +73,27 @@ describeWithHelm('chart extras', () => {
 
   it('renders a PrometheusRule whose rules promtool accepts, only when asked', () => {
     expect(kinds(helmTemplate())).not.toContain('PrometheusRule');
-    const rule = findManifest(helmTemplate({ values: { prometheusRule: { enabled: true, labels: { release: 'kps' } } } }), 'PrometheusRule');
+    const rule = findManifest(
+      helmTemplate({ values: { prometheusRule: { enabled: true, labels: { release: 'kps' } } } }),
+      'PrometheusRule',
+    );
     expect(rule.metadata.labels?.release).toBe('kps');
     const alerts = rule.spec.groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
-    expect(alerts).toEqual(['FaasAutoscalerNoLeader', 'FaasAutoscalerMetricsUnavailable', 'FaasAutoscalerSloMissed', 'FaasAutoscalerScalingLimited']);
+    expect(alerts).toEqual([
+      'FaasAutoscalerNoLeader',
+      'FaasAutoscalerMetricsUnavailable',
+      'FaasAutoscalerSloMissed',
+      'FaasAutoscalerScalingLimited',
+    ]);
     const dir = mkdtempSync(join(tmpdir(), 'fas-rules-'));
     try {
       const file = join(dir, 'rules.yaml');
       writeFileSync(file, stringify({ groups: rule.spec.groups }));
       const check = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
-      expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, out: expect.stringContaining('SUCCESS: 4 rules found') });
+      expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({
+        status: 0,
+        out: expect.stringContaining('SUCCESS: 4 rules found'),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

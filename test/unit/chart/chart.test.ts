@@ -41,21 +41,39 @@ const SCENARIOS: { name: string; values: object; namespace?: string }[] = [
       priorityClassName: 'system-cluster-critical',
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'platform', effect: 'NoSchedule' }],
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }],
+          },
+        },
+      },
       logLevel: 'debug',
       extraArgs: ['--prometheus-timeout-seconds=5'],
       extraEnv: [{ name: 'UV_THREADPOOL_SIZE', value: '8' }],
       topologySpreadConstraints: [
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'faas-autoscaler' } } },
+        {
+          maxSkew: 1,
+          topologyKey: 'kubernetes.io/hostname',
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'faas-autoscaler' } },
+        },
       ],
-      networkPolicy: { enabled: true, metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+      networkPolicy: {
+        enabled: true,
+        metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      },
       prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
     },
   },
   // Minimal: no leader election, an existing ServiceAccount, no gateway credentials.
   {
     name: 'minimal',
-    values: { leaderElection: { enabled: false }, serviceAccount: { create: false, name: 'existing-sa' }, gateway: { basicAuth: { existingSecret: '' } } },
+    values: {
+      leaderElection: { enabled: false },
+      serviceAccount: { create: false, name: 'existing-sa' },
+      gateway: { basicAuth: { existingSecret: '' } },
+    },
   },
 ];
 
@@ -78,7 +96,10 @@ describeWithHelm('chart: helm lint and template', () => {
 
     it('passes helm lint --strict', () => {
       const lint = helm(['lint', '--strict', CHART_DIR, '--namespace', namespace ?? 'openfaas'], [values]);
-      expect({ status: lint.status, out: lint.stdout + lint.stderr }).toEqual({ status: 0, out: expect.stringContaining('0 chart(s) failed') });
+      expect({ status: lint.status, out: lint.stdout + lint.stderr }).toEqual({
+        status: 0,
+        out: expect.stringContaining('0 chart(s) failed'),
+      });
     });
 
     it('renders objects that validate against the Kubernetes schemas, with no unknown fields', () => {
@@ -120,7 +141,10 @@ describeWithHelm('chart: helm lint and template', () => {
       const roles = manifests.filter((m) => m.kind === 'Role' || m.kind === 'ClusterRole');
       for (const binding of manifests.filter((m) => m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding')) {
         const target = roles.find(
-          (r) => r.kind === binding.roleRef.kind && r.metadata.name === binding.roleRef.name && (r.kind === 'ClusterRole' || r.metadata.namespace === binding.metadata.namespace),
+          (r) =>
+            r.kind === binding.roleRef.kind &&
+            r.metadata.name === binding.roleRef.name &&
+            (r.kind === 'ClusterRole' || r.metadata.namespace === binding.metadata.namespace),
         );
         expect({ binding: binding.metadata.name, found: target !== undefined }).toEqual({ binding: binding.metadata.name, found: true });
         expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: namespace ?? 'openfaas' }]);
@@ -194,7 +218,9 @@ describeWithHelm('chart: helm lint and template', () => {
     it('passes the watched namespaces to the operator exactly when it renders Roles for them', () => {
       const args = (values: object): string[] => findManifest(helmTemplate({ values }), 'Deployment').spec.template.spec.containers[0].args;
       expect(args({}).filter((a) => a.startsWith('--namespaces'))).toEqual([]);
-      expect(args({ watchNamespaces: ['team-a', 'team-b', 'team-a'] }).filter((a) => a.startsWith('--namespaces'))).toEqual(['--namespaces=team-a,team-b']);
+      expect(args({ watchNamespaces: ['team-a', 'team-b', 'team-a'] }).filter((a) => a.startsWith('--namespaces'))).toEqual([
+        '--namespaces=team-a,team-b',
+      ]);
     });
   });
 
@@ -202,7 +228,10 @@ describeWithHelm('chart: helm lint and template', () => {
     it('ships copies of the repository crds/ files, byte for byte (bash scripts/sync-chart-crds.sh)', () => {
       const chartCrds = join(CHART_DIR, 'crds');
       const repoCrds = join(REPO_ROOT, 'crds');
-      const list = (dir: string): string[] => readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+      const list = (dir: string): string[] =>
+        readdirSync(dir)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort();
       expect(list(chartCrds)).toEqual(list(repoCrds));
       expect(list(repoCrds).length).toBeGreaterThan(0);
       for (const file of list(repoCrds)) {
@@ -213,7 +242,9 @@ describeWithHelm('chart: helm lint and template', () => {
 
     it('renders the FunctionAutoscaler CRD with --include-crds, equal to crds/ and valid', () => {
       const crd = findManifest(helmTemplate({ includeCrds: true }), 'CustomResourceDefinition', 'functionautoscalers.faas-autoscaler.dev');
-      const onDisk = parse(readFileSync(join(REPO_ROOT, 'crds', 'functionautoscalers.faas-autoscaler.dev.yaml'), 'utf8'), { maxAliasCount: 1000 });
+      const onDisk = parse(readFileSync(join(REPO_ROOT, 'crds', 'functionautoscalers.faas-autoscaler.dev.yaml'), 'utf8'), {
+        maxAliasCount: 1000,
+      });
       expect(crd).toEqual(onDisk);
       expect(validateManifest(crd)).toEqual([]);
     });
@@ -224,21 +255,41 @@ describeWithHelm('chart: helm lint and template', () => {
       // Negative replicas.
       { name: 'replicaCount -1', values: { replicaCount: -1 }, want: /replicaCount: Must be greater than or equal to 1/ },
       // An auth type the operator does not have: the message lists the known ones.
-      { name: 'unknown auth type', values: { prometheus: { a: { auth: { type: 'oauth' } } } }, want: /prometheus\.a\.auth\.type: prometheus\.a\.auth\.type must be one of the following: "none", "basic", "bearer"/ },
+      {
+        name: 'unknown auth type',
+        values: { prometheus: { a: { auth: { type: 'oauth' } } } },
+        want: /prometheus\.a\.auth\.type: prometheus\.a\.auth\.type must be one of the following: "none", "basic", "bearer"/,
+      },
       // A namespace that is not a DNS label.
       { name: 'bad namespace', values: { watchNamespaces: ['Team_A'] }, want: /watchNamespaces\.0: Does not match pattern/ },
       // Basic auth without the Secret that holds it.
-      { name: 'basic auth without secret', values: { prometheus: { a: { auth: { type: 'basic' } } } }, want: /prometheus\.a\.auth\.existingSecret/ },
+      {
+        name: 'basic auth without secret',
+        values: { prometheus: { a: { auth: { type: 'basic' } } } },
+        want: /prometheus\.a\.auth\.existingSecret/,
+      },
       // A typo in a top-level key is not silently ignored.
       { name: 'misspelt key', values: { replicacount: 2 }, want: /Additional property replicacount is not allowed/ },
       // A URL without a scheme.
-      { name: 'gateway url without scheme', values: { gateway: { url: 'gateway.openfaas:8080' } }, want: /gateway\.url: Does not match pattern/ },
+      {
+        name: 'gateway url without scheme',
+        values: { gateway: { url: 'gateway.openfaas:8080' } },
+        want: /gateway\.url: Does not match pattern/,
+      },
       // Log levels are pino's.
       { name: 'unknown logLevel', values: { logLevel: 'loud' }, want: /logLevel: logLevel must be one of the following/ },
       // Two active operators would fight: the template refuses.
-      { name: 'HA without leader election', values: { replicaCount: 2, leaderElection: { enabled: false } }, want: /replicaCount > 1 needs leaderElection\.enabled=true/ },
+      {
+        name: 'HA without leader election',
+        values: { replicaCount: 2, leaderElection: { enabled: false } },
+        want: /replicaCount > 1 needs leaderElection\.enabled=true/,
+      },
       // The leader would give up before its Lease runs out.
-      { name: 'renew deadline past the lease', values: { leaderElection: { enabled: true, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } }, want: /renewDeadlineSeconds must be less than/ },
+      {
+        name: 'renew deadline past the lease',
+        values: { leaderElection: { enabled: true, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } },
+        want: /renewDeadlineSeconds must be less than/,
+      },
       // Models from a volume, but no volume.
       { name: 'volume models without volume', values: { model: { source: 'volume' } }, want: /model\.source=volume needs model\.volume/ },
     ];
@@ -270,9 +321,22 @@ describeWithHelm('chart: helm lint and template', () => {
 
     it.each([
       // Default install: cluster-wide, FunctionAutoscaler next to the functions.
-      { name: 'defaults', values: {}, want: [/all namespaces/, /namespace: openfaas-fn/, /kubectl -n openfaas scale deployment alertmanager --replicas=0/, /get lease fas-faas-autoscaler-leader/] },
+      {
+        name: 'defaults',
+        values: {},
+        want: [
+          /all namespaces/,
+          /namespace: openfaas-fn/,
+          /kubectl -n openfaas scale deployment alertmanager --replicas=0/,
+          /get lease fas-faas-autoscaler-leader/,
+        ],
+      },
       // Namespaced: the example FunctionAutoscaler goes to a watched namespace.
-      { name: 'namespaced, dashboard on', values: { watchNamespaces: ['team-a'], grafanaDashboard: { enabled: true } }, want: [/FunctionAutoscalers in: team-a/, /namespace: team-a/, /functionNamespace: openfaas-fn/, /Grafana dashboard/] },
+      {
+        name: 'namespaced, dashboard on',
+        values: { watchNamespaces: ['team-a'], grafanaDashboard: { enabled: true } },
+        want: [/FunctionAutoscalers in: team-a/, /namespace: team-a/, /functionNamespace: openfaas-fn/, /Grafana dashboard/],
+      },
     ])('renders: $name', ({ values, want }) => {
       const notes = renderNotes(values);
       for (const pattern of want) expect(notes).toMatch(pattern);

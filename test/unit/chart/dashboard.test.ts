@@ -66,7 +66,21 @@ function substituteVariables(expr: string): string {
     .replace(/\$namespace/g, 'openfaas-fn');
 }
 
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /** Metric names in a PromQL expression: identifiers that are not functions, keywords or label names. */
 function metricNames(expr: string): string[] {
@@ -86,10 +100,15 @@ function metricNames(expr: string): string[] {
 
 describe('Grafana dashboard', () => {
   it('finds metric names the way PromQL reads them (the check below depends on it)', () => {
-    expect(metricNames('sum by (function_name, le) (rate(gateway_functions_seconds_bucket{function_name=~"(${function:pipe})[.].+"}[$__rate_interval]))')).toEqual([
-      'gateway_functions_seconds_bucket',
+    expect(
+      metricNames(
+        'sum by (function_name, le) (rate(gateway_functions_seconds_bucket{function_name=~"(${function:pipe})[.].+"}[$__rate_interval]))',
+      ),
+    ).toEqual(['gateway_functions_seconds_bucket']);
+    expect(metricNames('1000 * histogram_quantile(0.95, sum by (le) (rate(a_bucket[5m]))) / on (x) group_left b')).toEqual([
+      'a_bucket',
+      'b',
     ]);
-    expect(metricNames('1000 * histogram_quantile(0.95, sum by (le) (rate(a_bucket[5m]))) / on (x) group_left b')).toEqual(['a_bucket', 'b']);
     expect(metricNames('vector(500)')).toEqual([]);
   });
 
@@ -101,16 +120,33 @@ describe('Grafana dashboard', () => {
       const names = metricNames(t.expr);
       const unknown = names.filter((n) => !operator.has(n) && !gateway.has(n));
       expect({ panel: t.panel, expr: t.expr, unknown }).toEqual({ panel: t.panel, expr: t.expr, unknown: [] });
-      const wantSource = names.some((n) => gateway.has(n)) ? '${gateway_datasource}' : names.some((n) => operator.has(n)) ? '${operator_datasource}' : t.datasource.uid;
-      expect({ panel: t.panel, expr: t.expr, datasource: t.datasource.uid }).toEqual({ panel: t.panel, expr: t.expr, datasource: wantSource });
+      const wantSource = names.some((n) => gateway.has(n))
+        ? '${gateway_datasource}'
+        : names.some((n) => operator.has(n))
+          ? '${operator_datasource}'
+          : t.datasource.uid;
+      expect({ panel: t.panel, expr: t.expr, datasource: t.datasource.uid }).toEqual({
+        panel: t.panel,
+        expr: t.expr,
+        datasource: wantSource,
+      });
       // An expression never mixes the two Prometheus servers' metrics.
-      expect({ expr: t.expr, mixes: names.some((n) => gateway.has(n)) && names.some((n) => operator.has(n)) }).toEqual({ expr: t.expr, mixes: false });
+      expect({ expr: t.expr, mixes: names.some((n) => gateway.has(n)) && names.some((n) => operator.has(n)) }).toEqual({
+        expr: t.expr,
+        mixes: false,
+      });
     }
   });
 
   it('covers load, replicas, P95 against the SLO, and decisions by policy', () => {
     const exprs = targets.map((t) => t.expr).join('\n');
-    for (const metric of ['gateway_function_invocation_total', 'gateway_service_count', 'faas_autoscaler_desired_replicas', 'gateway_functions_seconds_bucket', 'faas_autoscaler_decisions_total']) {
+    for (const metric of [
+      'gateway_function_invocation_total',
+      'gateway_service_count',
+      'faas_autoscaler_desired_replicas',
+      'gateway_functions_seconds_bucket',
+      'faas_autoscaler_decisions_total',
+    ]) {
       expect(exprs).toContain(metric);
     }
     expect(exprs).toMatch(/histogram_quantile\(0\.95/);
@@ -154,10 +190,17 @@ describe('Grafana dashboard', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'fas-dash-'));
     try {
-      const rules = { groups: [{ name: 'dashboard', rules: targets.map((t, i) => ({ record: `dashboard:expr_${i}`, expr: substituteVariables(t.expr) })) }] };
+      const rules = {
+        groups: [
+          { name: 'dashboard', rules: targets.map((t, i) => ({ record: `dashboard:expr_${i}`, expr: substituteVariables(t.expr) })) },
+        ],
+      };
       writeFileSync(join(dir, 'rules.yaml'), stringify(rules));
       const run = spawnSync(promtool, ['check', 'rules', join(dir, 'rules.yaml')], { encoding: 'utf8' });
-      expect({ status: run.status, out: run.stdout + run.stderr }).toEqual({ status: 0, out: expect.stringContaining(`SUCCESS: ${targets.length} rules found`) });
+      expect({ status: run.status, out: run.stdout + run.stderr }).toEqual({
+        status: 0,
+        out: expect.stringContaining(`SUCCESS: ${targets.length} rules found`),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

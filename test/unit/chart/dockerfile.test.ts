@@ -42,8 +42,10 @@ function parseDockerfile(text: string): { args: Record<string, string>; instruct
 const dockerfile = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
 const stages = [...new Set(dockerfile.instructions.filter((i) => i.keyword === 'FROM').map((i) => i.stage))];
 const finalStage = stages[stages.length - 1]!;
-const inStage = (stage: string, keyword: string): Instruction[] => dockerfile.instructions.filter((i) => i.stage === stage && i.keyword === keyword);
-const expandArgs = (text: string): string => text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => dockerfile.args[(a ?? b)!] ?? '');
+const inStage = (stage: string, keyword: string): Instruction[] =>
+  dockerfile.instructions.filter((i) => i.stage === stage && i.keyword === keyword);
+const expandArgs = (text: string): string =>
+  text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => dockerfile.args[(a ?? b)!] ?? '');
 
 /** COPY sources from the build context (not --from=stage), per stage. */
 function contextSources(stage?: string): string[] {
@@ -146,7 +148,10 @@ describe('the runtime stage has what the operator imports', () => {
     const imported = new Map<string, string>();
     for (const file of [...sources('kernel/src'), ...sources('operator/src'), ...sources('workload-generator/src')]) {
       const text = readFileSync(join(REPO_ROOT, file), 'utf8');
-      const statements = [...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*'([^'.][^']*)'/gm), ...text.matchAll(/\bimport\(\s*'([^'.][^']*)'\s*\)/g)];
+      const statements = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*'([^'.][^']*)'/gm),
+        ...text.matchAll(/\bimport\(\s*'([^'.][^']*)'\s*\)/g),
+      ];
       for (const m of statements) {
         const spec = m[1]!;
         // node: built-ins; #kernel/…: the package's own subpath imports (package.json "imports").

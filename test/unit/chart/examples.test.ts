@@ -50,7 +50,7 @@ describe('examples/', () => {
       expect(object).toMatchObject({ apiVersion: 'faas-autoscaler.dev/v1alpha1', kind: 'FunctionAutoscaler' });
     });
 
-    it('has params the policy accepts (built by the policy\'s own factory where possible)', async () => {
+    it("has params the policy accepts (built by the policy's own factory where possible)", async () => {
       const instance = await instantiate(object);
       if (instance === undefined) return;
       expect(instance.name).toBe(object.spec.policy.name);

@@ -31,7 +31,13 @@ export function helm(args: readonly string[], values: readonly object[] = []): H
     const run = spawnSync(HELM, [...args, ...valueArgs], {
       encoding: 'utf8',
       // No cluster is reachable here; keep helm from reading the user's kubeconfig and caches.
-      env: { ...process.env, KUBECONFIG: join(dir, 'no-kubeconfig'), HELM_CACHE_HOME: join(dir, 'cache'), HELM_CONFIG_HOME: join(dir, 'config'), HELM_DATA_HOME: join(dir, 'data') },
+      env: {
+        ...process.env,
+        KUBECONFIG: join(dir, 'no-kubeconfig'),
+        HELM_CACHE_HOME: join(dir, 'cache'),
+        HELM_CONFIG_HOME: join(dir, 'config'),
+        HELM_DATA_HOME: join(dir, 'data'),
+      },
       maxBuffer: 64 * 1024 * 1024,
     });
     if (run.error) throw run.error;
@@ -90,7 +96,10 @@ export function parseManifests(text: string): Manifest[] {
 /** The one manifest of `kind` named `name` (any namespace unless given). */
 export function findManifest(manifests: readonly Manifest[], kind: string, name?: string, namespace?: string): Manifest {
   const found = manifests.filter(
-    (m) => m.kind === kind && (name === undefined || m.metadata.name === name) && (namespace === undefined || m.metadata.namespace === namespace),
+    (m) =>
+      m.kind === kind &&
+      (name === undefined || m.metadata.name === name) &&
+      (namespace === undefined || m.metadata.namespace === namespace),
   );
   if (found.length !== 1) {
     const have = manifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`).join(', ');

@@ -25,7 +25,8 @@ const commands = [...GUIDE.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) =>
 /** RFC 7386 JSON merge patch, as `kubectl patch --type merge` applies it. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -81,16 +82,25 @@ describe('the README install guide', () => {
     const crd = functionAutoscalerCrd();
     expect(GUIDE).toContain(crd.metadata.name);
     expect(crd.spec.names.shortNames).toContain('fas');
-    const columns = crd.spec.versions[0]!.additionalPrinterColumns!.map((c) => ({ name: c.name.toUpperCase(), wide: (c.priority ?? 0) > 0 }));
+    const columns = crd.spec.versions[0]!.additionalPrinterColumns!.map((c) => ({
+      name: c.name.toUpperCase(),
+      wide: (c.priority ?? 0) > 0,
+    }));
     const line = (marker: string): string => GUIDE.split('\n').find((l) => l.includes(marker)) ?? '';
-    for (const c of columns) expect({ column: c.name, shown: line(c.wide ? 'get fas -o wide' : 'get fas   ').includes(c.name) }).toEqual({ column: c.name, shown: true });
+    for (const c of columns)
+      expect({ column: c.name, shown: line(c.wide ? 'get fas -o wide' : 'get fas   ').includes(c.name) }).toEqual({
+        column: c.name,
+        shown: true,
+      });
   });
 
   // The reasons written literally in the operator's events.emit calls (those passed through a
   // variable, like DeploymentNotFound, are listed in the guide by hand).
   it('lists the Events the operator emits', () => {
     const source = readFileSync(join(REPO_ROOT, 'operator', 'src', 'controller', 'controller.ts'), 'utf8');
-    const reasons = [...new Set([...source.matchAll(/events\.emit\([^{]*\{\s*type: '(?:Normal|Warning)',\s*reason: '(\w+)'/g)].map((m) => m[1]!))];
+    const reasons = [
+      ...new Set([...source.matchAll(/events\.emit\([^{]*\{\s*type: '(?:Normal|Warning)',\s*reason: '(\w+)'/g)].map((m) => m[1]!)),
+    ];
     expect(reasons.length).toBeGreaterThan(3);
     const eventsLine = GUIDE.split('\n').find((l) => l.startsWith('- Events:')) ?? '';
     const following = GUIDE.slice(GUIDE.indexOf(eventsLine), GUIDE.indexOf(eventsLine) + 400);
@@ -115,6 +125,8 @@ describeWithHelm('the README install guide against the chart', () => {
     const release = /^helm install (\S+)/.exec(install)![1]!;
     const deployment = findManifest(helmTemplate({ values, namespace, releaseName: release }), 'Deployment');
     expect(commands).toContain(`kubectl -n ${namespace} rollout status deploy/${deployment.metadata.name}`);
-    expect(deployment.spec.template.spec.containers[0].image).toBe(`${values.image && (values.image as Record<string, string>).repository}:0.1.0`);
+    expect(deployment.spec.template.spec.containers[0].image).toBe(
+      `${values.image && (values.image as Record<string, string>).repository}:0.1.0`,
+    );
   });
 });

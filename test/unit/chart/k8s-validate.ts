@@ -32,18 +32,38 @@ const MODELS: Record<string, [module: string, className: string, strictModel: st
   'policy/v1/PodDisruptionBudget': ['kubernetes-models/policy/v1/PodDisruptionBudget', 'PodDisruptionBudget', 'V1PodDisruptionBudget'],
   'networking.k8s.io/v1/NetworkPolicy': ['kubernetes-models/networking.k8s.io/v1/NetworkPolicy', 'NetworkPolicy', 'V1NetworkPolicy'],
   'apps/v1/Deployment': ['kubernetes-models/apps/v1/Deployment', 'Deployment', 'V1Deployment'],
-  'rbac.authorization.k8s.io/v1/ClusterRole': ['kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole', 'ClusterRole', 'V1ClusterRole'],
-  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ['kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
+  'rbac.authorization.k8s.io/v1/ClusterRole': [
+    'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole',
+    'ClusterRole',
+    'V1ClusterRole',
+  ],
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': [
+    'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    'ClusterRoleBinding',
+    'V1ClusterRoleBinding',
+  ],
   'rbac.authorization.k8s.io/v1/Role': ['kubernetes-models/rbac.authorization.k8s.io/v1/Role', 'Role', 'V1Role'],
-  'rbac.authorization.k8s.io/v1/RoleBinding': ['kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding', 'RoleBinding', 'V1RoleBinding'],
+  'rbac.authorization.k8s.io/v1/RoleBinding': [
+    'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
+    'RoleBinding',
+    'V1RoleBinding',
+  ],
   'apiextensions.k8s.io/v1/CustomResourceDefinition': [
     'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition',
     'CustomResourceDefinition',
     'V1CustomResourceDefinition',
   ],
   // prometheus-operator's CRD; client-node has no model for it, so only the schema check applies.
-  'monitoring.coreos.com/v1/ServiceMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', 'ServiceMonitor', undefined],
-  'monitoring.coreos.com/v1/PrometheusRule': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', 'PrometheusRule', undefined],
+  'monitoring.coreos.com/v1/ServiceMonitor': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    'ServiceMonitor',
+    undefined,
+  ],
+  'monitoring.coreos.com/v1/PrometheusRule': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    'PrometheusRule',
+    undefined,
+  ],
 };
 
 export function knownKinds(): string[] {

@@ -22,7 +22,11 @@ const cases: { name: string; values: object; namespace: string; want: Partial<Op
       prometheusA: { url: 'http://prometheus.openfaas.svc.cluster.local:9090', auth: undefined },
       prometheusB: { url: 'http://prometheus.openfaas.svc.cluster.local:9090', auth: undefined },
       prometheusTimeoutMs: 10_000,
-      gateway: { url: 'http://gateway.openfaas.svc.cluster.local:8080', username: 'basic-auth/basic-auth-user', password: 'basic-auth/basic-auth-password' },
+      gateway: {
+        url: 'http://gateway.openfaas.svc.cluster.local:8080',
+        username: 'basic-auth/basic-auth-user',
+        password: 'basic-auth/basic-auth-password',
+      },
       namespaces: [],
       logLevel: 'info',
       kubeconfig: { mode: 'in-cluster' },

@@ -10,7 +10,12 @@ const subjects = [{ kind: 'ServiceAccount', name: 'op', namespace: 'system' }];
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 
-const clusterRole = (name: string, rules: Rule[]): Manifest => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules });
+const clusterRole = (name: string, rules: Rule[]): Manifest => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name },
+  rules,
+});
 const role = (namespace: string, name: string, rules: Rule[]): Manifest => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'Role',
@@ -94,7 +99,10 @@ describe('compareRbac', () => {
     // Wildcards are never "used" by a concrete call, so they always show up.
     {
       name: 'wildcard verb',
-      manifests: [clusterRole('w', [{ apiGroups: ['faas-autoscaler.dev'], resources: ['functionautoscalers'], verbs: ['*'] }]), clusterBinding('w')],
+      manifests: [
+        clusterRole('w', [{ apiGroups: ['faas-autoscaler.dev'], resources: ['functionautoscalers'], verbs: ['*'] }]),
+        clusterBinding('w'),
+      ],
       calls: [listFAs],
       ungranted: [],
       unused: ['ClusterRole w faas-autoscaler.dev/functionautoscalers *'],
@@ -111,7 +119,9 @@ describe('compareRbac', () => {
     {
       name: 'resourceNames',
       manifests: [
-        role('system', 'le', [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['op-leader'] }]),
+        role('system', 'le', [
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: ['op-leader'] },
+        ]),
         binding('system', 'le'),
       ],
       calls: [

@@ -126,11 +126,7 @@ export function compareRbac(calls: readonly ApiCall[], manifests: readonly Manif
         for (const verb of grant.rule.verbs) {
           const [plural, subresource] = resource.split('/', 2) as [string, string | undefined];
           const used = calls.some(
-            (c) =>
-              c.group === group &&
-              c.resource === plural &&
-              (c.subresource ?? undefined) === subresource &&
-              c.verb === verb,
+            (c) => c.group === group && c.resource === plural && (c.subresource ?? undefined) === subresource && c.verb === verb,
           );
           const entry = { role: grant.role, group, resource, verb };
           if (!used && !unused.some((u) => u.role === entry.role && u.group === group && u.resource === resource && u.verb === verb)) {

@@ -26,6 +26,9 @@ describe('demo function', () => {
     expect(oracle).toBeDefined();
     const asGoodOnSlo = run.results.filter((r) => r.sloViolationRate <= (oracle?.sloViolationRate ?? 0));
     const cheapest = asGoodOnSlo.reduce((a, b) => (b.replicaSeconds < a.replicaSeconds ? b : a));
-    expect({ cheapest: cheapest.policy, replicaSeconds: cheapest.replicaSeconds }).toEqual({ cheapest: 'oracle', replicaSeconds: oracle?.replicaSeconds });
+    expect({ cheapest: cheapest.policy, replicaSeconds: cheapest.replicaSeconds }).toEqual({
+      cheapest: 'oracle',
+      replicaSeconds: oracle?.replicaSeconds,
+    });
   }, 120_000);
 });

@@ -17,7 +17,20 @@ const secret = (name: string, text: string): string => {
 function parse(argv: string[], env: Record<string, string> = {}): OperatorFlags {
   const saved = { ...process.env };
   // The flags' environment fallbacks: start from none of them set (a developer may have KUBECONFIG).
-  for (const k of ['KUBECONFIG', 'KUBECONFIG_SSH', 'POD_NAME', 'POD_NAMESPACE', 'LOG_LEVEL', 'WATCH_NAMESPACES', 'OPENFAAS_GATEWAY_URL', 'PROMETHEUS_A_URL', 'PROMETHEUS_B_URL', 'LISTEN_ADDRESS', 'NO_LEADER_ELECT']) delete process.env[k];
+  for (const k of [
+    'KUBECONFIG',
+    'KUBECONFIG_SSH',
+    'POD_NAME',
+    'POD_NAMESPACE',
+    'LOG_LEVEL',
+    'WATCH_NAMESPACES',
+    'OPENFAAS_GATEWAY_URL',
+    'PROMETHEUS_A_URL',
+    'PROMETHEUS_B_URL',
+    'LISTEN_ADDRESS',
+    'NO_LEADER_ELECT',
+  ])
+    delete process.env[k];
   Object.assign(process.env, env);
   try {
     let flags: OperatorFlags | undefined;
@@ -37,7 +50,14 @@ function parse(argv: string[], env: Record<string, string> = {}): OperatorFlags 
 describe('operator flags', () => {
   it('defaults: in-cluster, Prometheus B = A, leader election on, all namespaces', () => {
     const cfg = operatorConfigFromFlags(parse([]));
-    expect({ kube: cfg.kubeconfig.mode, a: cfg.prometheusA.url, b: cfg.prometheusB.url, le: cfg.leaderElection.enabled, ns: cfg.namespaces, listen: cfg.listen }).toEqual({
+    expect({
+      kube: cfg.kubeconfig.mode,
+      a: cfg.prometheusA.url,
+      b: cfg.prometheusB.url,
+      le: cfg.leaderElection.enabled,
+      ns: cfg.namespaces,
+      listen: cfg.listen,
+    }).toEqual({
       kube: 'in-cluster',
       a: 'http://prometheus.openfaas:9090',
       b: 'http://prometheus.openfaas:9090',
@@ -50,11 +70,28 @@ describe('operator flags', () => {
   it('reads credentials from files and settings from the environment', () => {
     const cfg = operatorConfigFromFlags(
       parse(
-        ['--prometheus-a-basic-auth-file', secret('pa', 'reader:pw\n'), '--prometheus-b-url', 'http://b:9090', '--prometheus-b-bearer-token-file', secret('pb', 'tok\n'), '--gateway-basic-auth-file', secret('gw', 's3cret\n'), '--no-leader-elect'],
+        [
+          '--prometheus-a-basic-auth-file',
+          secret('pa', 'reader:pw\n'),
+          '--prometheus-b-url',
+          'http://b:9090',
+          '--prometheus-b-bearer-token-file',
+          secret('pb', 'tok\n'),
+          '--gateway-basic-auth-file',
+          secret('gw', 's3cret\n'),
+          '--no-leader-elect',
+        ],
         { OPENFAAS_GATEWAY_URL: 'http://gateway.openfaas:8080', WATCH_NAMESPACES: 'a, b', LOG_LEVEL: 'debug' },
       ),
     );
-    expect({ a: cfg.prometheusA.auth, b: cfg.prometheusB.auth, gw: cfg.gateway, ns: cfg.namespaces, level: cfg.logLevel, le: cfg.leaderElection.enabled }).toEqual({
+    expect({
+      a: cfg.prometheusA.auth,
+      b: cfg.prometheusB.auth,
+      gw: cfg.gateway,
+      ns: cfg.namespaces,
+      level: cfg.logLevel,
+      le: cfg.leaderElection.enabled,
+    }).toEqual({
       a: { type: 'basic', username: 'reader', password: 'pw' },
       b: { type: 'bearer', token: 'tok' },
       gw: { url: 'http://gateway.openfaas:8080', username: 'admin', password: 's3cret' },
@@ -65,8 +102,16 @@ describe('operator flags', () => {
   });
 
   it('parses --kubeconfig-ssh user@host:port:path', () => {
-    const cfg = operatorConfigFromFlags(parse(['--kubeconfig-ssh', 'admin@10.0.0.10:2222:/etc/kubernetes/admin.conf', '--ssh-identity', '/k', '--ssh-known-hosts', '/kh']));
-    expect(cfg.kubeconfig).toEqual({ mode: 'ssh', target: { username: 'admin', host: '10.0.0.10', port: 2222, path: '/etc/kubernetes/admin.conf' }, identityFile: '/k', knownHostsFile: '/kh', timeoutMs: 10_000 });
+    const cfg = operatorConfigFromFlags(
+      parse(['--kubeconfig-ssh', 'admin@10.0.0.10:2222:/etc/kubernetes/admin.conf', '--ssh-identity', '/k', '--ssh-known-hosts', '/kh']),
+    );
+    expect(cfg.kubeconfig).toEqual({
+      mode: 'ssh',
+      target: { username: 'admin', host: '10.0.0.10', port: 2222, path: '/etc/kubernetes/admin.conf' },
+      identityFile: '/k',
+      knownHostsFile: '/kh',
+      timeoutMs: 10_000,
+    });
   });
 
   // Each row: bad flags → the start of the one-line message.
@@ -76,9 +121,15 @@ describe('operator flags', () => {
     { argv: ['--kubeconfig', '/a', '--kubeconfig-ssh', 'u@h:/p'], msg: '--kubeconfig and --kubeconfig-ssh: give one, not both' },
     { argv: ['--kubeconfig-ssh', 'master:/etc/k.conf'], msg: '--kubeconfig-ssh: "master:/etc/k.conf" is not user@host[:port]:path' },
     { argv: ['--listen', '8080'], msg: '--listen: "8080" is not host:port' },
-    { argv: ['--lease-duration-seconds', '5', '--renew-deadline-seconds', '10'], msg: '--renew-deadline-seconds (10) must be less than --lease-duration-seconds (5)' },
+    {
+      argv: ['--lease-duration-seconds', '5', '--renew-deadline-seconds', '10'],
+      msg: '--renew-deadline-seconds (10) must be less than --lease-duration-seconds (5)',
+    },
     { argv: ['--prometheus-timeout-seconds', '0'], msg: '--prometheus-timeout-seconds: must be a number > 0, got "0"' },
-    { argv: ['--gateway-url', 'http://gw', '--gateway-basic-auth-file', join(dir, 'missing')], msg: '--gateway-basic-auth-file: cannot read' },
+    {
+      argv: ['--gateway-url', 'http://gw', '--gateway-basic-auth-file', join(dir, 'missing')],
+      msg: '--gateway-basic-auth-file: cannot read',
+    },
   ])('$argv → $msg', ({ argv, msg }) => {
     let err: unknown;
     try {

@@ -71,7 +71,8 @@ async function harness(extra: Partial<ControllerOptions> = {}): Promise<Harness>
     if (spec.name === 'knative' || spec.name === 'keda') return perTenRps(spec.name);
     // The learned policy's factory loads tfjs and a model from disk (real time, not scripted);
     // here it fails as it does when the model directory is missing.
-    if (spec.name === 'lstm-ppo-plus') throw new PolicyConfigError(`policy "lstm-ppo-plus": cannot read model ${spec.model ?? 'models/lstm-ppo-plus'}: ENOENT`);
+    if (spec.name === 'lstm-ppo-plus')
+      throw new PolicyConfigError(`policy "lstm-ppo-plus": cannot read model ${spec.model ?? 'models/lstm-ppo-plus'}: ENOENT`);
     return registryCreatePolicy(spec, deps);
   };
   const controller = new Controller({
@@ -121,7 +122,10 @@ describe('Controller', () => {
     h.prom.set(`echo.${NS}`, { rps: 5, cpuCores: 0.05, pods: 5 });
     await h.clock.advance(30_000);
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(1);
-    expect(h.cluster.events.filter((e) => e.reason === 'Scaled').map((e) => e.message.split(':')[0])).toEqual(['scaled from 1 to 5', 'scaled from 5 to 1']);
+    expect(h.cluster.events.filter((e) => e.reason === 'Scaled').map((e) => e.message.split(':')[0])).toEqual([
+      'scaled from 1 to 5',
+      'scaled from 5 to 1',
+    ]);
     await h.controller.stop();
   });
 
@@ -156,7 +160,13 @@ describe('Controller', () => {
       // The scripted gateway has no in-flight gauge, as CE's has none: a problem only on Pro.
       const inflightProblems = (h.status('echo').lastObservation?.problems ?? []).filter((p) => p.includes('inflight')).length;
       expect(h.status('echo').lastObservation?.missing).toContain('inflight');
-      rows.push([edition, h.cluster.replicasOf(NS, 'echo'), h.status('echo').desiredReplicas!, `${limited?.status} ${limited?.reason}`, inflightProblems]);
+      rows.push([
+        edition,
+        h.cluster.replicasOf(NS, 'echo'),
+        h.status('echo').desiredReplicas!,
+        `${limited?.status} ${limited?.reason}`,
+        inflightProblems,
+      ]);
       if (edition === 'ce') {
         expect(limited?.message).toMatch(/limited to 5 by OpenFaaS CE, which keeps every function within 1\.\.5 replicas \(wanted 10\)/);
         expect(h.status('echo').lastDecision).toMatchObject({ rawDesiredReplicas: 10, desiredReplicas: 5, limitedBy: 'openfaas-ce' });
@@ -169,7 +179,7 @@ describe('Controller', () => {
     ]);
   });
 
-  it('takes bounds the resource leaves unset from the function\'s com.openfaas.scale.* labels; the resource wins when both say', async () => {
+  it("takes bounds the resource leaves unset from the function's com.openfaas.scale.* labels; the resource wins when both say", async () => {
     const rows: Array<[string, number | undefined, string | undefined, number | undefined]> = [];
     const cases: Array<[string, Record<string, unknown>, Record<string, string>]> = [
       // no maxReplicas in the resource: the function's label caps at 4
@@ -205,7 +215,11 @@ describe('Controller', () => {
     h.cluster.putAutoscaler(fas('echo', { minReplicas: undefined, maxReplicas: 5 }));
     h.prom.set(`echo.${NS}`, { rps: 95, cpuCores: 0.05 });
     await started(h);
-    expect(h.condition('echo', 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: 'minReplicas 8 (from label com.openfaas.scale.min) is above maxReplicas 5 (from spec)' });
+    expect(h.condition('echo', 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'minReplicas 8 (from label com.openfaas.scale.min) is above maxReplicas 5 (from spec)',
+    });
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(2);
     await h.controller.stop();
   });
@@ -221,7 +235,10 @@ describe('Controller', () => {
     const obj = h.cluster.autoscalers.get(`${NS}/echo`)!;
     h.cluster.putAutoscaler({ ...obj, spec: { ...obj.spec, policy: { name: 'static', params: { replicas: 4 } } } });
     await h.clock.advance(30_000);
-    expect({ active: h.status('echo').activePolicy, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ active: 'static', replicas: 4 });
+    expect({ active: h.status('echo').activePolicy, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({
+      active: 'static',
+      replicas: 4,
+    });
     const switched = h.cluster.events.find((e) => e.reason === 'PolicySwitched');
     expect(switched?.message).toMatch(/knative → static/);
     expect(h.created).toEqual(['knative', 'static']);
@@ -258,12 +275,19 @@ describe('Controller', () => {
     h.cluster.putAutoscaler(fas('echo', { policy: { name: 'knative', fallback: 'static' } }));
     h.prom.set(`echo.${NS}`, { rps: 40, cpuCores: 0.05 });
     await started(h);
-    expect({ active: h.status('echo').activePolicy, loaded: h.condition('echo', 'PolicyLoaded')?.status }).toEqual({ active: 'static', loaded: 'False' });
+    expect({ active: h.status('echo').activePolicy, loaded: h.condition('echo', 'PolicyLoaded')?.status }).toEqual({
+      active: 'static',
+      loaded: 'False',
+    });
     modelReady = true;
     await h.clock.advance(30_000); // before the retry time: still the fallback
     expect(h.status('echo').activePolicy).toBe('static');
     await h.clock.advance(30_000);
-    expect({ active: h.status('echo').activePolicy, loaded: h.condition('echo', 'PolicyLoaded')?.status, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ active: 'knative', loaded: 'True', replicas: 4 });
+    expect({
+      active: h.status('echo').activePolicy,
+      loaded: h.condition('echo', 'PolicyLoaded')?.status,
+      replicas: h.cluster.replicasOf(NS, 'echo'),
+    }).toEqual({ active: 'knative', loaded: 'True', replicas: 4 });
     expect(h.eventReasons().filter((r) => r.startsWith('Policy'))).toEqual(['PolicyFallback', 'PolicyLoaded']);
     await h.controller.stop();
   });
@@ -278,7 +302,11 @@ describe('Controller', () => {
     h.cluster.putAutoscaler(fas('echo', {}));
     h.prom.set(`echo.${NS}`, { rps: 90, cpuCores: 0.05, pods: 3 });
     await started(h);
-    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), loaded: h.condition('echo', 'PolicyLoaded')?.reason, ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 3, loaded: 'NoPolicy', ready: 'PolicyUnavailable' });
+    expect({
+      replicas: h.cluster.replicasOf(NS, 'echo'),
+      loaded: h.condition('echo', 'PolicyLoaded')?.reason,
+      ready: h.condition('echo', 'Ready')?.reason,
+    }).toEqual({ replicas: 3, loaded: 'NoPolicy', ready: 'PolicyUnavailable' });
     expect(h.eventReasons()).toContain('PolicyUnavailable');
     await h.controller.stop();
   });
@@ -286,13 +314,31 @@ describe('Controller', () => {
   // Each row: a metrics fault → what the controller must do. Never drop to min on missing data.
   const faults: Array<{ name: string; fault: (h: Harness) => void; reason: string; replicas: number; retryMs: number | null }> = [
     // Prometheus A down: hold, condition, retry after 1 s (back-off), not at the next interval.
-    { name: 'gateway Prometheus down', fault: (h) => (h.prom.gatewayDown = new PrometheusError('prometheus-a', 'unreachable', 'cannot reach (ECONNREFUSED)')), reason: 'PrometheusUnavailable', replicas: 4, retryMs: 1000 },
+    {
+      name: 'gateway Prometheus down',
+      fault: (h) => (h.prom.gatewayDown = new PrometheusError('prometheus-a', 'unreachable', 'cannot reach (ECONNREFUSED)')),
+      reason: 'PrometheusUnavailable',
+      replicas: 4,
+      retryMs: 1000,
+    },
     // NaN in the counter: hold, named reason; the next interval as usual.
-    { name: 'NaN request counter', fault: (h) => h.prom.set(`echo.${NS}`, { rps: 0, cpuCores: 0.01, nan: true }), reason: 'NoRequestMetrics', replicas: 4, retryMs: null },
+    {
+      name: 'NaN request counter',
+      fault: (h) => h.prom.set(`echo.${NS}`, { rps: 0, cpuCores: 0.01, nan: true }),
+      reason: 'NoRequestMetrics',
+      replicas: 4,
+      retryMs: null,
+    },
     // Function absent from Prometheus (never invoked since the gateway started): hold.
     { name: 'empty result', fault: (h) => h.prom.load.clear(), reason: 'NoRequestMetrics', replicas: 4, retryMs: null },
     // cAdvisor down while load fell: the policy wants 1, but no scale-down on partial data.
-    { name: 'cAdvisor down', fault: (h) => (h.prom.cadvisorDown = new PrometheusError('prometheus-b', 'server', 'HTTP 503')), reason: 'ResourceMetricsUnavailable', replicas: 4, retryMs: 1000 },
+    {
+      name: 'cAdvisor down',
+      fault: (h) => (h.prom.cadvisorDown = new PrometheusError('prometheus-b', 'server', 'HTTP 503')),
+      reason: 'ResourceMetricsUnavailable',
+      replicas: 4,
+      retryMs: 1000,
+    },
   ];
   it.each(faults)('$name → keeps $replicas replicas, MetricsAvailable=False $reason', async ({ fault, reason, replicas, retryMs }) => {
     const h = await harness();
@@ -301,14 +347,20 @@ describe('Controller', () => {
     h.prom.set(`echo.${NS}`, { rps: 2, cpuCores: 0.01, pods: 4 });
     fault(h);
     await started(h);
-    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.reason }).toEqual({ replicas, cond: reason });
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.reason }).toEqual({
+      replicas,
+      cond: reason,
+    });
     const queriesAfterFirst = h.prom.queries.length;
     await h.clock.advance(1000);
     const retried = h.prom.queries.length > queriesAfterFirst;
     expect({ retriedAfter1s: retried }).toEqual({ retriedAfter1s: retryMs !== null });
     await h.clock.advance(60_000);
     // One Warning Event when the fault starts, not one per retry; still no scale change.
-    expect({ events: h.eventReasons().filter((r) => r === reason).length, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ events: 1, replicas });
+    expect({ events: h.eventReasons().filter((r) => r === reason).length, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({
+      events: 1,
+      replicas,
+    });
     await h.controller.stop();
   });
 
@@ -323,7 +375,10 @@ describe('Controller', () => {
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(1);
     h.prom.gatewayDown = undefined;
     await h.clock.advance(4000);
-    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.status }).toEqual({ replicas: 3, cond: 'True' });
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), cond: h.condition('echo', 'MetricsAvailable')?.status }).toEqual({
+      replicas: 3,
+      cond: 'True',
+    });
     await h.controller.stop();
   });
 
@@ -373,12 +428,19 @@ describe('Controller', () => {
     expect(dryRuns()[0].lastMs).toBe(T0 + 60_000);
     h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
     await h.clock.advance(30_000);
-    expect(dryRuns().map((e) => [e.count, e.message.split(':')[0]])).toEqual([[3, 'would scale from 1 to 7'], [1, 'would scale from 1 to 3']]);
+    expect(dryRuns().map((e) => [e.count, e.message.split(':')[0]])).toEqual([
+      [3, 'would scale from 1 to 7'],
+      [1, 'would scale from 1 to 3'],
+    ]);
     // After more than 10 minutes without a repeat, the same change starts a new Event.
     await h.clock.advance(11 * 60_000);
     h.prom.set(`echo.${NS}`, { rps: 70, cpuCores: 0.05 });
     await h.clock.advance(30_000);
-    expect(dryRuns().filter((e) => e.message.startsWith('would scale from 1 to 7')).map((e) => e.count)).toEqual([3, 1]);
+    expect(
+      dryRuns()
+        .filter((e) => e.message.startsWith('would scale from 1 to 7'))
+        .map((e) => e.count),
+    ).toEqual([3, 1]);
     await h.controller.stop();
   });
 
@@ -411,9 +473,15 @@ describe('Controller', () => {
     h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
     h.cluster.failNext('readScale', new KubeApiError('etcd timeout', 503, 'ServiceUnavailable'));
     await started(h);
-    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 1, ready: 'ScaleFailed' });
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({
+      replicas: 1,
+      ready: 'ScaleFailed',
+    });
     await h.clock.advance(1000);
-    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({ replicas: 3, ready: 'Reconciled' });
+    expect({ replicas: h.cluster.replicasOf(NS, 'echo'), ready: h.condition('echo', 'Ready')?.reason }).toEqual({
+      replicas: 3,
+      ready: 'Reconciled',
+    });
     await h.controller.stop();
   });
 
@@ -431,7 +499,10 @@ describe('Controller', () => {
     h.cluster.putAutoscaler(fas('echo', { actuator: 'gateway' }));
     h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
     await started(h);
-    expect({ calls, scaleWrites: h.cluster.calls.filter((c) => c.startsWith('replaceScale')) }).toEqual({ calls: [`${NS}/echo 3`], scaleWrites: [] });
+    expect({ calls, scaleWrites: h.cluster.calls.filter((c) => c.startsWith('replaceScale')) }).toEqual({
+      calls: [`${NS}/echo 3`],
+      scaleWrites: [],
+    });
     await h.controller.stop();
 
     const bare = await harness(); // no --gateway-url
@@ -439,7 +510,11 @@ describe('Controller', () => {
     bare.cluster.putAutoscaler(fas('echo', { actuator: 'gateway' }));
     bare.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
     await started(bare);
-    expect(bare.condition('echo', 'Ready')).toMatchObject({ status: 'False', reason: 'ScaleFailed', message: expect.stringMatching(/--gateway-url/) });
+    expect(bare.condition('echo', 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ScaleFailed',
+      message: expect.stringMatching(/--gateway-url/),
+    });
     await bare.controller.stop();
   });
 
@@ -451,7 +526,10 @@ describe('Controller', () => {
     h.prom.set(`echo.${NS}`, { rps: 30, cpuCores: 0.05 });
     await started(h);
     await h.clock.advance(60_000);
-    expect({ queries: h.prom.queries.length, writes: h.cluster.calls.filter((c) => /^(replace|create)/.test(c)) }).toEqual({ queries: 0, writes: [] });
+    expect({ queries: h.prom.queries.length, writes: h.cluster.calls.filter((c) => /^(replace|create)/.test(c)) }).toEqual({
+      queries: 0,
+      writes: [],
+    });
     h.leader.value = true; // the other replica released the Lease
     await h.clock.advance(30_000);
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
@@ -461,7 +539,10 @@ describe('Controller', () => {
     h.cluster.putDeployment(NS, 'echo', 6);
     h.leader.value = true;
     await h.clock.advance(30_000);
-    expect({ external: h.condition('echo', 'ExternalChange')?.status, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({ external: 'False', replicas: 3 });
+    expect({ external: h.condition('echo', 'ExternalChange')?.status, replicas: h.cluster.replicasOf(NS, 'echo') }).toEqual({
+      external: 'False',
+      replicas: 3,
+    });
     await h.controller.stop();
   });
 
@@ -482,7 +563,12 @@ describe('Controller', () => {
     const h = await harness({
       createPolicy: async (spec, deps) => {
         const inner = await registryCreatePolicy(spec, deps);
-        return { name: inner.name, recommend: (obs, now) => (seen.push({ obs, now }), inner.recommend(obs, now)), reset: () => inner.reset(), dispose: () => inner.dispose() };
+        return {
+          name: inner.name,
+          recommend: (obs, now) => (seen.push({ obs, now }), inner.recommend(obs, now)),
+          reset: () => inner.reset(),
+          dispose: () => inner.dispose(),
+        };
       },
       createRails: (c) => ((railsConfig = c), new Rails(c)),
     });
@@ -516,12 +602,23 @@ describe('Controller', () => {
     ['NaN', () => NaN, /recommended NaN replicas, not a whole number ≥ 0/],
     ['a negative count', () => -1, /recommended -1 replicas, not a whole number ≥ 0/],
     ['Infinity', () => Infinity, /recommended Infinity replicas, not a whole number ≥ 0/],
-    ['a throw', (): number => { throw new Error('boom'); }, /keda cannot decide: policy keda failed: boom/],
+    [
+      'a throw',
+      (): number => {
+        throw new Error('boom');
+      },
+      /keda cannot decide: policy keda failed: boom/,
+    ],
   ])('a policy that returns %s holds the scale with a reason; the other resources carry on', async (_what, desired, reason) => {
     const h = await harness({
       createPolicy: async (spec) => {
         if (spec.name === 'knative') return perTenRps('knative');
-        return { name: 'keda', recommend: () => ({ valid: true as const, desiredReplicas: desired(), reason: 'odd' }), reset() {}, dispose() {} };
+        return {
+          name: 'keda',
+          recommend: () => ({ valid: true as const, desiredReplicas: desired(), reason: 'odd' }),
+          reset() {},
+          dispose() {},
+        };
       },
     });
     h.cluster.putDeployment(NS, 'odd', 3);

@@ -53,8 +53,16 @@ export class FakeCluster implements ClusterClient {
   putAutoscaler(obj: AutoscalerObject): AutoscalerObject {
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     const old = this.autoscalers.get(key);
-    const generation = old ? (JSON.stringify(old.spec) === JSON.stringify(obj.spec) ? old.metadata.generation : (old.metadata.generation ?? 1) + 1) : 1;
-    const stored: AutoscalerObject = structuredClone({ ...obj, status: obj.status ?? old?.status, metadata: { ...obj.metadata, uid: `uid-${key}`, generation, resourceVersion: this.nextRv() } });
+    const generation = old
+      ? JSON.stringify(old.spec) === JSON.stringify(obj.spec)
+        ? old.metadata.generation
+        : (old.metadata.generation ?? 1) + 1
+      : 1;
+    const stored: AutoscalerObject = structuredClone({
+      ...obj,
+      status: obj.status ?? old?.status,
+      metadata: { ...obj.metadata, uid: `uid-${key}`, generation, resourceVersion: this.nextRv() },
+    });
     this.autoscalers.set(key, stored);
     for (const w of this.autoscalerWatchers) w.onEvent(old ? 'MODIFIED' : 'ADDED', structuredClone(stored));
     return stored;
@@ -67,7 +75,12 @@ export class FakeCluster implements ClusterClient {
     if (old) for (const w of this.autoscalerWatchers) w.onEvent('DELETED', structuredClone(old));
   }
 
-  putDeployment(namespace: string, name: string, replicas: number, opts: { ready?: number; cpu?: string; memory?: string; labels?: Record<string, string> } = {}): void {
+  putDeployment(
+    namespace: string,
+    name: string,
+    replicas: number,
+    opts: { ready?: number; cpu?: string; memory?: string; labels?: Record<string, string> } = {},
+  ): void {
     const key = `${namespace}/${name}`;
     const old = this.deployments.get(key);
     // A scale write keeps the labels, as the API server does.
@@ -77,7 +90,11 @@ export class FakeCluster implements ClusterClient {
       spec: {
         replicas,
         selector: { matchLabels: { faas_function: name } },
-        template: { spec: { containers: [{ name, image: 'x', resources: { requests: { cpu: opts.cpu ?? '100m', memory: opts.memory ?? '128Mi' } } }] } },
+        template: {
+          spec: {
+            containers: [{ name, image: 'x', resources: { requests: { cpu: opts.cpu ?? '100m', memory: opts.memory ?? '128Mi' } } }],
+          },
+        },
       },
       status: { replicas, readyReplicas: opts.ready ?? replicas },
     };
@@ -152,8 +169,13 @@ export class FakeCluster implements ClusterClient {
     this.check('replaceAutoscalerStatus', key);
     const cur = this.autoscalers.get(key);
     if (!cur) throw new KubeApiError('not found', 404, 'NotFound');
-    if (cur.metadata.resourceVersion !== obj.metadata.resourceVersion) throw new KubeApiError('the object has been modified', 409, 'Conflict');
-    const stored: AutoscalerObject = structuredClone({ ...cur, status: obj.status, metadata: { ...cur.metadata, resourceVersion: this.nextRv() } });
+    if (cur.metadata.resourceVersion !== obj.metadata.resourceVersion)
+      throw new KubeApiError('the object has been modified', 409, 'Conflict');
+    const stored: AutoscalerObject = structuredClone({
+      ...cur,
+      status: obj.status,
+      metadata: { ...cur.metadata, resourceVersion: this.nextRv() },
+    });
     this.autoscalers.set(key, stored);
     for (const w of this.autoscalerWatchers) w.onEvent('MODIFIED', structuredClone(stored));
     return structuredClone(stored);

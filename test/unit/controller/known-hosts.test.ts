@@ -1,6 +1,12 @@
 /** known_hosts parsing and matching, table-driven: every way a line can vouch for (or against) a key. */
 import { createHmac, randomBytes } from 'node:crypto';
-import { checkHostKey, hostKeyAlgorithmsFor, hostLookupName, parseKnownHosts, patternsMatch } from '../../../operator/src/controller/known-hosts.js';
+import {
+  checkHostKey,
+  hostKeyAlgorithmsFor,
+  hostLookupName,
+  parseKnownHosts,
+  patternsMatch,
+} from '../../../operator/src/controller/known-hosts.js';
 
 const KEY_A = Buffer.from('0000000b7373682d65643235353139000000200101010101010101010101010101010101010101010101010101010101010101', 'hex');
 const KEY_B = Buffer.from('0000000b7373682d65643235353139000000200202020202020202020202020202020202020202020202020202020202020202', 'hex');
@@ -54,7 +60,9 @@ describe('checkHostKey', () => {
 
   it('says which line expected which fingerprint on a mismatch', () => {
     const v = checkHostKey(parseKnownHosts(`master.example ssh-ed25519 ${b64(KEY_A)}`), 'master.example', KEY_B, '/k');
-    expect(v.ok ? '' : v.message).toMatch(/^HOST KEY MISMATCH for master\.example: it presented SHA256:\S+, \/k:1 expects SHA256:\S+; refusing$/);
+    expect(v.ok ? '' : v.message).toMatch(
+      /^HOST KEY MISMATCH for master\.example: it presented SHA256:\S+, \/k:1 expects SHA256:\S+; refusing$/,
+    );
   });
 
   it('offers only the key types known for the host', () => {

@@ -24,8 +24,21 @@ function client(timeoutMs = 2000, server = SERVER): ClientNodeCluster {
   return new ClientNodeCluster(kc, { timeoutMs });
 }
 
-const status = (code: number, reason: string, message: string): nock.Body => ({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
-const scale = (replicas: number, rv: string): nock.Body => ({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'echo', namespace: 'openfaas-fn', resourceVersion: rv }, spec: { replicas }, status: { replicas } });
+const status = (code: number, reason: string, message: string): nock.Body => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  code,
+  reason,
+  message,
+});
+const scale = (replicas: number, rv: string): nock.Body => ({
+  apiVersion: 'autoscaling/v1',
+  kind: 'Scale',
+  metadata: { name: 'echo', namespace: 'openfaas-fn', resourceVersion: rv },
+  spec: { replicas },
+  status: { replicas },
+});
 const SCALE_PATH = '/apis/apps/v1/namespaces/openfaas-fn/deployments/echo/scale';
 
 beforeAll(() => nock.disableNetConnect());
@@ -36,31 +49,96 @@ afterAll(() => {
 });
 
 async function errorOf(p: Promise<unknown>): Promise<KubeApiError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KubeApiError);
   return e as KubeApiError;
 }
 
 describe('ClientNodeCluster errors', () => {
   // Each row: what the API server answers → status, reason and the predicates the controller uses.
-  const rows: Array<{ name: string; reply: (s: nock.Interceptor) => nock.Scope; statusCode: number | undefined; reason: string; conflict: boolean; notFound: boolean; transient: boolean }> = [
+  const rows: Array<{
+    name: string;
+    reply: (s: nock.Interceptor) => nock.Scope;
+    statusCode: number | undefined;
+    reason: string;
+    conflict: boolean;
+    notFound: boolean;
+    transient: boolean;
+  }> = [
     // A stale write: someone changed the Deployment after we read it.
-    { name: '409 Conflict', reply: (s) => s.reply(409, status(409, 'Conflict', 'the object has been modified')), statusCode: 409, reason: 'Conflict', conflict: true, notFound: false, transient: false },
+    {
+      name: '409 Conflict',
+      reply: (s) => s.reply(409, status(409, 'Conflict', 'the object has been modified')),
+      statusCode: 409,
+      reason: 'Conflict',
+      conflict: true,
+      notFound: false,
+      transient: false,
+    },
     // The function was deleted.
-    { name: '404 NotFound', reply: (s) => s.reply(404, status(404, 'NotFound', 'deployments.apps "echo" not found')), statusCode: 404, reason: 'NotFound', conflict: false, notFound: true, transient: false },
+    {
+      name: '404 NotFound',
+      reply: (s) => s.reply(404, status(404, 'NotFound', 'deployments.apps "echo" not found')),
+      statusCode: 404,
+      reason: 'NotFound',
+      conflict: false,
+      notFound: true,
+      transient: false,
+    },
     // etcd is slow: retry later.
-    { name: '503', reply: (s) => s.reply(503, status(503, 'ServiceUnavailable', 'etcdserver: request timed out')), statusCode: 503, reason: 'ServiceUnavailable', conflict: false, notFound: false, transient: true },
+    {
+      name: '503',
+      reply: (s) => s.reply(503, status(503, 'ServiceUnavailable', 'etcdserver: request timed out')),
+      statusCode: 503,
+      reason: 'ServiceUnavailable',
+      conflict: false,
+      notFound: false,
+      transient: true,
+    },
     // A proxy answering HTML instead of a Status.
-    { name: '502 HTML', reply: (s) => s.reply(502, '<html>bad gateway</html>'), statusCode: 502, reason: 'HTTP502', conflict: false, notFound: false, transient: true },
+    {
+      name: '502 HTML',
+      reply: (s) => s.reply(502, '<html>bad gateway</html>'),
+      statusCode: 502,
+      reason: 'HTTP502',
+      conflict: false,
+      notFound: false,
+      transient: true,
+    },
     // Throttled by API priority and fairness.
-    { name: '429', reply: (s) => s.reply(429, status(429, 'TooManyRequests', 'slow down')), statusCode: 429, reason: 'TooManyRequests', conflict: false, notFound: false, transient: true },
+    {
+      name: '429',
+      reply: (s) => s.reply(429, status(429, 'TooManyRequests', 'slow down')),
+      statusCode: 429,
+      reason: 'TooManyRequests',
+      conflict: false,
+      notFound: false,
+      transient: true,
+    },
     // No answer within the time-out.
-    { name: 'time-out', reply: (s) => s.delay(1000).reply(200, scale(1, '1')), statusCode: undefined, reason: 'Timeout', conflict: false, notFound: false, transient: true },
+    {
+      name: 'time-out',
+      reply: (s) => s.delay(1000).reply(200, scale(1, '1')),
+      statusCode: undefined,
+      reason: 'Timeout',
+      conflict: false,
+      notFound: false,
+      transient: true,
+    },
   ];
-  it.each(rows)("readScale: $name", async ({ name: _name, reply, ...want }) => {
+  it.each(rows)('readScale: $name', async ({ name: _name, reply, ...want }) => {
     reply(nock(SERVER).get(SCALE_PATH));
     const err = await errorOf(client(200).readScale('openfaas-fn', 'echo'));
-    expect({ statusCode: err.statusCode, reason: err.reason, conflict: err.conflict, notFound: err.notFound, transient: err.transient }).toEqual(want);
+    expect({
+      statusCode: err.statusCode,
+      reason: err.reason,
+      conflict: err.conflict,
+      notFound: err.notFound,
+      transient: err.transient,
+    }).toEqual(want);
   });
 });
 
@@ -73,7 +151,11 @@ describe('ClientNodeCluster transport', () => {
     nock.enableNetConnect('127.0.0.1');
     const err = await errorOf(client(2000, `http://127.0.0.1:${port}`).readScale('openfaas-fn', 'echo'));
     nock.disableNetConnect();
-    expect({ statusCode: err.statusCode, reason: err.reason, transient: err.transient }).toEqual({ statusCode: undefined, reason: 'ECONNREFUSED', transient: true });
+    expect({ statusCode: err.statusCode, reason: err.reason, transient: err.transient }).toEqual({
+      statusCode: undefined,
+      reason: 'ECONNREFUSED',
+      transient: true,
+    });
   });
 });
 
@@ -94,33 +176,60 @@ describe('ClientNodeCluster requests', () => {
   });
 
   it('writes status through the /status subresource', async () => {
-    const obj: AutoscalerObject = { apiVersion: 'faas-autoscaler.dev/v1alpha1', kind: 'FunctionAutoscaler', metadata: { name: 'echo', namespace: 'team', resourceVersion: '7' }, spec: {}, status: { desiredReplicas: 2 } };
+    const obj: AutoscalerObject = {
+      apiVersion: 'faas-autoscaler.dev/v1alpha1',
+      kind: 'FunctionAutoscaler',
+      metadata: { name: 'echo', namespace: 'team', resourceVersion: '7' },
+      spec: {},
+      status: { desiredReplicas: 2 },
+    };
     let body: AutoscalerObject | undefined;
     nock(SERVER)
-      .put('/apis/faas-autoscaler.dev/v1alpha1/namespaces/team/functionautoscalers/echo/status', (b: AutoscalerObject) => ((body = b), true))
+      .put(
+        '/apis/faas-autoscaler.dev/v1alpha1/namespaces/team/functionautoscalers/echo/status',
+        (b: AutoscalerObject) => ((body = b), true),
+      )
       .reply(200, { ...obj, metadata: { ...obj.metadata, resourceVersion: '8' } });
     const stored = await client().replaceAutoscalerStatus(obj);
-    expect({ rv: stored.metadata.resourceVersion, sentRv: body?.metadata.resourceVersion, sentStatus: body?.status }).toEqual({ rv: '8', sentRv: '7', sentStatus: { desiredReplicas: 2 } });
+    expect({ rv: stored.metadata.resourceVersion, sentRv: body?.metadata.resourceVersion, sentStatus: body?.status }).toEqual({
+      rv: '8',
+      sentRv: '7',
+      sentStatus: { desiredReplicas: 2 },
+    });
   });
 
   it('sends Lease times as MicroTime, with six fractional digits (the server refuses three)', async () => {
     let sent: { spec?: { acquireTime?: string; renewTime?: string } } | undefined;
     nock(SERVER)
       .post('/apis/coordination.k8s.io/v1/namespaces/fa/leases', (b: typeof sent) => ((sent = b), true))
-      .reply(201, (_uri: string, b: nock.Body) => ({ ...(b as object), metadata: { name: 'leader', namespace: 'fa', resourceVersion: '1' } }));
+      .reply(201, (_uri: string, b: nock.Body) => ({
+        ...(b as object),
+        metadata: { name: 'leader', namespace: 'fa', resourceVersion: '1' },
+      }));
     const at = new Date(Date.UTC(2026, 11, 7, 23, 39, 28, 391));
-    const stored = await client().createLease('fa', 'leader', { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: at, renewTime: at, leaseTransitions: 0 });
+    const stored = await client().createLease('fa', 'leader', {
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      acquireTime: at,
+      renewTime: at,
+      leaseTransitions: 0,
+    });
     expect(sent?.spec).toMatchObject({ acquireTime: '2026-12-07T23:39:28.391000Z', renewTime: '2026-12-07T23:39:28.391000Z' });
     expect(stored.renewTime?.getTime()).toBe(at.getTime());
   });
 
   it('reads a missing Lease as null, not an error', async () => {
-    nock(SERVER).get('/apis/coordination.k8s.io/v1/namespaces/fa/leases/leader').reply(404, status(404, 'NotFound', 'not found'));
+    nock(SERVER)
+      .get('/apis/coordination.k8s.io/v1/namespaces/fa/leases/leader')
+      .reply(404, status(404, 'NotFound', 'not found'));
     expect(await client().readLease('fa', 'leader')).toBeNull();
   });
 
   it('reports 410 Gone from a watch request to onDone, and ERROR events in the stream to onEvent', async () => {
-    nock(SERVER).get('/apis/faas-autoscaler.dev/v1alpha1/functionautoscalers').query({ watch: 'true', resourceVersion: '5', allowWatchBookmarks: 'true' }).reply(410, status(410, 'Expired', 'too old'));
+    nock(SERVER)
+      .get('/apis/faas-autoscaler.dev/v1alpha1/functionautoscalers')
+      .query({ watch: 'true', resourceVersion: '5', allowWatchBookmarks: 'true' })
+      .reply(410, status(410, 'Expired', 'too old'));
     const done = await new Promise<KubeApiError | undefined>((resolve) => {
       void client().watchAutoscalers(undefined, '5', { onEvent: () => undefined, onDone: resolve });
     });
@@ -130,7 +239,10 @@ describe('ClientNodeCluster requests', () => {
     nock(SERVER).get('/apis/faas-autoscaler.dev/v1alpha1/namespaces/team/functionautoscalers').query(true).reply(200, `${line}\n`);
     const events: Array<[string, unknown]> = [];
     await new Promise<void>((resolve) => {
-      void client().watchAutoscalers('team', '9', { onEvent: (t, o) => events.push([t, (o as { code?: number }).code]), onDone: () => resolve() });
+      void client().watchAutoscalers('team', '9', {
+        onEvent: (t, o) => events.push([t, (o as { code?: number }).code]),
+        onDone: () => resolve(),
+      });
     });
     expect(events).toEqual([['ERROR', 410]]);
   });
@@ -140,20 +252,31 @@ describe('DeploymentScaleActuator over client-node', () => {
   it('retries a stale write (409): reads the scale again and rewrites with the new resourceVersion', async () => {
     const sentRvs: string[] = [];
     nock(SERVER)
-      .get(SCALE_PATH).reply(200, scale(1, '10'))
-      .put(SCALE_PATH, (b: { metadata: { resourceVersion: string } }) => (sentRvs.push(b.metadata.resourceVersion), true)).reply(409, status(409, 'Conflict', 'modified'))
-      .get(SCALE_PATH).reply(200, scale(2, '11'))
-      .put(SCALE_PATH, (b: { metadata: { resourceVersion: string } }) => (sentRvs.push(b.metadata.resourceVersion), true)).reply(200, scale(4, '12'));
+      .get(SCALE_PATH)
+      .reply(200, scale(1, '10'))
+      .put(SCALE_PATH, (b: { metadata: { resourceVersion: string } }) => (sentRvs.push(b.metadata.resourceVersion), true))
+      .reply(409, status(409, 'Conflict', 'modified'))
+      .get(SCALE_PATH)
+      .reply(200, scale(2, '11'))
+      .put(SCALE_PATH, (b: { metadata: { resourceVersion: string } }) => (sentRvs.push(b.metadata.resourceVersion), true))
+      .reply(200, scale(4, '12'));
     const got = await new DeploymentScaleActuator(client()).scale({ name: 'echo', namespace: 'openfaas-fn' }, 4);
     expect({ got, sentRvs }).toEqual({ got: { replicas: 4, attempts: 2 }, sentRvs: ['10', '11'] });
   });
 
   it('gives up after 3 conflicts with a conflict error, and maps 404 to not-found', async () => {
     const scope = nock(SERVER);
-    for (let i = 0; i < 3; i++) scope.get(SCALE_PATH).reply(200, scale(1, String(i))).put(SCALE_PATH).reply(409, status(409, 'Conflict', 'modified'));
+    for (let i = 0; i < 3; i++)
+      scope
+        .get(SCALE_PATH)
+        .reply(200, scale(1, String(i)))
+        .put(SCALE_PATH)
+        .reply(409, status(409, 'Conflict', 'modified'));
     const a = new DeploymentScaleActuator(client());
     const e1 = await a.scale({ name: 'echo', namespace: 'openfaas-fn' }, 4).catch((e: unknown) => e);
-    nock(SERVER).get(SCALE_PATH).reply(404, status(404, 'NotFound', 'not found'));
+    nock(SERVER)
+      .get(SCALE_PATH)
+      .reply(404, status(404, 'NotFound', 'not found'));
     const e2 = await a.scale({ name: 'echo', namespace: 'openfaas-fn' }, 4).catch((e: unknown) => e);
     expect([(e1 as ActuatorError).kind, (e2 as ActuatorError).kind]).toEqual(['conflict', 'not-found']);
   });

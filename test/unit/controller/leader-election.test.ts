@@ -7,7 +7,16 @@ import { FakeCluster } from './fake-cluster.js';
 const NS = 'faas-autoscaler';
 
 function elector(cluster: FakeCluster, clock: ManualClock, identity: string): LeaderElector {
-  return new LeaderElector({ client: cluster, namespace: NS, name: 'faas-autoscaler-leader', identity, clock, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+  return new LeaderElector({
+    client: cluster,
+    namespace: NS,
+    name: 'faas-autoscaler-leader',
+    identity,
+    clock,
+    leaseDurationSeconds: 15,
+    renewDeadlineSeconds: 10,
+    retryPeriodSeconds: 2,
+  });
 }
 
 describe('LeaderElector', () => {
@@ -24,7 +33,12 @@ describe('LeaderElector', () => {
       await clock.advance(1_000_000 + t - clock.now());
       rows.push([t, await b.tryAcquireOrRenew()]);
     }
-    expect(rows).toEqual([[5_000, false], [10_000, false], [14_000, false], [15_000, true]]);
+    expect(rows).toEqual([
+      [5_000, false],
+      [10_000, false],
+      [14_000, false],
+      [15_000, true],
+    ]);
     const lease = cluster.leases.get(`${NS}/faas-autoscaler-leader`)!;
     expect({ holder: lease.holderIdentity, transitions: lease.leaseTransitions }).toEqual({ holder: 'b', transitions: 1 });
   });
@@ -75,7 +89,11 @@ describe('LeaderElector', () => {
       cluster.failNext('readLease', new KubeApiError('unavailable', 503, 'ServiceUnavailable'));
       rows.push([t, await a.tryAcquireOrRenew()]);
     }
-    expect(rows).toEqual([[2_000, true], [9_000, true], [10_000, false]]);
+    expect(rows).toEqual([
+      [2_000, true],
+      [9_000, true],
+      [10_000, false],
+    ]);
   });
 
   it('is unhealthy once the Lease has been out of reach for a lease duration, reports each new failure once, and recovers', async () => {
@@ -84,8 +102,14 @@ describe('LeaderElector', () => {
     const errors: Array<[string, boolean]> = [];
     let recovered = 0;
     const b = new LeaderElector({
-      client: cluster, namespace: NS, name: 'faas-autoscaler-leader', identity: 'b', clock,
-      leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2,
+      client: cluster,
+      namespace: NS,
+      name: 'faas-autoscaler-leader',
+      identity: 'b',
+      clock,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
       onError: (err, changed) => errors.push([err.reason, changed]),
       onRecovered: () => recovered++,
     });
@@ -95,16 +119,32 @@ describe('LeaderElector', () => {
     // The API server answers 400 to every Lease write from here on (the MicroTime bug looked like this).
     const rows: Array<[number, boolean]> = [];
     for (const t of [2_000, 4_000, 15_000, 16_000, 17_000]) {
-      cluster.failNext('readLease', new KubeApiError(t < 16_000 ? 'bad request' : 'unavailable', t < 16_000 ? 400 : 503, t < 16_000 ? 'BadRequest' : 'ServiceUnavailable'));
+      cluster.failNext(
+        'readLease',
+        new KubeApiError(
+          t < 16_000 ? 'bad request' : 'unavailable',
+          t < 16_000 ? 400 : 503,
+          t < 16_000 ? 'BadRequest' : 'ServiceUnavailable',
+        ),
+      );
       await clock.advance(t - clock.now());
       await b.tryAcquireOrRenew();
       rows.push([t, b.health().ok]);
     }
     // Healthy up to a lease duration after the last answer (t = 0), not after.
-    expect(rows).toEqual([[2_000, true], [4_000, true], [15_000, true], [16_000, false], [17_000, false]]);
+    expect(rows).toEqual([
+      [2_000, true],
+      [4_000, true],
+      [15_000, true],
+      [16_000, false],
+      [17_000, false],
+    ]);
     expect(b.health().lastError).toBe('unavailable');
     // One `changed` per new reason, not one per retry.
-    expect(errors.filter(([, changed]) => changed)).toEqual([['BadRequest', true], ['ServiceUnavailable', true]]);
+    expect(errors.filter(([, changed]) => changed)).toEqual([
+      ['BadRequest', true],
+      ['ServiceUnavailable', true],
+    ]);
     expect(recovered).toBe(0);
     await b.tryAcquireOrRenew();
     expect({ health: b.health(), recovered }).toEqual({ health: { ok: true, sinceContactMs: 0 }, recovered: 1 });

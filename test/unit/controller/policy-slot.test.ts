@@ -43,7 +43,9 @@ function context(broken: Set<string>) {
         name: s.name,
         deps,
         disposed: false,
-        ...(s.name === 'knative' ? { defaultBehavior: { scaleDown: { stabilizationWindowSeconds: 120, selectPolicy: 'Max' as const, policies: [] } } } : {}),
+        ...(s.name === 'knative'
+          ? { defaultBehavior: { scaleDown: { stabilizationWindowSeconds: 120, selectPolicy: 'Max' as const, policies: [] } } }
+          : {}),
         recommend: () => ({ valid: false, reason: 'unused' }),
         reset() {},
         dispose() {
@@ -67,7 +69,13 @@ describe('ensurePolicySlot', () => {
     const first = await ensurePolicySlot(undefined, spec(), { cpuCores: 0.1, memoryBytes: 1e8 }, 0, ctx);
     expect(first.condition).toEqual({ type: 'PolicyLoaded', status: 'True', reason: 'Loaded', message: 'policy hpa loaded' });
     expect(first.slot).toMatchObject({ requested: 'hpa', loaded: true, key: slotKey(spec(), { cpuCores: 0.1, memoryBytes: 1e8 }) });
-    expect(created[0]!.deps).toEqual({ minReplicas: 1, maxReplicas: 10, sloP95Ms: 500, intervalSeconds: 30, resourceRequests: { cpuCores: 0.1, memoryBytes: 1e8 } });
+    expect(created[0]!.deps).toEqual({
+      minReplicas: 1,
+      maxReplicas: 10,
+      sloP95Ms: 500,
+      intervalSeconds: 30,
+      resourceRequests: { cpuCores: 0.1, memoryBytes: 1e8 },
+    });
     expect(rails).toEqual([{ minReplicas: 1, maxReplicas: 10, behavior: {} }]);
     const again = await ensurePolicySlot(first.slot, spec(), { cpuCores: 0.1, memoryBytes: 1e8 }, 10 * RETRY_MS, ctx);
     expect(again).toEqual({ slot: first.slot, condition: null });
@@ -79,7 +87,10 @@ describe('ensurePolicySlot', () => {
     const first = await ensurePolicySlot(undefined, spec(), {}, 0, ctx);
     const second = await ensurePolicySlot(first.slot, spec({}, { slo: { p95LatencyMs: 900 } }), {}, 1000, ctx);
     expect(second.slot.policy).not.toBe(first.slot.policy);
-    expect(created.map((p) => [p.deps.sloP95Ms, p.disposed])).toEqual([[500, true], [900, false]]);
+    expect(created.map((p) => [p.deps.sloP95Ms, p.disposed])).toEqual([
+      [500, true],
+      [900, false],
+    ]);
     expect(events).toEqual([]);
   });
 
@@ -88,10 +99,16 @@ describe('ensurePolicySlot', () => {
     const { ctx, events, created } = context(broken);
     const s = spec({ name: 'lstm-ppo-plus', fallback: 'hpa' });
     const first = await ensurePolicySlot(undefined, s, {}, 0, ctx);
-    expect(first.condition).toMatchObject({ status: 'False', reason: 'PolicyLoadFailed', message: 'policy lstm-ppo-plus could not be loaded (lstm-ppo-plus is broken); using fallback hpa' });
+    expect(first.condition).toMatchObject({
+      status: 'False',
+      reason: 'PolicyLoadFailed',
+      message: 'policy lstm-ppo-plus could not be loaded (lstm-ppo-plus is broken); using fallback hpa',
+    });
     expect(first.slot).toMatchObject({ loaded: false, retryAtMs: RETRY_MS });
     expect(first.slot.policy?.name).toBe('hpa');
-    expect(events).toEqual(['Warning/PolicyFallback: policy lstm-ppo-plus could not be loaded (lstm-ppo-plus is broken); using fallback hpa']);
+    expect(events).toEqual([
+      'Warning/PolicyFallback: policy lstm-ppo-plus could not be loaded (lstm-ppo-plus is broken); using fallback hpa',
+    ]);
 
     // Before retryAtMs nothing is tried; after it, a failure keeps the same fallback instance.
     expect(await ensurePolicySlot(first.slot, s, {}, RETRY_MS - 1, ctx)).toEqual({ slot: first.slot, condition: null });
@@ -113,12 +130,16 @@ describe('ensurePolicySlot', () => {
   test('holds (no policy, no rails) when neither the policy nor its fallback loads', async () => {
     const { ctx, events } = context(new Set(['knative', 'static']));
     const r = await ensurePolicySlot(undefined, spec({ name: 'knative', fallback: 'static' }), {}, 0, ctx);
-    expect(r.condition).toMatchObject({ status: 'False', reason: 'NoPolicy', message: expect.stringMatching(/nor fallback static \(static is broken\); holding the current scale$/) });
+    expect(r.condition).toMatchObject({
+      status: 'False',
+      reason: 'NoPolicy',
+      message: expect.stringMatching(/nor fallback static \(static is broken\); holding the current scale$/),
+    });
     expect(r.slot).toMatchObject({ policy: undefined, rails: undefined, loaded: false });
     expect(events).toEqual([expect.stringMatching(/^Warning\/PolicyUnavailable: /)]);
   });
 
-  test('a switch is an Event; the new rails take the policy\'s default behaviour under the spec\'s', async () => {
+  test("a switch is an Event; the new rails take the policy's default behaviour under the spec's", async () => {
     const { ctx, events, created, rails } = context(new Set());
     const first = await ensurePolicySlot(undefined, spec(), {}, 0, ctx);
     const switched = await ensurePolicySlot(first.slot, spec({ name: 'knative' }), {}, 1000, ctx);

@@ -15,7 +15,11 @@ import { runEpisode, type IntervalRecord } from '../../../operator/src/sim/episo
 import { SimEnv, type EnvConfig } from '../../../operator/src/training/sim-env.js';
 import { constant, traceFn } from '../sim/helpers.js';
 
-const RAILS: RailsConfig = { minReplicas: 1, maxReplicas: 12, behavior: { scaleDown: { stabilizationWindowSeconds: 90, selectPolicy: 'Max', policies: [] } } };
+const RAILS: RailsConfig = {
+  minReplicas: 1,
+  maxReplicas: 12,
+  behavior: { scaleDown: { stabilizationWindowSeconds: 90, selectPolicy: 'Max', policies: [] } },
+};
 
 function policyReturning(value: unknown): ScalingPolicy {
   return { name: 'keda', recommend: () => ({ valid: true, desiredReplicas: value as number, reason: 'odd' }), reset() {}, dispose() {} };
@@ -32,23 +36,52 @@ describe('decisionStep', () => {
     ['7', 'holding 4: keda recommended 7 replicas, not a whole number ≥ 0'],
   ])('a recommendation of %p is a hold that names it; the rails are not touched', (value, reason) => {
     const rails = new Rails(RAILS);
-    expect(decisionStep(policyReturning(value), obs, { rails, currentReplicas: 4, now: 0 })).toEqual({ held: true, desiredReplicas: 4, reason, limitedBy: 'none' });
+    expect(decisionStep(policyReturning(value), obs, { rails, currentReplicas: 4, now: 0 })).toEqual({
+      held: true,
+      desiredReplicas: 4,
+      reason,
+      limitedBy: 'none',
+    });
     // No scale event was recorded: a scale-down right after is not stabilized by a phantom.
     expect(decisionStep(policyReturning(3), obs, { rails, currentReplicas: 4, now: 1000 }).desiredReplicas).toBe(3);
   });
 
   test('a policy that throws is a hold with its message', () => {
-    const throwing: ScalingPolicy = { name: 'hpa', recommend: () => { throw new RangeError('bad window'); }, reset() {}, dispose() {} };
-    expect(decisionStep(throwing, obs, { rails: new Rails(RAILS), currentReplicas: 4, now: 0 })).toMatchObject({ held: true, desiredReplicas: 4, reason: 'holding 4: hpa cannot decide: policy hpa failed: bad window' });
+    const throwing: ScalingPolicy = {
+      name: 'hpa',
+      recommend: () => {
+        throw new RangeError('bad window');
+      },
+      reset() {},
+      dispose() {},
+    };
+    expect(decisionStep(throwing, obs, { rails: new Rails(RAILS), currentReplicas: 4, now: 0 })).toMatchObject({
+      held: true,
+      desiredReplicas: 4,
+      reason: 'holding 4: hpa cannot decide: policy hpa failed: bad window',
+    });
   });
 
   test('after the rails: no scale-down on partial data, then the platform range', () => {
     const ctx = { rails: new Rails({ minReplicas: 1, maxReplicas: 20 }), currentReplicas: 4, now: 0 };
     expect(decideFrom('keda', { valid: true, desiredReplicas: 2, reason: 'r' }, { ...ctx, partialData: true })).toMatchObject({
-      held: false, rawDesiredReplicas: 2, desiredReplicas: 4, reason: expect.stringMatching(/scale-down to 2 held at 4: CPU\/memory metrics missing$/),
+      held: false,
+      rawDesiredReplicas: 2,
+      desiredReplicas: 4,
+      reason: expect.stringMatching(/scale-down to 2 held at 4: CPU\/memory metrics missing$/),
     });
-    expect(decideFrom('keda', { valid: true, desiredReplicas: 9, reason: 'r' }, { ...ctx, platformRange: { min: 1, max: 5, name: 'OpenFaaS CE' } })).toMatchObject({
-      held: false, rawDesiredReplicas: 9, desiredReplicas: 5, limitedBy: 'openfaas-ce', reason: expect.stringMatching(/limited to 5 by OpenFaaS CE, which keeps every function within 1\.\.5 replicas \(wanted 9\)$/),
+    expect(
+      decideFrom(
+        'keda',
+        { valid: true, desiredReplicas: 9, reason: 'r' },
+        { ...ctx, platformRange: { min: 1, max: 5, name: 'OpenFaaS CE' } },
+      ),
+    ).toMatchObject({
+      held: false,
+      rawDesiredReplicas: 9,
+      desiredReplicas: 5,
+      limitedBy: 'openfaas-ce',
+      reason: expect.stringMatching(/limited to 5 by OpenFaaS CE, which keeps every function within 1\.\.5 replicas \(wanted 9\)$/),
     });
   });
 });
@@ -61,11 +94,25 @@ describe('the simulator and training decide through it', () => {
   test('runEpisode: replaying its observations through decisionStep gives its decisions', async () => {
     const deps = { minReplicas: 1, maxReplicas: 12, sloP95Ms: 600, intervalSeconds: 30 };
     const records: IntervalRecord[] = [];
-    runEpisode({ fn, binSeconds: 60, policy: await createPolicy({ name: 'hpa' }, deps), rails: new Rails(RAILS), intervalSeconds: 30, seed: 2, sloP95Ms: 600, sim: SIM, onInterval: (r) => records.push(r) });
+    runEpisode({
+      fn,
+      binSeconds: 60,
+      policy: await createPolicy({ name: 'hpa' }, deps),
+      rails: new Rails(RAILS),
+      intervalSeconds: 30,
+      seed: 2,
+      sloP95Ms: 600,
+      sim: SIM,
+      onInterval: (r) => records.push(r),
+    });
     const policy = await createPolicy({ name: 'hpa' }, deps);
     const rails = new Rails(RAILS);
     const decided = records.slice(0, -1).map((r) => r.replicasAfter);
-    const replayed = records.slice(0, -1).map((r) => decisionStep(policy, r.observation, { rails, currentReplicas: r.replicasBefore, now: r.endSeconds * 1000 }).desiredReplicas);
+    const replayed = records
+      .slice(0, -1)
+      .map(
+        (r) => decisionStep(policy, r.observation, { rails, currentReplicas: r.replicasBefore, now: r.endSeconds * 1000 }).desiredReplicas,
+      );
     expect(replayed).toEqual(decided);
     expect(Math.max(...decided)).toBeGreaterThan(2);
     // The stabilization window held at least one scale-down.
@@ -94,7 +141,13 @@ describe('the simulator and training decide through it', () => {
     for (let t = 0; t < config.episodeIntervals - 1; t++) {
       const current = env.observation.replicas;
       const asked = 1 + rng.int(12);
-      expected.push(decideFrom('network', { valid: true, desiredReplicas: asked, reason: '' }, { rails, currentReplicas: current, now: (t + 1) * 30_000 }).desiredReplicas);
+      expected.push(
+        decideFrom(
+          'network',
+          { valid: true, desiredReplicas: asked, reason: '' },
+          { rails, currentReplicas: current, now: (t + 1) * 30_000 },
+        ).desiredReplicas,
+      );
       env.actDesired(asked);
       applied.push(env.observation.replicas);
     }

@@ -11,7 +11,10 @@ type Answers = Partial<Record<string, Sample[] | PrometheusError>>;
 /** Answers by the first metric name found in the query; counts queries. */
 class FakeProm implements InstantQuerier {
   queries: string[] = [];
-  constructor(readonly name: string, private readonly answers: Answers) {}
+  constructor(
+    readonly name: string,
+    private readonly answers: Answers,
+  ) {}
   async query(promql: string): Promise<Sample[]> {
     this.queries.push(promql);
     const key = Object.keys(this.answers)
@@ -34,8 +37,12 @@ function healthyGateway(): Answers {
     gateway_function_invocation_total: [fn('a', { code: '200' }, 90), fn('a', { code: '500' }, 10), fn('b', { code: '200' }, 5)],
     gateway_function_invocation_started: [fn('a', {}, 100), fn('b', {}, 5)],
     gateway_functions_seconds_bucket: [
-      fn('a', { le: '0.1' }, 50), fn('a', { le: '+Inf' }, 100), fn('a', { le: '1' }, 99),
-      fn('b', { le: '0.1' }, 5), fn('b', { le: '1' }, 5), fn('b', { le: '+Inf' }, 5),
+      fn('a', { le: '0.1' }, 50),
+      fn('a', { le: '+Inf' }, 100),
+      fn('a', { le: '1' }, 99),
+      fn('b', { le: '0.1' }, 5),
+      fn('b', { le: '1' }, 5),
+      fn('b', { le: '+Inf' }, 5),
     ],
     gateway_functions_seconds_sum: [fn('a', {}, 9), fn('b', {}, 0.25)],
     gateway_functions_seconds_count: [fn('a', {}, 90), fn('b', {}, 5)],
@@ -60,7 +67,13 @@ const targets: FunctionTarget[] = [
 ];
 
 async function gather(gw: Answers, cad: Answers, t = targets): ReturnType<typeof gatherWindows> {
-  return gatherWindows({ gateway: new FakeProm('prometheus-a', gw), cadvisor: new FakeProm('prometheus-b', cad), windowSeconds: 30, targets: t, atMs: 0 });
+  return gatherWindows({
+    gateway: new FakeProm('prometheus-a', gw),
+    cadvisor: new FakeProm('prometheus-b', cad),
+    windowSeconds: 30,
+    targets: t,
+    atMs: 0,
+  });
 }
 
 describe('gatherWindows', () => {
@@ -72,7 +85,11 @@ describe('gatherWindows', () => {
       windowSeconds: 30,
       invocationsByCode: { '200': 90, '500': 10 },
       invocationsStarted: 100,
-      latencyBuckets: [{ le: 0.1, count: 50 }, { le: 1, count: 99 }, { le: Number.POSITIVE_INFINITY, count: 100 }],
+      latencyBuckets: [
+        { le: 0.1, count: 50 },
+        { le: 1, count: 99 },
+        { le: Number.POSITIVE_INFINITY, count: 100 },
+      ],
       latencySumSeconds: 9,
       latencyCount: 90,
       cpuCores: 0.5,
@@ -101,25 +118,78 @@ describe('gatherWindows', () => {
   });
 
   // Each row: a fault in one source's answer → the field that goes null and the named problem.
-  const edgeCases: Array<{ name: string; gw?: Answers; cad?: Answers; field: string; problem: RegExp; traffic: boolean; resources: boolean }> = [
+  const edgeCases: Array<{
+    name: string;
+    gw?: Answers;
+    cad?: Answers;
+    field: string;
+    problem: RegExp;
+    traffic: boolean;
+    resources: boolean;
+  }> = [
     // Function a has never been called since the gateway started: no counter series at all.
-    { name: 'empty', gw: { gateway_function_invocation_total: [fn('b', { code: '200' }, 5)] }, field: 'invocationsByCode', problem: /invocation_total: no series/, traffic: false, resources: true },
+    {
+      name: 'empty',
+      gw: { gateway_function_invocation_total: [fn('b', { code: '200' }, 5)] },
+      field: 'invocationsByCode',
+      problem: /invocation_total: no series/,
+      traffic: false,
+      resources: true,
+    },
     // A broken exporter wrote NaN into a counter.
-    { name: 'NaN', gw: { gateway_function_invocation_total: [fn('a', { code: '200' }, Number.NaN)] }, field: 'invocationsByCode', problem: /\{code="200"\}: NaN/, traffic: false, resources: true },
+    {
+      name: 'NaN',
+      gw: { gateway_function_invocation_total: [fn('a', { code: '200' }, Number.NaN)] },
+      field: 'invocationsByCode',
+      problem: /\{code="200"\}: NaN/,
+      traffic: false,
+      resources: true,
+    },
     // +Inf in cAdvisor CPU.
-    { name: '+Inf', cad: { container_cpu_usage_seconds_total: [pod('a', Number.POSITIVE_INFINITY)] }, field: 'cpuCores', problem: /cpu_usage_seconds_total: infinite value/, traffic: true, resources: false },
+    {
+      name: '+Inf',
+      cad: { container_cpu_usage_seconds_total: [pod('a', Number.POSITIVE_INFINITY)] },
+      field: 'cpuCores',
+      problem: /cpu_usage_seconds_total: infinite value/,
+      traffic: true,
+      resources: false,
+    },
     // A second scrape job adds a label our `by` keeps apart: two series for one function.
-    { name: 'several', cad: { container_memory_working_set_bytes: [pod('a', 1), pod('a', 2)] }, field: 'memoryBytes', problem: /several series/, traffic: true, resources: false },
+    {
+      name: 'several',
+      cad: { container_memory_working_set_bytes: [pod('a', 1), pod('a', 2)] },
+      field: 'memoryBytes',
+      problem: /several series/,
+      traffic: true,
+      resources: false,
+    },
     // A histogram missing its +Inf bucket cannot give a quantile.
-    { name: 'no +Inf bucket', gw: { gateway_functions_seconds_bucket: [fn('a', { le: '0.1' }, 3)] }, field: 'latencyBuckets', problem: /no le="\+Inf" bucket/, traffic: true, resources: true },
+    {
+      name: 'no +Inf bucket',
+      gw: { gateway_functions_seconds_bucket: [fn('a', { le: '0.1' }, 3)] },
+      field: 'latencyBuckets',
+      problem: /no le="\+Inf" bucket/,
+      traffic: true,
+      resources: true,
+    },
     // Prometheus B is down: every resource field null, with the error.
-    { name: 'source down', cad: down(healthyCadvisor(), new PrometheusError('prometheus-b', 'unreachable', 'cannot reach (ECONNREFUSED)')), field: 'cpuCores', problem: /prometheus-b: cannot reach/, traffic: true, resources: false },
+    {
+      name: 'source down',
+      cad: down(healthyCadvisor(), new PrometheusError('prometheus-b', 'unreachable', 'cannot reach (ECONNREFUSED)')),
+      field: 'cpuCores',
+      problem: /prometheus-b: cannot reach/,
+      traffic: true,
+      resources: false,
+    },
   ];
   it.each(edgeCases)('$name → $field null with a named problem', async ({ gw, cad, field, problem, traffic, resources }) => {
     const got = await gather({ ...healthyGateway(), ...gw }, { ...healthyCadvisor(), ...cad });
     const a = got.byKey.get('a.openfaas-fn')!;
-    expect({ value: (a.window as unknown as Record<string, unknown>)[field], traffic: a.health.traffic, resources: a.health.resources })
-      .toEqual({ value: null, traffic, resources });
+    expect({
+      value: (a.window as unknown as Record<string, unknown>)[field],
+      traffic: a.health.traffic,
+      resources: a.health.resources,
+    }).toEqual({ value: null, traffic, resources });
     expect(a.window.problems.some((p) => problem.test(p))).toBe(true);
   });
 
@@ -137,7 +207,11 @@ describe('gatherWindows', () => {
 describe('batchedQueries', () => {
   it('filters by namespace once, not by function, and joins pods to Deployments by label_replace', () => {
     const q = batchedQueries(60, ['team-b', 'openfaas-fn', 'team-b']);
-    expect(q.invocations).toBe('sum by (function_name, code) (increase(gateway_function_invocation_total{function_name=~".+\\\\.(openfaas-fn|team-b)"}[60s]))');
-    expect(q.cpu).toBe('sum by (namespace, function) (label_replace(rate(container_cpu_usage_seconds_total{namespace=~"openfaas-fn|team-b",pod!="",container!="",container!="POD"}[60s]), "function", "$1", "pod", "(.+)-[a-z0-9]+-[a-z0-9]+"))');
+    expect(q.invocations).toBe(
+      'sum by (function_name, code) (increase(gateway_function_invocation_total{function_name=~".+\\\\.(openfaas-fn|team-b)"}[60s]))',
+    );
+    expect(q.cpu).toBe(
+      'sum by (namespace, function) (label_replace(rate(container_cpu_usage_seconds_total{namespace=~"openfaas-fn|team-b",pod!="",container!="",container!="POD"}[60s]), "function", "$1", "pod", "(.+)-[a-z0-9]+-[a-z0-9]+"))',
+    );
   });
 });

@@ -18,29 +18,98 @@ const b = (pairs: Array<[number, number]>): HistogramBucket[] => pairs.map(([le,
 /** Bucket sets shared by the hand-worked table and the promtool cross-check. */
 const BUCKETS: Record<string, { buckets: HistogramBucket[]; leLabels?: string[] }> = {
   // 100 requests of a gateway window: 50 ≤ 0.1 s, 90 ≤ 0.25 s, 99 ≤ 0.5 s, all ≤ 1 s.
-  gateway: { buckets: b([[0.05, 10], [0.1, 50], [0.25, 90], [0.5, 99], [1, 100], [INF, 100]]) },
+  gateway: {
+    buckets: b([
+      [0.05, 10],
+      [0.1, 50],
+      [0.25, 90],
+      [0.5, 99],
+      [1, 100],
+      [INF, 100],
+    ]),
+  },
   // 10 of 100 slower than the highest finite bucket.
-  slowTail: { buckets: b([[0.5, 80], [1, 90], [INF, 100]]) },
+  slowTail: {
+    buckets: b([
+      [0.5, 80],
+      [1, 90],
+      [INF, 100],
+    ]),
+  },
   // Rates are fractional.
-  fractional: { buckets: b([[0.1, 0.5], [1, 1.5], [INF, 2]]) },
+  fractional: {
+    buckets: b([
+      [0.1, 0.5],
+      [1, 1.5],
+      [INF, 2],
+    ]),
+  },
   // Given out of order.
-  unsorted: { buckets: b([[INF, 10], [1, 8], [0.1, 2]]) },
+  unsorted: {
+    buckets: b([
+      [INF, 10],
+      [1, 8],
+      [0.1, 2],
+    ]),
+  },
   // No requests in the window.
-  empty: { buckets: b([[0.1, 0], [1, 0], [INF, 0]]) },
+  empty: {
+    buckets: b([
+      [0.1, 0],
+      [1, 0],
+      [INF, 0],
+    ]),
+  },
   // Only the +Inf bucket.
   onlyInf: { buckets: b([[INF, 10]]) },
   // No +Inf bucket: not a valid histogram.
-  noInf: { buckets: b([[0.1, 5], [1, 10]]) },
+  noInf: {
+    buckets: b([
+      [0.1, 5],
+      [1, 10],
+    ]),
+  },
   // A count lower than the bucket below it (a counter reset inside the rate window): raised to 5.
-  nonMonotonic: { buckets: b([[0.1, 5], [1, 3], [INF, 10]]) },
+  nonMonotonic: {
+    buckets: b([
+      [0.1, 5],
+      [1, 3],
+      [INF, 10],
+    ]),
+  },
   // The same in the middle: 0.5 raised to 5, so (0.5, 1] holds 3, not 5.
-  nonMonotonicMiddle: { buckets: b([[0.1, 5], [0.5, 3], [1, 8], [INF, 10]]) },
+  nonMonotonicMiddle: {
+    buckets: b([
+      [0.1, 5],
+      [0.5, 3],
+      [1, 8],
+      [INF, 10],
+    ]),
+  },
   // Two series with the same bound ("1" and "1.0"): counts are added.
-  duplicateLe: { buckets: b([[1, 4], [1, 4], [INF, 10]]), leLabels: ['1', '1.0', '+Inf'] },
+  duplicateLe: {
+    buckets: b([
+      [1, 4],
+      [1, 4],
+      [INF, 10],
+    ]),
+    leLabels: ['1', '1.0', '+Inf'],
+  },
   // First bound negative: the answer is the bound itself.
-  negativeFirst: { buckets: b([[-1, 10], [INF, 10]]) },
+  negativeFirst: {
+    buckets: b([
+      [-1, 10],
+      [INF, 10],
+    ]),
+  },
   // Every observation in the first bucket: interpolation starts at 0.
-  firstBucket: { buckets: b([[0.2, 10], [1, 10], [INF, 10]]) },
+  firstBucket: {
+    buckets: b([
+      [0.2, 10],
+      [1, 10],
+      [INF, 10],
+    ]),
+  },
 };
 
 describe('histogramQuantile (hand-worked)', () => {
@@ -84,7 +153,11 @@ describe('histogramQuantile (hand-worked)', () => {
   });
 
   it('does not modify its input', () => {
-    const buckets = b([[INF, 10], [1, 3], [0.1, 5]]);
+    const buckets = b([
+      [INF, 10],
+      [1, 3],
+      [0.1, 5],
+    ]);
     const before = JSON.stringify(buckets);
     histogramQuantile(0.5, buckets);
     expect(JSON.stringify(buckets)).toBe(before);
@@ -188,13 +261,22 @@ describe('buildObservation', () => {
     });
   });
 
-  const cases: Array<{ name: string; window: Partial<FunctionMetricsWindow>; missing: string[]; problem?: RegExp; check?: (o: ReturnType<typeof buildObservation>) => void }> = [
+  const cases: Array<{
+    name: string;
+    window: Partial<FunctionMetricsWindow>;
+    missing: string[];
+    problem?: RegExp;
+    check?: (o: ReturnType<typeof buildObservation>) => void;
+  }> = [
     {
       // Idle function: zero traffic is a value, latency and error rate of nothing are not.
       name: 'no requests completed',
       window: {
         invocationsByCode: { '200': 0 },
-        latencyBuckets: [{ le: 0.1, count: 0 }, { le: INF, count: 0 }],
+        latencyBuckets: [
+          { le: 0.1, count: 0 },
+          { le: INF, count: 0 },
+        ],
         latencySumSeconds: 0,
         latencyCount: 0,
       },
@@ -205,7 +287,14 @@ describe('buildObservation', () => {
     {
       // Prometheus A down: every gateway-derived field is null, resources still there.
       name: 'gateway metrics missing',
-      window: { invocationsByCode: null, invocationsStarted: null, latencyBuckets: null, latencySumSeconds: null, latencyCount: null, problems: ['prometheus-a: connection refused'] },
+      window: {
+        invocationsByCode: null,
+        invocationsStarted: null,
+        latencyBuckets: null,
+        latencySumSeconds: null,
+        latencyCount: null,
+        problems: ['prometheus-a: connection refused'],
+      },
       missing: ['rps', 'requests', 'p95LatencyMs', 'meanExecutionMs', 'errorRate'],
       problem: /prometheus-a: connection refused/,
       check: (o) => expect(o.cpuPerReplica).toBeCloseTo(0.8, 12),
@@ -227,7 +316,12 @@ describe('buildObservation', () => {
     {
       // Histogram without +Inf: histogram_quantile is NaN.
       name: 'histogram without +Inf',
-      window: { latencyBuckets: [{ le: 0.1, count: 5 }, { le: 1, count: 100 }] },
+      window: {
+        latencyBuckets: [
+          { le: 0.1, count: 5 },
+          { le: 1, count: 100 },
+        ],
+      },
       missing: ['p95LatencyMs'],
       problem: /histogram_quantile gave NaN/,
     },
@@ -263,7 +357,12 @@ describe('buildObservation: startedRps (the offered load, optional field)', () =
     // Idle window: zero is a value.
     { name: 'nothing entered', window: { invocationsStarted: 0, invocationsByCode: { '200': 0 } }, want: 0 },
     // Counter absent: null, with the reason, and the other gateway fields unaffected.
-    { name: 'started counter missing', window: { invocationsStarted: null }, want: null, problem: /startedRps: invocation started counter missing/ },
+    {
+      name: 'started counter missing',
+      window: { invocationsStarted: null },
+      want: null,
+      problem: /startedRps: invocation started counter missing/,
+    },
     // A window of no length has no rate.
     { name: 'zero-length window', window: { windowSeconds: 0 }, want: null, problem: /startedRps: window length 0 s/ },
   ];
@@ -297,7 +396,16 @@ describe('missRatio', () => {
     ['the +Inf bucket', [...buckets.slice(0, 4), { le: Number.POSITIVE_INFINITY, count: 110 }], { '200': 110 }, 2000, 10 / 110],
     // fast errors the histogram places below the SLO: the error share wins
     ['fast errors', buckets, { '200': 70, '500': 30 }, 2000, 0.3],
-    ['no requests', [{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }], { '200': 0 }, 500, null],
+    [
+      'no requests',
+      [
+        { le: 1, count: 0 },
+        { le: Number.POSITIVE_INFINITY, count: 0 },
+      ],
+      { '200': 0 },
+      500,
+      null,
+    ],
   ])('%s', (_name, latencyBuckets, invocationsByCode, sloMs, want) => {
     const got = missRatio({ latencyBuckets, invocationsByCode }, sloMs);
     if (want === null) expect(got).toBeNull();

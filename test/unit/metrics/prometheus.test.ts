@@ -26,11 +26,14 @@ describe('PrometheusSource.query', () => {
       })
       .reply(function reply() {
         seenAuth = this.req.headers.authorization as string | undefined;
-        return [200, vector([
-          { metric: { function_name: 'a.openfaas-fn' }, value: [1, '1.5'] },
-          { metric: { function_name: 'b.openfaas-fn' }, value: [1, 'NaN'] },
-          { metric: { function_name: 'c.openfaas-fn' }, value: [1, '+Inf'] },
-        ])];
+        return [
+          200,
+          vector([
+            { metric: { function_name: 'a.openfaas-fn' }, value: [1, '1.5'] },
+            { metric: { function_name: 'b.openfaas-fn' }, value: [1, 'NaN'] },
+            { metric: { function_name: 'c.openfaas-fn' }, value: [1, '+Inf'] },
+          ]),
+        ];
       });
     const src = new PrometheusSource({ name: 'prometheus-a', url: `${BASE}/`, auth: { type: 'basic', username: 'u', password: 'p' } });
     const got = await src.query('up', 1_700_000_000_500);
@@ -77,7 +80,10 @@ describe('PrometheusSource.query', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(PrometheusError);
-    expect({ kind: (err as PrometheusError).kind, prefix: (err as Error).message.startsWith('prometheus-b: ') }).toEqual({ kind, prefix: true });
+    expect({ kind: (err as PrometheusError).kind, prefix: (err as Error).message.startsWith('prometheus-b: ') }).toEqual({
+      kind,
+      prefix: true,
+    });
   });
 });
 

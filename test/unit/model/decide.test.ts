@@ -95,7 +95,15 @@ describe('training validation decides as the operator does', () => {
     id: 'synthetic-square',
     row: 1,
     counts: Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 120 : 480)),
-    profile: { durations: { averageMs: 200, count: 1000, minimumMs: 50, maximumMs: 900, percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 } } },
+    profile: {
+      durations: {
+        averageMs: 200,
+        count: 1000,
+        minimumMs: 50,
+        maximumMs: 900,
+        percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 },
+      },
+    },
   };
   const envConfig: EnvConfig = {
     pool: [{ fn, binSeconds: 60, rateScale: 1, sloP95Ms: 600 }],
@@ -119,47 +127,59 @@ describe('training validation decides as the operator does', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test.each(['mode', 'mean'] as DecisionRule[])('rule %s: evaluateDeployedRule equals episodes driven by the lstm-ppo-plus policy', async (decision) => {
-    const n = featureCount('extended');
-    const arch = { ...defaultArchitecture('lstm-ppo-plus', n, util5.count), lstmUnits: 16 };
-    // Larger output weights than the initial 0.01, so that the decisions vary.
-    const weights = initialWeights(arch, 3);
-    for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
-    const net = new ActorCritic(arch, weights);
-    await saveModel(dir, net, {
-      features: { set: 'extended', columns: featureColumns('extended'), mean: new Array(n).fill(0.5), std: new Array(n).fill(2), clip: 10 },
-      actions: { space: 'utilisation5', decision },
-      reward: { name: 'slo-cost' },
-      training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
-      trace: null,
-      packageVersion: '0.0.0-test',
-      gitCommit: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-    });
-    net.dispose();
-    const { network, metadata } = await loadModel(dir);
-    const seed = 5;
-    const validation = evaluateDeployedRule(network, metadata.features, envConfig, seed, decision);
+  test.each(['mode', 'mean'] as DecisionRule[])(
+    'rule %s: evaluateDeployedRule equals episodes driven by the lstm-ppo-plus policy',
+    async (decision) => {
+      const n = featureCount('extended');
+      const arch = { ...defaultArchitecture('lstm-ppo-plus', n, util5.count), lstmUnits: 16 };
+      // Larger output weights than the initial 0.01, so that the decisions vary.
+      const weights = initialWeights(arch, 3);
+      for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
+      const net = new ActorCritic(arch, weights);
+      await saveModel(dir, net, {
+        features: {
+          set: 'extended',
+          columns: featureColumns('extended'),
+          mean: new Array(n).fill(0.5),
+          std: new Array(n).fill(2),
+          clip: 10,
+        },
+        actions: { space: 'utilisation5', decision },
+        reward: { name: 'slo-cost' },
+        training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
+        trace: null,
+        packageVersion: '0.0.0-test',
+        gitCommit: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
+      net.dispose();
+      const { network, metadata } = await loadModel(dir);
+      const seed = 5;
+      const validation = evaluateDeployedRule(network, metadata.features, envConfig, seed, decision);
 
-    // The same episodes (same seeds as evaluateDeployedRule's), each decision made by the operator's policy.
-    const policy = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, { minReplicas: 1, maxReplicas: 20, sloP95Ms: 600, intervalSeconds: 30 });
-    let replicaSeconds = 0;
-    const desired = new Set<number>();
-    for (let j = 0; j < VALIDATION_MIN_EPISODES; j++) {
-      policy.reset();
-      const env = new SimEnv(envConfig, new Rng(seed * 1000 + 0 + 1_000_000 * j));
-      env.reset(0);
-      for (let t = 0; t < envConfig.episodeIntervals; t++) {
-        const r = policy.recommend(env.observation, t * 30_000);
-        if (!r.valid) throw new Error(r.reason);
-        desired.add(r.desiredReplicas);
-        env.actDesired(r.desiredReplicas);
-        replicaSeconds += env.lastStats!.replicaSeconds / VALIDATION_MIN_EPISODES;
+      // The same episodes (same seeds as evaluateDeployedRule's), each decision made by the operator's policy.
+      const policy = await createPolicy(
+        { name: 'lstm-ppo-plus', model: dir },
+        { minReplicas: 1, maxReplicas: 20, sloP95Ms: 600, intervalSeconds: 30 },
+      );
+      let replicaSeconds = 0;
+      const desired = new Set<number>();
+      for (let j = 0; j < VALIDATION_MIN_EPISODES; j++) {
+        policy.reset();
+        const env = new SimEnv(envConfig, new Rng(seed * 1000 + 0 + 1_000_000 * j));
+        env.reset(0);
+        for (let t = 0; t < envConfig.episodeIntervals; t++) {
+          const r = policy.recommend(env.observation, t * 30_000);
+          if (!r.valid) throw new Error(r.reason);
+          desired.add(r.desiredReplicas);
+          env.actDesired(r.desiredReplicas);
+          replicaSeconds += env.lastStats!.replicaSeconds / VALIDATION_MIN_EPISODES;
+        }
       }
-    }
-    policy.dispose();
-    network.dispose();
-    expect(desired.size).toBeGreaterThan(1);
-    expect(validation.replicaSeconds).toBeCloseTo(replicaSeconds, 6);
-  });
+      policy.dispose();
+      network.dispose();
+      expect(desired.size).toBeGreaterThan(1);
+      expect(validation.replicaSeconds).toBeCloseTo(replicaSeconds, 6);
+    },
+  );
 });

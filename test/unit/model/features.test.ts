@@ -23,7 +23,7 @@ const obs = (over: Partial<Observation> = {}): Observation => ({
 const ctx: FeatureContext = { sloP95Ms: 800, maxReplicas: 20, previousRps: 5, intervalsSinceScale: 3 };
 
 describe('rawFeatures', () => {
-  test('the paper\'s seven, in its order, with log1p on rates, counts and latencies', () => {
+  test("the paper's seven, in its order, with log1p on rates, counts and latencies", () => {
     const got = rawFeatures('lstm-ppo-plus', obs(), ctx);
     expect(got).toEqual({
       ok: true,
@@ -84,7 +84,10 @@ describe('rawFeatures', () => {
 describe('standardise and RunningMeanStd', () => {
   test('running statistics match the batch mean and population variance', () => {
     const rms = new RunningMeanStd(2, 0);
-    rms.update([[1, 10], [3, 10]]);
+    rms.update([
+      [1, 10],
+      [3, 10],
+    ]);
     rms.update([[5, 10]]);
     expect([...rms.mean]).toEqual([3, 10]);
     expect(rms.variance[0]).toBeCloseTo(8 / 3, 12);
@@ -146,7 +149,11 @@ describe('replicaLoad', () => {
     // Saturated but Little's law says less than the CPU does: the CPU wins.
     { name: 'saturated, short requests', over: { cpuPerReplica: 1, replicas: 4, rps: 2, meanExecutionMs: 500 }, want: 4 },
     // Every request failed: P95 stands in for the mean latency (10 RPS × 10 s = 100), capped at 3 × 2.
-    { name: 'saturated, all failed', over: { cpuPerReplica: 1, replicas: 2, rps: 10, meanExecutionMs: null, p95LatencyMs: 10000 }, want: 6 },
+    {
+      name: 'saturated, all failed',
+      over: { cpuPerReplica: 1, replicas: 2, rps: 10, meanExecutionMs: null, p95LatencyMs: 10000 },
+      want: 6,
+    },
     { name: 'cpu unknown', over: { cpuPerReplica: null }, want: null },
   ];
   test.each(cases)('$name', ({ over, want }) => {
@@ -162,7 +169,11 @@ describe('offeredReplicas', () => {
     // As many entered as succeeded: the busy CPU, 0.5 × 4 = 2 replicas' worth (what utilisation5 sees).
     { name: 'steady', over: { cpuPerReplica: 0.5, replicas: 4, requests: 300, errorRate: 0, startedRps: 10 }, want: 2 },
     // Saturated 1 replica: 258 entered, 34 succeeded (rank:1's first interval): 1 × 258/34.
-    { name: 'saturated, queue building', over: { cpuPerReplica: 1, replicas: 1, requests: 34, errorRate: 0, startedRps: 258 / 30 }, want: 258 / 34 },
+    {
+      name: 'saturated, queue building',
+      over: { cpuPerReplica: 1, replicas: 1, requests: 34, errorRate: 0, startedRps: 258 / 30 },
+      want: 258 / 34,
+    },
     // 900 entered, 30 succeeded: 30× is capped at 10× the busy CPU.
     { name: 'capped at 10× busy', over: { cpuPerReplica: 1, replicas: 2, requests: 30, errorRate: 0, startedRps: 30 }, want: 20 },
     // Time-outs used no CPU: CPU per request is over the 80 successes of 100 completions: 4 × 120/80.

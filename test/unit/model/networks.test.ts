@@ -1,12 +1,5 @@
 import { initTfBackend, tf } from '../../../operator/src/model/backend.js';
-import {
-  ActorCritic,
-  ALGOS,
-  defaultArchitecture,
-  initialWeights,
-  paramSpecs,
-  type Algo,
-} from '../../../operator/src/model/networks.js';
+import { ActorCritic, ALGOS, defaultArchitecture, initialWeights, paramSpecs, type Algo } from '../../../operator/src/model/networks.js';
 
 beforeAll(async () => {
   await initTfBackend({ prefer: 'wasm' });

@@ -21,42 +21,94 @@ describe('hpaResourceReplicas (GetResourceReplicas)', () => {
     { name: '160% of an 80% target doubles', input: calc({ readyUsageFraction: 1.6 }), want: 8 },
     // replica_calculator_test TestReplicaCalcScaleUp: 300m, 500m, 700m of 1 CPU, target 30 % →
     // utilization 50, ratio 1.667 → ceil(5.0) = 5.
-    { name: 'HPA test ScaleUp: 3 pods at 50% of a 30% target → 5', input: calc({ currentReplicas: 3, readyPodCount: 3, readyUsageFraction: 0.5, targetUtilizationPercent: 30 }), want: 5 },
+    {
+      name: 'HPA test ScaleUp: 3 pods at 50% of a 30% target → 5',
+      input: calc({ currentReplicas: 3, readyPodCount: 3, readyUsageFraction: 0.5, targetUtilizationPercent: 30 }),
+      want: 5,
+    },
     // TestReplicaCalcScaleDown: 100m 300m 500m 250m 250m, target 50 % → utilization 28, ratio 0.56 → ceil(2.8) = 3.
-    { name: 'HPA test ScaleDown: 5 pods at 28% of 50% → 3', input: calc({ currentReplicas: 5, readyPodCount: 5, readyUsageFraction: 0.28, targetUtilizationPercent: 50 }), want: 3 },
+    {
+      name: 'HPA test ScaleDown: 5 pods at 28% of 50% → 3',
+      input: calc({ currentReplicas: 5, readyPodCount: 5, readyUsageFraction: 0.28, targetUtilizationPercent: 50 }),
+      want: 3,
+    },
     // ratio 0.95 (76/80) is within the 0.1 tolerance.
     { name: 'ratio 0.95 keeps the count', input: calc({ readyUsageFraction: 0.76 }), want: 4 },
     // ratio 0.9 exactly: |1 − 0.9| = 0.09999999999999998 ≤ 0.1 in float64 → no change.
     { name: 'ratio 0.9 is at the tolerance edge and keeps the count', input: calc({ readyUsageFraction: 0.72 }), want: 4 },
     // 0.29 × 100 is 28.999999999999996 in float64; Go's integer millicores give 29: 29/29 = 1 →
     // keep 100 (a float floor would give 28 → ceil(0.9655 × 100) = 97 with tolerance 0).
-    { name: 'utilization truncates like Go, not like float noise', input: calc({ currentReplicas: 100, readyPodCount: 100, readyUsageFraction: 0.29, targetUtilizationPercent: 29, tolerance: 0 }), want: 100 },
+    {
+      name: 'utilization truncates like Go, not like float noise',
+      input: calc({ currentReplicas: 100, readyPodCount: 100, readyUsageFraction: 0.29, targetUtilizationPercent: 29, tolerance: 0 }),
+      want: 100,
+    },
     // TestReplicaCalcScaleUpUnreadyLessScale: ready 500m, 700m (60 %), 1 unready, target 30 %:
     // ratio 2 → unready at 0 % → 40 % → ratio 1.333 → ceil(1.333 × 3) = 4 (not 4 from ready alone: ceil(2×2)).
-    { name: 'HPA test ScaleUpUnreadyLessScale: unready pod counts 0% on scale-up → 4', input: calc({ currentReplicas: 3, readyPodCount: 2, readyUsageFraction: 0.6, unreadyPodCount: 1, targetUtilizationPercent: 30 }), want: 4 },
+    {
+      name: 'HPA test ScaleUpUnreadyLessScale: unready pod counts 0% on scale-up → 4',
+      input: calc({ currentReplicas: 3, readyPodCount: 2, readyUsageFraction: 0.6, unreadyPodCount: 1, targetUtilizationPercent: 30 }),
+      want: 4,
+    },
     // TestReplicaCalcScaleUpUnreadyNoScale: 1 ready at 40 %, 2 unready, target 30 %: ratio 1.33,
     // with unready at 0 %: 13 % → 0.43, the direction flips → keep 3.
-    { name: 'HPA test ScaleUpUnreadyNoScale: direction flip keeps the count', input: calc({ currentReplicas: 3, readyPodCount: 1, readyUsageFraction: 0.4, unreadyPodCount: 2, targetUtilizationPercent: 30 }), want: 3 },
+    {
+      name: 'HPA test ScaleUpUnreadyNoScale: direction flip keeps the count',
+      input: calc({ currentReplicas: 3, readyPodCount: 1, readyUsageFraction: 0.4, unreadyPodCount: 2, targetUtilizationPercent: 30 }),
+      want: 3,
+    },
     // Unready pods are not counted on a scale-down: 3 ready at 20 %, 1 unready, target 80 → ceil(0.25 × 3) = 1.
-    { name: 'unready pods are ignored on scale-down', input: calc({ readyPodCount: 3, readyUsageFraction: 0.2, unreadyPodCount: 1 }), want: 1 },
+    {
+      name: 'unready pods are ignored on scale-down',
+      input: calc({ readyPodCount: 3, readyUsageFraction: 0.2, unreadyPodCount: 1 }),
+      want: 1,
+    },
     // TestReplicaCalcMissingMetricsNoChangeGt: 1 pod at 190 % of 100 %, 1 missing: at 0 % → 95 % → within tolerance → keep 2.
-    { name: 'HPA test MissingMetricsNoChangeGt: missing pod at 0% on scale-up → keep', input: calc({ currentReplicas: 2, readyPodCount: 1, readyUsageFraction: 1.9, missingPodCount: 1, targetUtilizationPercent: 100 }), want: 2 },
+    {
+      name: 'HPA test MissingMetricsNoChangeGt: missing pod at 0% on scale-up → keep',
+      input: calc({ currentReplicas: 2, readyPodCount: 1, readyUsageFraction: 1.9, missingPodCount: 1, targetUtilizationPercent: 100 }),
+      want: 2,
+    },
     // 3 at 200 %, 1 missing, target 100: 600/4 = 150 % → ceil(1.5 × 4) = 6.
-    { name: 'missing pod at 0% damps a scale-up', input: calc({ readyPodCount: 3, readyUsageFraction: 2.0, missingPodCount: 1, targetUtilizationPercent: 100 }), want: 6 },
+    {
+      name: 'missing pod at 0% damps a scale-up',
+      input: calc({ readyPodCount: 3, readyUsageFraction: 2.0, missingPodCount: 1, targetUtilizationPercent: 100 }),
+      want: 6,
+    },
     // 3 at 10 %, 1 missing, target 50: missing at 100 % → (30 + 100) / 4 = 32 % → 0.64 → ceil(2.56) = 3 (without it: 1).
-    { name: 'missing pod at 100% damps a scale-down', input: calc({ readyPodCount: 3, readyUsageFraction: 0.1, missingPodCount: 1, targetUtilizationPercent: 50 }), want: 3 },
+    {
+      name: 'missing pod at 100% damps a scale-down',
+      input: calc({ readyPodCount: 3, readyUsageFraction: 0.1, missingPodCount: 1, targetUtilizationPercent: 50 }),
+      want: 3,
+    },
     // Target above 100 %: missing pods count at the target: (150 + 150) / 4 = 75 % of 150 → 0.5 → 2.
-    { name: 'missing pod counts at the target when it is above 100%', input: calc({ readyPodCount: 3, readyUsageFraction: 0.5, missingPodCount: 1, targetUtilizationPercent: 150 }), want: 2 },
+    {
+      name: 'missing pod counts at the target when it is above 100%',
+      input: calc({ readyPodCount: 3, readyUsageFraction: 0.5, missingPodCount: 1, targetUtilizationPercent: 150 }),
+      want: 2,
+    },
     // 1 ready at 10 %, 3 missing, target 50: ratio 0.2 → with missing at 100 %: 77 % → 1.54 > 1 → flip → keep.
-    { name: 'missing pods flipping a scale-down keep the count', input: calc({ readyPodCount: 1, readyUsageFraction: 0.1, missingPodCount: 3, targetUtilizationPercent: 50 }), want: 4 },
+    {
+      name: 'missing pods flipping a scale-down keep the count',
+      input: calc({ readyPodCount: 1, readyUsageFraction: 0.1, missingPodCount: 3, targetUtilizationPercent: 50 }),
+      want: 4,
+    },
   ])('$name', ({ input, want }) => {
     const got = hpaResourceReplicas(input);
     expect({ desired: got.valid ? got.desiredReplicas : got.reason }).toEqual({ desired: want });
   });
 
   test.each([
-    { name: 'no ready pods', input: calc({ readyPodCount: 0, unreadyPodCount: 4 }), want: 'did not receive metrics for targeted pods (pods might be unready)' },
-    { name: 'no pods at all', input: calc({ currentReplicas: 0, readyPodCount: 0 }), want: 'no pods returned by selector while calculating replica count' },
+    {
+      name: 'no ready pods',
+      input: calc({ readyPodCount: 0, unreadyPodCount: 4 }),
+      want: 'did not receive metrics for targeted pods (pods might be unready)',
+    },
+    {
+      name: 'no pods at all',
+      input: calc({ currentReplicas: 0, readyPodCount: 0 }),
+      want: 'no pods returned by selector while calculating replica count',
+    },
   ])('cannot decide: $name', ({ input, want }) => {
     expect(hpaResourceReplicas(input)).toEqual({ valid: false, reason: want });
   });
@@ -87,10 +139,24 @@ describe('hpa policy (Observation → HPA)', () => {
     { name: 'ready above replicas is capped at replicas', obs: { replicas: 2, readyReplicas: 3, cpuPerReplica: 0.4 }, want: 1 },
     // 85 % of 80 %: ratio 1.0625, within the default tolerance; with tolerance 0.05 → ceil(4.25) = 5.
     { name: 'ratio 1.06 within the default tolerance', obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.85 }, want: 4 },
-    { name: 'tolerance param 0.05 acts on ratio 1.06', obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.85 }, params: { tolerance: 0.05 }, want: 5 },
+    {
+      name: 'tolerance param 0.05 acts on ratio 1.06',
+      obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.85 },
+      params: { tolerance: 0.05 },
+      want: 5,
+    },
     // Target 50 %: 4 at 80 % → ratio 1.6 → ceil(6.4) = 7.
-    { name: 'targetCPUUtilizationPercentage param', obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.8 }, params: { targetCPUUtilizationPercentage: 50 }, want: 7 },
-    { name: 'missing CPU metrics → invalid', obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: null }, want: /did not receive CPU metrics/ },
+    {
+      name: 'targetCPUUtilizationPercentage param',
+      obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.8 },
+      params: { targetCPUUtilizationPercentage: 50 },
+      want: 7,
+    },
+    {
+      name: 'missing CPU metrics → invalid',
+      obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: null },
+      want: /did not receive CPU metrics/,
+    },
     { name: 'unknown readiness → invalid', obs: { replicas: 4, readyReplicas: null, cpuPerReplica: 1.6 }, want: /ready replicas unknown/ },
     { name: 'all pods unready → invalid', obs: { replicas: 4, readyReplicas: 0, cpuPerReplica: 1.6 }, want: /pods might be unready/ },
     // The HPA does not act on a target scaled to zero.

@@ -54,16 +54,37 @@ describe('keda policy: activation, HPA AverageValue, cooldown to zero (minReplic
   test.each([
     // ignoreNullValues (default true): no value counts as 0 → inactive; with replicas 2 and
     // minReplicas 1 the HPA part gives 1.
-    { name: 'null value counts as 0 by default', params: { threshold: 10 }, obs: { replicas: 2, rps: null }, want: 1, wantReason: '(no value: 0)' },
-    { name: 'ignoreNullValues false: null is a trigger error', params: { threshold: 10, ignoreNullValues: false }, obs: { replicas: 2, rps: null }, want: /trigger error/ },
+    {
+      name: 'null value counts as 0 by default',
+      params: { threshold: 10 },
+      obs: { replicas: 2, rps: null },
+      want: 1,
+      wantReason: '(no value: 0)',
+    },
+    {
+      name: 'ignoreNullValues false: null is a trigger error',
+      params: { threshold: 10, ignoreNullValues: false },
+      obs: { replicas: 2, rps: null },
+      want: /trigger error/,
+    },
     // inflight 35 / 5 per replica = 7.
     { name: 'inflight metric', params: { threshold: 5, metric: 'inflight' }, obs: { replicas: 2, inflight: 35 }, want: 7 },
     // p95 900 ms / 300 ms threshold = 3 (AverageValue semantics on whatever the query returns).
     { name: 'p95LatencyMs metric', params: { threshold: 300, metric: 'p95LatencyMs' }, obs: { replicas: 2, p95LatencyMs: 900 }, want: 3 },
     // p95 null (no requests) counts as 0 → inactive → HPA floor 1 (minReplicas 1 here).
-    { name: 'p95LatencyMs with no requests counts as 0', params: { threshold: 300, metric: 'p95LatencyMs' }, obs: { replicas: 2, p95LatencyMs: null }, want: 1 },
+    {
+      name: 'p95LatencyMs with no requests counts as 0',
+      params: { threshold: 300, metric: 'p95LatencyMs' },
+      obs: { replicas: 2, p95LatencyMs: null },
+      want: 1,
+    },
     // cpu: 50 % of 250m × 4 ready = 500m total; 500 / 200m per replica = 2.5 → 3 (ratio 0.625).
-    { name: 'cpu metric in millicores', params: { threshold: 200, metric: 'cpu' }, obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.5 }, want: 3 },
+    {
+      name: 'cpu metric in millicores',
+      params: { threshold: 200, metric: 'cpu' },
+      obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.5 },
+      want: 3,
+    },
   ])('$name', async ({ params, obs, want, wantReason }) => {
     const policy = await keda(params, { minReplicas: 1, resourceRequests: { cpuCores: 0.25, memoryBytes: 2 ** 27 } });
     run(policy, [{ atSeconds: 0, obs, want, wantReason }]);

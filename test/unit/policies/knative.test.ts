@@ -42,14 +42,44 @@ describe('knative policy (KPA), 30-s observations, default target 100 × 0.7 = 7
     // containerConcurrency 10: target 7; 20 in flight on 3 pods → 3.
     { name: 'containerConcurrency 10 → target 7', params: { containerConcurrency: 10 }, obs: { readyReplicas: 3, inflight: 20 }, want: 3 },
     // A target above a hard containerConcurrency is capped at it: min(50, 10) × 0.7 = 7.
-    { name: 'target param capped by containerConcurrency', params: { containerConcurrency: 10, target: 50 }, obs: { readyReplicas: 3, inflight: 20 }, want: 3 },
+    {
+      name: 'target param capped by containerConcurrency',
+      params: { containerConcurrency: 10, target: 50 },
+      obs: { readyReplicas: 3, inflight: 20 },
+      want: 3,
+    },
     // target 10 × utilization 0.5 = 5: 20 → 4.
-    { name: 'target and targetUtilizationPercentage params', params: { target: 10, targetUtilizationPercentage: 50 }, obs: { readyReplicas: 3, inflight: 20 }, want: 4 },
+    {
+      name: 'target and targetUtilizationPercentage params',
+      params: { target: 10, targetUtilizationPercentage: 50 },
+      obs: { readyReplicas: 3, inflight: 20 },
+      want: 4,
+    },
     // No inflight gauge (CE): Little's law, 100 rps × 0.7 s = 70 → 1.
-    { name: "no inflight gauge: Little's law", params: {}, obs: { readyReplicas: 1, inflight: null, rps: 100, meanExecutionMs: 700 }, want: 1 },
-    { name: 'no inflight gauge and no requests: 0', params: {}, obs: { readyReplicas: 1, inflight: null, rps: 0, meanExecutionMs: null }, want: 0 },
-    { name: 'no inflight, no latency → invalid', params: {}, obs: { readyReplicas: 1, inflight: null, rps: 10, meanExecutionMs: null }, want: /no data to scale on/ },
-    { name: 'rps missing with metric rps → invalid', params: { metric: 'rps' }, obs: { readyReplicas: 1, rps: null }, want: /no data to scale on: rps/ },
+    {
+      name: "no inflight gauge: Little's law",
+      params: {},
+      obs: { readyReplicas: 1, inflight: null, rps: 100, meanExecutionMs: 700 },
+      want: 1,
+    },
+    {
+      name: 'no inflight gauge and no requests: 0',
+      params: {},
+      obs: { readyReplicas: 1, inflight: null, rps: 0, meanExecutionMs: null },
+      want: 0,
+    },
+    {
+      name: 'no inflight, no latency → invalid',
+      params: {},
+      obs: { readyReplicas: 1, inflight: null, rps: 10, meanExecutionMs: null },
+      want: /no data to scale on/,
+    },
+    {
+      name: 'rps missing with metric rps → invalid',
+      params: { metric: 'rps' },
+      obs: { readyReplicas: 1, rps: null },
+      want: /no data to scale on: rps/,
+    },
     { name: 'ready pods unknown → invalid', params: {}, obs: { readyReplicas: null, inflight: 10 }, want: /ready pod count unknown/ },
     // 0 ready pods count as 1 for the panic threshold: 140 → desired 2, 2/1 ≥ 2 → panic.
     { name: 'zero ready pods count as one for panic', params: {}, obs: { readyReplicas: 0, inflight: 140 }, want: 2 },

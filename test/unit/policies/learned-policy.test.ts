@@ -167,7 +167,14 @@ describe('learned policies: inputs and models', () => {
     ];
     let differs = false;
     for (const [t, s] of steps.entries()) {
-      const obs: Observation = { ...observation('f', t), replicas: s.replicas, cpuPerReplica: s.cpu, requests: s.done, rps: s.done / 30, startedRps: s.started / 30 };
+      const obs: Observation = {
+        ...observation('f', t),
+        replicas: s.replicas,
+        cpuPerReplica: s.cpu,
+        requests: s.done,
+        rps: s.done / 30,
+        startedRps: s.started / 30,
+      };
       const ctx = tracker.next(obs);
       const got = policy.recommend(obs, t * 30_000);
       if (!got.valid) throw new Error(got.reason);
@@ -185,7 +192,14 @@ describe('learned policies: inputs and models', () => {
 
   const bad: { name: string; prepare: () => Promise<void>; params?: Record<string, unknown>; want: RegExp }[] = [
     // A corrupt file is a PolicyConfigError naming the policy and the problem, never a half-loaded policy.
-    { name: 'corrupt weights', prepare: async () => { await writeModel('ppo', 'lstm-ppo-plus', 1); await writeFile(join(dir, 'weights.bin'), 'garbage'); }, want: /^policy "ppo": model .*: weights\.bin has 7 bytes/ },
+    {
+      name: 'corrupt weights',
+      prepare: async () => {
+        await writeModel('ppo', 'lstm-ppo-plus', 1);
+        await writeFile(join(dir, 'weights.bin'), 'garbage');
+      },
+      want: /^policy "ppo": model .*: weights\.bin has 7 bytes/,
+    },
     { name: 'no model there', prepare: async () => undefined, want: /^policy "ppo": model .*: cannot read model\.json/ },
     { name: 'unknown param', prepare: async () => writeModel('ppo', 'lstm-ppo-plus', 1), params: { temperature: 2 }, want: /temperature/ },
   ];

@@ -18,17 +18,35 @@ describe('openfaas-pro policy: desired = ceil(ready × load per pod / (target ×
     { name: 'rps: custom target and proportion', params: { target: 10, targetProportion: 0.5 }, obs: { rps: 12 }, want: 3 },
     // capacity: 30 in flight / (10 × 0.9) = 3.33 → 4.
     { name: 'capacity: 30 in flight at target 10 → 4', params: { type: 'capacity', target: 10 }, obs: { inflight: 30 }, want: 4 },
-    { name: 'capacity: no inflight gauge (CE) → invalid', params: { type: 'capacity', target: 10 }, obs: { inflight: null }, want: /in-flight requests missing/ },
+    {
+      name: 'capacity: no inflight gauge (CE) → invalid',
+      params: { type: 'capacity', target: 10 },
+      obs: { inflight: null },
+      want: /in-flight requests missing/,
+    },
     // cpu: 90 % of a 500m request = 450m per pod, 4 ready: 1800m / (300m × 0.9) = 6.67 → 7.
-    { name: 'cpu: 4 ready at 450m, target 300m → 7', params: { type: 'cpu', target: 300 }, obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.9 }, want: 7 },
+    {
+      name: 'cpu: 4 ready at 450m, target 300m → 7',
+      params: { type: 'cpu', target: 300 },
+      obs: { replicas: 4, readyReplicas: 4, cpuPerReplica: 0.9 },
+      want: 7,
+    },
     { name: 'cpu: CPU missing → invalid', params: { type: 'cpu', target: 300 }, obs: { cpuPerReplica: null }, want: /CPU usage missing/ },
-    { name: 'cpu: readiness unknown → invalid', params: { type: 'cpu', target: 300 }, obs: { readyReplicas: null, cpuPerReplica: 0.5 }, want: /ready replicas unknown/ },
+    {
+      name: 'cpu: readiness unknown → invalid',
+      params: { type: 'cpu', target: 300 },
+      obs: { readyReplicas: null, cpuPerReplica: 0.5 },
+      want: /ready replicas unknown/,
+    },
     { name: 'rps: rate missing → invalid', obs: { rps: null }, want: /request rate missing/ },
     { name: 'scaleMax param clamps', params: { scaleMax: 4 }, obs: { rps: 1000 }, want: 4 },
     { name: 'scaleMin param clamps', params: { scaleMin: 3 }, obs: { rps: 1 }, want: 3 },
   ];
   test.each(cases)('$name', async ({ params, obs, want }) => {
-    const policy = await createOpenFaasProPolicy({ name: 'openfaas-pro', params }, deps({ resourceRequests: { cpuCores: 0.5, memoryBytes: 128 * 2 ** 20 } }));
+    const policy = await createOpenFaasProPolicy(
+      { name: 'openfaas-pro', params },
+      deps({ resourceRequests: { cpuCores: 0.5, memoryBytes: 128 * 2 ** 20 } }),
+    );
     const got = policy.recommend(observation(obs), 0);
     if (typeof want === 'number') expect({ desired: got.valid ? got.desiredReplicas : got.reason }).toEqual({ desired: want });
     else expect(got).toEqual({ valid: false, reason: expect.stringMatching(want) });
@@ -62,7 +80,11 @@ describe('openfaas-pro scale-down window (com.openfaas.scale.down.window) throug
     for (const step of script) {
       const rec = policy.recommend(observation({ replicas, readyReplicas: replicas, rps: step.rps }), step.atSeconds * 1000);
       if (!rec.valid) throw new Error(rec.reason);
-      replicas = rails.apply({ currentReplicas: replicas, rawDesiredReplicas: rec.desiredReplicas, now: step.atSeconds * 1000 }).boundedDesiredReplicas;
+      replicas = rails.apply({
+        currentReplicas: replicas,
+        rawDesiredReplicas: rec.desiredReplicas,
+        now: step.atSeconds * 1000,
+      }).boundedDesiredReplicas;
       got.push(replicas);
     }
     expect(got).toEqual(want);

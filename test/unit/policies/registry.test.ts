@@ -52,16 +52,32 @@ describe('params validation (each factory, through the registry)', () => {
       spec: { name: 'hpa', params: { targetCPUUtilizationPercentage: '80' } },
       want: 'policy "hpa": param "targetCPUUtilizationPercentage" must be an integer in 1..1000, got "80"',
     },
-    { name: 'hpa: out of range', spec: { name: 'hpa', params: { targetCPUUtilizationPercentage: 0 } }, want: 'must be an integer in 1..1000, got 0' },
-    { name: 'params not an object', spec: { name: 'hpa', params: [80] }, want: 'policy "hpa": params must be an object of name: value, got an array' },
-    { name: 'keda: threshold required', spec: { name: 'keda', params: {} }, want: 'policy "keda": param "threshold" is required (a number > 0)' },
+    {
+      name: 'hpa: out of range',
+      spec: { name: 'hpa', params: { targetCPUUtilizationPercentage: 0 } },
+      want: 'must be an integer in 1..1000, got 0',
+    },
+    {
+      name: 'params not an object',
+      spec: { name: 'hpa', params: [80] },
+      want: 'policy "hpa": params must be an object of name: value, got an array',
+    },
+    {
+      name: 'keda: threshold required',
+      spec: { name: 'keda', params: {} },
+      want: 'policy "keda": param "threshold" is required (a number > 0)',
+    },
     { name: 'keda: threshold 0', spec: { name: 'keda', params: { threshold: 0 } }, want: 'param "threshold" must be a number > 0, got 0' },
     {
       name: 'keda: unknown metric',
       spec: { name: 'keda', params: { threshold: 1, metric: 'latency' } },
       want: 'param "metric" must be one of rps, inflight, p95LatencyMs, cpu, got "latency"',
     },
-    { name: 'keda: boolean', spec: { name: 'keda', params: { threshold: 1, ignoreNullValues: 'yes' } }, want: 'param "ignoreNullValues" must be true or false, got "yes"' },
+    {
+      name: 'keda: boolean',
+      spec: { name: 'keda', params: { threshold: 1, ignoreNullValues: 'yes' } },
+      want: 'param "ignoreNullValues" must be true or false, got "yes"',
+    },
     {
       // the CPU request is the function's (spec.resources), not a param
       name: 'keda: cpu without a CPU request',
@@ -73,24 +89,56 @@ describe('params validation (each factory, through the registry)', () => {
       spec: { name: 'knative', params: { panicThresholdPercentage: 100 } },
       want: 'param "panicThresholdPercentage" must be a number in 110..1000, got 100',
     },
-    { name: 'knative: scale-down rate 1', spec: { name: 'knative', params: { maxScaleDownRate: 1 } }, want: 'param "maxScaleDownRate" must be a number > 1, got 1' },
-    { name: 'knative: metric', spec: { name: 'knative', params: { metric: 'cpu' } }, want: 'param "metric" must be one of concurrency, rps, got "cpu"' },
-    { name: 'openfaas-ce: factor over 100', spec: { name: 'openfaas-ce', params: { scaleFactor: 101 } }, want: 'param "scaleFactor" must be an integer in 0..100, got 101' },
-    { name: 'openfaas-ce: min 0 (CE rejects 0)', spec: { name: 'openfaas-ce', params: { scaleMin: 0 } }, want: 'param "scaleMin" must be an integer >= 1, got 0' },
-    { name: 'openfaas-ce: min above max', spec: { name: 'openfaas-ce', params: { scaleMin: 6 } }, want: 'param "scaleMin" (6) must be <= "scaleMax" (5)' },
+    {
+      name: 'knative: scale-down rate 1',
+      spec: { name: 'knative', params: { maxScaleDownRate: 1 } },
+      want: 'param "maxScaleDownRate" must be a number > 1, got 1',
+    },
+    {
+      name: 'knative: metric',
+      spec: { name: 'knative', params: { metric: 'cpu' } },
+      want: 'param "metric" must be one of concurrency, rps, got "cpu"',
+    },
+    {
+      name: 'openfaas-ce: factor over 100',
+      spec: { name: 'openfaas-ce', params: { scaleFactor: 101 } },
+      want: 'param "scaleFactor" must be an integer in 0..100, got 101',
+    },
+    {
+      name: 'openfaas-ce: min 0 (CE rejects 0)',
+      spec: { name: 'openfaas-ce', params: { scaleMin: 0 } },
+      want: 'param "scaleMin" must be an integer >= 1, got 0',
+    },
+    {
+      name: 'openfaas-ce: min above max',
+      spec: { name: 'openfaas-ce', params: { scaleMin: 6 } },
+      want: 'param "scaleMin" (6) must be <= "scaleMax" (5)',
+    },
     {
       name: 'openfaas-pro: proportion above 1',
       spec: { name: 'openfaas-pro', params: { targetProportion: 1.5 } },
       want: 'param "targetProportion" must be a number in (0, 1], got 1.5',
     },
-    { name: 'openfaas-pro: type', spec: { name: 'openfaas-pro', params: { type: 'queue' } }, want: 'param "type" must be one of rps, capacity, cpu, got "queue"' },
+    {
+      name: 'openfaas-pro: type',
+      spec: { name: 'openfaas-pro', params: { type: 'queue' } },
+      want: 'param "type" must be one of rps, capacity, cpu, got "queue"',
+    },
     {
       name: 'openfaas-pro: window over 5 minutes',
       spec: { name: 'openfaas-pro', params: { scaleDownWindowSeconds: 600 } },
       want: 'param "scaleDownWindowSeconds" must be an integer in 0..300, got 600',
     },
-    { name: 'openfaas-pro: cpu without a CPU request', spec: { name: 'openfaas-pro', params: { type: 'cpu' } }, want: 'type "cpu" needs the function\'s CPU request' },
-    { name: 'static: unknown key', spec: { name: 'static', params: { count: 3 } }, want: 'policy "static": unknown param "count"; allowed params: replicas' },
+    {
+      name: 'openfaas-pro: cpu without a CPU request',
+      spec: { name: 'openfaas-pro', params: { type: 'cpu' } },
+      want: 'type "cpu" needs the function\'s CPU request',
+    },
+    {
+      name: 'static: unknown key',
+      spec: { name: 'static', params: { count: 3 } },
+      want: 'policy "static": unknown param "count"; allowed params: replicas',
+    },
     {
       name: 'static: replicas outside the bounds',
       spec: { name: 'static', params: { replicas: 30 } },

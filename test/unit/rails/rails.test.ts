@@ -85,7 +85,14 @@ const scenarios: Scenario[] = [
     config: hpa(1, 100),
     steps: [
       { atSeconds: 0, current: 10, raw: 10, want: 10, wantLimit: 'none' },
-      { atSeconds: 60, current: 10, raw: 7, want: 10, wantLimit: 'scale-down-stabilization', wantReason: 'highest recommendation in 300 s' },
+      {
+        atSeconds: 60,
+        current: 10,
+        raw: 7,
+        want: 10,
+        wantLimit: 'scale-down-stabilization',
+        wantReason: 'highest recommendation in 300 s',
+      },
       { atSeconds: 120, current: 10, raw: 4, want: 10, wantLimit: 'scale-down-stabilization' },
       { atSeconds: 240, current: 10, raw: 4, want: 10, wantLimit: 'scale-down-stabilization' },
       { atSeconds: 300, current: 10, raw: 4, want: 7, wantLimit: 'scale-down-stabilization' },
@@ -247,10 +254,18 @@ describe('Rails state', () => {
 
   test.each([
     // a policy bug is an exception, not a value
-    { name: 'NaN raw', args: { currentReplicas: 2, rawDesiredReplicas: Number.NaN, now: 0 }, want: /rawDesiredReplicas must be a non-negative integer/ },
+    {
+      name: 'NaN raw',
+      args: { currentReplicas: 2, rawDesiredReplicas: Number.NaN, now: 0 },
+      want: /rawDesiredReplicas must be a non-negative integer/,
+    },
     { name: 'fractional raw', args: { currentReplicas: 2, rawDesiredReplicas: 2.5, now: 0 }, want: /rawDesiredReplicas/ },
     { name: 'negative current', args: { currentReplicas: -1, rawDesiredReplicas: 2, now: 0 }, want: /currentReplicas/ },
-    { name: 'non-finite now', args: { currentReplicas: 1, rawDesiredReplicas: 2, now: Number.POSITIVE_INFINITY }, want: /now must be a finite/ },
+    {
+      name: 'non-finite now',
+      args: { currentReplicas: 1, rawDesiredReplicas: 2, now: Number.POSITIVE_INFINITY },
+      want: /now must be a finite/,
+    },
   ])('apply rejects $name', ({ args, want }) => {
     expect(() => new Rails(hpa(1, 10)).apply(args)).toThrow(want);
   });
@@ -259,7 +274,11 @@ describe('Rails state', () => {
 describe('Rails config validation', () => {
   test.each([
     { name: 'negative min', config: { minReplicas: -1, maxReplicas: 3 }, want: 'minReplicas must be an integer >= 0, got -1' },
-    { name: 'max below min', config: { minReplicas: 4, maxReplicas: 3 }, want: 'maxReplicas must be an integer >= max(1, minReplicas) = 4, got 3' },
+    {
+      name: 'max below min',
+      config: { minReplicas: 4, maxReplicas: 3 },
+      want: 'maxReplicas must be an integer >= max(1, minReplicas) = 4, got 3',
+    },
     { name: 'max 0', config: { minReplicas: 0, maxReplicas: 0 }, want: 'maxReplicas must be an integer >= max(1, minReplicas) = 1, got 0' },
     {
       name: 'window over an hour',

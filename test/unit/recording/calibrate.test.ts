@@ -25,7 +25,12 @@ describe('calibrate on simulated recordings of the round-trip script', () => {
     { seed: 4, phase: 0.3 },
   ];
   it.each(cases)('seed $seed, scaling at +$phase s: every parameter within 10 %', ({ seed, phase }) => {
-    const recording = simRecording({ counts: SCENARIO_COUNTS, scaling: SCENARIO_SCALING.map(([t, r]) => [t + phase, r] as const), sim: { ...KNOWN_SIM, arrivals: 'poisson' }, seed });
+    const recording = simRecording({
+      counts: SCENARIO_COUNTS,
+      scaling: SCENARIO_SCALING.map(([t, r]) => [t + phase, r] as const),
+      sim: { ...KNOWN_SIM, arrivals: 'poisson' },
+      seed,
+    });
     const cal = calibrate({ recording, fn: FN, fitWindowSteps: 5, seed: 1 });
     expect(cal.warnings).toEqual([]);
     const st = cal.sim.serviceTime as { kind: string; mu: number; sigma: number };
@@ -33,7 +38,11 @@ describe('calibrate on simulated recordings of the round-trip script', () => {
     expectWithin('median service time', Math.exp(st.mu), KNOWN_PROFILE.medianMs);
     expectWithin('sigma', st.sigma, KNOWN_PROFILE.sigma);
     expect(cal.sim.concurrencyPerReplica).toBe(KNOWN_PROFILE.concurrencyPerReplica);
-    expectWithin('capacity per replica', cal.estimates.concurrency.details.capacityPerReplicaRps as number, KNOWN_PROFILE.concurrencyPerReplica / (meanServiceMs / 1000));
+    expectWithin(
+      'capacity per replica',
+      cal.estimates.concurrency.details.capacityPerReplicaRps as number,
+      KNOWN_PROFILE.concurrencyPerReplica / (meanServiceMs / 1000),
+    );
     // Changes inside a step are seen at the step's end on both series: the lag is whole steps.
     expectWithin('cold start', cal.sim.coldStartSeconds, KNOWN_PROFILE.coldStartSeconds);
     expectWithin('CPU per busy slot', cal.sim.cpuCoresPerBusySlot, KNOWN_PROFILE.cpuCoresPerBusySlot);
@@ -72,7 +81,7 @@ describe('queueing helpers', () => {
     // [servers, offered load, Erlang C] — textbook values
     [1, 0.5, 0.5], // M/M/1: P(wait) = ρ
     [2, 1, 1 / 3],
-    [10, 5, 0.03610],
+    [10, 5, 0.0361],
   ])('Erlang C(%d, %d) = %d', (s, a, want) => {
     expect(erlangC(s, a)).toBeCloseTo(want, 4);
   });
@@ -86,8 +95,18 @@ describe('queueing helpers', () => {
   it('least squares through the origin recovers exact coefficients, and clamps a negative one to 0', () => {
     const x1 = [1, 2, 3, 4, 5];
     const x2 = [2, 1, 4, 3, 6];
-    expect(leastSquares2(x1, x2, x1.map((v, i) => 0.1 * v + 0.02 * x2[i]))).toEqual({ b1: expect.closeTo(0.1, 12), b2: expect.closeTo(0.02, 12), r2: expect.closeTo(1, 12) });
-    const fit = leastSquares2(x1, x2, x1.map((v, i) => 0.1 * v - 0.01 * x2[i]))!;
+    expect(
+      leastSquares2(
+        x1,
+        x2,
+        x1.map((v, i) => 0.1 * v + 0.02 * x2[i]),
+      ),
+    ).toEqual({ b1: expect.closeTo(0.1, 12), b2: expect.closeTo(0.02, 12), r2: expect.closeTo(1, 12) });
+    const fit = leastSquares2(
+      x1,
+      x2,
+      x1.map((v, i) => 0.1 * v - 0.01 * x2[i]),
+    )!;
     expect(fit.b2).toBe(0);
     expect(fit.b1).toBeGreaterThan(0);
   });

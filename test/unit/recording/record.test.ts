@@ -28,7 +28,11 @@ const GAP_TO = T0 + 24_000;
 const RESET = T0 + 10_500;
 
 function store(): StoredSeries[] {
-  const counter: StoredSeries = { metric: 'gateway_function_invocation_total', labels: { ...TARGET, function_name: 'fn.openfaas-fn', code: '200' }, samples: [] };
+  const counter: StoredSeries = {
+    metric: 'gateway_function_invocation_total',
+    labels: { ...TARGET, function_name: 'fn.openfaas-fn', code: '200' },
+    samples: [],
+  };
   const replicas: StoredSeries = { metric: 'gateway_service_count', labels: { ...TARGET, function_name: 'fn.openfaas-fn' }, samples: [] };
   const up: StoredSeries = { metric: 'up', labels: TARGET, samples: [] };
   for (let ms = T0 - 5000 + 300; ms < T0 + 60_000; ms += 1000) {
@@ -83,7 +87,10 @@ function options(prom: FakePrometheus, over: Partial<RecordOptions> = {}): Recor
   return {
     gateway: prom,
     cluster: prom,
-    functions: [{ name: 'fn', namespace: 'openfaas-fn' }, { name: 'idle', namespace: 'openfaas-fn' }],
+    functions: [
+      { name: 'fn', namespace: 'openfaas-fn' },
+      { name: 'idle', namespace: 'openfaas-fn' },
+    ],
     fromMs: T0,
     toMs: T0 + 40_000,
     stepSeconds: 1,

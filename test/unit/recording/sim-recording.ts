@@ -3,7 +3,13 @@
  * changes, one record per step from the simulator's exact windows. Calibrating it must give back
  * the simulator's own configuration (no scrape timing, no network in between).
  */
-import { headerLine, recordLine, type RecordingHeader, type Recording, type RecordingRecord } from '../../../operator/src/recording/format.js';
+import {
+  headerLine,
+  recordLine,
+  type RecordingHeader,
+  type Recording,
+  type RecordingRecord,
+} from '../../../operator/src/recording/format.js';
 import { mergeWindows } from '../../../operator/src/recording/goodness-of-fit.js';
 import type { SimConfig } from '../../../operator/src/sim/config.js';
 import { FunctionSimulator } from '../../../operator/src/sim/simulator.js';
@@ -46,7 +52,12 @@ export interface SimRecordingOptions {
 
 export function simRecording(opts: SimRecordingOptions): Recording {
   const step = opts.stepSeconds ?? 1;
-  const sim = new FunctionSimulator({ fn: { id: FN, row: 1, counts: opts.counts, profile: {} }, binSeconds: 1, seed: opts.seed ?? 7, config: { ...opts.sim, functionName: FN } });
+  const sim = new FunctionSimulator({
+    fn: { id: FN, row: 1, counts: opts.counts, profile: {} },
+    binSeconds: 1,
+    seed: opts.seed ?? 7,
+    config: { ...opts.sim, functionName: FN },
+  });
   const fromMs = Date.UTC(2026, 0, 1, 0, 0, step);
   const steps = Math.floor(opts.counts.length / step);
   const records: RecordingRecord[] = [];
@@ -85,6 +96,7 @@ export function simRecording(opts: SimRecordingOptions): Recording {
 /** The recording as the file `record` would write. */
 export function recordingText(recording: Recording): string {
   let out = headerLine(recording.header);
-  for (let k = 0; k < recording.timesMs.length; k++) for (const fn of recording.header.functions) out += recordLine(recording.byFunction.get(fn)![k]);
+  for (let k = 0; k < recording.timesMs.length; k++)
+    for (const fn of recording.header.functions) out += recordLine(recording.byFunction.get(fn)![k]);
   return out;
 }

@@ -17,7 +17,12 @@ let recordingFile: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'train-recording-'));
   recordingFile = join(dir, 'rec.ndjson');
-  await writeFile(recordingFile, recordingText(simRecording({ counts: SCENARIO_COUNTS, scaling: SCENARIO_SCALING, sim: { ...KNOWN_SIM, arrivals: 'poisson' }, seed: 2 })));
+  await writeFile(
+    recordingFile,
+    recordingText(
+      simRecording({ counts: SCENARIO_COUNTS, scaling: SCENARIO_SCALING, sim: { ...KNOWN_SIM, arrivals: 'poisson' }, seed: 2 }),
+    ),
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -30,8 +35,17 @@ async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stderr: strin
 
 it('turns a recording into one pool entry at the recorded rate, calibrating it when no profile is given', async () => {
   const lines: string[] = [];
-  const set = await recordingTrainingSet({ recording: recordingFile, slo: { sloFactor: 1.5, minSloMs: 100 }, episodeSeconds: 3630, log: (l) => lines.push(l) });
-  const records = (await readFile(recordingFile, 'utf8')).trim().split('\n').slice(1).map((l) => JSON.parse(l) as { started: number });
+  const set = await recordingTrainingSet({
+    recording: recordingFile,
+    slo: { sloFactor: 1.5, minSloMs: 100 },
+    episodeSeconds: 3630,
+    log: (l) => lines.push(l),
+  });
+  const records = (await readFile(recordingFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => JSON.parse(l) as { started: number });
   expect(set.pool).toHaveLength(1);
   expect(set.pool[0]).toMatchObject({ binSeconds: 1, rateScale: 1 });
   expect(set.pool[0].fn.counts).toEqual(records.map((r) => r.started));
@@ -45,7 +59,12 @@ it('turns a recording into one pool entry at the recorded rate, calibrating it w
   expect(set.pool[0].sloP95Ms).toBeGreaterThan(600);
   expect(set.pool[0].sloP95Ms).toBeLessThan(750);
   // One SLO given (`train --slo-ms`, the same as the FunctionAutoscaler's and evaluate's) replaces the rule.
-  const fixed = await recordingTrainingSet({ recording: recordingFile, slo: { sloFactor: 1.5, minSloMs: 100, sloMs: 1000 }, episodeSeconds: 3630, log: () => {} });
+  const fixed = await recordingTrainingSet({
+    recording: recordingFile,
+    slo: { sloFactor: 1.5, minSloMs: 100, sloMs: 1000 },
+    episodeSeconds: 3630,
+    log: () => {},
+  });
   expect([fixed.pool[0].sloP95Ms, fixed.validation[0].sloP95Ms]).toEqual([1000, 1000]);
 });
 
@@ -56,13 +75,42 @@ it('trains a model from --recording and --profile (both files in its provenance)
   expect(cal.value).toBe(0);
   const { value: code, stderr } = await quiet(() =>
     main([
-      'node', 'faas-autoscaler', 'train', '--algo', 'ppo', '--recording', recordingFile, '--profile', profile, '--out', out,
-      '--steps', '32', '--envs', '2', '--rollout-steps', '8', '--minibatches', '1', '--epochs', '1', '--episode-intervals', '4', '--eval-every', '1', '--slo-ms', '1000', '--no-progress',
+      'node',
+      'faas-autoscaler',
+      'train',
+      '--algo',
+      'ppo',
+      '--recording',
+      recordingFile,
+      '--profile',
+      profile,
+      '--out',
+      out,
+      '--steps',
+      '32',
+      '--envs',
+      '2',
+      '--rollout-steps',
+      '8',
+      '--minibatches',
+      '1',
+      '--epochs',
+      '1',
+      '--episode-intervals',
+      '4',
+      '--eval-every',
+      '1',
+      '--slo-ms',
+      '1000',
+      '--no-progress',
     ]),
   );
   expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
   expect(stderr).toMatch(/training on fn\.openfaas-fn as recorded: 48 steps of 1 s.*; SLO 1000 ms$/m);
-  const meta = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as { trace: { files: { path: string; sha256: string }[]; trainFunctions: string[] }; training: { args: { sim: Record<string, unknown> } } };
+  const meta = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as {
+    trace: { files: { path: string; sha256: string }[]; trainFunctions: string[] };
+    training: { args: { sim: Record<string, unknown> } };
+  };
   expect(meta.trace.files.map((f) => f.path)).toEqual([recordingFile, profile]);
   expect(meta.trace.trainFunctions).toEqual([FN]);
   const profileSim = (JSON.parse(await readFile(profile, 'utf8')) as { sim: Record<string, unknown> }).sim;
@@ -71,12 +119,35 @@ it('trains a model from --recording and --profile (both files in its provenance)
   // evaluate on the same recording and profile: the trained model against hpa, same arrivals.
   const json = join(dir, 'eval.json');
   const evaluated = await quiet(() =>
-    main(['node', 'faas-autoscaler', 'evaluate', '--recording', recordingFile, '--profile', profile, '--policies', 'ppo,hpa', '--model', `ppo=${out}`, '--interval', '5', '--slo-ms', '1000', '--json', json, '--no-progress']),
+    main([
+      'node',
+      'faas-autoscaler',
+      'evaluate',
+      '--recording',
+      recordingFile,
+      '--profile',
+      profile,
+      '--policies',
+      'ppo,hpa',
+      '--model',
+      `ppo=${out}`,
+      '--interval',
+      '5',
+      '--slo-ms',
+      '1000',
+      '--json',
+      json,
+      '--no-progress',
+    ]),
   );
   expect({ code: evaluated.value, stderr: evaluated.value === 0 ? '' : evaluated.stderr }).toEqual({ code: 0, stderr: '' });
   const run = JSON.parse(await readFile(json, 'utf8')) as { function?: { id?: string }; results?: { policy: string; requests: number }[] };
   expect(JSON.stringify(run)).toContain(FN);
-  const requests = (await readFile(recordingFile, 'utf8')).trim().split('\n').slice(1).reduce((sum, l) => sum + (JSON.parse(l) as { started: number }).started, 0);
+  const requests = (await readFile(recordingFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .reduce((sum, l) => sum + (JSON.parse(l) as { started: number }).started, 0);
   // Both policies met exactly the recorded arrivals (the simulator draws Poisson counts around them).
   const results = run.results ?? [];
   expect(results.map((r) => r.policy).sort()).toEqual(['hpa', 'ppo']);

@@ -1,4 +1,9 @@
-import { derivedBaselineParams, evaluatePolicies, parsePolicyList, validateEvaluateOptions } from '../../../operator/src/report/evaluate.js';
+import {
+  derivedBaselineParams,
+  evaluatePolicies,
+  parsePolicyList,
+  validateEvaluateOptions,
+} from '../../../operator/src/report/evaluate.js';
 import { parseParams, parseModels, simOverrides } from '../../../operator/src/commands/evaluate-run.js';
 import { resolveSimConfig } from '../../../operator/src/sim/config.js';
 import { resolveServiceTime } from '../../../operator/src/sim/service-time.js';
@@ -13,7 +18,13 @@ function burstyTrace(): { trace: Trace; fn: TraceFunction } {
     rank: 1,
     counts,
     profile: {
-      durations: { averageMs: 200, count: 1000, minimumMs: 50, maximumMs: 900, percentilesMs: { 0: 50, 1: 60, 25: 120, 50: 180, 75: 250, 99: 600, 100: 900 } },
+      durations: {
+        averageMs: 200,
+        count: 1000,
+        minimumMs: 50,
+        maximumMs: 900,
+        percentilesMs: { 0: 50, 1: 60, 25: 120, 50: 180, 75: 250, 99: 600, 100: 900 },
+      },
     },
   };
   return { trace: { format: 'synthetic', source: 'test', binSeconds: 30, startOffsetSeconds: 0, functions: [fn] }, fn };
@@ -60,7 +71,11 @@ describe('flag parsing', () => {
   it('reads --model and simulator overrides', () => {
     expect(parseModels(['ppo=models/x'])).toEqual({ ppo: 'models/x' });
     expect(() => parseModels(['ppo'])).toThrow(/policy=directory/);
-    expect(simOverrides({ concurrency: '4', coldStart: '0', timeout: '10' })).toEqual({ concurrencyPerReplica: 4, coldStartSeconds: 0, upstreamTimeoutSeconds: 10 });
+    expect(simOverrides({ concurrency: '4', coldStart: '0', timeout: '10' })).toEqual({
+      concurrencyPerReplica: 4,
+      coldStartSeconds: 0,
+      upstreamTimeoutSeconds: 10,
+    });
     expect(() => simOverrides({ coldStart: '-1' })).toThrow(/--cold-start/);
   });
 });
@@ -84,7 +99,14 @@ describe('evaluatePolicies', () => {
   it('gives every policy the same arrivals and reports each', async () => {
     const { trace, fn } = burstyTrace();
     const out = await evaluatePolicies({
-      trace, fn, policies: ['static', 'hpa', 'knative'], sloP95Ms: 1000, intervalSeconds: 30, seed: 7, minReplicas: 1, maxReplicas: 10,
+      trace,
+      fn,
+      policies: ['static', 'hpa', 'knative'],
+      sloP95Ms: 1000,
+      intervalSeconds: 30,
+      seed: 7,
+      minReplicas: 1,
+      maxReplicas: 10,
       params: { static: { replicas: 1 } },
     });
     expect(out.run.results.map((r) => r.policy)).toEqual(['static', 'hpa', 'knative']);
@@ -123,17 +145,40 @@ describe('infeasible SLOs', () => {
     [1000, false],
   ])('SLO %i ms → infeasible: %s', async (sloP95Ms, infeasible) => {
     const { trace, fn } = burstyTrace();
-    const { run } = await evaluatePolicies({ trace, fn, policies: ['static'], sloP95Ms, intervalSeconds: 30, seed: 1, minReplicas: 1, maxReplicas: 24, sim });
+    const { run } = await evaluatePolicies({
+      trace,
+      fn,
+      policies: ['static'],
+      sloP95Ms,
+      intervalSeconds: 30,
+      seed: 1,
+      minReplicas: 1,
+      maxReplicas: 24,
+      sim,
+    });
     expect(run.serviceP95Ms).toBe(300);
     expect(run.infeasibleSlo !== undefined).toBe(infeasible);
-    if (infeasible) expect(run.infeasibleSlo).toBe('infeasible SLO: 250 ms is below the P95 of the service time itself (300 ms at one idle replica); no number of replicas can meet it');
+    if (infeasible)
+      expect(run.infeasibleSlo).toBe(
+        'infeasible SLO: 250 ms is below the P95 of the service time itself (300 ms at one idle replica); no number of replicas can meet it',
+      );
   });
 });
 
 describe('evaluate --sweep', () => {
   it('runs 8 settings of each tunable baseline and places each policy against their frontier', async () => {
     const { trace, fn } = burstyTrace();
-    const { run } = await evaluatePolicies({ trace, fn, policies: ['hpa', 'oracle'], sloP95Ms: 1000, intervalSeconds: 30, seed: 1, minReplicas: 1, maxReplicas: 24, sweep: true });
+    const { run } = await evaluatePolicies({
+      trace,
+      fn,
+      policies: ['hpa', 'oracle'],
+      sloP95Ms: 1000,
+      intervalSeconds: 30,
+      seed: 1,
+      minReplicas: 1,
+      maxReplicas: 24,
+      sweep: true,
+    });
     const families = new Map<string, number>();
     for (const p of run.sweep!.points) families.set(p.family, (families.get(p.family) ?? 0) + 1);
     expect(families.get('hpa')).toBe(8);

@@ -5,19 +5,46 @@ import type { EvaluationRun, PolicyResult } from '../../../operator/src/report/t
 
 function result(policy: string, replicaSeconds: number, missRate: number, extra: Partial<PolicyResult> = {}): PolicyResult {
   return {
-    policy, replicaSeconds, sloViolationRate: missRate, requests: 100, errors: 0, intervals: 10, requestsOverSloRate: missRate, missRate, sloMet: missRate <= 0.05,
-    p50Ms: 10, p95Ms: 50, p99Ms: 90, meanReplicas: replicaSeconds / 300, maxReplicas: 3, scaleActions: 1, reversals: 0, coldStarts: 1, ...extra,
+    policy,
+    replicaSeconds,
+    sloViolationRate: missRate,
+    requests: 100,
+    errors: 0,
+    intervals: 10,
+    requestsOverSloRate: missRate,
+    missRate,
+    sloMet: missRate <= 0.05,
+    p50Ms: 10,
+    p95Ms: 50,
+    p99Ms: 90,
+    meanReplicas: replicaSeconds / 300,
+    maxReplicas: 3,
+    scaleActions: 1,
+    reversals: 0,
+    coldStarts: 1,
+    ...extra,
   };
 }
 
 const run = (results: PolicyResult[], extra: Partial<EvaluationRun> = {}): EvaluationRun => ({
-  trace: 't.csv', function: 'rank:1 abc', sloP95Ms: 500, intervalSeconds: 30, simulatedSeconds: 300, seed: 1, results, ...extra,
+  trace: 't.csv',
+  function: 'rank:1 abc',
+  sloP95Ms: 500,
+  intervalSeconds: 30,
+  simulatedSeconds: 300,
+  seed: 1,
+  results,
+  ...extra,
 });
 
 describe('the ★: the cheapest deployable policy that meets the SLO, else the fewest misses', () => {
   it.each([
     // A cheap policy that misses the SLO does not get it; the cheapest that meets it does.
-    ['cheapest meeting the SLO', [result('cheap', 100, 0.3), result('good', 200, 0.04), result('better', 180, 0.05), result('pricey', 300, 0.0)], 'better'],
+    [
+      'cheapest meeting the SLO',
+      [result('cheap', 100, 0.3), result('good', 200, 0.04), result('better', 180, 0.05), result('pricey', 300, 0.0)],
+      'better',
+    ],
     // 5 % exactly meets it (a P95 objective); 5.1 % does not.
     ['the 5 % boundary', [result('edge', 100, 0.05), result('over', 90, 0.051)], 'edge'],
     // None meets it: fewest misses wins, cost breaks ties.
@@ -40,7 +67,9 @@ describe('the ★: the cheapest deployable policy that meets the SLO, else the f
     const all = [result('oracle', 200, 0.01), result('hpa', 300, 0.08, { reversals: 3 })];
     expect(costVsOracle(all[1], all)).toBe(1.5);
     expect(costVsOracle(all[1], [all[1]])).toBeNull();
-    const row = formatTable(run(all)).split('\n').find((l) => l.startsWith('hpa'))!;
+    const row = formatTable(run(all))
+      .split('\n')
+      .find((l) => l.startsWith('hpa'))!;
     // The only contender: it takes the ★ (no policy meets the SLO; fewest misses).
     expect(row.trim().split(/\s+/)).toEqual(['hpa', '300', '1.50', '8.0%', 'no', '8.0%', '0', '50', '1', '3', '★']);
   });
@@ -70,7 +99,18 @@ describe('svg helpers', () => {
 
   it('spreads labels that would overlap, and leaves apart ones alone', () => {
     // three labels at the same spot, one far right at the same height, one well below
-    const ys = placeLabels([{ x: 100, y: 200 }, { x: 100, y: 200 }, { x: 105, y: 204 }, { x: 400, y: 200 }, { x: 100, y: 300 }], 12, 0, 1000);
+    const ys = placeLabels(
+      [
+        { x: 100, y: 200 },
+        { x: 100, y: 200 },
+        { x: 105, y: 204 },
+        { x: 400, y: 200 },
+        { x: 100, y: 300 },
+      ],
+      12,
+      0,
+      1000,
+    );
     const near = [ys[0], ys[1], ys[2]].sort((a, b) => a - b);
     expect(near[1] - near[0]).toBeGreaterThanOrEqual(11.99);
     expect(near[2] - near[1]).toBeGreaterThanOrEqual(11.99);

@@ -5,7 +5,13 @@ import { resolveSimConfig } from '../../../operator/src/sim/config.js';
 import type { TraceFunction } from '#kernel/traces/types.js';
 
 const point = (family: SweepPointResult['family'], knob: string, replicaSeconds: number, missRate: number): SweepPointResult => ({
-  family, knob, params: {}, replicaSeconds, missRate, costVsOracle: null, onFrontier: false,
+  family,
+  knob,
+  params: {},
+  replicaSeconds,
+  missRate,
+  costVsOracle: null,
+  onFrontier: false,
 });
 
 describe('markFrontiers', () => {
@@ -48,7 +54,14 @@ describe('sweepGrid', () => {
   it('gives every swept family at least 8 settings spanning the trade-off (static: as many distinct counts as fit)', () => {
     const fn = { id: 'f', row: 1, counts: [600, 1200, 60], profile: {} } as unknown as TraceFunction;
     const sim = resolveSimConfig({});
-    const grid = sweepGrid({ fn, binSeconds: 60, sim, serviceTime: { kind: 'deterministic', mu: 0, sigma: 0, meanMs: 500, source: '' }, minReplicas: 1, maxReplicas: 100 });
+    const grid = sweepGrid({
+      fn,
+      binSeconds: 60,
+      sim,
+      serviceTime: { kind: 'deterministic', mu: 0, sigma: 0, meanMs: 500, source: '' },
+      minReplicas: 1,
+      maxReplicas: 100,
+    });
     const count = (family: string): number => grid.filter((p) => p.family === family).length;
     expect(['hpa', 'keda', 'knative', 'openfaas-pro', 'static'].map(count)).toEqual([8, 8, 8, 8, 8]);
     // capacity 2 rps/replica: keda's threshold spans 0.6 … 2 rps
@@ -61,16 +74,68 @@ describe('sweepGrid', () => {
 
 describe('countReversals', () => {
   it.each([
-    ['down then up within 2 min', [[0, 'down'], [90, 'up']], 1],
-    ['down then up after 2 min', [[0, 'down'], [150, 'up']], 0],
-    ['exactly 120 s counts', [[0, 'down'], [120, 'up']], 1],
+    [
+      'down then up within 2 min',
+      [
+        [0, 'down'],
+        [90, 'up'],
+      ],
+      1,
+    ],
+    [
+      'down then up after 2 min',
+      [
+        [0, 'down'],
+        [150, 'up'],
+      ],
+      0,
+    ],
+    [
+      'exactly 120 s counts',
+      [
+        [0, 'down'],
+        [120, 'up'],
+      ],
+      1,
+    ],
     // two steps down, one back up within the window of both: both were undone
-    ['two downs, one up', [[0, 'down'], [30, 'down'], [60, 'up']], 2],
+    [
+      'two downs, one up',
+      [
+        [0, 'down'],
+        [30, 'down'],
+        [60, 'up'],
+      ],
+      2,
+    ],
     // only the second down is within 2 min of the up
-    ['an old down does not count', [[0, 'down'], [100, 'down'], [150, 'up']], 1],
+    [
+      'an old down does not count',
+      [
+        [0, 'down'],
+        [100, 'down'],
+        [150, 'up'],
+      ],
+      1,
+    ],
     // an up clears the slate: the later up undoes nothing
-    ['each down is undone once', [[0, 'down'], [30, 'up'], [60, 'up']], 1],
-    ['ups only', [[0, 'up'], [30, 'up']], 0],
+    [
+      'each down is undone once',
+      [
+        [0, 'down'],
+        [30, 'up'],
+        [60, 'up'],
+      ],
+      1,
+    ],
+    [
+      'ups only',
+      [
+        [0, 'up'],
+        [30, 'up'],
+      ],
+      0,
+    ],
   ] as const)('%s', (_name, actions, want) => {
     expect(countReversals(actions.map(([timeSeconds, direction]) => ({ timeSeconds, direction })))).toBe(want);
   });

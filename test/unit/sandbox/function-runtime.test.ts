@@ -20,7 +20,11 @@ interface Setup {
 
 function setup(overrides: Partial<SimConfig> = {}, opts: { timeScale?: number; seed?: number; serviceTime?: ServiceTimeSpec } = {}): Setup {
   const clock = new ManualClock(0);
-  const config = resolveSimConfig({ serviceTime: opts.serviceTime ?? { kind: 'deterministic', ms: 100 }, coldStartSeconds: 1, ...overrides });
+  const config = resolveSimConfig({
+    serviceTime: opts.serviceTime ?? { kind: 'deterministic', ms: 100 },
+    coldStartSeconds: 1,
+    ...overrides,
+  });
   const runtime = new FunctionRuntime({
     name: 'figlet',
     namespace: 'openfaas-fn',
@@ -63,15 +67,18 @@ describe('queueing', () => {
     { concurrencyPerReplica: 2, replicas: 1, requests: 3, want: [100, 100, 200] },
     // two replicas of one slot: the same capacity as above
     { concurrencyPerReplica: 1, replicas: 2, requests: 4, want: [100, 100, 200, 200] },
-  ])('$requests requests on $replicas replica(s) × $concurrencyPerReplica slot(s) finish at $want ms', async ({ concurrencyPerReplica, replicas, requests, want }) => {
-    const s = setup({ concurrencyPerReplica, initialReplicas: replicas });
-    s.send(requests);
-    await run(s, 400);
-    expect(s.done.map((d) => d.at)).toEqual(want);
-    expect(s.done.map((d) => d.id)).toEqual([...Array(requests).keys()]);
-    expect(s.done.every((d) => d.status === 200)).toBe(true);
-    expect(s.done.map((d) => Math.round(d.durationSeconds * 1000))).toEqual(want);
-  });
+  ])(
+    '$requests requests on $replicas replica(s) × $concurrencyPerReplica slot(s) finish at $want ms',
+    async ({ concurrencyPerReplica, replicas, requests, want }) => {
+      const s = setup({ concurrencyPerReplica, initialReplicas: replicas });
+      s.send(requests);
+      await run(s, 400);
+      expect(s.done.map((d) => d.at)).toEqual(want);
+      expect(s.done.map((d) => d.id)).toEqual([...Array(requests).keys()]);
+      expect(s.done.every((d) => d.status === 200)).toBe(true);
+      expect(s.done.map((d) => Math.round(d.durationSeconds * 1000))).toEqual(want);
+    },
+  );
 
   it('answers 502 at the upstream time-out, queued or in service, and frees the slot', async () => {
     // Time-out 150 ms, 100 ms per request, one slot: #0 done at 100; #1 starts at 100, stopped at
@@ -160,7 +167,7 @@ describe('accounting', () => {
     expect(s.runtime.podViews()[0].memoryBytes).toBe(130 * 1024 * 1024);
   });
 
-  it('names pods like a Deployment\'s, so the operator\'s cAdvisor join finds the function', () => {
+  it("names pods like a Deployment's, so the operator's cAdvisor join finds the function", () => {
     const s = setup({ initialReplicas: 3 });
     const podRegex = /label_replace\(.*"pod", "([^"]+)"\)/.exec(batchedQueries(30, ['openfaas-fn']).cpu)![1];
     for (const pod of s.runtime.podViews()) {
@@ -201,8 +208,19 @@ describe('RuntimeReadiness', () => {
   it('routes function Deployments to their runtime and others to the fallback', () => {
     const clock = new ManualClock(0);
     const config = resolveSimConfig({ coldStartSeconds: 2 });
-    const runtime = new FunctionRuntime({ name: 'figlet', namespace: 'openfaas-fn', config, serviceTime: resolveServiceTime(config.serviceTime, undefined, 1), clock, timeScale: 1, seed: 1 });
-    const readiness = new RuntimeReadiness(new Map([[RuntimeReadiness.key(runtime), runtime]]), new DelayedReadiness({ clock, readyDelayMs: 500 }));
+    const runtime = new FunctionRuntime({
+      name: 'figlet',
+      namespace: 'openfaas-fn',
+      config,
+      serviceTime: resolveServiceTime(config.serviceTime, undefined, 1),
+      clock,
+      timeScale: 1,
+      seed: 1,
+    });
+    const readiness = new RuntimeReadiness(
+      new Map([[RuntimeReadiness.key(runtime), runtime]]),
+      new DelayedReadiness({ clock, readyDelayMs: 500 }),
+    );
     const changed: string[] = [];
     readiness.onChange((k) => changed.push(k));
     readiness.setDesired('openfaas-fn/figlet', 2);

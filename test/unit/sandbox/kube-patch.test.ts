@@ -25,7 +25,14 @@ describe('jsonPatch (RFC 6902)', () => {
     { name: 'append with -', ops: [{ op: 'add', path: '/a/b/-', value: 9 }], want: { ...doc, a: { b: [1, 2, 9] } } },
     { name: 'replace', ops: [{ op: 'replace', path: '/a/b/0', value: 7 }], want: { ...doc, a: { b: [7, 2] } } },
     { name: 'remove', ops: [{ op: 'remove', path: '/a' }], want: { 'x/y': 1, 't~': 2 } },
-    { name: 'escaped keys', ops: [{ op: 'replace', path: '/x~1y', value: 5 }, { op: 'remove', path: '/t~0' }], want: { a: { b: [1, 2] }, 'x/y': 5 } },
+    {
+      name: 'escaped keys',
+      ops: [
+        { op: 'replace', path: '/x~1y', value: 5 },
+        { op: 'remove', path: '/t~0' },
+      ],
+      want: { a: { b: [1, 2] }, 'x/y': 5 },
+    },
     { name: 'move', ops: [{ op: 'move', from: '/x~1y', path: '/z' }], want: { a: { b: [1, 2] }, 't~': 2, z: 1 } },
     { name: 'copy', ops: [{ op: 'copy', from: '/a/b', path: '/c' }], want: { ...doc, c: [1, 2] } },
     { name: 'test passes', ops: [{ op: 'test', path: '/a/b', value: [1, 2] }], want: doc },
@@ -36,9 +43,24 @@ describe('jsonPatch (RFC 6902)', () => {
 
   const failures: { name: string; ops: unknown; code: number; message: string }[] = [
     { name: 'test fails', ops: [{ op: 'test', path: '/a/b', value: [1] }], code: 422, message: 'testing value /a/b failed: test failed' },
-    { name: 'replace a missing key', ops: [{ op: 'replace', path: '/nope', value: 1 }], code: 422, message: 'replace operation does not apply: doc is missing key: /nope' },
-    { name: 'remove below a missing parent', ops: [{ op: 'remove', path: '/q/r' }], code: 422, message: 'remove operation does not apply: doc is missing path: /q/r' },
-    { name: 'not a list of operations', ops: { op: 'add' }, code: 400, message: 'json: cannot unmarshal object into Go value of type jsonpatch.Patch' },
+    {
+      name: 'replace a missing key',
+      ops: [{ op: 'replace', path: '/nope', value: 1 }],
+      code: 422,
+      message: 'replace operation does not apply: doc is missing key: /nope',
+    },
+    {
+      name: 'remove below a missing parent',
+      ops: [{ op: 'remove', path: '/q/r' }],
+      code: 422,
+      message: 'remove operation does not apply: doc is missing path: /q/r',
+    },
+    {
+      name: 'not a list of operations',
+      ops: { op: 'add' },
+      code: 400,
+      message: 'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+    },
   ];
   it.each(failures)('$name → $code', ({ ops, code, message }) => {
     expect(() => jsonPatch(doc, ops)).toThrow(expect.objectContaining({ code, message }));
@@ -49,7 +71,14 @@ describe('strategicMergePatch', () => {
   const target = {
     spec: {
       replicas: 1,
-      template: { spec: { containers: [{ name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }] }, { name: 'side', image: 's' }] } },
+      template: {
+        spec: {
+          containers: [
+            { name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }] },
+            { name: 'side', image: 's' },
+          ],
+        },
+      },
       tolerations: [{ key: 'k' }],
     },
   };
@@ -57,7 +86,17 @@ describe('strategicMergePatch', () => {
     {
       name: 'containers merge by name, env by name inside',
       patch: { spec: { template: { spec: { containers: [{ name: 'fn', env: [{ name: 'Y', value: '2' }] }] } } } },
-      want: [{ name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] }, { name: 'side', image: 's' }],
+      want: [
+        {
+          name: 'fn',
+          image: 'a',
+          env: [
+            { name: 'X', value: '1' },
+            { name: 'Y', value: '2' },
+          ],
+        },
+        { name: 'side', image: 's' },
+      ],
     },
     {
       name: '$patch: delete removes a list item',
@@ -65,9 +104,15 @@ describe('strategicMergePatch', () => {
       want: [{ name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }] }],
     },
     {
-      name: 'a new item is appended; kubectl apply\'s $setElementOrder is ignored',
-      patch: { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'fn' }], containers: [{ name: 'new', image: 'n' }] } } } },
-      want: [{ name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }] }, { name: 'side', image: 's' }, { name: 'new', image: 'n' }],
+      name: "a new item is appended; kubectl apply's $setElementOrder is ignored",
+      patch: {
+        spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'fn' }], containers: [{ name: 'new', image: 'n' }] } } },
+      },
+      want: [
+        { name: 'fn', image: 'a', env: [{ name: 'X', value: '1' }] },
+        { name: 'side', image: 's' },
+        { name: 'new', image: 'n' },
+      ],
     },
   ];
   it.each(cases)('$name', ({ patch, want }) => {
@@ -77,7 +122,9 @@ describe('strategicMergePatch', () => {
   });
 
   it('replaces lists without a merge key, and maps marked $patch: replace', () => {
-    const got = strategicMergePatch(target, { spec: { tolerations: [{ key: 'other' }], template: { $patch: 'replace', spec: {} } } }) as typeof target;
+    const got = strategicMergePatch(target, {
+      spec: { tolerations: [{ key: 'other' }], template: { $patch: 'replace', spec: {} } },
+    }) as typeof target;
     expect(got.spec.tolerations).toEqual([{ key: 'other' }]);
     expect(got.spec.template).toEqual({ spec: {} });
   });
@@ -95,7 +142,8 @@ describe('applyPatch', () => {
     expect((err as ApiError).toStatus()).toMatchObject({
       code: 415,
       reason: 'UnsupportedMediaType',
-      message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
+      message:
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
     });
   });
 });

@@ -1,7 +1,10 @@
 /** Label and field selectors as the API server parses them. */
 import { parseFieldSelector, parseLabelSelector } from '../../../operator/src/sandbox/kube-selectors.js';
 
-const obj = (labels: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> & { metadata: { name: string; namespace: string; labels: Record<string, string> } } => ({
+const obj = (
+  labels: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> & { metadata: { name: string; namespace: string; labels: Record<string, string> } } => ({
   metadata: { name: 'figlet', namespace: 'openfaas', labels },
   ...extra,
 });
@@ -29,7 +32,9 @@ describe('parseLabelSelector', () => {
   });
 
   it('rejects what it cannot parse with 400', () => {
-    expect(() => parseLabelSelector('app in figlet')).toThrow(expect.objectContaining({ code: 400, message: "unable to parse requirement: found 'app in figlet', expected: identifier" }));
+    expect(() => parseLabelSelector('app in figlet')).toThrow(
+      expect.objectContaining({ code: 400, message: "unable to parse requirement: found 'app in figlet', expected: identifier" }),
+    );
   });
 });
 
@@ -46,6 +51,8 @@ describe('parseFieldSelector', () => {
   });
 
   it('names the field it does not support', () => {
-    expect(() => parseFieldSelector('spec.replicas=1', [])).toThrow(expect.objectContaining({ code: 400, message: 'field label not supported: spec.replicas' }));
+    expect(() => parseFieldSelector('spec.replicas=1', [])).toThrow(
+      expect.objectContaining({ code: 400, message: 'field label not supported: spec.replicas' }),
+    );
   });
 });

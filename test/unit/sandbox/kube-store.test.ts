@@ -1,7 +1,10 @@
 /** The store: one global resourceVersion, a bounded event window per resource, ordered delivery. */
 import { ObjectStore, type StoredEvent } from '../../../operator/src/sandbox/kube-store.js';
 
-const obj = (name: string, extra: Record<string, unknown> = {}): { metadata: { name: string; namespace: string }; [k: string]: unknown } => ({ metadata: { name, namespace: 'ns' }, ...extra });
+const obj = (
+  name: string,
+  extra: Record<string, unknown> = {},
+): { metadata: { name: string; namespace: string }; [k: string]: unknown } => ({ metadata: { name, namespace: 'ns' }, ...extra });
 
 describe('ObjectStore', () => {
   it('numbers every write with the next global resourceVersion, across resources', () => {
@@ -17,7 +20,9 @@ describe('ObjectStore', () => {
     const store = new ObjectStore({ historySize: 2, startResourceVersion: 0 });
     for (const n of ['a', 'b', 'c']) store.write('r', 'ADDED', obj(n)); // rv 1, 2, 3; rv 1 falls out
     expect(store.eventsAfter('r', 1).map((e) => e.object.metadata.name)).toEqual(['b', 'c']);
-    expect(() => store.eventsAfter('r', 0)).toThrow(expect.objectContaining({ code: 410, reason: 'Expired', message: 'too old resource version: 0 (2)' }));
+    expect(() => store.eventsAfter('r', 0)).toThrow(
+      expect.objectContaining({ code: 410, reason: 'Expired', message: 'too old resource version: 0 (2)' }),
+    );
     store.compact();
     expect(store.eventsAfter('r', 3)).toEqual([]);
     expect(() => store.eventsAfter('r', 2)).toThrow(expect.objectContaining({ code: 410 }));

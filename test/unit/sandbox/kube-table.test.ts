@@ -27,7 +27,15 @@ describe('humanDuration', () => {
 });
 
 describe('jsonPath', () => {
-  const obj = { status: { conditions: [{ type: 'Ready', status: 'True' }, { type: 'MetricsAvailable', status: 'False' }], list: [5, 6] } };
+  const obj = {
+    status: {
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'MetricsAvailable', status: 'False' },
+      ],
+      list: [5, 6],
+    },
+  };
   const cases: { path: string; want: unknown }[] = [
     { path: '.status.list[1]', want: 6 },
     { path: '.status.conditions[?(@.type=="MetricsAvailable")].status', want: 'False' },
@@ -49,7 +57,11 @@ describe('printer column tables', () => {
     const table = toTable(conv, [{ metadata: { name: 'a', creationTimestamp: '2025-01-01T00:00:00Z' } }], { now, resourceVersion: '7' });
     expect(table.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Replicas', 'Age']);
     expect(table.rows[0].cells).toEqual(['a', null, '60m']);
-    expect(table.rows[0].object).toEqual({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: { name: 'a', creationTimestamp: '2025-01-01T00:00:00Z' } });
+    expect(table.rows[0].object).toEqual({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { name: 'a', creationTimestamp: '2025-01-01T00:00:00Z' },
+    });
     expect(table.metadata).toEqual({ resourceVersion: '7' });
   });
 });

@@ -14,14 +14,26 @@ import { functionDeployment } from '../../../operator/src/sandbox/sandbox.js';
 import { renderPrometheusConfig } from '../../../operator/src/sandbox/prometheus-config.js';
 import { parse } from 'yaml';
 
-const durations = { averageMs: 33, count: 100, minimumMs: 6, maximumMs: 6000, percentilesMs: { 0: 7, 1: 8, 25: 10, 50: 11, 75: 20, 99: 308, 100: 6078 } };
+const durations = {
+  averageMs: 33,
+  count: 100,
+  minimumMs: 6,
+  maximumMs: 6000,
+  percentilesMs: { 0: 7, 1: 8, 25: 10, 50: 11, 75: 20, 99: 308, 100: 6078 },
+};
 const TRACE: Trace = {
   format: 'azure2019',
   source: 'test',
   binSeconds: 60,
   startOffsetSeconds: 0,
   functions: [
-    { id: '7017de4f00aa', row: 1, rank: 1, counts: [1, 2], profile: { durations, memory: { averageAllocatedMb: 140, percentilesMb: {}, sampleCount: 1 } } },
+    {
+      id: '7017de4f00aa',
+      row: 1,
+      rank: 1,
+      counts: [1, 2],
+      profile: { durations, memory: { averageAllocatedMb: 140, percentilesMb: {}, sampleCount: 1 } },
+    },
   ],
 };
 
@@ -39,7 +51,10 @@ describe('--functions', () => {
     { flag: 'figlet=trace:7017de4f', want: { kind: 'lognormal', meanMs: fitLognormal(durations, 1).meanMs } },
   ])('$flag → $want.kind, mean $want.meanMs ms', ({ flag, want }) => {
     const [fn] = resolveFunctions(parseFunctionsFlag(flag), TRACE);
-    expect({ kind: fn.serviceTime.kind, meanMs: fn.serviceTime.meanMs }).toEqual({ kind: want.kind, meanMs: expect.closeTo(want.meanMs, 9) });
+    expect({ kind: fn.serviceTime.kind, meanMs: fn.serviceTime.meanMs }).toEqual({
+      kind: want.kind,
+      meanMs: expect.closeTo(want.meanMs, 9),
+    });
     expect(fn.config.coldStartSeconds).toBe(DEFAULT_SIM_CONFIG.coldStartSeconds);
   });
 
@@ -124,7 +139,10 @@ functions:
     // a simulator value out of range, named with the function and field (from resolveSimConfig)
     { text: 'functions: [{name: a, coldStartSeconds: -1}]', want: /function a: sim.coldStartSeconds: must be a number >= 0/ },
     // profile and serviceTime together
-    { text: 'functions: [{name: a, profile: exp:1ms, serviceTime: {kind: exponential, meanMs: 1}}]', want: /give profile or serviceTime, not both/ },
+    {
+      text: 'functions: [{name: a, profile: exp:1ms, serviceTime: {kind: exponential, meanMs: 1}}]',
+      want: /give profile or serviceTime, not both/,
+    },
   ])('$text → InputError $want', ({ text, want }) => {
     expect(() => resolveFunctions(loadSandboxConfigFile(write(text)).functions, undefined)).toThrow(want);
   });
@@ -133,7 +151,11 @@ functions:
 describe('what the sandbox writes', () => {
   it('gives each function a faas-netes Deployment: label, selector, container named like it, requests', () => {
     const [fn] = resolveFunctions(parseFunctionsFlag('figlet=exp:10ms'), undefined);
-    const d = functionDeployment(fn) as unknown as { metadata: { namespace: string; labels: Record<string, string> }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const d = functionDeployment(fn) as unknown as {
+      metadata: { namespace: string; labels: Record<string, string> };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      spec: Record<string, any>;
+    };
     expect(d.metadata).toMatchObject({ namespace: 'openfaas-fn', labels: { faas_function: 'figlet' } });
     expect(d.spec.selector).toEqual({ matchLabels: { faas_function: 'figlet' } });
     expect(d.spec.template.spec.containers[0]).toMatchObject({ name: 'figlet', resources: { requests: { cpu: '150m', memory: '256Mi' } } });
@@ -148,9 +170,21 @@ describe('what the sandbox writes', () => {
     // not a whole number of seconds
     { seconds: 2.5, want: '2500ms' },
   ])('a Prometheus config with both roles, scraped every $want', ({ seconds, want }) => {
-    const config = parse(renderPrometheusConfig({ gateway: '127.0.0.1:1', cadvisor: '127.0.0.1:2', kubeStateMetrics: '127.0.0.1:3', scrapeIntervalSeconds: seconds })) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const config = parse(
+      renderPrometheusConfig({
+        gateway: '127.0.0.1:1',
+        cadvisor: '127.0.0.1:2',
+        kubeStateMetrics: '127.0.0.1:3',
+        scrapeIntervalSeconds: seconds,
+      }),
+    ) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(config.global).toEqual({ scrape_interval: want, scrape_timeout: want, evaluation_interval: want });
-    expect(config.scrape_configs.map((j: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }) => `${j.job_name} ${j.metrics_path} ${j.static_configs[0].targets[0]}`)).toEqual([
+    expect(
+      config.scrape_configs.map(
+        (j: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }) =>
+          `${j.job_name} ${j.metrics_path} ${j.static_configs[0].targets[0]}`,
+      ),
+    ).toEqual([
       'openfaas-gateway /metrics 127.0.0.1:1',
       'kubernetes-cadvisor /metrics/cadvisor 127.0.0.1:2',
       'kube-state-metrics /metrics 127.0.0.1:3',

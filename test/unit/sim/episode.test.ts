@@ -33,14 +33,31 @@ describe('runEpisode', () => {
   const policy = new ScriptedPolicy([3, null, 1, 8, 30, 2, null, 5]);
   const records: IntervalRecord[] = [];
   const { intervals, result, simulatedSeconds } = runEpisode({
-    fn, binSeconds: 60, policy, rails: boundsRails(1, 10), intervalSeconds: 30, seed: 4, sloP95Ms: 1500, sim: SIM,
+    fn,
+    binSeconds: 60,
+    policy,
+    rails: boundsRails(1, 10),
+    intervalSeconds: 30,
+    seed: 4,
+    sloP95Ms: 1500,
+    sim: SIM,
     onInterval: (r) => records.push(r),
   });
   const sum = (f: (r: IntervalRecord) => number): number => intervals.reduce((a, r) => a + f(r), 0);
 
   it('runs one interval per 30 s of trace, with a callback for each', () => {
-    expect({ intervals: intervals.length, result: result.intervals, simulatedSeconds, callbacks: records.length, resets: policy.resets }).toEqual({
-      intervals: 40, result: 40, simulatedSeconds: 1200, callbacks: 40, resets: 1,
+    expect({
+      intervals: intervals.length,
+      result: result.intervals,
+      simulatedSeconds,
+      callbacks: records.length,
+      resets: policy.resets,
+    }).toEqual({
+      intervals: 40,
+      result: 40,
+      simulatedSeconds: 1200,
+      callbacks: 40,
+      resets: 1,
     });
   });
 
@@ -57,7 +74,10 @@ describe('runEpisode', () => {
     for (const r of intervals.slice(0, -1)) {
       const rec = r.recommendation!;
       const want = rec.valid ? Math.min(10, Math.max(1, rec.desiredReplicas)) : r.replicasBefore;
-      expect({ after: r.replicasAfter, decision: rec.valid ? 'applied' : r.decision }).toEqual({ after: want, decision: rec.valid ? 'applied' : null });
+      expect({ after: r.replicasAfter, decision: rec.valid ? 'applied' : r.decision }).toEqual({
+        after: want,
+        decision: rec.valid ? 'applied' : null,
+      });
     }
     expect(result.scaleActions).toBe(intervals.filter((r) => r.replicasAfter !== r.replicasBefore).length);
     expect(result.maxReplicas).toBe(Math.max(1, ...intervals.map((r) => r.replicasAfter)));
@@ -74,7 +94,10 @@ describe('runEpisode', () => {
     }).toEqual({
       // every arrival has an outcome: those still inside after the last interval are drained
       requests: arrivals,
-      replicaSeconds: expect.closeTo(sum((r) => r.stats.replicaSeconds), 6),
+      replicaSeconds: expect.closeTo(
+        sum((r) => r.stats.replicaSeconds),
+        6,
+      ),
       meanReplicas: expect.closeTo(sum((r) => r.stats.replicaSeconds) / 1200, 9),
       coldStarts: sum((r) => r.stats.coldStarts),
       sloViolationRate: intervals.filter((r) => r.stats.p95Ms !== null && r.stats.p95Ms > 1500).length / 40,
@@ -91,7 +114,16 @@ describe('runEpisode', () => {
   });
 
   it('is deterministic for a seed', () => {
-    const again = runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([3, null, 1, 8, 30, 2, null, 5]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 4, sloP95Ms: 1500, sim: SIM });
+    const again = runEpisode({
+      fn,
+      binSeconds: 60,
+      policy: new ScriptedPolicy([3, null, 1, 8, 30, 2, null, 5]),
+      rails: boundsRails(1, 10),
+      intervalSeconds: 30,
+      seed: 4,
+      sloP95Ms: 1500,
+      sim: SIM,
+    });
     expect(again.result).toEqual(result);
   });
 });
@@ -102,11 +134,30 @@ describe('runEpisode input checks', () => {
     { name: 'zero interval', opts: { intervalSeconds: 0 }, error: /intervalSeconds: must be a number > 0/ },
     { name: 'zero SLO', opts: { sloP95Ms: 0 }, error: /sloP95Ms: must be a number > 0/ },
   ])('$name', ({ opts, error }) => {
-    expect(() => runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([1]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000, ...opts })).toThrow(error);
+    expect(() =>
+      runEpisode({
+        fn,
+        binSeconds: 60,
+        policy: new ScriptedPolicy([1]),
+        rails: boundsRails(1, 10),
+        intervalSeconds: 30,
+        seed: 1,
+        sloP95Ms: 1000,
+        ...opts,
+      }),
+    ).toThrow(error);
   });
 
   it('holds the scale on a recommendation that is not a replica count, as the operator does (decision/step.ts)', () => {
-    const { intervals, result } = runEpisode({ fn, binSeconds: 60, policy: new ScriptedPolicy([2.5, 3]), rails: boundsRails(1, 10), intervalSeconds: 30, seed: 1, sloP95Ms: 1000 });
+    const { intervals, result } = runEpisode({
+      fn,
+      binSeconds: 60,
+      policy: new ScriptedPolicy([2.5, 3]),
+      rails: boundsRails(1, 10),
+      intervalSeconds: 30,
+      seed: 1,
+      sloP95Ms: 1000,
+    });
     expect(intervals.slice(0, 4).map((r) => [r.replicasBefore, r.replicasAfter, r.decision === null])).toEqual([
       [1, 1, true],
       [1, 3, false],

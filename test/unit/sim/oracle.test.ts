@@ -26,7 +26,12 @@ function staticPolicy(replicas: number): ScalingPolicy {
 describe('createOraclePolicy', () => {
   it.each([
     { name: 'without a lookahead (outside the simulator)', deps: DEPS, params: undefined, error: /runs only in the simulator/ },
-    { name: 'with params', deps: { ...DEPS, lookahead: new SimulatorLookahead() }, params: { horizon: 3 }, error: /takes no params, got "horizon"/ },
+    {
+      name: 'with params',
+      deps: { ...DEPS, lookahead: new SimulatorLookahead() },
+      params: { horizon: 3 },
+      error: /takes no params, got "horizon"/,
+    },
   ])('refuses to start $name', async ({ deps, params, error }) => {
     const attempt = createOraclePolicy({ name: 'oracle', params }, deps);
     await expect(attempt).rejects.toThrow(PolicyConfigError);
@@ -77,7 +82,9 @@ describe('SimulatorLookahead', () => {
   });
 
   it('is used only after runEpisode attaches it', () => {
-    expect(() => new SimulatorLookahead().fewestReplicasMeetingSlo({ floor: 1, ceiling: 5, sloP95Ms: 100 })).toThrow(/before runEpisode attached/);
+    expect(() => new SimulatorLookahead().fewestReplicasMeetingSlo({ floor: 1, ceiling: 5, sloP95Ms: 100 })).toThrow(
+      /before runEpisode attached/,
+    );
   });
 });
 
@@ -85,8 +92,15 @@ describe('oracle on a bursty trace', () => {
   // As `evaluate` does: rails with the policy's declared behaviour.
   const run = (policy: ScalingPolicy, lookahead?: SimulatorLookahead): ReturnType<typeof runEpisode> =>
     runEpisode({
-      fn, binSeconds: 60, policy, rails: new Rails({ minReplicas: 1, maxReplicas: 20, behavior: policy.defaultBehavior }),
-      intervalSeconds: 30, seed: 1, sloP95Ms: 1500, sim: SIM, lookahead,
+      fn,
+      binSeconds: 60,
+      policy,
+      rails: new Rails({ minReplicas: 1, maxReplicas: 20, behavior: policy.defaultBehavior }),
+      intervalSeconds: 30,
+      seed: 1,
+      sloP95Ms: 1500,
+      sim: SIM,
+      lookahead,
     });
 
   it('keeps the SLO with fewer replica-seconds than the cheapest static count that keeps it', async () => {
@@ -96,12 +110,15 @@ describe('oracle on a bursty trace', () => {
     let cheapestStatic: { replicas: number; replicaSeconds: number } | null = null;
     for (let n = 1; n <= 20 && cheapestStatic === null; n++) {
       const { result } = run(staticPolicy(n));
-      if (result.sloViolationRate <= oracle.result.sloViolationRate) cheapestStatic = { replicas: n, replicaSeconds: result.replicaSeconds };
+      if (result.sloViolationRate <= oracle.result.sloViolationRate)
+        cheapestStatic = { replicas: n, replicaSeconds: result.replicaSeconds };
     }
     expect({ oracleViolations: oracle.result.sloViolationRate, errors: oracle.result.errors }).toEqual({ oracleViolations: 0, errors: 0 });
     expect(cheapestStatic).not.toBeNull();
     const oracleReplicaSeconds = oracle.result.replicaSeconds;
-    expect({ oracleReplicaSeconds, cheapestStatic, oracleCheaper: oracleReplicaSeconds < cheapestStatic!.replicaSeconds }).toMatchObject({ oracleCheaper: true });
+    expect({ oracleReplicaSeconds, cheapestStatic, oracleCheaper: oracleReplicaSeconds < cheapestStatic!.replicaSeconds }).toMatchObject({
+      oracleCheaper: true,
+    });
   });
 
   it('scales up one decision before the burst, so the cold start is over when it starts', async () => {

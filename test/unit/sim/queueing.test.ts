@@ -53,7 +53,12 @@ describe('M/M/c mean waiting time vs Erlang C', () => {
       counts: constant(lambda * binSeconds, bins),
       binSeconds,
       seed: 1,
-      config: { initialReplicas: servers, upstreamTimeoutSeconds: Infinity, coldStartSeconds: 0, serviceTime: { kind: 'exponential', meanMs: meanServiceSeconds * 1000 } },
+      config: {
+        initialReplicas: servers,
+        upstreamTimeoutSeconds: Infinity,
+        coldStartSeconds: 0,
+        serviceTime: { kind: 'exponential', meanMs: meanServiceSeconds * 1000 },
+      },
     });
     const wantWq = erlangC(servers, lambda * meanServiceSeconds) / (servers / meanServiceSeconds - lambda);
     const gotWq = sum(stats, (s) => s.queueWaitSumSeconds) / sum(stats, (s) => s.leftQueue);
@@ -80,7 +85,13 @@ describe("Little's law", () => {
       // in service arrived earlier and so is stopped before the head of the queue expires.)
       name: 'overload with time-outs',
       counts: [...constant(2.6 * 60, 300), ...constant(0, 10)],
-      config: { initialReplicas: 0, allowScaleToZero: true, coldStartSeconds: 30, upstreamTimeoutSeconds: 5, serviceTime: { kind: 'exponential', meanMs: 1000 } } as Config,
+      config: {
+        initialReplicas: 0,
+        allowScaleToZero: true,
+        coldStartSeconds: 30,
+        upstreamTimeoutSeconds: 5,
+        serviceTime: { kind: 'exponential', meanMs: 1000 },
+      } as Config,
       startReplicas: 2,
       timeouts: true,
     },

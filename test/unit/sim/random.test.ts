@@ -28,7 +28,11 @@ describe('Random.poisson', () => {
     const m = sum / n;
     const v = sumSq / n - m * m;
     // Standard error of the mean is sqrt(mean / n); of the variance about mean·sqrt(2/n).
-    expect({ notCounts, mean: Math.abs(m - mean) / Math.sqrt(mean / n) < 5, variance: Math.abs(v / mean - 1) < 5 * Math.sqrt(2 / n) + 0.01 }).toEqual({ notCounts: 0, mean: true, variance: true });
+    expect({
+      notCounts,
+      mean: Math.abs(m - mean) / Math.sqrt(mean / n) < 5,
+      variance: Math.abs(v / mean - 1) < 5 * Math.sqrt(2 / n) + 0.01,
+    }).toEqual({ notCounts: 0, mean: true, variance: true });
   });
 
   it('gives 0 for a mean of 0 (an empty bin)', () => {

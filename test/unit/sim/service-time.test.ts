@@ -51,10 +51,34 @@ describe('fitLognormal', () => {
 
 describe('resolveServiceTime', () => {
   it.each([
-    { name: 'no profile → documented default', spec: { kind: 'profile' } as const, profile: undefined, meanMs: DEFAULT_MISSING_PROFILE.meanMs, source: /default/ },
-    { name: 'explicit exponential', spec: { kind: 'exponential', meanMs: 250 } as const, profile: undefined, meanMs: 250, source: /exponential/ },
-    { name: 'explicit deterministic', spec: { kind: 'deterministic', ms: 40 } as const, profile: undefined, meanMs: 40, source: /deterministic/ },
-    { name: 'explicit lognormal', spec: { kind: 'lognormal', mu: Math.log(100), sigma: 1 } as const, profile: undefined, meanMs: 100 * Math.exp(0.5), source: /lognormal/ },
+    {
+      name: 'no profile → documented default',
+      spec: { kind: 'profile' } as const,
+      profile: undefined,
+      meanMs: DEFAULT_MISSING_PROFILE.meanMs,
+      source: /default/,
+    },
+    {
+      name: 'explicit exponential',
+      spec: { kind: 'exponential', meanMs: 250 } as const,
+      profile: undefined,
+      meanMs: 250,
+      source: /exponential/,
+    },
+    {
+      name: 'explicit deterministic',
+      spec: { kind: 'deterministic', ms: 40 } as const,
+      profile: undefined,
+      meanMs: 40,
+      source: /deterministic/,
+    },
+    {
+      name: 'explicit lognormal',
+      spec: { kind: 'lognormal', mu: Math.log(100), sigma: 1 } as const,
+      profile: undefined,
+      meanMs: 100 * Math.exp(0.5),
+      source: /lognormal/,
+    },
   ])('$name', ({ spec, profile: p, meanMs, source }) => {
     const model = resolveServiceTime(spec, p, 1);
     expect(model.meanMs).toBeCloseTo(meanMs, 9);

@@ -20,10 +20,15 @@ const deterministic = (ms: number): Config['serviceTime'] => ({ kind: 'determini
 
 /** A bursty Poisson workload with lognormal service and replica changes along the way. */
 function scriptedRun(seed: number, schedule: readonly number[] = [2, 6, 3, 8, 1, 4]): SimInterval[] {
-  const s = sim([...constant(60, 5), ...constant(600, 3), ...constant(30, 4)], 60, {
-    serviceTime: { kind: 'lognormal', mu: Math.log(400), sigma: 0.8 },
-    upstreamTimeoutSeconds: 10,
-  }, seed);
+  const s = sim(
+    [...constant(60, 5), ...constant(600, 3), ...constant(30, 4)],
+    60,
+    {
+      serviceTime: { kind: 'lognormal', mu: Math.log(400), sigma: 0.8 },
+      upstreamTimeoutSeconds: 10,
+    },
+    seed,
+  );
   const out: SimInterval[] = [];
   for (let k = 0; k < 24; k++) {
     out.push(s.advance(30));
@@ -51,7 +56,12 @@ describe('determinism', () => {
   it('each request gets the same service demand whatever the replica count', () => {
     // With more replicas than requests in flight nobody waits, so latencies are the service demands.
     const latencies = (replicas: number): number[] => {
-      const s = sim(constant(120, 10), 60, { initialReplicas: replicas, serviceTime: { kind: 'lognormal', mu: Math.log(300), sigma: 1 } }, 5);
+      const s = sim(
+        constant(120, 10),
+        60,
+        { initialReplicas: replicas, serviceTime: { kind: 'lognormal', mu: Math.log(300), sigma: 1 } },
+        5,
+      );
       const out: number[] = [];
       for (let k = 0; k < 20; k++) {
         const { stats, latenciesMs } = s.advance(30);
@@ -97,7 +107,11 @@ describe('cold start', () => {
     const s = sim([120], 60, { initialReplicas: 1, coldStartSeconds, serviceTime: deterministic(1000), arrivals: 'exact' });
     s.setReplicas(3);
     const first = s.advance(5); // the ready event at exactly t = 5 belongs to the next interval
-    expect({ pods: first.stats.pods, ready: first.stats.readyReplicas, coldStarts: first.stats.coldStarts }).toEqual({ pods: 3, ready: readyBefore5s, coldStarts: 2 });
+    expect({ pods: first.stats.pods, ready: first.stats.readyReplicas, coldStarts: first.stats.coldStarts }).toEqual({
+      pods: 3,
+      ready: readyBefore5s,
+      coldStarts: 2,
+    });
     const rest = s.advance(55);
     expect(rest.stats.readyReplicas).toBe(3);
     expect(Math.max(first.stats.maxQueueWaitMs ?? 0, rest.stats.maxQueueWaitMs ?? 0)).toBeCloseTo(maxWaitMs, 9);
@@ -124,19 +138,35 @@ describe('graceful scale-down', () => {
       maxWaitMs: after.stats.maxQueueWaitMs,
       // replica 0: 20 s; replicas 3, 2, 1: 8.125 + 8.375 + 8.625 s
       replicaSeconds: after.stats.replicaSeconds,
-    }).toEqual({ completions: 5, errors: 0, podsAtEnd: 1, readyAtEnd: 1, maxWaitMs: expect.closeTo(5375, 6), replicaSeconds: expect.closeTo(45.125, 9) });
+    }).toEqual({
+      completions: 5,
+      errors: 0,
+      podsAtEnd: 1,
+      readyAtEnd: 1,
+      maxWaitMs: expect.closeTo(5375, 6),
+      replicaSeconds: expect.closeTo(45.125, 9),
+    });
   });
 
   it.each([
     {
       // 4 warm replicas, one busy: scaling to 2 removes two idle ones at once.
       name: 'idle replicas go before busy ones',
-      start: 4, counts: [1, 0, 0], then: 2, wantPodsNow: 2, wantReady: 2,
+      start: 4,
+      counts: [1, 0, 0],
+      then: 2,
+      wantPodsNow: 2,
+      wantReady: 2,
     },
     {
       // 2 warm, asked for 5 (3 starting), then for 3: the 2 still starting go, the warm stay.
       name: 'starting replicas go before ready ones',
-      start: 2, counts: [0, 0, 0], scaleUpFirst: 5, then: 3, wantPodsNow: 3, wantReady: 2,
+      start: 2,
+      counts: [0, 0, 0],
+      scaleUpFirst: 5,
+      then: 3,
+      wantPodsNow: 3,
+      wantReady: 2,
     },
   ])('$name', ({ start, counts, scaleUpFirst, then, wantPodsNow, wantReady }) => {
     const s = sim(counts, 1, { initialReplicas: start, coldStartSeconds: 5, serviceTime: deterministic(10_000), arrivals: 'exact' });
@@ -144,7 +174,11 @@ describe('graceful scale-down', () => {
     s.advance(1);
     s.setReplicas(then);
     const { stats } = s.advance(1);
-    expect({ pods: stats.pods, ready: stats.readyReplicas, replicaSeconds: stats.replicaSeconds }).toEqual({ pods: wantPodsNow, ready: wantReady, replicaSeconds: wantPodsNow });
+    expect({ pods: stats.pods, ready: stats.readyReplicas, replicaSeconds: stats.replicaSeconds }).toEqual({
+      pods: wantPodsNow,
+      ready: wantReady,
+      replicaSeconds: wantPodsNow,
+    });
   });
 });
 
@@ -158,7 +192,8 @@ describe('upstream time-out', () => {
     let failed = 0;
     for (const a of arrivals) {
       const start = Math.max(a, free);
-      if (start >= a + timeout) failed++; // timed out in the queue; replica untouched
+      if (start >= a + timeout)
+        failed++; // timed out in the queue; replica untouched
       else if (start + service > a + timeout) {
         failed++;
         free = a + timeout; // stopped at the deadline
@@ -171,9 +206,18 @@ describe('upstream time-out', () => {
   }
 
   it('counts time-outs as errors with code 502 (as the real gateway) and matches the reference queue', () => {
-    const s = sim([...constant(2, 20), ...constant(0, 40)], 1, { initialReplicas: 1, upstreamTimeoutSeconds: 3, serviceTime: deterministic(1000), arrivals: 'exact' });
+    const s = sim([...constant(2, 20), ...constant(0, 40)], 1, {
+      initialReplicas: 1,
+      upstreamTimeoutSeconds: 3,
+      serviceTime: deterministic(1000),
+      arrivals: 'exact',
+    });
     const intervals = [s.advance(30), s.advance(30)];
-    const want = reference(Array.from({ length: 40 }, (_, i) => (i + 0.5) * 0.5), 1, 3);
+    const want = reference(
+      Array.from({ length: 40 }, (_, i) => (i + 0.5) * 0.5),
+      1,
+      3,
+    );
     const errors = intervals.reduce((n, i) => n + i.stats.errors, 0);
     const codes502 = intervals.reduce((n, i) => n + (i.window.invocationsByCode?.['502'] ?? 0), 0);
     const codes200 = intervals.reduce((n, i) => n + (i.window.invocationsByCode?.['200'] ?? 0), 0);
@@ -194,9 +238,18 @@ describe('upstream time-out', () => {
   it('a replica freed by a time-out serves the next request', () => {
     // One request needing 10 s with a 3 s time-out, then one at 4.5 s needing 10 s too: the first
     // is stopped at 3 s, so the second starts at once (it also times out, at 7.5 s).
-    const s = sim([1, 0, 0, 0, 1, ...constant(0, 20)], 1, { initialReplicas: 1, upstreamTimeoutSeconds: 3, serviceTime: deterministic(10_000), arrivals: 'exact' });
+    const s = sim([1, 0, 0, 0, 1, ...constant(0, 20)], 1, {
+      initialReplicas: 1,
+      upstreamTimeoutSeconds: 3,
+      serviceTime: deterministic(10_000),
+      arrivals: 'exact',
+    });
     const { stats } = s.advance(25);
-    expect({ timeouts: stats.timeouts, maxWaitMs: stats.maxQueueWaitMs, busySlotSeconds: stats.busySlotSeconds }).toEqual({ timeouts: 2, maxWaitMs: 0, busySlotSeconds: 6 });
+    expect({ timeouts: stats.timeouts, maxWaitMs: stats.maxQueueWaitMs, busySlotSeconds: stats.busySlotSeconds }).toEqual({
+      timeouts: 2,
+      maxWaitMs: 0,
+      busySlotSeconds: 6,
+    });
   });
 });
 
@@ -216,7 +269,14 @@ describe('metrics window', () => {
         count200: window.latencyCount,
         cumulative: counts.every((c, i) => i === 0 || c >= counts[i - 1]),
         inSystem: inSystem + stats.arrivals - stats.completions,
-      }).toEqual({ plusInf: stats.completions, byCode: stats.completions, started: stats.arrivals, count200: stats.successes, cumulative: true, inSystem: stats.inSystem });
+      }).toEqual({
+        plusInf: stats.completions,
+        byCode: stats.completions,
+        started: stats.arrivals,
+        count200: stats.successes,
+        cumulative: true,
+        inSystem: stats.inSystem,
+      });
       inSystem = stats.inSystem;
       expect([window.replicas, window.readyReplicas, window.podsReporting]).toEqual([stats.replicas, stats.readyReplicas, stats.pods]);
     }
@@ -242,8 +302,13 @@ describe('CPU and memory', () => {
   // 2 warm replicas; idle 0.01 cores each; a busy slot 0.5 cores; 100 MiB per replica + 10 MiB per
   // request in flight. One request (exact, mid-bin at 30 s) of 10 s.
   const config: Config = {
-    initialReplicas: 2, idleCpuCoresPerReplica: 0.01, cpuCoresPerBusySlot: 0.5, memoryBaseMb: 100, memoryPerInflightMb: 10,
-    serviceTime: deterministic(10_000), arrivals: 'exact',
+    initialReplicas: 2,
+    idleCpuCoresPerReplica: 0.01,
+    cpuCoresPerBusySlot: 0.5,
+    memoryBaseMb: 100,
+    memoryPerInflightMb: 10,
+    serviceTime: deterministic(10_000),
+    arrivals: 'exact',
   };
   const MiB = 1024 * 1024;
   it.each([
@@ -254,14 +319,19 @@ describe('CPU and memory', () => {
   ])('window of $seconds s', ({ seconds, cpuCores, memoryBytes, inflight }) => {
     const { window } = sim([1], 60, config).advance(seconds);
     expect({ cpuCores: window.cpuCores, memoryBytes: window.memoryBytes, inflight: window.inflight, pods: window.podsReporting }).toEqual({
-      cpuCores: expect.closeTo(cpuCores, 12), memoryBytes, inflight: expect.closeTo(inflight, 12), pods: 2,
+      cpuCores: expect.closeTo(cpuCores, 12),
+      memoryBytes,
+      inflight: expect.closeTo(inflight, 12),
+      pods: 2,
     });
   });
 
   it('defaults: a fully busy replica runs at its CPU request; memory from the profile', () => {
     const s = new FunctionSimulator({
       fn: traceFn([1], { memory: { averageAllocatedMb: 64, percentilesMb: {}, sampleCount: 1 } }),
-      binSeconds: 60, seed: 1, config: { initialReplicas: 1, idleCpuCoresPerReplica: 0, serviceTime: deterministic(60_000), arrivals: 'exact' },
+      binSeconds: 60,
+      seed: 1,
+      config: { initialReplicas: 1, idleCpuCoresPerReplica: 0, serviceTime: deterministic(60_000), arrivals: 'exact' },
     });
     s.advance(30); // the request starts at 30 s
     const { window } = s.advance(30);
@@ -272,7 +342,12 @@ describe('CPU and memory', () => {
 describe('concurrency per replica', () => {
   it('2 replicas of concurrency 2 serve like 4 of concurrency 1 (slots are servers)', () => {
     const latencies = (replicas: number, concurrencyPerReplica: number): number[] => {
-      const s = sim(constant(200, 20), 60, { initialReplicas: replicas, concurrencyPerReplica, serviceTime: { kind: 'exponential', meanMs: 1000 } }, 9);
+      const s = sim(
+        constant(200, 20),
+        60,
+        { initialReplicas: replicas, concurrencyPerReplica, serviceTime: { kind: 'exponential', meanMs: 1000 } },
+        9,
+      );
       return Array.from({ length: 40 }, () => [...s.advance(30).latenciesMs]).flat();
     };
     const four = latencies(4, 1);
@@ -300,17 +375,39 @@ describe('scale to zero', () => {
   });
 
   it('when allowed, requests queue until a replica is ready or time out', () => {
-    const s = sim([2, 0, 0, 0], 30, { allowScaleToZero: true, initialReplicas: 1, coldStartSeconds: 5, upstreamTimeoutSeconds: 20, serviceTime: deterministic(100), arrivals: 'exact' });
+    const s = sim([2, 0, 0, 0], 30, {
+      allowScaleToZero: true,
+      initialReplicas: 1,
+      coldStartSeconds: 5,
+      upstreamTimeoutSeconds: 20,
+      serviceTime: deterministic(100),
+      arrivals: 'exact',
+    });
     s.setReplicas(0);
     const idle = s.advance(30); // arrivals at 7.5 and 22.5: the first times out at 27.5
     s.setReplicas(1); // ready at 35: the second (deadline 42.5) is served then
     const back = s.advance(30);
-    expect({ pods: idle.stats.pods, timeouts: idle.stats.timeouts, served: back.stats.successes, waitMs: back.stats.maxQueueWaitMs }).toEqual({
-      pods: 0, timeouts: 1, served: 1, waitMs: expect.closeTo(12_500, 6),
+    expect({
+      pods: idle.stats.pods,
+      timeouts: idle.stats.timeouts,
+      served: back.stats.successes,
+      waitMs: back.stats.maxQueueWaitMs,
+    }).toEqual({
+      pods: 0,
+      timeouts: 1,
+      served: 1,
+      waitMs: expect.closeTo(12_500, 6),
     });
   });
   it('keeps the scale-from-zero wait out of the gateway metrics, as the real gateway does, but not out of what users feel', () => {
-    const s = sim([2, 0, 0, 0], 30, { allowScaleToZero: true, initialReplicas: 1, coldStartSeconds: 5, upstreamTimeoutSeconds: 20, serviceTime: deterministic(100), arrivals: 'exact' });
+    const s = sim([2, 0, 0, 0], 30, {
+      allowScaleToZero: true,
+      initialReplicas: 1,
+      coldStartSeconds: 5,
+      upstreamTimeoutSeconds: 20,
+      serviceTime: deterministic(100),
+      arrivals: 'exact',
+    });
     s.setReplicas(0);
     const idle = s.advance(30); // arrivals at 7.5 and 22.5, no replica; the first gives up at 27.5
     s.setReplicas(1); // ready at 35: the second is forwarded then and served in 0.1 s
@@ -354,7 +451,10 @@ describe('input validation', () => {
     { config: { upstreamTimeoutSeconds: 0 }, message: /sim.upstreamTimeoutSeconds: must be a number > 0/ },
     { config: { timeoutStatusCode: 'timeout' }, message: /sim.timeoutStatusCode: must be a three-digit HTTP status/ },
     { config: { arrivals: 'uniform' as never }, message: /sim.arrivals: must be one of poisson, exact/ },
-    { config: { serviceTime: { kind: 'gamma' } as never }, message: /sim.serviceTime.kind: must be one of profile, lognormal, exponential, deterministic/ },
+    {
+      config: { serviceTime: { kind: 'gamma' } as never },
+      message: /sim.serviceTime.kind: must be one of profile, lognormal, exponential, deterministic/,
+    },
     { config: { initialReplicas: 0 }, message: /sim.initialReplicas: must be an integer >= 1/ },
     { config: { requests: { cpuCores: 0, memoryBytes: 1 } }, message: /sim.requests.cpuCores: must be a number > 0/ },
   ])('rejects $message', ({ config, message }) => {

@@ -85,7 +85,16 @@ describe('ppoUpdate on a synthetic memory task', () => {
         net,
         optimizer,
         batch,
-        { epochs: 4, minibatches: 4, clipCoef: 0.2, clipValueLoss: true, vfCoef: 0.5, entCoef: 0.0, maxGradNorm: 0.5, normAdvantages: true },
+        {
+          epochs: 4,
+          minibatches: 4,
+          clipCoef: 0.2,
+          clipValueLoss: true,
+          vfCoef: 0.5,
+          entCoef: 0.0,
+          maxGradNorm: 0.5,
+          normAdvantages: true,
+        },
         rng,
       );
     }

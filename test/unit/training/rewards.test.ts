@@ -74,7 +74,11 @@ describe('agarwalReward', () => {
     // 0.75·100² + 0.125·70 + 0.125·70 − 0.25·3² = 7500 + 8.75 + 8.75 − 2.25.
     { name: 'healthy', input: {}, want: 7515.25 },
     // 90 % success on 1 replica, cpu 0.5, mem 0.2: 0.75·8100 + 6.25 + 2.5 − 0.
-    { name: 'one replica', input: { successFraction: 0.9, replicas: 1, cpuUtilisation: 0.5, memoryUtilisation: 0.2 }, want: 6075 + 6.25 + 2.5 },
+    {
+      name: 'one replica',
+      input: { successFraction: 0.9, replicas: 1, cpuUtilisation: 0.5, memoryUtilisation: 0.2 },
+      want: 6075 + 6.25 + 2.5,
+    },
     // A failed scale is −100, whatever else happened.
     { name: 'failed scale', input: { scaleApplied: false }, want: -100 },
   ];

@@ -12,7 +12,15 @@ import { loadModel, saveModel } from '../../../operator/src/model/model-io.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';
 import { Rails } from '../../../operator/src/rails/rails.js';
 import { runEpisode } from '../../../operator/src/sim/episode.js';
-import { algoDefaults, DEFAULT_TRAIN_ARGS, metadataFor, train, writeCurves, type TrainArgs, type TrainInput } from '../../../operator/src/training/ppo.js';
+import {
+  algoDefaults,
+  DEFAULT_TRAIN_ARGS,
+  metadataFor,
+  train,
+  writeCurves,
+  type TrainArgs,
+  type TrainInput,
+} from '../../../operator/src/training/ppo.js';
 import type { EnvFunction } from '../../../operator/src/training/sim-env.js';
 
 // A square wave between 2 and 8 RPS per minute, 200 ms mean service: a few replicas' worth.
@@ -20,7 +28,15 @@ const fn: TraceFunction = {
   id: 'synthetic-square',
   row: 1,
   counts: Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 120 : 480)),
-  profile: { durations: { averageMs: 200, count: 1000, minimumMs: 50, maximumMs: 900, percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 } } },
+  profile: {
+    durations: {
+      averageMs: 200,
+      count: 1000,
+      minimumMs: 50,
+      maximumMs: 900,
+      percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 },
+    },
+  },
 };
 const pool: EnvFunction[] = [
   { fn, binSeconds: 60, rateScale: 1, sloP95Ms: 600 },
@@ -90,7 +106,16 @@ describe('train (smoke)', () => {
     const algo = run.args.algo;
     const deps = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 600, intervalSeconds: 30 };
     const policy = await createPolicy({ name: algo, model: out }, deps);
-    const episode = runEpisode({ fn, binSeconds: 60, policy, rails: new Rails({ minReplicas: 1, maxReplicas: 20 }), intervalSeconds: 30, seed: 3, sloP95Ms: 600, durationSeconds: 600 });
+    const episode = runEpisode({
+      fn,
+      binSeconds: 60,
+      policy,
+      rails: new Rails({ minReplicas: 1, maxReplicas: 20 }),
+      intervalSeconds: 30,
+      seed: 3,
+      sloP95Ms: 600,
+      durationSeconds: 600,
+    });
     expect(episode.result.intervals).toBe(20);
     // Every decision but the last is a valid recommendation from the network.
     expect(episode.intervals.slice(0, -1).every((r) => r.recommendation?.valid)).toBe(true);

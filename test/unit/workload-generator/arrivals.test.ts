@@ -2,8 +2,18 @@ import { ArrivalSchedule } from '../../../workload-generator/src/arrivals.js';
 import type { ArrivalMode, BinArrivals, ScheduleFunction } from '../../../workload-generator/src/arrivals.js';
 import { chiSquareCells, chiSquareFit, poissonPmf } from './chi-square.js';
 
-function allBins(functions: ScheduleFunction[], mode: ArrivalMode, opts: { binSeconds?: number; seed?: string; passes?: number } = {}): BinArrivals[] {
-  const s = new ArrivalSchedule({ functions, binSeconds: opts.binSeconds ?? 60, mode, seed: opts.seed ?? 'test', passes: opts.passes ?? 1 });
+function allBins(
+  functions: ScheduleFunction[],
+  mode: ArrivalMode,
+  opts: { binSeconds?: number; seed?: string; passes?: number } = {},
+): BinArrivals[] {
+  const s = new ArrivalSchedule({
+    functions,
+    binSeconds: opts.binSeconds ?? 60,
+    mode,
+    seed: opts.seed ?? 'test',
+    passes: opts.passes ?? 1,
+  });
   const out: BinArrivals[] = [];
   for (let b = s.next(); b !== undefined; b = s.next()) out.push(b);
   return out;
@@ -20,7 +30,17 @@ describe('exact arrivals', () => {
     // One function, integer counts: exactly the count in each bin, zero bins stay empty.
     { name: 'integer counts', counts: [[3, 0, 1, 7]], want: [[3], [0], [1], [7]] },
     // Two functions in the same bins are counted separately.
-    { name: 'two functions', counts: [[2, 5], [4, 0]], want: [[2, 4], [5, 0]] },
+    {
+      name: 'two functions',
+      counts: [
+        [2, 5],
+        [4, 0],
+      ],
+      want: [
+        [2, 4],
+        [5, 0],
+      ],
+    },
     // 0.4 per bin (after --rate-scale): round(0.4)=0, round(0.8)=1, round(1.2)=1, round(1.6)=2, round(2.0)=2.
     { name: 'fractional counts, rounding with carry', counts: [[0.4, 0.4, 0.4, 0.4, 0.4]], want: [[0], [1], [0], [1], [0]] },
     // 2.5 then 2.5: round(2.5)=3 (half up), round(5)=5.
@@ -52,7 +72,14 @@ describe('exact arrivals', () => {
   });
 
   it('merges functions in time order', () => {
-    const [bin] = allBins([{ id: 'a', counts: [3] }, { id: 'b', counts: [2] }], 'exact', { binSeconds: 6 });
+    const [bin] = allBins(
+      [
+        { id: 'a', counts: [3] },
+        { id: 'b', counts: [2] },
+      ],
+      'exact',
+      { binSeconds: 6 },
+    );
     expect(Array.from(bin.times)).toEqual([1, 1.5, 3, 4.5, 5]);
     expect(Array.from(bin.functionIndex)).toEqual([0, 1, 0, 1, 0]);
   });
@@ -63,13 +90,19 @@ describe('poisson arrivals', () => {
     // 400 bins of mean 12: the per-bin counts should be Poisson(12).
     const lambda = 12;
     const bins = allBins([{ id: 'p', counts: new Array(400).fill(lambda) }], 'poisson', { seed: 'chi-square-1' });
-    const fit = chiSquareFit(bins.map((b) => b.times.length), poissonPmf(lambda));
+    const fit = chiSquareFit(
+      bins.map((b) => b.times.length),
+      poissonPmf(lambda),
+    );
     expect({ pValue: fit.pValue > 0.01, df: fit.degreesOfFreedom >= 8 }).toEqual({ pValue: true, df: true });
   });
 
   it('the same test rejects exact arrivals (it has the power to fail)', () => {
     const bins = allBins([{ id: 'p', counts: new Array(400).fill(12) }], 'exact');
-    const fit = chiSquareFit(bins.map((b) => b.times.length), poissonPmf(12));
+    const fit = chiSquareFit(
+      bins.map((b) => b.times.length),
+      poissonPmf(12),
+    );
     expect(fit.pValue).toBeLessThan(1e-6);
   });
 
@@ -98,7 +131,14 @@ describe('poisson arrivals', () => {
   it('is reproducible from the seed, and one function does not change another', () => {
     const alone = allBins([{ id: 'a', counts: [30, 30] }], 'poisson', { seed: 's' });
     const again = allBins([{ id: 'a', counts: [30, 30] }], 'poisson', { seed: 's' });
-    const withB = allBins([{ id: 'a', counts: [30, 30] }, { id: 'b', counts: [50, 5] }], 'poisson', { seed: 's' });
+    const withB = allBins(
+      [
+        { id: 'a', counts: [30, 30] },
+        { id: 'b', counts: [50, 5] },
+      ],
+      'poisson',
+      { seed: 's' },
+    );
     const otherSeed = allBins([{ id: 'a', counts: [30, 30] }], 'poisson', { seed: 't' });
     const timesOfA = (bins: BinArrivals[]): number[] => bins.flatMap((b) => Array.from(b.times).filter((_, i) => b.functionIndex[i] === 0));
     expect(timesOfA(again)).toEqual(timesOfA(alone));
@@ -111,9 +151,12 @@ describe('passes', () => {
   it('repeats the trace, continuing time and the random streams', () => {
     const bins = allBins([{ id: 'a', counts: [2, 1] }], 'exact', { passes: 3 });
     expect(bins.map((b) => [b.index, b.pass, b.bin, b.startSeconds, b.times.length])).toEqual([
-      [0, 0, 0, 0, 2], [1, 0, 1, 60, 1],
-      [2, 1, 0, 120, 2], [3, 1, 1, 180, 1],
-      [4, 2, 0, 240, 2], [5, 2, 1, 300, 1],
+      [0, 0, 0, 0, 2],
+      [1, 0, 1, 60, 1],
+      [2, 1, 0, 120, 2],
+      [3, 1, 1, 180, 1],
+      [4, 2, 0, 240, 2],
+      [5, 2, 1, 300, 1],
     ]);
   });
 

@@ -3,7 +3,17 @@ import { Rng } from '#kernel/rng.js';
 
 describe('LatencyHistogram', () => {
   it('reports nulls when empty', () => {
-    expect(new LatencyHistogram().summary()).toEqual({ count: 0, mean: null, min: null, p50: null, p90: null, p95: null, p99: null, p999: null, max: null });
+    expect(new LatencyHistogram().summary()).toEqual({
+      count: 0,
+      mean: null,
+      min: null,
+      p50: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      p999: null,
+      max: null,
+    });
   });
 
   it('gives quantiles within 0.5 % of the exact nearest-rank values, and exact min, max, mean', () => {

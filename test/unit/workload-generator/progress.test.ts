@@ -1,11 +1,26 @@
 import { formatProgress, progressPrinter } from '../../../workload-generator/src/progress.js';
 import type { ProgressSnapshot } from '../../../workload-generator/src/replay.js';
 
-const snap: ProgressSnapshot = { elapsedSeconds: 12, targetRps: 1000, achievedRps: 998.5, sent: 12000, ok: 11990, errors: 7, late: 3, inflight: 3 };
+const snap: ProgressSnapshot = {
+  elapsedSeconds: 12,
+  targetRps: 1000,
+  achievedRps: 998.5,
+  sent: 12000,
+  ok: 11990,
+  errors: 7,
+  late: 3,
+  inflight: 3,
+};
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; written: string[] } {
   const written: string[] = [];
-  const stream = { isTTY, write: (s: string) => { written.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    isTTY,
+    write: (s: string) => {
+      written.push(s);
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   return { stream, written };
 }
 

@@ -47,7 +47,10 @@ describe('Rng', () => {
     const m = xs.reduce((a, b) => a + b, 0) / n;
     const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1);
     // Six standard errors of the mean (sqrt(mean/n)); the variance within 6 %.
-    expect({ mean: Math.abs(m - mean) < 6 * Math.sqrt(mean / n), variance: Math.abs(v / mean - 1) < 0.06 }).toEqual({ mean: true, variance: true });
+    expect({ mean: Math.abs(m - mean) < 6 * Math.sqrt(mean / n), variance: Math.abs(v / mean - 1) < 0.06 }).toEqual({
+      mean: true,
+      variance: true,
+    });
     expect(xs.every((x) => Number.isInteger(x) && x >= 0)).toBe(true);
   });
 
@@ -61,7 +64,7 @@ describe('Rng', () => {
     const n = 50_000;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += r.exponential(4);
-    expect(Math.abs(sum / n - 0.25)).toBeLessThan(6 * 0.25 / Math.sqrt(n));
+    expect(Math.abs(sum / n - 0.25)).toBeLessThan((6 * 0.25) / Math.sqrt(n));
   });
 
   it('logFactorial is exact in the table and close beyond', () => {

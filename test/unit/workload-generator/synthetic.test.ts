@@ -15,7 +15,8 @@ describe('generateTrace', () => {
 
   it('has a daily cycle: the peak hours are busier than the trough by about (1+a)/(1−a)', () => {
     const t = generateTrace({ ...base, functions: 20, spread: 0, burstsPerDay: 0, diurnalAmplitude: 0.6, peakMinute: 720 });
-    const sumOver = (from: number, to: number): number => t.functions.reduce((s, f) => s + f.counts.slice(from, to).reduce((a, b) => a + b, 0), 0);
+    const sumOver = (from: number, to: number): number =>
+      t.functions.reduce((s, f) => s + f.counts.slice(from, to).reduce((a, b) => a + b, 0), 0);
     const peak = sumOver(660, 780); // 11:00–13:00 around the noon peak
     const trough = sumOver(0, 60) + sumOver(1380, 1440); // 23:00–01:00
     // (1 + 0.6) / (1 − 0.6) = 4 at the extremes; two-hour windows and ±1 h jitter of each peak blur it.
@@ -47,8 +48,12 @@ describe('generateTrace', () => {
 
 describe('writeAzure2019Folder', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'loadgen-synthetic-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'loadgen-synthetic-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('writes a complete folder that loadTrace reads back unchanged', async () => {
     const written = generateTrace({ ...base, minutes: 120, startMinute: 481 });

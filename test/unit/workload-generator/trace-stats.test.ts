@@ -24,8 +24,11 @@ describe('rateStats', () => {
   ];
   it.each(shapes)('$name', ({ counts, cv, dispersion, idle }) => {
     const s = rateStats(counts, 30);
-    expect({ cv: s.cv === null ? null : Number(s.cv.toFixed(9)), dispersion: s.dispersion, idle: s.idleFraction })
-      .toEqual({ cv: cv === null ? null : Number(cv.toFixed(9)), dispersion, idle });
+    expect({ cv: s.cv === null ? null : Number(s.cv.toFixed(9)), dispersion: s.dispersion, idle: s.idleFraction }).toEqual({
+      cv: cv === null ? null : Number(cv.toFixed(9)),
+      dispersion,
+      idle,
+    });
   });
 
   it('interpolates quantiles like numpy (type 7)', () => {
@@ -35,7 +38,10 @@ describe('rateStats', () => {
 
 describe('traceStats', () => {
   const trace: Trace = {
-    format: 'azure2019', source: 'fixture', binSeconds: 60, startOffsetSeconds: 0,
+    format: 'azure2019',
+    source: 'fixture',
+    binSeconds: 60,
+    startOffsetSeconds: 0,
     functions: [
       { id: 'alpha-func', row: 1, rank: 2, trigger: 'http', counts: [1, 0, 1], profile: {} },
       { id: 'beta-func', row: 2, rank: 1, trigger: 'timer', counts: [2, 2, 2], profile: {} },

@@ -47,6 +47,8 @@ describe('numbers and choices', () => {
     expect(() => parseInteger('--max-inflight', '0', 1)).toThrow('--max-inflight: must be an integer >= 1, got "0"');
     expect(() => parseInteger('--max-inflight', '2.5', 1)).toThrow(InputError);
     expect(parseChoice('--arrivals', 'exact', ['poisson', 'exact'])).toBe('exact');
-    expect(() => parseChoice('--arrivals', 'uniform', ['poisson', 'exact'])).toThrow('--arrivals: must be one of poisson, exact, got "uniform"');
+    expect(() => parseChoice('--arrivals', 'uniform', ['poisson', 'exact'])).toThrow(
+      '--arrivals: must be one of poisson, exact, got "uniform"',
+    );
   });
 });

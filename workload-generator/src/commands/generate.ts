@@ -26,7 +26,9 @@ const D = SYNTHETIC_DEFAULTS;
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('Write a synthetic trace (daily cycle plus bursts, Poisson counts per minute, seeded) as invocations.csv, durations.csv and memory.csv in the Azure 2019 layout')
+    .description(
+      'Write a synthetic trace (daily cycle plus bursts, Poisson counts per minute, seeded) as invocations.csv, durations.csv and memory.csv in the Azure 2019 layout',
+    )
     .requiredOption('--out <dir>', 'folder to write (created if missing; the three files are overwritten)')
     .option('--functions <n>', 'number of functions', String(D.functions))
     .option('--minutes <n>', 'length of the trace in minute bins', String(D.minutes))
@@ -34,7 +36,11 @@ export function registerGenerate(program: Command): void {
     .option('--mean-rate <perMinute>', 'median over functions of the mean invocations per minute', String(D.meanPerMinute))
     .option('--spread <sigma>', 'log-sd of the per-function mean rates (0: all equally busy)', String(D.spread))
     .option('--diurnal-amplitude <a>', 'depth of the daily cycle, 0 (flat) to 1 (idle at the trough)', String(D.diurnalAmplitude))
-    .option('--peak-minute <m>', 'minute of the day (0-1439) of the busiest time, jittered per function by N(0, 60 min)', String(D.peakMinute))
+    .option(
+      '--peak-minute <m>',
+      'minute of the day (0-1439) of the busiest time, jittered per function by N(0, 60 min)',
+      String(D.peakMinute),
+    )
     .option('--bursts-per-day <n>', 'mean number of bursts per function per day (0: none)', String(D.burstsPerDay))
     .option('--burst-factor <x>', 'rate multiplier during a burst', String(D.burstFactor))
     .option('--burst-minutes <n>', 'length of a burst in minutes', String(D.burstMinutes))

@@ -45,7 +45,9 @@ export async function loadPayload(payload: ReplaySettings['payload']): Promise<U
   try {
     return await readFile(payload.file);
   } catch (err) {
-    throw new InputError(`--payload: "${payload.file}" is neither a size (512, 4k, 1MiB) nor a readable file (${(err as Error).message})`, { cause: err });
+    throw new InputError(`--payload: "${payload.file}" is neither a size (512, 4k, 1MiB) nor a readable file (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 
@@ -96,7 +98,9 @@ export async function runReplay(s: ReplaySettings): Promise<number> {
   if (s.summaryFile !== undefined) await checkWritable('--summary', s.summaryFile);
   const log: Writable | undefined = s.logFile === undefined ? undefined : await openOutput('--log', s.logFile);
   let logError: Error | undefined;
-  log?.on('error', (err: Error) => { logError ??= err; });
+  log?.on('error', (err: Error) => {
+    logError ??= err;
+  });
 
   const stop = new AbortController();
   const abort = new AbortController();

@@ -116,10 +116,10 @@ export async function run(): Promise<void> {
       maxGradNorm: 0.5,
       normAdvantages: true,
     };
-    ppoUpdate(network, optimizer, batch, { ...args, epochs: 1 }, rng);
+    ppoUpdate({ network, optimizer }, batch, { ...args, epochs: 1 }, rng);
     const t0 = performance.now();
     const reps = 2;
-    for (let i = 0; i < reps; i++) ppoUpdate(network, optimizer, batch, args, rng);
+    for (let i = 0; i < reps; i++) ppoUpdate({ network, optimizer }, batch, args, rng);
     const ms = (performance.now() - t0) / reps;
     console.log(
       `${algo}: one PPO update (${N}×${T} samples, 4 epochs) ${(ms / 1000).toFixed(2)} s = ${(ms / (4 * N * T)).toFixed(2)} ms per sample-epoch`,

@@ -54,8 +54,8 @@ it('resumes closed and failed watches, relists on 410 Gone, and backs off on lis
       onUpsert: (o, old) => log.push(`${old ? 'update' : 'add'} ${o.metadata.name}`),
       onDelete: (o) => log.push(`delete ${o.metadata.name}`),
       onError: (e) => log.push(`error ${e.statusCode ?? e.reason}`),
+      backoff: { initialMs: 100, maxMs: 400 },
     },
-    { initialMs: 100, maxMs: 400 },
   );
   inf.start();
   await waitFor('sync', async () => (inf.hasSynced() && kube.openWatchCount() === 1 ? true : undefined));

@@ -72,7 +72,7 @@ it('records a function of known profile through a real Prometheus, and calibrate
   loopDelay.enable();
   const t0 = Date.now();
   const scale = (replicas: number): void => {
-    sandbox!.kube!.registry.updateScale(deployments, FUNCTION_NAMESPACE, FN, { spec: { replicas } });
+    sandbox!.kube!.registry.updateScale({ type: deployments, namespace: FUNCTION_NAMESPACE, name: FN }, { spec: { replicas } });
   };
   for (const [second, replicas] of SCENARIO_SCALING) at(t0, second, () => scale(replicas));
   at(t0, RESET_AT, () => sandbox!.gateway.metrics.registry.resetMetrics());

@@ -73,9 +73,7 @@ describeWithKubectl('kubectl against the sandbox API server', () => {
     const current = kube.registry.get(fasType(), 'openfaas', 'figlet');
     const ready = { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' };
     kube.registry.update(
-      fasType(),
-      'openfaas',
-      'figlet',
+      { type: fasType(), namespace: 'openfaas', name: 'figlet' },
       {
         ...current,
         status: { replicas: 3, desiredReplicas: 4, conditions: [ready], lastObservation: { p95LatencyMs: 180.5, missRatio: 0.0123 } },

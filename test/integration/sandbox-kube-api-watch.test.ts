@@ -195,7 +195,7 @@ describe('informer', () => {
     // and the watch history is lost. Resuming from its resourceVersion now gets 410 → relist.
     expect(c.kube.breakWatches()).toBe(1);
     const fas = c.kube.registry.find(FAS.group, FAS.version, FAS.plural)!;
-    c.kube.registry.delete(fas, NS, 'b');
+    c.kube.registry.delete({ type: fas, namespace: NS, name: 'b' });
     c.kube.registry.create(fas, NS, fasBody('c'));
     c.kube.compact();
     await eventually(() => log.length === 4, 'relist callbacks');

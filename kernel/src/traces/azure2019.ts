@@ -19,7 +19,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { DurationProfileMs, MemoryProfileMb, TraceFunction } from './types.js';
-import { checkWidth, columnOf, errorAt, fieldError, headerIndex, parseCount, parseNonNegative, quote, readCsvLines, type CsvLine } from './csv.js';
+import { checkWidth, columnOf, errorAt, fieldError, headerIndex, parseCount, parseNonNegative, quote, readCsvLines, type CsvLine, type CsvRow } from './csv.js';
 
 export const INVOCATIONS_HEADER_PREFIX = ['HashOwner', 'HashApp', 'HashFunction', 'Trigger'] as const;
 
@@ -66,7 +66,7 @@ function functionKey(owner: string | undefined, app: string | undefined, fn: str
 
 function requireId(file: string, line: CsvLine, header: readonly string[], index: number): string {
   const value = line.fields[index];
-  if (value === '' || /\s/.test(value)) throw fieldError(file, line, header, index, 'a hash (non-empty, no spaces)');
+  if (value === '' || /\s/.test(value)) throw fieldError({ file, line, header }, index, 'a hash (non-empty, no spaces)');
   return value;
 }
 
@@ -95,7 +95,7 @@ export async function readAzure2019Invocations(file: string, chooseWindow?: Wind
     const [owner, app, id] = [0, 1, 2].map((i) => requireId(file, line, header!, i));
     const trigger = line.fields[3];
     if (!(TRIGGERS as readonly string[]).includes(trigger)) {
-      throw fieldError(file, line, header, 3, `a trigger (one of ${TRIGGERS.join(', ')})`);
+      throw fieldError({ file, line, header }, 3, `a trigger (one of ${TRIGGERS.join(', ')})`);
     }
     const previous = seen.get(id);
     if (previous !== undefined) {
@@ -107,7 +107,7 @@ export async function readAzure2019Invocations(file: string, chooseWindow?: Wind
     const counts = new Array<number>(window.endBin - window.firstBin);
     for (let i = 4; i < line.fields.length; i++) {
       const count = parseCount(line.fields[i]);
-      if (count === undefined) throw fieldError(file, line, header, i, 'a non-negative integer invocation count');
+      if (count === undefined) throw fieldError({ file, line, header }, i, 'a non-negative integer invocation count');
       const bin = i - 4 - window.firstBin;
       if (bin >= 0 && bin < counts.length) counts[bin] = count;
     }
@@ -121,7 +121,7 @@ export async function readAzure2019Invocations(file: string, chooseWindow?: Wind
 function checkInvocationsHeader(file: string, line: CsvLine): number {
   const header = line.fields;
   INVOCATIONS_HEADER_PREFIX.forEach((name, i) => {
-    if (header[i] !== name) throw fieldError(file, line, header, i, `the header ${INVOCATIONS_HEADER_PREFIX.join(',')},<minutes>`);
+    if (header[i] !== name) throw fieldError({ file, line, header }, i, `the header ${INVOCATIONS_HEADER_PREFIX.join(',')},<minutes>`);
   });
   if (header.length === INVOCATIONS_HEADER_PREFIX.length) {
     throw errorAt(file, 1, line.text.length + 1, 'expected minute columns after Trigger, got none');
@@ -130,15 +130,15 @@ function checkInvocationsHeader(file: string, line: CsvLine): number {
   for (let i = 4; i < header.length; i++) {
     const want = firstMinute + i - 4;
     if (firstMinute < 1 || parseCount(header[i]) !== want) {
-      throw fieldError(file, line, header, i, firstMinute < 1 ? 'a 1-based minute label' : `the minute label ${want} (labels must be consecutive)`);
+      throw fieldError({ file, line, header }, i, firstMinute < 1 ? 'a 1-based minute label' : `the minute label ${want} (labels must be consecutive)`);
     }
   }
   return firstMinute;
 }
 
-function readNumber(file: string, line: CsvLine, header: readonly string[], index: number, integer: boolean): number {
-  const value = integer ? parseCount(line.fields[index]) : parseNonNegative(line.fields[index]);
-  if (value === undefined) throw fieldError(file, line, header, index, integer ? 'a non-negative integer' : 'a non-negative number');
+function readNumber(row: CsvRow, index: number, integer: boolean): number {
+  const value = integer ? parseCount(row.line.fields[index]) : parseNonNegative(row.line.fields[index]);
+  if (value === undefined) throw fieldError(row, index, integer ? 'a non-negative integer' : 'a non-negative number');
   return value;
 }
 
@@ -164,10 +164,10 @@ export async function readAzure2019Durations(file: string): Promise<SideTable<Du
     }
     checkWidth(file, line, header);
     const h = header;
-    const num = (name: string, integer = false): number => readNumber(file, line, h, col.get(name)!, integer);
+    const num = (name: string, integer = false): number => readNumber({ file, line, header: h }, col.get(name)!, integer);
     const id = requireId(file, line, h, col.get('HashFunction')!);
-    const key = functionKey(optionalId(file, line, h, col, 'HashOwner'), optionalId(file, line, h, col, 'HashApp'), id);
-    checkUnique(file, line, lines, key, 'function');
+    const key = functionKey(optionalId({ file, line, header: h }, col, 'HashOwner'), optionalId({ file, line, header: h }, col, 'HashApp'), id);
+    checkUnique({ file, line }, lines, key, 'function');
     rows.set(key, {
       averageMs: num('Average'),
       count: num('Count', true),
@@ -201,14 +201,14 @@ export async function readAzure2019Memory(file: string): Promise<MemoryTable> {
     }
     checkWidth(file, line, header);
     const h = header;
-    const num = (name: string, integer = false): number => readNumber(file, line, h, col.get(name)!, integer);
+    const num = (name: string, integer = false): number => readNumber({ file, line, header: h }, col.get(name)!, integer);
     const app = requireId(file, line, h, col.get('HashApp')!);
-    const owner = optionalId(file, line, h, col, 'HashOwner');
+    const owner = optionalId({ file, line, header: h }, col, 'HashOwner');
     const perFunction = col.has('HashFunction');
     const key = perFunction
       ? functionKey(owner, app, requireId(file, line, h, col.get('HashFunction')!))
       : owner === undefined ? app : `${owner}/${app}`;
-    checkUnique(file, line, lines, key, perFunction ? 'function' : 'app');
+    checkUnique({ file, line }, lines, key, perFunction ? 'function' : 'app');
     rows.set(key, {
       averageAllocatedMb: num('AverageAllocatedMb'),
       percentilesMb: Object.fromEntries(MEMORY_PERCENTILES.map((p) => [p, num(`AverageAllocatedMb_pct${p}`)])),
@@ -219,12 +219,13 @@ export async function readAzure2019Memory(file: string): Promise<MemoryTable> {
   return { keyedByApp: col.has('HashOwner'), perFunction: col.has('HashFunction'), rows };
 }
 
-function optionalId(file: string, line: CsvLine, header: readonly string[], col: Map<string, number>, name: string): string | undefined {
+function optionalId(row: CsvRow, col: Map<string, number>, name: string): string | undefined {
   const index = col.get(name);
-  return index === undefined ? undefined : requireId(file, line, header, index);
+  return index === undefined ? undefined : requireId(row.file, row.line, row.header, index);
 }
 
-function checkUnique(file: string, line: CsvLine, lines: Map<string, number>, key: string, what: string): void {
+function checkUnique(at: { file: string; line: CsvLine }, lines: Map<string, number>, key: string, what: string): void {
+  const { file, line } = at;
   const previous = lines.get(key);
   if (previous !== undefined) throw errorAt(file, line.lineNumber, 1, `duplicate ${what} ${quote(key)} (first on line ${previous})`);
   lines.set(key, line.lineNumber);

@@ -45,12 +45,12 @@ export async function readAzure2021(file: string, binSeconds: number): Promise<T
     const h = header;
     const text = (name: string): string => {
       const index = col.get(name)!;
-      if (line.fields[index] === '' || /\s/.test(line.fields[index])) throw fieldError(file, line, h, index, 'a hash (non-empty, no spaces)');
+      if (line.fields[index] === '' || /\s/.test(line.fields[index])) throw fieldError({ file, line, header: h }, index, 'a hash (non-empty, no spaces)');
       return line.fields[index];
     };
     const seconds = (name: string): number => {
       const value = parseNonNegative(line.fields[col.get(name)!]);
-      if (value === undefined) throw fieldError(file, line, h, col.get(name)!, 'a non-negative number of seconds');
+      if (value === undefined) throw fieldError({ file, line, header: h }, col.get(name)!, 'a non-negative number of seconds');
       return value;
     };
     const [app, func] = [text('app'), text('func')];
@@ -61,7 +61,7 @@ export async function readAzure2021(file: string, binSeconds: number): Promise<T
       records = { id, app, arrivalsSeconds: [], durationsMs: [] };
       byId.set(id, records);
     }
-    records.arrivalsSeconds.push(arrivalOf(file, line, col, endSeconds, durationSeconds));
+    records.arrivalsSeconds.push(arrivalOf({ file, line, col }, endSeconds, durationSeconds));
     records.durationsMs.push(durationSeconds * 1000);
   }
   if (header === undefined) throw errorAt(file, 1, 1, `empty file; expected the header ${AZURE2021_HEADER.join(',')}`);
@@ -76,7 +76,8 @@ export async function readAzure2021(file: string, binSeconds: number): Promise<T
   });
 }
 
-function arrivalOf(file: string, line: CsvLine, col: Map<string, number>, endSeconds: number, durationSeconds: number): number {
+function arrivalOf(at: { file: string; line: CsvLine; col: Map<string, number> }, endSeconds: number, durationSeconds: number): number {
+  const { file, line, col } = at;
   const arrival = endSeconds - durationSeconds;
   if (arrival >= 0) return arrival;
   if (arrival >= -ROUNDING_SLACK_SECONDS) return 0;

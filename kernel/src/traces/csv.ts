@@ -50,7 +50,14 @@ export function errorAt(file: string, lineNumber: number, column: number, messag
 }
 
 /** `file:line:col: expected <what> in column "<header>", got "<value>"`. */
-export function fieldError(file: string, line: CsvLine, header: readonly string[], index: number, expected: string): InputError {
+/** Where a CSV field is: the file, its line and the header naming the columns. */
+export interface CsvRow {
+  file: string;
+  line: CsvLine;
+  header: readonly string[];
+}
+
+export function fieldError({ file, line, header }: CsvRow, index: number, expected: string): InputError {
   return errorAt(file, line.lineNumber, columnOf(line, index),
     `expected ${expected} in column ${quote(header[index] ?? String(index + 1))}, got ${quote(line.fields[index])}`);
 }

@@ -237,7 +237,8 @@ export function compileSchemaRules(schema: JSONSchemaProps, path = ''): void {
   if (typeof schema.additionalProperties === 'object') compileSchemaRules(schema.additionalProperties, `${path}[*]`);
 }
 
-function validateRules(value: unknown, oldValue: unknown, schema: JSONSchemaProps, path: string, errs: FieldError[]): void {
+function validateRules(values: { value: unknown; oldValue: unknown }, schema: JSONSchemaProps, path: string, errs: FieldError[]): void {
+  const { value, oldValue } = values;
   if (value === undefined || value === null) return;
   for (const { rule, ast } of rulesOf(schema)) {
     if (usesOldSelf(ast) && oldValue === undefined) continue; // transition rules run on update only
@@ -257,10 +258,10 @@ function validateRules(value: unknown, oldValue: unknown, schema: JSONSchemaProp
   }
   if (isObject(value)) {
     for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      validateRules(value[key], isObject(oldValue) ? oldValue[key] : undefined, sub, child(path, key), errs);
+      validateRules({ value: value[key], oldValue: isObject(oldValue) ? oldValue[key] : undefined }, sub, child(path, key), errs);
     }
   } else if (Array.isArray(value) && schema.items) {
-    value.forEach((item, i) => validateRules(item, undefined, schema.items!, `${path}[${i}]`, errs));
+    value.forEach((item, i) => validateRules({ value: item, oldValue: undefined }, schema.items!, `${path}[${i}]`, errs));
   }
 }
 
@@ -282,7 +283,7 @@ export function validateSchema(value: unknown, schema: JSONSchemaProps, opts: { 
       ),
     );
   } else {
-    validateRules(value, opts.oldValue, schema, path, errs);
+    validateRules({ value, oldValue: opts.oldValue }, schema, path, errs);
   }
   return errs;
 }

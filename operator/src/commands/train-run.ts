@@ -204,7 +204,11 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
   await saveModel(
     opts.out,
     result.network,
-    metadataFor(input, result.features, result.environmentSteps, result.updates, result.wallSeconds),
+    metadataFor(input, result.features, {
+      environmentSteps: result.environmentSteps,
+      updates: result.updates,
+      wallSeconds: result.wallSeconds,
+    }),
   );
   await writeCurves(opts.out, result.curves);
   await writeFile(

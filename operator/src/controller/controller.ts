@@ -103,6 +103,21 @@ interface Managed {
   conditions: Condition[];
 }
 
+/** One FunctionAutoscaler's reconcile at one interval: what every stage reads and adds to. */
+interface Reconcile {
+  m: Managed;
+  /** The effective spec: the resource's, with unset bounds and targets from the function's labels. */
+  spec: BoundedSpec;
+  dep: V1Deployment | undefined;
+  /** The Deployment cache has synced (a missing Deployment is then really missing). */
+  synced: boolean;
+  requests: Partial<ResourceRequests>;
+  status: FunctionAutoscalerStatus;
+  updates: ConditionUpdate[];
+  log: Logger;
+  now: number;
+}
+
 const COMPONENT = 'faas-autoscaler';
 
 export class Controller {
@@ -236,13 +251,8 @@ export class Controller {
   }
 
   /** The per-function gauges: what status says, for dashboards and alerts. */
-  private publishFunctionMetrics(
-    m: Managed,
-    spec: BoundedSpec,
-    replicas: number,
-    decision: Decision,
-    obs: ObservationStatus | undefined,
-  ): void {
+  private publishFunctionMetrics(r: Reconcile, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
+    const { m, spec } = r;
     const labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
     const metrics = this.metrics;
     metrics.desiredReplicas.set(labels, decision.desiredReplicas);
@@ -443,20 +453,20 @@ export class Controller {
     now: number,
   ): Promise<boolean> {
     const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
-    const target = await this.target(m, declared, now, log);
-    if (!target) return false;
-    const { spec, dep, status, updates } = target;
+    const r = await this.target(m, declared, now, log);
+    if (!r) return false;
+    const { spec, dep, status, updates } = r;
     if (!dep) {
-      await this.reportNoDeployment(m, spec, target.synced, status, updates, now);
+      await this.reportNoDeployment(r);
       return false;
     }
-    const currentReplicas = this.currentReplicas(m, dep, updates, log);
+    const currentReplicas = this.currentReplicas(r, dep);
     status.replicas = currentReplicas;
     const observed = observe({
       gathered,
       currentReplicas,
       readyReplicas: dep.status?.readyReplicas ?? 0,
-      requests: target.requests,
+      requests: r.requests,
       intervalSeconds: spec.intervalSeconds,
       sloMs: spec.slo.p95LatencyMs,
       buildObservation: this.opts.buildObservation,
@@ -467,11 +477,11 @@ export class Controller {
         ...observationStatus(observed.obs, now, this.opts.openfaasEdition === 'ce'),
         missRatio: observed.misses === null ? null : Math.round(observed.misses * 1e4) / 1e4,
       };
-    const decision = this.decide(m.slot!, observed, currentReplicas, now, log);
-    this.recordDecision(m, spec, status, updates, decision, currentReplicas, now, observed.obs !== undefined);
-    const acted = await this.act(m, spec, decision, currentReplicas, status, log);
+    const decision = this.decide(r, observed, currentReplicas);
+    this.recordDecision(r, decision, currentReplicas, observed.obs !== undefined);
+    const acted = await this.act(r, decision, currentReplicas);
     updates.push(this.readyCondition(m.slot!, observed, decision, acted.failure));
-    await this.report(m, spec, status, updates, observed.retrySoon || acted.retrySoon, now);
+    await this.report(r, observed.retrySoon || acted.retrySoon);
     return acted.scaled;
   }
 
@@ -480,7 +490,7 @@ export class Controller {
    * OpenFaaS labels), its Deployment and its policy slot; undefined when the bounds are invalid
    * (reported as InvalidSpec).
    */
-  private async target(m: Managed, declared: FunctionAutoscalerSpec, now: number, log: Logger) {
+  private async target(m: Managed, declared: FunctionAutoscalerSpec, now: number, log: Logger): Promise<Reconcile | undefined> {
     const { synced, dep } = this.deployment(declared.functionNamespace, declared.functionName);
     const labels = dep?.metadata?.labels;
     const bounded = resolveBounds(declared, labels);
@@ -495,29 +505,27 @@ export class Controller {
         : bounded.spec;
     const requests = requestsOf(spec, dep);
     const updates: ConditionUpdate[] = [];
-    const slot = await ensurePolicySlot(m.slot, spec, requests, now, {
-      createPolicy: this.opts.createPolicy,
-      createRails: this.opts.createRails,
-      retryMs: this.opts.policyRetryMs ?? 300_000,
-      emit: (ev) => this.events.emit(m.obj, ev),
-      log,
-    });
+    const slot = await ensurePolicySlot(
+      m.slot,
+      { spec, requests, now },
+      {
+        createPolicy: this.opts.createPolicy,
+        createRails: this.opts.createRails,
+        retryMs: this.opts.policyRetryMs ?? 300_000,
+        emit: (ev) => this.events.emit(m.obj, ev),
+        log,
+      },
+    );
     m.slot = slot.slot;
     updates.push(slot.condition ?? findConditionUpdate(m.conditions, 'PolicyLoaded'));
     const status = this.baseStatus(m);
     status.bounds = bounded.bounds;
     status.activePolicy = m.slot.policy?.name as PolicyName | undefined;
-    return { spec, dep, synced, requests, status, updates };
+    return { m, spec, dep, synced, requests, status, updates, log, now };
   }
 
-  private async reportNoDeployment(
-    m: Managed,
-    spec: BoundedSpec,
-    synced: boolean,
-    status: FunctionAutoscalerStatus,
-    updates: ConditionUpdate[],
-    now: number,
-  ): Promise<void> {
+  private async reportNoDeployment(r: Reconcile): Promise<void> {
+    const { m, spec, synced, status, updates, now } = r;
     const message = synced
       ? `Deployment ${spec.functionNamespace}/${spec.functionName} not found (is the function deployed?)`
       : `Deployment cache for ${spec.functionNamespace} not synced yet`;
@@ -532,7 +540,8 @@ export class Controller {
   }
 
   /** The Deployment's replicas; a change since we last saw or set them is someone else's (ExternalChange). */
-  private currentReplicas(m: Managed, dep: V1Deployment, updates: ConditionUpdate[], log: Logger): number {
+  private currentReplicas(r: Reconcile, dep: V1Deployment): number {
+    const { m, updates, log } = r;
     const current = dep.spec?.replicas ?? 1;
     if (m.lastKnownReplicas !== undefined && m.lastKnownReplicas !== current) {
       const message = `replicas changed from ${m.lastKnownReplicas} to ${current} by someone else (${likelyOtherWriter(this.opts.openfaasEdition, dep.metadata?.labels, current)}); deciding from ${current}`;
@@ -552,7 +561,9 @@ export class Controller {
   }
 
   /** The decision step (decision/step.ts) with this operator's context, or a hold. */
-  private decide(slot: PolicySlot, observed: Observed, currentReplicas: number, now: number, log: Logger): Decision {
+  private decide(r: Reconcile, observed: Observed, currentReplicas: number): Decision {
+    const { now, log } = r;
+    const slot = r.m.slot!;
     if (observed.hold !== undefined || !observed.obs) return holdAt(currentReplicas, observed.hold ?? 'no observation');
     const policy = slot.policy;
     if (!policy) return holdAt(currentReplicas, 'no policy could be loaded');
@@ -570,16 +581,8 @@ export class Controller {
   }
 
   /** The decision in status, the ScalingLimited condition and the metrics. */
-  private recordDecision(
-    m: Managed,
-    spec: BoundedSpec,
-    status: FunctionAutoscalerStatus,
-    updates: ConditionUpdate[],
-    decision: Decision,
-    currentReplicas: number,
-    now: number,
-    observed: boolean,
-  ): void {
+  private recordDecision(r: Reconcile, decision: Decision, currentReplicas: number, observed: boolean): void {
+    const { m, status, updates, now } = r;
     status.desiredReplicas = decision.desiredReplicas;
     status.lastDecision = {
       time: new Date(now).toISOString(),
@@ -601,7 +604,7 @@ export class Controller {
           ? 'down'
           : 'none';
     this.metrics.decisions.inc({ policy: m.slot?.policy?.name ?? 'none', direction });
-    this.publishFunctionMetrics(m, spec, currentReplicas, decision, observed ? status.lastObservation : undefined);
+    this.publishFunctionMetrics(r, currentReplicas, decision, observed ? status.lastObservation : undefined);
   }
 
   /**
@@ -609,13 +612,11 @@ export class Controller {
    * would have been done) or another replica leads. A failed write undoes the rails' scale event.
    */
   private async act(
-    m: Managed,
-    spec: BoundedSpec,
+    r: Reconcile,
     decision: Decision,
     currentReplicas: number,
-    status: FunctionAutoscalerStatus,
-    log: Logger,
   ): Promise<{ scaled: boolean; retrySoon: boolean; failure?: ConditionUpdate }> {
+    const { m, spec, status, log } = r;
     const none = { scaled: false, retrySoon: false };
     if (decision.desiredReplicas === currentReplicas) return none;
     const slot = m.slot!;
@@ -675,14 +676,8 @@ export class Controller {
   }
 
   /** Conditions (a metrics fault is an Event when it starts or changes cause), the next due time, status. */
-  private async report(
-    m: Managed,
-    spec: BoundedSpec,
-    status: FunctionAutoscalerStatus,
-    updates: ConditionUpdate[],
-    retrySoon: boolean,
-    now: number,
-  ): Promise<void> {
+  private async report(r: Reconcile, retrySoon: boolean): Promise<void> {
+    const { m, spec, status, updates, now } = r;
     const metricsUpdate = updates.find((u) => u.type === 'MetricsAvailable');
     if (metricsUpdate?.status === 'False') {
       const prev = findCondition(m.conditions, 'MetricsAvailable');

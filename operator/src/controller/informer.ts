@@ -55,10 +55,9 @@ export class Informer<T extends KubeObject> {
     private readonly name: string,
     private readonly lw: ListerWatcher<T>,
     private readonly clock: Clock,
-    private readonly handlers: InformerHandlers<T>,
-    backoff?: { initialMs: number; maxMs: number },
+    private readonly handlers: InformerHandlers<T> & { backoff?: { initialMs: number; maxMs: number } },
   ) {
-    this.backoff = new Backoff(backoff ?? { initialMs: 1000, maxMs: 30_000 });
+    this.backoff = new Backoff(handlers.backoff ?? { initialMs: 1000, maxMs: 30_000 });
   }
 
   start(): void {

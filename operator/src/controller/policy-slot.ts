@@ -71,11 +71,10 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 /** The slot for `spec` at `now`: the same one while nothing changed, else a new one. */
 export async function ensurePolicySlot(
   old: PolicySlot | undefined,
-  spec: BoundedSpec,
-  requests: Partial<ResourceRequests>,
-  now: number,
+  want: { spec: BoundedSpec; requests: Partial<ResourceRequests>; now: number },
   ctx: SlotContext,
 ): Promise<SlotUpdate> {
+  const { spec, requests, now } = want;
   const key = slotKey(spec, requests);
   if (old && old.key === key && (old.loaded || now < old.retryAtMs)) return { slot: old, condition: null };
   const retryingSame = old !== undefined && old.key === key;
@@ -97,7 +96,7 @@ export async function ensurePolicySlot(
     ({ policy, condition } = await loadFallback(spec, deps, message(err), ctx));
   }
   const loaded = condition.status === 'True';
-  announce(old, spec, policy, loaded && retryingSame, ctx);
+  announce(old, { spec, policy, retiredFallback: loaded && retryingSame }, ctx);
   old?.policy?.dispose();
   const rails = policy
     ? ctx.createRails({
@@ -134,11 +133,10 @@ async function loadFallback(
 /** A switch to another policy, or a retried policy that now loads, is an Event. */
 function announce(
   old: PolicySlot | undefined,
-  spec: BoundedSpec,
-  policy: ScalingPolicy | undefined,
-  retiredFallback: boolean,
+  change: { spec: BoundedSpec; policy: ScalingPolicy | undefined; retiredFallback: boolean },
   ctx: SlotContext,
 ): void {
+  const { spec, policy, retiredFallback } = change;
   if (!old) return;
   if (old.requested !== spec.policy.name) {
     ctx.emit({

@@ -99,35 +99,10 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   const kc = await loadKubeConfig(cfg.kubeconfig);
   const cluster = new ClientNodeCluster(kc, { timeoutMs: cfg.apiTimeoutMs });
   const metrics = new OperatorMetrics({ defaultMetrics: true });
-  const elector = cfg.leaderElection.enabled ? leaderElector(cfg, cluster, identity, metrics, logger) : undefined;
+  const elector = cfg.leaderElection.enabled ? leaderElector(cfg, { cluster, identity, metrics, logger }) : undefined;
   if (!elector) metrics.isLeader.set(1);
 
-  const controller = new Controller({
-    cluster,
-    gateway: new PrometheusSource({
-      name: 'prometheus-a',
-      url: cfg.prometheusA.url,
-      auth: cfg.prometheusA.auth,
-      timeoutMs: cfg.prometheusTimeoutMs,
-    }),
-    cadvisor: new PrometheusSource({
-      name: 'prometheus-b',
-      url: cfg.prometheusB.url,
-      auth: cfg.prometheusB.auth,
-      timeoutMs: cfg.prometheusTimeoutMs,
-    }),
-    clock: systemClock,
-    logger,
-    createPolicy,
-    createRails: (c) => new Rails(c),
-    buildObservation,
-    actuators: cfg.gateway ? { gateway: new OpenFaasGatewayActuator({ ...cfg.gateway, timeoutMs: cfg.apiTimeoutMs }) } : {},
-    metrics,
-    namespaces: cfg.namespaces,
-    identity,
-    canWrite: elector ? () => elector.isLeader() : () => true,
-    openfaasEdition: cfg.openfaasEdition,
-  });
+  const controller = operatorController(cfg, { cluster, identity, metrics, logger, elector });
 
   const endpoints = await startEndpoints({
     host: cfg.listen.host,
@@ -165,14 +140,46 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   };
 }
 
+/** The Controller with the real Prometheus sources, policies, rails and actuators. */
+function operatorController(
+  cfg: OperatorConfig,
+  deps: { cluster: ClientNodeCluster; identity: string; metrics: OperatorMetrics; logger: Logger; elector: LeaderElector | undefined },
+): Controller {
+  const { cluster, identity, metrics, logger, elector } = deps;
+  return new Controller({
+    cluster,
+    gateway: new PrometheusSource({
+      name: 'prometheus-a',
+      url: cfg.prometheusA.url,
+      auth: cfg.prometheusA.auth,
+      timeoutMs: cfg.prometheusTimeoutMs,
+    }),
+    cadvisor: new PrometheusSource({
+      name: 'prometheus-b',
+      url: cfg.prometheusB.url,
+      auth: cfg.prometheusB.auth,
+      timeoutMs: cfg.prometheusTimeoutMs,
+    }),
+    clock: systemClock,
+    logger,
+    createPolicy,
+    createRails: (c) => new Rails(c),
+    buildObservation,
+    actuators: cfg.gateway ? { gateway: new OpenFaasGatewayActuator({ ...cfg.gateway, timeoutMs: cfg.apiTimeoutMs }) } : {},
+    metrics,
+    namespaces: cfg.namespaces,
+    identity,
+    canWrite: elector ? () => elector.isLeader() : () => true,
+    openfaasEdition: cfg.openfaasEdition,
+  });
+}
+
 /** The Lease-based elector, reporting leadership and Lease errors in metrics and (once per change) the log. */
 function leaderElector(
   cfg: OperatorConfig,
-  cluster: ClientNodeCluster,
-  identity: string,
-  metrics: OperatorMetrics,
-  logger: Logger,
+  deps: { cluster: ClientNodeCluster; identity: string; metrics: OperatorMetrics; logger: Logger },
 ): LeaderElector {
+  const { cluster, identity, metrics, logger } = deps;
   const le = cfg.leaderElection;
   const lease = `${le.namespace}/${le.name}`;
   return new LeaderElector({

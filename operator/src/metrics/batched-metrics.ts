@@ -239,7 +239,8 @@ function scalarOrNull(g: Grouped, key: string, what: string, problems: string[])
  * A metric split by one label (code, le) for one function: each label value must appear once with
  * a finite value, else the whole field is null with the named problem.
  */
-function perLabelOrNull(g: Grouped, key: string, what: string, label: string, problems: string[]): Map<string, number> | null {
+function perLabelOrNull(g: Grouped, series: { key: string; what: string; label: string }, problems: string[]): Map<string, number> | null {
+  const { key, what, label } = series;
   if (g instanceof PrometheusError) {
     problems.push(`${what}: ${g.message}`);
     return null;
@@ -268,13 +269,13 @@ function perLabelOrNull(g: Grouped, key: string, what: string, label: string, pr
 
 /** Invocations by status code. */
 function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Record<string, number> | null {
-  const m = perLabelOrNull(g, key, what, 'code', problems);
+  const m = perLabelOrNull(g, { key, what, label: 'code' }, problems);
   return m === null ? null : Object.fromEntries(m);
 }
 
 /** Histogram buckets: cumulative, sorted by `le`, ending with +Inf; any bad bucket voids the histogram. */
 function bucketsOrNull(g: Grouped, key: string, what: string, problems: string[]): HistogramBucket[] | null {
-  const m = perLabelOrNull(g, key, what, 'le', problems);
+  const m = perLabelOrNull(g, { key, what, label: 'le' }, problems);
   if (m === null) return null;
   const out: HistogramBucket[] = [];
   for (const [text, count] of m) {

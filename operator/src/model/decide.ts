@@ -49,17 +49,17 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 /**
- * The decision for one observation. `sampler` (a seeded generator) draws the action from p(a)
- * instead of applying `rule`. `ctx` is the feature tracker's context for `obs`.
+ * The decision for one observation. `how.sampler` (a seeded generator) draws the action from p(a)
+ * instead of applying `how.rule`. `ctx` is the feature tracker's context for `obs`.
  */
 export function decideFromLogits(
-  space: ActionSpace,
-  rule: DecisionRule,
+  how: { space: ActionSpace; rule: DecisionRule; sampler?: Rng | null },
   logits: ArrayLike<number>,
   obs: Observation,
   ctx: FeatureContext | undefined,
-  sampler: Rng | null = null,
 ): NetworkDecision {
+  const { space, rule } = how;
+  const sampler = how.sampler ?? null;
   if (logits.length !== space.count)
     return { valid: false, reason: `the network gave ${logits.length} outputs for ${space.count} actions: keeping the scale` };
   for (let i = 0; i < logits.length; i++) {

@@ -39,19 +39,24 @@ export class LearnedPolicy implements ScalingPolicy {
   private readonly input: Float32Array;
   private readonly rng: Rng | null;
   private readonly decision: DecisionRule;
+  private readonly network: ActorCritic;
+
+  readonly metadata: ModelMetadata;
 
   constructor(
     readonly name: Algo,
-    private readonly network: ActorCritic,
-    readonly metadata: ModelMetadata,
+    model: { network: ActorCritic; metadata: ModelMetadata },
     private readonly deps: PolicyDeps,
     options: { sampleSeed: number | null; decision: DecisionRule },
   ) {
+    this.network = model.network;
+    this.metadata = model.metadata;
+    const metadata = model.metadata;
     this.decision = options.decision;
     if (metadata.behavior) this.defaultBehavior = metadata.behavior;
     this.space = actionSpace(metadata.actions.space);
     this.features = metadata.features;
-    this.input = new Float32Array(network.arch.inputSize);
+    this.input = new Float32Array(model.network.arch.inputSize);
     this.rng = options.sampleSeed === null ? null : new Rng(options.sampleSeed);
   }
 
@@ -64,7 +69,7 @@ export class LearnedPolicy implements ScalingPolicy {
     standardise(this.features, raw.values, this.input, 0);
     const out = this.network.step(this.input, 1, memory.state);
     memory.state = out.state;
-    const decision = decideFromLogits(this.space, this.decision, out.logits, obs, ctx, this.rng);
+    const decision = decideFromLogits({ space: this.space, rule: this.decision, sampler: this.rng }, out.logits, obs, ctx);
     if (!decision.valid) return { valid: false, reason: `${this.name}: ${decision.reason}` };
     return { valid: true, desiredReplicas: decision.desiredReplicas, reason: `${this.name} ${decision.reason}` };
   }
@@ -109,7 +114,7 @@ export async function createLearnedPolicy(algo: Algo, spec: PolicySpec, deps: Po
   try {
     const { network, metadata } = await loadModel(dir, { expectAlgo: algo });
     const decision = decisionParam !== 'model' ? decisionParam : (metadata.actions.decision ?? 'mode');
-    return new LearnedPolicy(algo, network, metadata, deps, { sampleSeed: sample ? seed : null, decision });
+    return new LearnedPolicy(algo, { network, metadata }, deps, { sampleSeed: sample ? seed : null, decision });
   } catch (err) {
     throw new PolicyConfigError(`policy "${algo}": ${(err as Error).message}`, { cause: err });
   }

@@ -142,15 +142,16 @@ export function formatCalibrationReport(cal: Calibration, recording: Recording):
   row('memory', e.memory, `${num(m.memoryBaseMb, 4)} MiB per replica + ${num(m.memoryPerInflightMb)} MiB per request in service`);
   const f = cal.fit;
   lines.push(`goodness of fit: the recorded arrivals and replicas replayed through the calibrated simulator, ${f.windowSeconds}-s windows`);
-  const fitLine = (name: string, st: ErrorStats, floor: ErrorStats, unit: string, scale: number): void => {
+  const fitLine = (name: string, stats: { st: ErrorStats; floor: ErrorStats }, unit: string, scale: number): void => {
+    const { st, floor } = stats;
     lines.push(
       `  ${name.padEnd(5)} median |error| ${pct(st.medianApe)} over ${st.windows} windows, ${pct(st.within10)} within 10 %, bias ${pct(st.bias, true)}; ` +
         `whole recording ${num(st.wholeRecorded === null ? null : st.wholeRecorded * scale, 4)} recorded vs ${num(st.wholeSimulated === null ? null : st.wholeSimulated * scale, 4)} ${unit} simulated (${pct(st.wholeError, true)}); ` +
         `noise floor ${pct(floor.medianApe)}`,
     );
   };
-  fitLine('P95', f.p95, f.noiseFloor.p95, 'ms', 1);
-  fitLine('CPU', f.cpu, f.noiseFloor.cpu, 'cores', 1);
+  fitLine('P95', { st: f.p95, floor: f.noiseFloor.p95 }, 'ms', 1);
+  fitLine('CPU', { st: f.cpu, floor: f.noiseFloor.cpu }, 'cores', 1);
   lines.push('  (noise floor: the simulator against itself with another seed on the same windows)');
   const q = cal.dataQuality;
   const nulls = Object.entries(q.nulls).filter(([field]) => field !== 'inflight' && field !== 'meanExecutionMs');

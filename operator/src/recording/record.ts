@@ -230,7 +230,7 @@ async function recordChunk(a: ChunkArgs): Promise<string> {
   for (let j = 1; j < points; j++) {
     const tMs = startMs + j * stepMs;
     for (const fn of header.functions) {
-      const rec = buildRecord(data, fn, j, tMs, header.stepSeconds, ctx);
+      const rec = buildRecord(data, fn, { j, tMs, stepSeconds: header.stepSeconds }, ctx);
       tally(summary, rec.missing, rec.notes);
       out += recordLine(rec);
     }

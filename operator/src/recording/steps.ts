@@ -169,7 +169,19 @@ function noSeriesReason(q: QueryData, ctx: StepContext, j: number, what: string)
 }
 
 /** Sum of the increases of `series` from point j−1 to j (the outcomes in the header). */
-export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], j: number, ctx: StepContext, what: string): FieldValue {
+/** Where a field's value comes from: a query's data and the series of one function in it. */
+export interface FieldSource {
+  q: QueryData;
+  series: readonly AlignedSeries[];
+}
+
+/** Which step (index into the chunk) and what it is judged against. */
+export interface StepAt {
+  j: number;
+  ctx: StepContext;
+}
+
+export function counterIncrease({ q, series }: FieldSource, { j, ctx }: StepAt, what: string): FieldValue {
   if (q.error !== null) return { value: null, reason: q.error };
   let sum = 0;
   let any = false;
@@ -218,14 +230,7 @@ export function counterIncrease(q: QueryData, series: readonly AlignedSeries[], 
 }
 
 /** Sum of a gauge's series present at j; with `single`, more than one series is refused. */
-export function gaugeValue(
-  q: QueryData,
-  series: readonly AlignedSeries[],
-  j: number,
-  ctx: StepContext,
-  what: string,
-  single = false,
-): FieldValue & { count?: number } {
+export function gaugeValue({ q, series }: FieldSource, { j, ctx }: StepAt, what: string, single = false): FieldValue & { count?: number } {
   if (q.error !== null) return { value: null, reason: q.error };
   const here = series.filter((s) => s.present[j] === 1 && ctx.health.fresh(s.labels, j));
   if (here.length === 0) return { value: null, reason: noSeriesReason(q, ctx, j, what) };
@@ -247,7 +252,13 @@ export function gaugeValue(
 export type ChunkData = Record<QueryKey, QueryData>;
 
 /** The record of function `fn` at point j of the chunk (j ≥ 1). */
-export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number, stepSeconds: number, ctx: StepContext): RecordingRecord {
+export function buildRecord(
+  data: ChunkData,
+  fn: string,
+  step: { j: number; tMs: number; stepSeconds: number },
+  ctx: StepContext,
+): RecordingRecord {
+  const { j, tMs, stepSeconds } = step;
   const missing: Partial<Record<RecordField, string>> = {};
   const notes = new Set<string>();
   const take = (field: RecordField, r: FieldValue): number | null => {
@@ -269,10 +280,8 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   if (codes.length === 0) requestsByCode = null;
   for (const code of codes) {
     const r = counterIncrease(
-      inv,
-      inv.series(fn, (l) => (l.code ?? '') === code),
-      j,
-      ctx,
+      { q: inv, series: inv.series(fn, (l) => (l.code ?? '') === code) },
+      { j, ctx },
       sel('gateway_function_invocation_total'),
     );
     if (r.value === null) {
@@ -295,7 +304,7 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
 
   const started = take(
     'started',
-    counterIncrease(data.started, data.started.series(fn), j, ctx, sel('gateway_function_invocation_started')),
+    counterIncrease({ q: data.started, series: data.started.series(fn) }, { j, ctx }, sel('gateway_function_invocation_started')),
   );
 
   // Histogram: per le, summed over codes and instances.
@@ -310,10 +319,8 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
       break;
     }
     const r = counterIncrease(
-      data.buckets,
-      bucketSeries.filter((s) => s.labels.le === le),
-      j,
-      ctx,
+      { q: data.buckets, series: bucketSeries.filter((s) => s.labels.le === le) },
+      { j, ctx },
       sel('gateway_functions_seconds_bucket'),
     );
     if (r.value === null) {
@@ -340,11 +347,19 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
 
   const latencySumSeconds = take(
     'latencySumSeconds',
-    counterIncrease(data.latencySum, data.latencySum.series(fn), j, ctx, sel('gateway_functions_seconds_sum{code="200"}')),
+    counterIncrease(
+      { q: data.latencySum, series: data.latencySum.series(fn) },
+      { j, ctx },
+      sel('gateway_functions_seconds_sum{code="200"}'),
+    ),
   );
   const latencyCount = take(
     'latencyCount',
-    counterIncrease(data.latencyCount, data.latencyCount.series(fn), j, ctx, sel('gateway_functions_seconds_count{code="200"}')),
+    counterIncrease(
+      { q: data.latencyCount, series: data.latencyCount.series(fn) },
+      { j, ctx },
+      sel('gateway_functions_seconds_count{code="200"}'),
+    ),
   );
   let meanExecutionMs: number | null = null;
   if (latencySumSeconds !== null && latencyCount !== null && latencyCount > 0) meanExecutionMs = (latencySumSeconds / latencyCount) * 1000;
@@ -352,20 +367,29 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
 
   const cpuInc = take(
     'cpuCores',
-    counterIncrease(data.cpu, data.cpu.series(fn), j, ctx, `container_cpu_usage_seconds_total of the pods of ${fn}`),
+    counterIncrease({ q: data.cpu, series: data.cpu.series(fn) }, { j, ctx }, `container_cpu_usage_seconds_total of the pods of ${fn}`),
   );
   const cpuCores = cpuInc === null ? null : cpuInc / stepSeconds;
-  const mem = gaugeValue(data.memory, data.memory.series(fn), j, ctx, `container_memory_working_set_bytes of the pods of ${fn}`);
+  const mem = gaugeValue(
+    { q: data.memory, series: data.memory.series(fn) },
+    { j, ctx },
+    `container_memory_working_set_bytes of the pods of ${fn}`,
+  );
   const memoryBytes = take('memoryBytes', mem);
   const pods = mem.value === null ? null : (mem.count ?? null);
   if (pods === null) missing.pods = missing.memoryBytes;
 
   // Replicas: the Deployment's spec from kube-state-metrics (same scrape as the ready count), else the gateway's.
-  const spec = gaugeValue(data.specReplicas, data.specReplicas.series(fn), j, ctx, kubeSel('kube_deployment_spec_replicas'), true);
+  const spec = gaugeValue(
+    { q: data.specReplicas, series: data.specReplicas.series(fn) },
+    { j, ctx },
+    kubeSel('kube_deployment_spec_replicas'),
+    true,
+  );
   let replicas: number | null;
   if (spec.value !== null) replicas = spec.value;
   else {
-    const gw = gaugeValue(data.serviceCount, data.serviceCount.series(fn), j, ctx, sel('gateway_service_count'), true);
+    const gw = gaugeValue({ q: data.serviceCount, series: data.serviceCount.series(fn) }, { j, ctx }, sel('gateway_service_count'), true);
     if (gw.value !== null) {
       replicas = gw.value;
     } else {
@@ -376,14 +400,19 @@ export function buildRecord(data: ChunkData, fn: string, j: number, tMs: number,
   const readyReplicas = take(
     'readyReplicas',
     withHint(
-      gaugeValue(data.readyReplicas, data.readyReplicas.series(fn), j, ctx, kubeSel('kube_deployment_status_replicas_ready'), true),
+      gaugeValue(
+        { q: data.readyReplicas, series: data.readyReplicas.series(fn) },
+        { j, ctx },
+        kubeSel('kube_deployment_status_replicas_ready'),
+        true,
+      ),
       ' (is kube-state-metrics scraped by this Prometheus?)',
     ),
   );
   const inflight = take(
     'inflight',
     withHint(
-      gaugeValue(data.inflight, data.inflight.series(fn), j, ctx, sel('gateway_function_invocation_inflight')),
+      gaugeValue({ q: data.inflight, series: data.inflight.series(fn) }, { j, ctx }, sel('gateway_function_invocation_inflight')),
       ' (OpenFaaS CE has no inflight gauge)',
     ),
   );

@@ -324,8 +324,7 @@ export function scatterChart(points: readonly ScatterPoint[], opts: ChartOptions
   const placed = placeLabels(
     points.map((p) => ({ x: f.x(p.x), y: f.y(p.y) })),
     13,
-    MARGIN.top,
-    f.height - MARGIN.bottom,
+    { top: MARGIN.top, bottom: f.height - MARGIN.bottom },
   );
   // Every point first, then every label (with a white halo), so no point hides a label.
   points.forEach((p, i) => {
@@ -358,10 +357,10 @@ export function scatterChart(points: readonly ScatterPoint[], opts: ChartOptions
 export function placeLabels(
   anchors: ReadonlyArray<{ x: number; y: number }>,
   gapPx: number,
-  top: number,
-  bottom: number,
+  range: { top: number; bottom: number },
   columnPx = 110,
 ): number[] {
+  const { top, bottom } = range;
   const ys = anchors.map((a) => a.y);
   const order = anchors.map((_, i) => i).sort((a, b) => anchors[a].y - anchors[b].y || anchors[a].x - anchors[b].x);
   for (let pass = 0; pass < 50; pass++) {

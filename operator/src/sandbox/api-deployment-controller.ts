@@ -178,17 +178,12 @@ export class ApiDeploymentController implements FunctionDeployments {
       },
       watch: (rv, h) => opts.rest.watch(this.base, rv, h),
     };
-    this.informer = new Informer(
-      'deployments',
-      lw,
-      systemClock,
-      {
-        onUpsert: (d) => void this.sync(asKubeObject(d)),
-        onDelete: (d) => opts.readiness.setDesired(key(asKubeObject(d)), 0),
-        onError: (err) => opts.onError?.(err),
-      },
-      { initialMs: 200, maxMs: 2000 },
-    );
+    this.informer = new Informer('deployments', lw, systemClock, {
+      onUpsert: (d) => void this.sync(asKubeObject(d)),
+      onDelete: (d) => opts.readiness.setDesired(key(asKubeObject(d)), 0),
+      onError: (err) => opts.onError?.(err),
+      backoff: { initialMs: 200, maxMs: 2000 },
+    });
     opts.readiness.onChange((k) => {
       const d = this.informer.get(k);
       if (d) void this.sync(asKubeObject(d));

@@ -146,14 +146,14 @@ export class DeploymentController {
     const clamped = this.clampReplicas?.(store);
     if (clamped !== undefined) {
       // Written as another controller would: a spec update, whose own event brings us back here.
-      this.registry.update(deployments, namespace, name, { ...store, spec: { ...(store.spec as object), replicas: clamped } });
+      this.registry.update({ type: deployments, namespace, name }, { ...store, spec: { ...(store.spec as object), replicas: clamped } });
       return;
     }
     const desired = ((store.spec as { replicas?: number })?.replicas ?? 1) as number;
     this.readiness.setDesired(`${namespace}/${name}`, desired);
     const status = deploymentStatus(store, desired, Math.min(this.readiness.ready(`${namespace}/${name}`), desired), this.clock.now());
     if (isDeepStrictEqual(status, store.status)) return;
-    this.registry.update(deployments, namespace, name, { ...store, status }, {}, 'status');
+    this.registry.update({ type: deployments, namespace, name }, { ...store, status }, {}, 'status');
   }
 }
 

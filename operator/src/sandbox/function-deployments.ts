@@ -55,7 +55,7 @@ export class RegistryDeployments implements FunctionDeployments {
   }
 
   scale(name: string, replicas: number): Promise<void> {
-    this.registry.updateScale(deployments, this.namespace, name, { spec: { replicas } });
+    this.registry.updateScale({ type: deployments, namespace: this.namespace, name }, { spec: { replicas } });
     return Promise.resolve();
   }
 }

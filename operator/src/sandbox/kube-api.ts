@@ -206,7 +206,7 @@ export class KubeApiServer {
         const type = info.resource ? this.registry.find(info.apiGroup ?? '', info.apiVersion ?? '', info.resource) : undefined;
         throw errorForCode(failure.code, type, info.name ?? '', failure.message);
       }
-      if (info.resourceRequest) await this.serveResource(req, res, url, info, entry);
+      if (info.resourceRequest) await this.serveResource({ req, res }, url, info, entry);
       else this.serveNonResource(req, res, url);
     } catch (err) {
       const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
@@ -275,16 +275,11 @@ export class KubeApiServer {
     return { ...base, verb, resourceRequest: true, apiGroup: group, apiVersion: version, resource, name, subresource, namespace };
   }
 
-  private send(
-    res: ServerResponse,
-    code: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-    contentType = 'application/json',
-  ): void {
+  /** JSON by default; `headers` may set another Content-Type (a Table). */
+  private send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
     res.writeHead(code, {
-      'Content-Type': contentType,
+      'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(text),
       'Cache-Control': 'no-cache, private',
       ...headers,
@@ -317,7 +312,13 @@ export class KubeApiServer {
     this.send(res, 200, body);
   }
 
-  private async serveResource(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, entry: AuditEntry): Promise<void> {
+  private async serveResource(
+    http: { req: IncomingMessage; res: ServerResponse },
+    url: URL,
+    info: RequestInfo,
+    entry: AuditEntry,
+  ): Promise<void> {
+    const { req, res } = http;
     const notFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const type = this.registry.find(info.apiGroup!, info.apiVersion!, info.resource!);
     if (!type) throw notFound();
@@ -340,13 +341,10 @@ export class KubeApiServer {
         ? { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') }
         : {};
       if (table && req.method === 'GET' && obj.kind !== 'Scale') {
-        this.send(
-          res,
-          code,
-          toTable(type.table, [obj], { now: this.clock.now(), includeObject: includeObject(q) }),
-          headers,
-          TABLE_CONTENT_TYPE,
-        );
+        this.send(res, code, toTable(type.table, [obj], { now: this.clock.now(), includeObject: includeObject(q) }), {
+          ...headers,
+          'Content-Type': TABLE_CONTENT_TYPE,
+        });
       } else {
         this.send(res, code, obj, headers);
       }
@@ -360,17 +358,13 @@ export class KubeApiServer {
 
     switch (info.verb) {
       case 'watch':
-        return this.serveWatch(req, res, type, info, listOpts, q, entry);
+        return this.serveWatch({ req, res }, type, { info, listOpts, q }, entry);
       case 'list': {
         const { items, resourceVersion } = this.registry.list(type, ns, listOpts);
         if (table) {
-          this.send(
-            res,
-            200,
-            toTable(type.table, items, { now: this.clock.now(), resourceVersion, includeObject: includeObject(q) }),
-            {},
-            TABLE_CONTENT_TYPE,
-          );
+          this.send(res, 200, toTable(type.table, items, { now: this.clock.now(), resourceVersion, includeObject: includeObject(q) }), {
+            'Content-Type': TABLE_CONTENT_TYPE,
+          });
         } else {
           this.send(res, 200, { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion }, items });
         }
@@ -382,20 +376,32 @@ export class KubeApiServer {
         return respond(201, this.registry.create(type, ns, await readBody(req), write));
       case 'update': {
         const body = await readBody(req);
-        if (sub === 'scale') return respond(200, this.registry.updateScale(type, ns, name!, body, write));
-        return respond(200, this.registry.update(type, ns, name!, body, write, sub === 'status' ? 'status' : undefined));
+        if (sub === 'scale') return respond(200, this.registry.updateScale({ type, namespace: ns, name: name! }, body, write));
+        return respond(
+          200,
+          this.registry.update({ type, namespace: ns, name: name! }, body, write, sub === 'status' ? 'status' : undefined),
+        );
       }
       case 'patch': {
         const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
         const body = await readBody(req);
-        if (sub === 'scale') return respond(200, this.registry.patchScale(type, ns, name!, contentType, body, write));
-        return respond(200, this.registry.patch(type, ns, name!, contentType, body, write, sub === 'status' ? 'status' : undefined));
+        if (sub === 'scale')
+          return respond(200, this.registry.patchScale({ type, namespace: ns, name: name! }, { contentType, patch: body }, write));
+        return respond(
+          200,
+          this.registry.patch(
+            { type, namespace: ns, name: name! },
+            { contentType, patch: body },
+            write,
+            sub === 'status' ? 'status' : undefined,
+          ),
+        );
       }
       case 'delete': {
         if (sub !== undefined) throw methodNotAllowed();
         const options = ((await readBody(req)) ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[] };
         if (options.dryRun?.includes('All')) write.dryRun = true;
-        const deleted = this.registry.delete(type, ns, name!, options, write);
+        const deleted = this.registry.delete({ type, namespace: ns, name: name! }, options, write);
         const stillThere = deleted.metadata.deletionTimestamp !== undefined && !!deleted.metadata.finalizers?.length;
         if (type.returnDeletedObject || stillThere) return respond(200, deleted);
         this.send(res, 200, {
@@ -413,14 +419,13 @@ export class KubeApiServer {
   }
 
   private serveWatch(
-    req: IncomingMessage,
-    res: ServerResponse,
+    http: { req: IncomingMessage; res: ServerResponse },
     type: ResourceType,
-    info: RequestInfo,
-    listOpts: ListOptions,
-    q: URLSearchParams,
+    request: { info: RequestInfo; listOpts: ListOptions; q: URLSearchParams },
     entry: AuditEntry,
   ): void {
+    const { req, res } = http;
+    const { info, listOpts, q } = request;
     const opts = { ...listOpts };
     if (info.name) opts.fieldSelector = [`metadata.name=${info.name}`, opts.fieldSelector].filter(Boolean).join(',');
     const table = wantsTable(req.headers.accept);

@@ -70,7 +70,8 @@ function removeAt(doc: Json, path: string[], op: string): Json {
   return value;
 }
 
-function addAt(doc: Json, path: string[], value: Json, op: string, replace: boolean): Json {
+function addAt(doc: Json, path: string[], value: Json, how: { op: string; replace: boolean }): Json {
+  const { op, replace } = how;
   if (path.length === 0) return structuredClone(value);
   const { parent, key } = parentOf(doc, path, op);
   if (Array.isArray(parent)) {
@@ -101,21 +102,21 @@ export function jsonPatch(target: Json, ops: Json): Json {
     const path = parsePointer(raw.path);
     switch (raw.op) {
       case 'add':
-        doc = addAt(doc, path, raw.value, 'add', false);
+        doc = addAt(doc, path, raw.value, { op: 'add', replace: false });
         break;
       case 'replace':
-        doc = addAt(doc, path, raw.value, 'replace', true);
+        doc = addAt(doc, path, raw.value, { op: 'replace', replace: true });
         break;
       case 'remove':
         removeAt(doc, path, 'remove');
         break;
       case 'move': {
         const value = removeAt(doc, parsePointer(raw.from ?? ''), 'move');
-        doc = addAt(doc, path, value, 'move', false);
+        doc = addAt(doc, path, value, { op: 'move', replace: false });
         break;
       }
       case 'copy':
-        doc = addAt(doc, path, getAt(doc, parsePointer(raw.from ?? ''), 'copy'), 'copy', false);
+        doc = addAt(doc, path, getAt(doc, parsePointer(raw.from ?? ''), 'copy'), { op: 'copy', replace: false });
         break;
       case 'test':
         if (JSON.stringify(getAt(doc, path, 'test')) !== JSON.stringify(raw.value)) {

@@ -25,6 +25,13 @@ import {
 import { parseFieldSelector, parseLabelSelector } from './kube-selectors.js';
 import type { EventType, ObjectStore, StoredEvent } from './kube-store.js';
 
+/** Which object a write is about. */
+export interface ObjectRef {
+  type: ResourceType;
+  namespace: string | undefined;
+  name: string;
+}
+
 export interface WriteOptions {
   dryRun?: boolean;
   /** `Strict` rejects unknown fields (400), `Warn` (default) and `Ignore` prune them. */
@@ -168,14 +175,8 @@ export class Registry {
     return this.withTypeMeta(type, created);
   }
 
-  update(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    body: unknown,
-    opts: WriteOptions = {},
-    subresource?: Subresource,
-  ): KubeObject {
+  update(ref: ObjectRef, body: unknown, opts: WriteOptions = {}, subresource?: Subresource): KubeObject {
+    const { type, namespace, name } = ref;
     const obj = this.checkBody(type, namespace, body);
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`);
@@ -213,15 +214,9 @@ export class Registry {
     return result;
   }
 
-  patch(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    contentType: string,
-    patch: unknown,
-    opts: WriteOptions = {},
-    subresource?: Subresource,
-  ): KubeObject {
+  patch(ref: ObjectRef, change: { contentType: string; patch: unknown }, opts: WriteOptions = {}, subresource?: Subresource): KubeObject {
+    const { type, namespace, name } = ref;
+    const { contentType, patch } = change;
     const current = this.get(type, namespace, name);
     const patched = applyPatch(current, contentType, patch, type.strategicMergePatch);
     if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw badRequest('the patch did not produce an object');
@@ -229,16 +224,11 @@ export class Registry {
     obj.metadata ??= {};
     // A patch is unconditional unless it names a resourceVersion itself.
     obj.metadata.resourceVersion ??= current.metadata.resourceVersion;
-    return this.update(type, namespace, name, obj, opts, subresource);
+    return this.update({ type, namespace, name }, obj, opts, subresource);
   }
 
-  delete(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    options: DeleteOptions = {},
-    opts: WriteOptions = {},
-  ): KubeObject {
+  delete(ref: ObjectRef, options: DeleteOptions = {}, opts: WriteOptions = {}): KubeObject {
+    const { type, namespace, name } = ref;
     const current = this.store.get(resourceKey(type), namespace, name);
     if (!current) throw notFound(type, name);
     const pre = options.preconditions ?? {};
@@ -283,7 +273,8 @@ export class Registry {
     return this.scaleOf(type, this.get(type, namespace, name));
   }
 
-  updateScale(type: ResourceType, namespace: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): KubeObject {
+  updateScale(ref: ObjectRef, body: unknown, opts: WriteOptions = {}): KubeObject {
+    const { type, namespace, name } = ref;
     const scale = body as { metadata?: { name?: string; resourceVersion?: string }; spec?: { replicas?: unknown } };
     if (scale?.metadata?.name !== undefined && scale.metadata.name !== name) {
       throw badRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`);
@@ -299,21 +290,16 @@ export class Registry {
     }
     const next = structuredClone(current);
     setPath(next, type.scale!.specReplicasPath, replicas);
-    return this.scaleOf(type, this.update(type, namespace, name, next, opts));
+    return this.scaleOf(type, this.update({ type, namespace, name }, next, opts));
   }
 
-  patchScale(
-    type: ResourceType,
-    namespace: string | undefined,
-    name: string,
-    contentType: string,
-    patch: unknown,
-    opts: WriteOptions = {},
-  ): KubeObject {
+  patchScale(ref: ObjectRef, change: { contentType: string; patch: unknown }, opts: WriteOptions = {}): KubeObject {
+    const { type, namespace, name } = ref;
+    const { contentType, patch } = change;
     const scale = this.getScale(type, namespace, name);
     // Scale is a built-in kind: strategic merge patches apply to it even for custom resources.
     const patched = applyPatch(scale, contentType, patch, true) as KubeObject;
-    return this.updateScale(type, namespace, name, patched, opts);
+    return this.updateScale({ type, namespace, name }, patched, opts);
   }
 
   private scaleOf(type: ResourceType, obj: KubeObject): KubeObject {
@@ -340,10 +326,13 @@ export class Registry {
   installCrd(crd: CustomResourceDefinition): void {
     const existing = this.store.get(resourceKey(customResourceDefinitions), undefined, crd.metadata.name);
     if (existing)
-      this.update(customResourceDefinitions, undefined, crd.metadata.name, {
-        ...structuredClone(crd),
-        metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
-      });
+      this.update(
+        { type: customResourceDefinitions, namespace: undefined, name: crd.metadata.name },
+        {
+          ...structuredClone(crd),
+          metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion },
+        },
+      );
     else this.create(customResourceDefinitions, undefined, structuredClone(crd));
   }
 
@@ -359,9 +348,7 @@ export class Registry {
       message,
     });
     this.update(
-      customResourceDefinitions,
-      undefined,
-      crd.metadata.name,
+      { type: customResourceDefinitions, namespace: undefined, name: crd.metadata.name },
       {
         ...crd,
         status: {

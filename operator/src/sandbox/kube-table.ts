@@ -41,8 +41,8 @@ export const NAME_COLUMN: TableColumn = {
   priority: 0,
 };
 
-export function column(name: string, type: string, description: string, priority = 0, format = ''): TableColumn {
-  return { name, type, format, description, priority };
+export function column(name: string, type: string, description: string, extra: { priority?: number; format?: string } = {}): TableColumn {
+  return { name, type, format: extra.format ?? '', description, priority: extra.priority ?? 0 };
 }
 
 /** k8s.io/apimachinery/pkg/util/duration.HumanDuration. */
@@ -106,7 +106,10 @@ export function printerColumnConvertor(printerColumns: readonly PrinterColumn[] 
         },
       ];
   return {
-    columns: [NAME_COLUMN, ...cols.map((c) => column(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],
+    columns: [
+      NAME_COLUMN,
+      ...cols.map((c) => column(c.name, c.type, c.description ?? '', { priority: c.priority ?? 0, format: c.format ?? '' })),
+    ],
     cells(obj, now) {
       return [
         obj.metadata?.name,

@@ -52,7 +52,13 @@ export interface UpdateStats {
   explainedVariance: number;
 }
 
-export function ppoUpdate(network: ActorCritic, optimizer: tf.Optimizer, batch: RolloutBatch, args: UpdateArgs, rng: Rng): UpdateStats {
+export function ppoUpdate(
+  model: { network: ActorCritic; optimizer: tf.Optimizer },
+  batch: RolloutBatch,
+  args: UpdateArgs,
+  rng: Rng,
+): UpdateStats {
+  const { network, optimizer } = model;
   const { steps, envs } = batch;
   if (envs % args.minibatches !== 0) throw new Error(`envs (${envs}) must be divisible by minibatches (${args.minibatches})`);
   const envsPerBatch = envs / args.minibatches;

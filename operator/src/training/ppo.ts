@@ -341,8 +341,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     // ---- PPO update ------------------------------------------------------------------------
     const rolloutSeconds = (Date.now() - updateStarted) / 1000;
     const stats: UpdateStats = ppoUpdate(
-      network,
-      optimizer,
+      { network, optimizer },
       { steps: args.numSteps, envs: n, features, actions, logProbs, values, advantages, returns, episodeStarts, initialState },
       {
         epochs: args.updateEpochs,
@@ -364,11 +363,9 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     // The first update is always checked: the curve then starts where the policy started.
     if (input.validation.length > 0 && args.evalEvery > 0 && (update === 1 || update % args.evalEvery === 0 || update === numUpdates)) {
       evaluation = evaluateDeployedRule(
-        network,
-        obsRms.toConfig(args.features),
+        { network, features: obsRms.toConfig(args.features), decision: args.decision },
         { ...envConfig, pool: input.validation },
         args.seed,
-        args.decision,
       );
     }
     const row: CurveRow = {
@@ -387,7 +384,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     curves.push(row);
     input.onUpdate?.(row, numUpdates);
     if ((args.checkpointEvery > 0 && update % args.checkpointEvery === 0) || update === numUpdates) {
-      const meta = metadataFor(input, obsRms.toConfig(args.features), globalStep, update, wallSeconds);
+      const meta = metadataFor(input, obsRms.toConfig(args.features), { environmentSteps: globalStep, updates: update, wallSeconds });
       await saveModel(checkpointDir, network, meta);
       const trainerState: TrainerState = {
         update,
@@ -418,10 +415,9 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 export function metadataFor(
   input: TrainInput,
   features: FeatureConfig,
-  steps: number,
-  updates: number,
-  wallSeconds: number,
+  progress: { environmentSteps: number; updates: number; wallSeconds: number },
 ): ModelMetadataInput {
+  const { environmentSteps: steps, updates, wallSeconds } = progress;
   const behavior = behaviorFor(input.args);
   return {
     ...(behavior ? { behavior } : {}),
@@ -476,12 +472,11 @@ export const VALIDATION_MIN_EPISODES = 8;
  * mean per episode of each entry, summed over entries. The final comparison is `evaluate`.
  */
 export function evaluateDeployedRule(
-  network: ActorCritic,
-  features: FeatureConfig,
+  model: { network: ActorCritic; features: FeatureConfig; decision: DecisionRule },
   envConfig: ConstructorParameters<typeof SimEnv>[0],
   seed: number,
-  decision: DecisionRule,
 ): ValidationResult {
+  const { network, features, decision } = model;
   let reward = 0;
   let replicaSeconds = 0;
   let violations = 0;
@@ -497,7 +492,7 @@ export function evaluateDeployedRule(
         standardise(features, raw, x, 0);
         const out = network.step(x, 1, state);
         state = out.state;
-        const decided = decideFromLogits(env.space, decision, out.logits, env.observation, env.context);
+        const decided = decideFromLogits({ space: env.space, rule: decision }, out.logits, env.observation, env.context);
         const result = env.actDesired(decided.valid ? decided.desiredReplicas : env.observation.replicas);
         const stats = env.lastStats!;
         reward += result.reward / episodes;

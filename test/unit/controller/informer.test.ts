@@ -64,7 +64,7 @@ describe('Informer', () => {
     const lw = new Scripted();
     lw.lists = [[obj('a', '1')]];
     const delays: number[] = [];
-    const inf = new Informer('test', lw, clock, { onError: (_e, ms) => delays.push(ms) }, { initialMs: 1000, maxMs: 4000 });
+    const inf = new Informer('test', lw, clock, { onError: (_e, ms) => delays.push(ms), backoff: { initialMs: 1000, maxMs: 4000 } });
     inf.start();
     await clock.advance(0);
     lw.handlers!.onEvent('MODIFIED', obj('a', '8'));
@@ -82,7 +82,7 @@ describe('Informer', () => {
     const down = new KubeApiError('connect ECONNREFUSED', undefined, 'ECONNREFUSED');
     lw.lists = [down, down, down, [obj('a', '1')]];
     const delays: number[] = [];
-    const inf = new Informer('test', lw, clock, { onError: (_e, ms) => delays.push(ms) }, { initialMs: 1000, maxMs: 4000 });
+    const inf = new Informer('test', lw, clock, { onError: (_e, ms) => delays.push(ms), backoff: { initialMs: 1000, maxMs: 4000 } });
     inf.start();
     await clock.advance(0);
     expect(inf.hasSynced()).toBe(false);

@@ -66,7 +66,7 @@ function context(broken: Set<string>) {
 describe('ensurePolicySlot', () => {
   test('loads the policy once and keeps it while nothing it was built from changes', async () => {
     const { ctx, events, created, rails } = context(new Set());
-    const first = await ensurePolicySlot(undefined, spec(), { cpuCores: 0.1, memoryBytes: 1e8 }, 0, ctx);
+    const first = await ensurePolicySlot(undefined, { spec: spec(), requests: { cpuCores: 0.1, memoryBytes: 1e8 }, now: 0 }, ctx);
     expect(first.condition).toEqual({ type: 'PolicyLoaded', status: 'True', reason: 'Loaded', message: 'policy hpa loaded' });
     expect(first.slot).toMatchObject({ requested: 'hpa', loaded: true, key: slotKey(spec(), { cpuCores: 0.1, memoryBytes: 1e8 }) });
     expect(created[0]!.deps).toEqual({
@@ -77,15 +77,19 @@ describe('ensurePolicySlot', () => {
       resourceRequests: { cpuCores: 0.1, memoryBytes: 1e8 },
     });
     expect(rails).toEqual([{ minReplicas: 1, maxReplicas: 10, behavior: {} }]);
-    const again = await ensurePolicySlot(first.slot, spec(), { cpuCores: 0.1, memoryBytes: 1e8 }, 10 * RETRY_MS, ctx);
+    const again = await ensurePolicySlot(
+      first.slot,
+      { spec: spec(), requests: { cpuCores: 0.1, memoryBytes: 1e8 }, now: 10 * RETRY_MS },
+      ctx,
+    );
     expect(again).toEqual({ slot: first.slot, condition: null });
     expect([created.length, events]).toEqual([1, []]);
   });
 
   test('a new SLO builds a new instance and disposes the old one, without a switch Event', async () => {
     const { ctx, events, created } = context(new Set());
-    const first = await ensurePolicySlot(undefined, spec(), {}, 0, ctx);
-    const second = await ensurePolicySlot(first.slot, spec({}, { slo: { p95LatencyMs: 900 } }), {}, 1000, ctx);
+    const first = await ensurePolicySlot(undefined, { spec: spec(), requests: {}, now: 0 }, ctx);
+    const second = await ensurePolicySlot(first.slot, { spec: spec({}, { slo: { p95LatencyMs: 900 } }), requests: {}, now: 1000 }, ctx);
     expect(second.slot.policy).not.toBe(first.slot.policy);
     expect(created.map((p) => [p.deps.sloP95Ms, p.disposed])).toEqual([
       [500, true],
@@ -98,7 +102,7 @@ describe('ensurePolicySlot', () => {
     const broken = new Set(['lstm-ppo-plus']);
     const { ctx, events, created } = context(broken);
     const s = spec({ name: 'lstm-ppo-plus', fallback: 'hpa' });
-    const first = await ensurePolicySlot(undefined, s, {}, 0, ctx);
+    const first = await ensurePolicySlot(undefined, { spec: s, requests: {}, now: 0 }, ctx);
     expect(first.condition).toMatchObject({
       status: 'False',
       reason: 'PolicyLoadFailed',
@@ -111,15 +115,18 @@ describe('ensurePolicySlot', () => {
     ]);
 
     // Before retryAtMs nothing is tried; after it, a failure keeps the same fallback instance.
-    expect(await ensurePolicySlot(first.slot, s, {}, RETRY_MS - 1, ctx)).toEqual({ slot: first.slot, condition: null });
-    const retried = await ensurePolicySlot(first.slot, s, {}, RETRY_MS, ctx);
+    expect(await ensurePolicySlot(first.slot, { spec: s, requests: {}, now: RETRY_MS - 1 }, ctx)).toEqual({
+      slot: first.slot,
+      condition: null,
+    });
+    const retried = await ensurePolicySlot(first.slot, { spec: s, requests: {}, now: RETRY_MS }, ctx);
     expect(retried.condition).toBeNull();
     expect(retried.slot.policy).toBe(first.slot.policy);
     expect(retried.slot.retryAtMs).toBe(2 * RETRY_MS);
     expect(created).toHaveLength(1);
 
     broken.clear();
-    const loaded = await ensurePolicySlot(retried.slot, s, {}, 2 * RETRY_MS, ctx);
+    const loaded = await ensurePolicySlot(retried.slot, { spec: s, requests: {}, now: 2 * RETRY_MS }, ctx);
     expect(loaded.condition).toMatchObject({ status: 'True', reason: 'Loaded' });
     expect(loaded.slot).toMatchObject({ loaded: true });
     expect(loaded.slot.policy?.name).toBe('lstm-ppo-plus');
@@ -129,7 +136,7 @@ describe('ensurePolicySlot', () => {
 
   test('holds (no policy, no rails) when neither the policy nor its fallback loads', async () => {
     const { ctx, events } = context(new Set(['knative', 'static']));
-    const r = await ensurePolicySlot(undefined, spec({ name: 'knative', fallback: 'static' }), {}, 0, ctx);
+    const r = await ensurePolicySlot(undefined, { spec: spec({ name: 'knative', fallback: 'static' }), requests: {}, now: 0 }, ctx);
     expect(r.condition).toMatchObject({
       status: 'False',
       reason: 'NoPolicy',
@@ -141,8 +148,8 @@ describe('ensurePolicySlot', () => {
 
   test("a switch is an Event; the new rails take the policy's default behaviour under the spec's", async () => {
     const { ctx, events, created, rails } = context(new Set());
-    const first = await ensurePolicySlot(undefined, spec(), {}, 0, ctx);
-    const switched = await ensurePolicySlot(first.slot, spec({ name: 'knative' }), {}, 1000, ctx);
+    const first = await ensurePolicySlot(undefined, { spec: spec(), requests: {}, now: 0 }, ctx);
+    const switched = await ensurePolicySlot(first.slot, { spec: spec({ name: 'knative' }), requests: {}, now: 1000 }, ctx);
     expect(events).toEqual(['Normal/PolicySwitched: policy hpa → knative (now deciding: knative); recurrent state and rails reset']);
     expect(created[0]!.disposed).toBe(true);
     expect(switched.slot.rails).not.toBe(first.slot.rails);
@@ -151,8 +158,12 @@ describe('ensurePolicySlot', () => {
 
   test('a switch to a policy that cannot load says which one now decides', async () => {
     const { ctx, events } = context(new Set(['openfaas-pro']));
-    const first = await ensurePolicySlot(undefined, spec(), {}, 0, ctx);
-    await ensurePolicySlot(first.slot as PolicySlot, spec({ name: 'openfaas-pro', fallback: 'static' }), {}, 1000, ctx);
+    const first = await ensurePolicySlot(undefined, { spec: spec(), requests: {}, now: 0 }, ctx);
+    await ensurePolicySlot(
+      first.slot as PolicySlot,
+      { spec: spec({ name: 'openfaas-pro', fallback: 'static' }), requests: {}, now: 1000 },
+      ctx,
+    );
     expect(events).toEqual([
       'Warning/PolicyFallback: policy openfaas-pro could not be loaded (openfaas-pro is broken); using fallback static',
       'Normal/PolicySwitched: policy hpa → openfaas-pro (now deciding: static); recurrent state and rails reset',

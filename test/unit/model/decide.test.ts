@@ -43,7 +43,7 @@ function obs(replicas: number, cpuPerReplica = 0.7): Observation {
 
 describe('decideFromLogits', () => {
   test('mode: the most likely action, after the space', () => {
-    const d = decideFromLogits(delta5, 'mode', [0, 0, 0, 3, 0], obs(4), undefined);
+    const d = decideFromLogits({ space: delta5, rule: 'mode' }, [0, 0, 0, 3, 0], obs(4), undefined);
     expect(d).toMatchObject({ valid: true, action: 3, desiredReplicas: 5, expected: null });
   });
 
@@ -52,15 +52,15 @@ describe('decideFromLogits', () => {
     const logits = [-20, -20, Math.log(0.38), Math.log(0.31), Math.log(0.31)];
     const p = softmax(logits);
     const expected = p[0] * 2 + p[1] * 3 + p[2] * 4 + p[3] * 5 + p[4] * 6;
-    const mean = decideFromLogits(delta5, 'mean', logits, obs(4), undefined);
+    const mean = decideFromLogits({ space: delta5, rule: 'mean' }, logits, obs(4), undefined);
     expect(mean).toMatchObject({ valid: true, action: 2, desiredReplicas: Math.round(expected) });
     expect(mean.valid && mean.expected).toBeCloseTo(expected, 6);
-    expect(decideFromLogits(delta5, 'mode', logits, obs(4), undefined)).toMatchObject({ desiredReplicas: 4 });
+    expect(decideFromLogits({ space: delta5, rule: 'mode' }, logits, obs(4), undefined)).toMatchObject({ desiredReplicas: 4 });
   });
 
   test("the space's tolerance applies to the final count", () => {
     // utilisation5 at 10 replicas × 70 % CPU: "70 %" asks for exactly 10.
-    const d = decideFromLogits(util5, 'mode', [0, 0, 5, 0, 0], obs(10, 0.7), undefined);
+    const d = decideFromLogits({ space: util5, rule: 'mode' }, [0, 0, 5, 0, 0], obs(10, 0.7), undefined);
     expect(d).toMatchObject({ valid: true, desiredReplicas: 10 });
   });
 
@@ -69,7 +69,7 @@ describe('decideFromLogits', () => {
     const drawn = new Set<number>();
     const rng = new Rng(7);
     for (let i = 0; i < 200; i++) {
-      const d = decideFromLogits(delta5, 'mean', logits, obs(4), undefined, rng);
+      const d = decideFromLogits({ space: delta5, rule: 'mean', sampler: rng }, logits, obs(4), undefined);
       if (d.valid) drawn.add(d.action);
     }
     expect([...drawn].sort()).toEqual([0, 1, 2, 3, 4]);
@@ -81,7 +81,7 @@ describe('decideFromLogits', () => {
     [[0, 0, 0], /3 outputs for 5 actions/],
   ])('outputs a network should never give are a hold with a reason: %p', (logits, reason) => {
     for (const rule of ['mode', 'mean'] as const) {
-      const d = decideFromLogits(delta5, rule, logits, obs(4), undefined);
+      const d = decideFromLogits({ space: delta5, rule }, logits, obs(4), undefined);
       expect(d.valid).toBe(false);
       expect(d.reason).toMatch(reason);
       expect(d.reason).toMatch(/keeping the scale$/);
@@ -155,7 +155,7 @@ describe('training validation decides as the operator does', () => {
       net.dispose();
       const { network, metadata } = await loadModel(dir);
       const seed = 5;
-      const validation = evaluateDeployedRule(network, metadata.features, envConfig, seed, decision);
+      const validation = evaluateDeployedRule({ network, features: metadata.features, decision }, envConfig, seed);
 
       // The same episodes (same seeds as evaluateDeployedRule's), each decision made by the operator's policy.
       const policy = await createPolicy(

@@ -102,7 +102,7 @@ describe('counterIncrease', () => {
   ];
   it.each(cases)('$name', ({ series: s, health: h, want, reason, note }) => {
     const q = new QueryData(SPECS.invocations, s);
-    const got = counterIncrease(q, s, 1, ctx(h), 'X');
+    const got = counterIncrease({ q, series: s }, { j: 1, ctx: ctx(h) }, 'X');
     if (want === null) {
       expect(got.value).toBeNull();
       expect((got as { reason: string }).reason).toMatch(reason!);
@@ -131,10 +131,8 @@ describe('gaugeValue', () => {
     { name: 'absent', series: [kube({}, undefined)], single: true, want: null, reason: /^no series/ },
   ])('$name', ({ series: s, single, want, reason }) => {
     const got = gaugeValue(
-      new QueryData(SPECS.serviceCount, s),
-      s,
-      1,
-      ctx(new TargetHealth([], [], { startMs: START, stepMs: STEP, maxSampleAgeMs: 2000 })),
+      { q: new QueryData(SPECS.serviceCount, s), series: s },
+      { j: 1, ctx: ctx(new TargetHealth([], [], { startMs: START, stepMs: STEP, maxSampleAgeMs: 2000 })) },
       'X',
       single,
     );
@@ -159,9 +157,7 @@ describe('buildRecord', () => {
         serviceCount: [series({}, 3, 3)],
       }),
       'fn.openfaas-fn',
-      1,
-      START + STEP,
-      1,
+      { j: 1, tMs: START + STEP, stepSeconds: 1 },
       ctx(),
     );
     expect(rec).toMatchObject({
@@ -190,7 +186,12 @@ describe('buildRecord', () => {
   });
 
   it('keeps the buckets monotonic when one le series reset and the others did not', () => {
-    const rec = buildRecord(data({ buckets: [b('0.1', 100, 3), b('+Inf', 10, 2)] }), 'fn.openfaas-fn', 1, START + STEP, 1, ctx());
+    const rec = buildRecord(
+      data({ buckets: [b('0.1', 100, 3), b('+Inf', 10, 2)] }),
+      'fn.openfaas-fn',
+      { j: 1, tMs: START + STEP, stepSeconds: 1 },
+      ctx(),
+    );
     // le=0.1 reset (3 new), +Inf went 10 → 2 as well (2 new); cumulative counts cannot fall.
     expect(rec.latencyBuckets).toEqual([
       { le: 0.1, count: 3 },

@@ -108,8 +108,7 @@ describe('svg helpers', () => {
         { x: 100, y: 300 },
       ],
       12,
-      0,
-      1000,
+      { top: 0, bottom: 1000 },
     );
     const near = [ys[0], ys[1], ys[2]].sort((a, b) => a - b);
     expect(near[1] - near[0]).toBeGreaterThanOrEqual(11.99);

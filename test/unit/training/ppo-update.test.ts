@@ -82,8 +82,7 @@ describe('ppoUpdate on a synthetic memory task', () => {
       const { batch, meanReward } = collect(net, rng, 8, 16, 4);
       last = meanReward;
       stats = ppoUpdate(
-        net,
-        optimizer,
+        { network: net, optimizer },
         batch,
         {
           epochs: 4,

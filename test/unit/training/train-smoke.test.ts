@@ -98,7 +98,15 @@ describe('train (smoke)', () => {
       expect(Number.isFinite(row.policyLoss) && Number.isFinite(row.valueLoss) && Number.isFinite(row.entropy)).toBe(true);
       expect(row.evalReplicaSeconds).toBeGreaterThan(0);
     }
-    await saveModel(out, result.network, metadataFor(run, result.features, result.environmentSteps, result.updates, result.wallSeconds));
+    await saveModel(
+      out,
+      result.network,
+      metadataFor(run, result.features, {
+        environmentSteps: result.environmentSteps,
+        updates: result.updates,
+        wallSeconds: result.wallSeconds,
+      }),
+    );
     await writeCurves(out, result.curves);
     expect((await readFile(join(out, 'curves.csv'), 'utf8')).split('\n')[0]).toMatch(/^update,globalStep,/);
     result.network.dispose();

@@ -5,7 +5,7 @@
  * and injected faults.
  */
 import { makeInformer, PatchStrategy, setHeaderOptions, Watch, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import { ManualClock } from '../../operator/src/sandbox/clock.js';
+import { ManualClock } from '#kernel/clock.js';
 import { FAS, eventually, fasBody, startCluster, statusOf, type Cluster } from './sandbox-kube-helpers.js';
 
 const NS = 'openfaas';
@@ -47,7 +47,7 @@ describe('watch', () => {
   let c: Cluster;
   let clock: ManualClock;
   beforeEach(async () => {
-    clock = new ManualClock();
+    clock = new ManualClock(Date.UTC(2025, 0, 1));
     c = await startCluster({ clock });
   });
   afterEach(async () => {
@@ -106,11 +106,11 @@ describe('watch', () => {
     const w = await record(c, { allowWatchBookmarks: true, timeoutSeconds: 90, resourceVersion: String(c.kube.store.resourceVersion()) });
     await eventually(() => c.kube.openWatchCount() === 1, 'the watch to be open');
     await create('a');
-    clock.advance(60_000); // the periodic bookmark
+    clock.advanceSync(60_000); // the periodic bookmark
     await eventually(() => w.seen.length === 2, 'event and bookmark');
     expect(w.seen[1]).toEqual({ type: 'BOOKMARK', name: undefined, rv: String(c.kube.store.resourceVersion()) });
     expect(w.ended).toBeUndefined();
-    clock.advance(30_000);
+    clock.advanceSync(30_000);
     await eventually(() => w.ended !== undefined, 'the timeout');
     expect(w.ended).toEqual({ err: null });
     expect(c.kube.openWatchCount()).toBe(0);
@@ -242,7 +242,7 @@ describe('fault injection', () => {
   let c: Cluster;
   let clock: ManualClock;
   beforeEach(async () => {
-    clock = new ManualClock();
+    clock = new ManualClock(Date.UTC(2025, 0, 1));
     c = await startCluster({ clock });
   });
   afterEach(async () => {
@@ -276,7 +276,7 @@ describe('fault injection', () => {
     const pending = c.custom.getNamespacedCustomObject({ ...FAS, namespace: NS, name: 'a' }).then(() => (done = true));
     await eventually(() => c.kube.getAuditLog().some((e) => e.verb === 'get'), 'the request to arrive');
     expect(done).toBe(false);
-    clock.advance(1000);
+    clock.advanceSync(1000);
     await pending;
     expect(done).toBe(true);
   });

@@ -4,7 +4,7 @@
  * by @kubernetes/client-node like the operator drives a cluster.
  */
 import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
-import { ManualClock } from '../../operator/src/sandbox/clock.js';
+import { ManualClock } from '#kernel/clock.js';
 import { ceClampedReplicas } from '../../operator/src/sandbox/function-deployments.js';
 import { deploymentBody, startCluster, statusOf, type Cluster } from './sandbox-kube-helpers.js';
 
@@ -53,7 +53,7 @@ describe('Deployments, /scale and readiness', () => {
   let c: Cluster;
   let clock: ManualClock;
   beforeEach(async () => {
-    clock = new ManualClock();
+    clock = new ManualClock(Date.UTC(2025, 0, 1));
     c = await startCluster({ clock, readyDelayMs: 2000 });
   });
   afterEach(async () => {
@@ -69,9 +69,9 @@ describe('Deployments, /scale and readiness', () => {
     const starting = await read('figlet');
     expect(starting.status).toMatchObject({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, unavailableReplicas: 2 });
     expect(starting.status?.readyReplicas).toBeUndefined();
-    clock.advance(1999);
+    clock.advanceSync(1999);
     expect((await read('figlet')).status?.readyReplicas).toBeUndefined();
-    clock.advance(1);
+    clock.advanceSync(1);
     const ready = await read('figlet');
     expect(ready.status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
     expect(ready.status?.unavailableReplicas).toBeUndefined();
@@ -80,7 +80,7 @@ describe('Deployments, /scale and readiness', () => {
 
   it('reads and replaces /scale: generation bumps, new pods start unready, stale scale writes get 409', async () => {
     await c.apps.createNamespacedDeployment({ namespace: NS, body: deploymentBody('figlet', 1) });
-    clock.advance(2000);
+    clock.advanceSync(2000);
     const scale = await c.apps.readNamespacedDeploymentScale({ name: 'figlet', namespace: NS });
     expect({ spec: scale.spec, status: scale.status, apiVersion: scale.apiVersion, kind: scale.kind }).toEqual({
       spec: { replicas: 1 },
@@ -99,7 +99,7 @@ describe('Deployments, /scale and readiness', () => {
     expect(d.status).toMatchObject({ observedGeneration: 2, replicas: 4, readyReplicas: 1 });
     // 1 ready of 4 is below 75%: not available.
     expect(d.status?.conditions?.[0]).toMatchObject({ type: 'Available', status: 'False' });
-    clock.advance(2000);
+    clock.advanceSync(2000);
     expect((await read('figlet')).status?.readyReplicas).toBe(4);
     const stale = await statusOf(
       c.apps.replaceNamespacedDeploymentScale({ name: 'figlet', namespace: NS, body: { ...scale, spec: { replicas: 2 } } }),
@@ -113,7 +113,7 @@ describe('Deployments, /scale and readiness', () => {
 
   it('patches /scale (merge and strategic), rejects negative replicas, scales to zero with omitted counts', async () => {
     await c.apps.createNamespacedDeployment({ namespace: NS, body: deploymentBody('figlet', 3) });
-    clock.advance(2000);
+    clock.advanceSync(2000);
     const down = await c.apps.patchNamespacedDeploymentScale({ name: 'figlet', namespace: NS, body: { spec: { replicas: 1 } } }, merge);
     expect(down.spec?.replicas).toBe(1);
     const up = await c.apps.patchNamespacedDeploymentScale({ name: 'figlet', namespace: NS, body: { spec: { replicas: 2 } } }, strategic);
@@ -133,12 +133,12 @@ describe('Deployments, /scale and readiness', () => {
 
   it('scales down unready pods first', async () => {
     await c.apps.createNamespacedDeployment({ namespace: NS, body: deploymentBody('figlet', 2) });
-    clock.advance(2000);
+    clock.advanceSync(2000);
     await c.apps.patchNamespacedDeploymentScale({ name: 'figlet', namespace: NS, body: { spec: { replicas: 5 } } }, merge);
     await c.apps.patchNamespacedDeploymentScale({ name: 'figlet', namespace: NS, body: { spec: { replicas: 3 } } }, merge);
     // 2 ready + 1 of the 3 new ones (still starting) remain.
     expect((await read('figlet')).status).toMatchObject({ replicas: 3, readyReplicas: 2 });
-    clock.advance(2000);
+    clock.advanceSync(2000);
     expect((await read('figlet')).status).toMatchObject({ replicas: 3, readyReplicas: 3 });
   });
 

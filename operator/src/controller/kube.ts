@@ -22,19 +22,13 @@ import {
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
-export const GROUP = 'faas-autoscaler.dev';
-export const VERSION = 'v1alpha1';
-export const PLURAL = 'functionautoscalers';
-export const KIND = 'FunctionAutoscaler';
+import { GROUP, PLURAL, VERSION, type ObjectMeta as ApiObjectMeta } from '../api/types.js';
 
-export interface ObjectMeta {
+export { GROUP, KIND, PLURAL, VERSION } from '../api/types.js';
+
+/** The API's ObjectMeta as read back from the server: the name is always there; client-node gives timestamps as Dates. */
+export interface ObjectMeta extends Pick<ApiObjectMeta, 'namespace' | 'uid' | 'resourceVersion' | 'generation' | 'labels' | 'annotations'> {
   name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
   creationTimestamp?: string | Date;
 }
 

@@ -6,7 +6,7 @@
  */
 import { admitFunctionAutoscaler, invalidMessage } from '../api/validation.js';
 import { parseQuantity } from '../api/quantity.js';
-import type { BoundedSpec, BoundsStatus, FunctionAutoscalerSpec } from '../api/types.js';
+import { API_VERSION, type BoundedSpec, type BoundsStatus, type FunctionAutoscalerSpec } from '../api/types.js';
 import type { AutoscalerObject } from './kube.js';
 
 export type SpecResult = { ok: true; spec: FunctionAutoscalerSpec } | { ok: false; message: string };
@@ -23,7 +23,7 @@ export function resolveSpec(obj: AutoscalerObject): SpecResult {
   const hit = cache.get(key);
   if (hit) return hit;
   const { object, errors } = admitFunctionAutoscaler({
-    apiVersion: 'faas-autoscaler.dev/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'FunctionAutoscaler',
     ...obj,
     status: undefined,

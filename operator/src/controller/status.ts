@@ -11,7 +11,7 @@
  *
  * Events never block reconciling: a failed Event is logged and counted, not retried.
  */
-import type { Condition, FunctionAutoscalerConditionType, FunctionAutoscalerStatus } from '../api/types.js';
+import { API_VERSION, type Condition, type FunctionAutoscalerConditionType, type FunctionAutoscalerStatus } from '../api/types.js';
 import { KubeApiError, type AutoscalerObject, type ClusterClient, type KubeEvent } from './kube.js';
 
 export type ConditionStatus = Condition['status'];
@@ -138,7 +138,7 @@ export class EventRecorder implements EventSink {
       namespace,
       involved: {
         kind: 'FunctionAutoscaler',
-        apiVersion: 'faas-autoscaler.dev/v1alpha1',
+        apiVersion: API_VERSION,
         name: obj.metadata.name,
         namespace,
         uid: obj.metadata.uid,

@@ -6,7 +6,7 @@
  * Status is written through the status subresource like a real controller, so watches see a
  * MODIFIED event for the spec change and another for each status change.
  */
-import type { Clock, TimerHandle } from './clock.js';
+import type { Cancel, Clock } from '#kernel/clock.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from './kube-registry.js';
 import { deployments, resourceKey, type KubeObject } from './kube-resources.js';
@@ -24,7 +24,7 @@ export interface ReadinessModel {
 
 interface Pod {
   readyAt: number;
-  timer?: TimerHandle;
+  timer?: Cancel;
 }
 
 /**
@@ -47,7 +47,7 @@ export class DelayedReadiness implements ReadinessModel {
     while (pods.length < replicas) {
       const pod: Pod = { readyAt: now + this.delay(key) };
       if (pod.readyAt > now) {
-        pod.timer = this.opts.clock.setTimer(() => {
+        pod.timer = this.opts.clock.setTimeout(() => {
           pod.timer = undefined;
           for (const l of this.listeners) l(key);
         }, pod.readyAt - now);
@@ -58,7 +58,7 @@ export class DelayedReadiness implements ReadinessModel {
       const unready = pods.map((p, i) => (p.readyAt > now ? i : -1)).filter((i) => i >= 0);
       const victim = unready.length > 0 ? unready[unready.length - 1] : pods.length - 1;
       const [pod] = pods.splice(victim, 1);
-      if (pod.timer) this.opts.clock.clearTimer(pod.timer);
+      pod.timer?.();
     }
     if (replicas === 0) this.pods.delete(key);
     else this.pods.set(key, pods);
@@ -74,7 +74,7 @@ export class DelayedReadiness implements ReadinessModel {
   }
 
   dispose(): void {
-    for (const pods of this.pods.values()) for (const p of pods) if (p.timer) this.opts.clock.clearTimer(p.timer);
+    for (const pods of this.pods.values()) for (const p of pods) p.timer?.();
     this.pods.clear();
     this.listeners = [];
   }

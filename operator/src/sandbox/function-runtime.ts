@@ -29,7 +29,7 @@ import { Random, STREAM_SERVICE } from '../sim/random.js';
 import type { SimConfig } from '../sim/config.js';
 import { DEFAULT_MEMORY_BASE_MB } from '../sim/config.js';
 import { drawServiceSeconds, type ServiceTimeModel } from '../sim/service-time.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Cancel, Clock } from '#kernel/clock.js';
 import type { ReadinessModel } from './deployments.js';
 
 /** What a finished invocation reports to the gateway. */
@@ -80,14 +80,14 @@ interface Pod {
   /** CPU seconds accounted up to `accountedMs`. */
   cpuSeconds: number;
   accountedMs: number;
-  readyTimer?: TimerHandle;
+  readyTimer?: Cancel;
 }
 
 interface Pending {
   readonly arrivedMs: number;
   readonly serviceSeconds: number;
   readonly resolve: (r: InvocationResult) => void;
-  deadline?: TimerHandle;
+  deadline?: Cancel;
 }
 
 const MIB = 1024 * 1024;
@@ -179,7 +179,7 @@ export class FunctionRuntime {
         pod.phase = 'ready';
         this.dispatch();
       } else {
-        pod.readyTimer = this.clock.setTimer(() => this.becomeReady(pod), coldStartMs);
+        pod.readyTimer = this.clock.setTimeout(() => this.becomeReady(pod), coldStartMs);
       }
     }
     if (replicas < active.length) {
@@ -206,7 +206,7 @@ export class FunctionRuntime {
       this.queue.push(pending);
       const timeoutMs = this.timeoutMs();
       if (Number.isFinite(timeoutMs)) {
-        pending.deadline = this.clock.setTimer(() => {
+        pending.deadline = this.clock.setTimeout(() => {
           const i = this.queue.indexOf(pending);
           if (i < 0) return;
           this.queue.splice(i, 1);
@@ -229,7 +229,7 @@ export class FunctionRuntime {
       const finish = (ready: boolean): void => {
         if (done) return;
         done = true;
-        this.clock.clearTimer(timer);
+        cancel();
         const i = this.listeners.indexOf(onChange);
         if (i >= 0) this.listeners.splice(i, 1);
         resolve(ready);
@@ -237,7 +237,7 @@ export class FunctionRuntime {
       const onChange = (): void => {
         if (this.readyReplicas > 0) finish(true);
       };
-      const timer = this.clock.setTimer(() => finish(false), this.timeoutMs());
+      const cancel = this.clock.setTimeout(() => finish(false), this.timeoutMs());
       this.listeners.push(onChange);
     });
   }
@@ -262,9 +262,9 @@ export class FunctionRuntime {
   /** Stops all timers and answers whatever is still waiting with 503 (the sandbox shuts down). */
   close(): void {
     this.closed = true;
-    for (const p of this.pods) if (p.readyTimer) this.clock.clearTimer(p.readyTimer);
+    for (const p of this.pods) p.readyTimer?.();
     for (const q of this.queue.splice(0)) {
-      if (q.deadline) this.clock.clearTimer(q.deadline);
+      q.deadline?.();
       q.resolve({ status: 503, durationSeconds: (this.clock.now() - q.arrivedMs) / 1000 });
     }
   }
@@ -302,7 +302,7 @@ export class FunctionRuntime {
 
   private terminate(pod: Pod, now: number): void {
     this.account(pod, now);
-    if (pod.readyTimer) this.clock.clearTimer(pod.readyTimer);
+    pod.readyTimer?.();
     pod.readyTimer = undefined;
     if (pod.busy === 0) this.pods.splice(this.pods.indexOf(pod), 1);
     else pod.phase = 'terminating';
@@ -323,11 +323,11 @@ export class FunctionRuntime {
     const now = this.clock.now();
     this.account(pod, now);
     pod.busy++;
-    if (req.deadline) this.clock.clearTimer(req.deadline);
+    req.deadline?.();
     const remainingMs = Math.max(0, req.arrivedMs + this.timeoutMs() - now);
     const serviceMs = req.serviceSeconds * 1000;
     const timedOut = serviceMs > remainingMs;
-    this.clock.setTimer(
+    this.clock.setTimeout(
       () => {
         const end = this.clock.now();
         this.account(pod, end);

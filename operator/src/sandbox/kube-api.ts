@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { functionAutoscalerCrd, type CustomResourceDefinition } from '../api/crd.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Cancel, type Clock } from '#kernel/clock.js';
 import { DelayedReadiness, DeploymentController, type ReadinessModel } from './deployments.js';
 import { ApiError, badRequest, errorForCode, internalError, methodNotAllowed, unauthorized } from './kube-errors.js';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './kube-discovery.js';
@@ -200,7 +200,7 @@ export class KubeApiServer {
     try {
       entry.user = this.authenticate(req);
       const delayMs = this.faults.takeDelay(info);
-      if (delayMs > 0) await new Promise<void>((resolve) => this.clock.setTimer(resolve, delayMs));
+      if (delayMs > 0) await this.clock.sleep(delayMs);
       const failure = this.faults.takeFailure(info);
       if (failure) {
         const type = info.resource ? this.registry.find(info.apiGroup ?? '', info.apiVersion ?? '', info.resource) : undefined;
@@ -467,8 +467,8 @@ export class KubeApiServer {
     for (const line of buffer) res.write(line);
     buffer = undefined;
 
-    let timeoutTimer: TimerHandle | undefined;
-    let bookmarkTimer: TimerHandle | undefined;
+    let timeoutTimer: Cancel | undefined;
+    let bookmarkTimer: Cancel | undefined;
     const watch: OpenWatch = {
       info,
       res,
@@ -490,19 +490,19 @@ export class KubeApiServer {
     };
     const cleanup = (): void => {
       stopWatch();
-      if (timeoutTimer) this.clock.clearTimer(timeoutTimer);
-      if (bookmarkTimer) this.clock.clearTimer(bookmarkTimer);
+      timeoutTimer?.();
+      bookmarkTimer?.();
       this.watches.delete(watch);
     };
     this.watches.add(watch);
     // res 'close' fires when the client goes away (req 'close' fires as soon as the request is read).
     res.on('close', cleanup);
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
-    if (timeoutSeconds > 0) timeoutTimer = this.clock.setTimer(() => watch.close('close'), timeoutSeconds * 1000);
+    if (timeoutSeconds > 0) timeoutTimer = this.clock.setTimeout(() => watch.close('close'), timeoutSeconds * 1000);
     if (q.get('allowWatchBookmarks') === 'true') {
       const every = this.opts.bookmarkIntervalMs ?? 60_000;
       const arm = (): void => {
-        bookmarkTimer = this.clock.setTimer(() => {
+        bookmarkTimer = this.clock.setTimeout(() => {
           watch.bookmark();
           if (this.watches.has(watch)) arm();
         }, every);

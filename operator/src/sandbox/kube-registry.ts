@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomResourceDefinition } from '../api/crd.js';
 import { invalid as fieldInvalid, required as fieldRequired, type FieldError } from '../api/field-errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '#kernel/clock.js';
 import { isDeepStrictEqual } from 'node:util';
 import { alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound } from './kube-errors.js';
 import { applyPatch } from './kube-patch.js';

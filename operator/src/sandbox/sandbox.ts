@@ -24,7 +24,7 @@ import { functionAutoscalerCrd } from '../api/crd.js';
 import { KubeApiError } from '../controller/kube.js';
 import { ApiDeploymentController, KubeRest } from './api-deployment-controller.js';
 import { CadvisorEndpoint } from './cadvisor.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '#kernel/clock.js';
 import { DelayedReadiness, type ReadinessModel } from './deployments.js';
 import { ceClampedReplicas, RegistryDeployments, type FunctionDeployments } from './function-deployments.js';
 import { FunctionRuntime, RuntimeReadiness } from './function-runtime.js';

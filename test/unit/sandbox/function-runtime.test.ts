@@ -2,7 +2,7 @@
  * The real-time function runtime on a scripted clock: FIFO queueing, concurrency slots, upstream
  * time-outs, cold starts, graceful scale-down, CPU accounting, time compression and seeding.
  */
-import { ManualClock } from '../../../operator/src/sandbox/clock.js';
+import { ManualClock } from '#kernel/clock.js';
 import { DelayedReadiness } from '../../../operator/src/sandbox/deployments.js';
 import { FunctionRuntime, RuntimeReadiness, type InvocationResult } from '../../../operator/src/sandbox/function-runtime.js';
 import { batchedQueries } from '../../../operator/src/metrics/batched-metrics.js';
@@ -54,7 +54,7 @@ function setup(overrides: Partial<SimConfig> = {}, opts: { timeScale?: number; s
 /** Advances 1 ms at a time so each completion is stamped with the millisecond it happened in. */
 async function run(s: Setup, ms: number): Promise<void> {
   for (let t = 0; t < ms; t++) {
-    s.clock.advance(1);
+    s.clock.advanceSync(1);
     await s.settle();
   }
 }
@@ -226,9 +226,9 @@ describe('RuntimeReadiness', () => {
     readiness.setDesired('openfaas-fn/figlet', 2);
     readiness.setDesired('default/web', 1);
     expect([readiness.ready('openfaas-fn/figlet'), readiness.ready('default/web')]).toEqual([1, 0]);
-    clock.advance(500);
+    clock.advanceSync(500);
     expect([readiness.ready('openfaas-fn/figlet'), readiness.ready('default/web')]).toEqual([1, 1]);
-    clock.advance(1500);
+    clock.advanceSync(1500);
     expect([readiness.ready('openfaas-fn/figlet'), readiness.ready('default/web')]).toEqual([2, 1]);
     expect(changed).toEqual(['default/web', 'openfaas-fn/figlet']);
   });

@@ -6,18 +6,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceFunction } from '#kernel/traces/types.js';
 import type { Observation } from '../../../operator/src/metrics/types.js';
 import { actionSpace, type DecisionRule } from '../../../operator/src/model/actions.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
 import { decideFromLogits, softmax } from '../../../operator/src/model/decide.js';
-import { featureColumns, featureCount } from '../../../operator/src/model/features.js';
-import { loadModel, saveModel } from '../../../operator/src/model/model-io.js';
-import { ActorCritic, defaultArchitecture, initialWeights } from '../../../operator/src/model/networks.js';
+import { loadModel } from '../../../operator/src/model/model-io.js';
 import { Rng } from '../../../operator/src/model/random.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';
 import { evaluateDeployedRule, VALIDATION_MIN_EPISODES } from '../../../operator/src/training/ppo.js';
 import { SimEnv, type EnvConfig } from '../../../operator/src/training/sim-env.js';
+import { SQUARE_WAVE, writeRandomModel } from '../../support/fixtures.js';
 
 const delta5 = actionSpace('delta5');
 const util5 = actionSpace('utilisation5');
@@ -90,21 +88,8 @@ describe('decideFromLogits', () => {
 });
 
 describe('training validation decides as the operator does', () => {
-  // A square wave between 2 and 8 RPS, 200 ms mean service time.
-  const fn: TraceFunction = {
-    id: 'synthetic-square',
-    row: 1,
-    counts: Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 120 : 480)),
-    profile: {
-      durations: {
-        averageMs: 200,
-        count: 1000,
-        minimumMs: 50,
-        maximumMs: 900,
-        percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 },
-      },
-    },
-  };
+  const fn = SQUARE_WAVE;
+
   const envConfig: EnvConfig = {
     pool: [{ fn, binSeconds: 60, rateScale: 1, sloP95Ms: 600 }],
     intervalSeconds: 30,
@@ -130,29 +115,15 @@ describe('training validation decides as the operator does', () => {
   test.each(['mode', 'mean'] as DecisionRule[])(
     'rule %s: evaluateDeployedRule equals episodes driven by the lstm-ppo-plus policy',
     async (decision) => {
-      const n = featureCount('extended');
-      const arch = { ...defaultArchitecture('lstm-ppo-plus', n, util5.count), lstmUnits: 16 };
-      // Larger output weights than the initial 0.01, so that the decisions vary.
-      const weights = initialWeights(arch, 3);
-      for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
-      const net = new ActorCritic(arch, weights);
-      await saveModel(dir, net, {
-        features: {
-          set: 'extended',
-          columns: featureColumns('extended'),
-          mean: new Array(n).fill(0.5),
-          std: new Array(n).fill(2),
-          clip: 10,
-        },
-        actions: { space: 'utilisation5', decision },
-        reward: { name: 'slo-cost' },
-        training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
-        trace: null,
-        packageVersion: '0.0.0-test',
-        gitCommit: null,
-        createdAt: '2026-01-01T00:00:00.000Z',
+      await writeRandomModel(dir, {
+        algo: 'lstm-ppo-plus',
+        set: 'extended',
+        seed: 3,
+        space: 'utilisation5',
+        decision,
+        lstmUnits: 16,
+        mean: 0.5,
       });
-      net.dispose();
       const { network, metadata } = await loadModel(dir);
       const seed = 5;
       const validation = evaluateDeployedRule({ network, features: metadata.features, decision }, envConfig, seed);

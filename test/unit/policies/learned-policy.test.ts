@@ -5,33 +5,17 @@ import type { Observation } from '../../../operator/src/metrics/types.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
 import { actionSpace, withTolerance, type ActionSpaceName } from '../../../operator/src/model/actions.js';
 import { FeatureTracker } from '../../../operator/src/model/feature-tracker.js';
-import { featureColumns, featureCount, type FeatureSetName } from '../../../operator/src/model/features.js';
-import { saveModel } from '../../../operator/src/model/model-io.js';
-import { ActorCritic, defaultArchitecture, initialWeights, type Algo } from '../../../operator/src/model/networks.js';
+import type { FeatureSetName } from '../../../operator/src/model/features.js';
+import type { Algo } from '../../../operator/src/model/networks.js';
 import { PolicyConfigError, type ScalingPolicy } from '../../../operator/src/policies/policy.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';
+import { writeRandomModel } from '../../support/fixtures.js';
 
 const deps = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 500, intervalSeconds: 30 };
 let dir: string;
 
-async function writeModel(algo: Algo, set: FeatureSetName, seed: number, space: ActionSpaceName = 'delta5'): Promise<void> {
-  const n = featureCount(set);
-  const arch = defaultArchitecture(algo, n, 5);
-  // Larger output weights than the initial 0.01 so that actions differ from step to step.
-  const weights = initialWeights(arch, seed);
-  for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
-  const net = new ActorCritic(arch, weights);
-  await saveModel(dir, net, {
-    features: { set, columns: featureColumns(set), mean: new Array(n).fill(1), std: new Array(n).fill(2), clip: 10 },
-    actions: { space },
-    reward: { name: 'gaussian' },
-    training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
-    trace: null,
-    packageVersion: '0.0.0-test',
-    gitCommit: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-  });
-  net.dispose();
+function writeModel(algo: Algo, set: FeatureSetName, seed: number, space: ActionSpaceName = 'delta5'): Promise<void> {
+  return writeRandomModel(dir, { algo, set, seed, space });
 }
 
 function observation(functionName: string, t: number): Observation {

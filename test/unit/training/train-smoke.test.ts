@@ -6,7 +6,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TraceFunction } from '#kernel/traces/types.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
 import { loadModel, saveModel } from '../../../operator/src/model/model-io.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';
@@ -22,22 +21,9 @@ import {
   type TrainInput,
 } from '../../../operator/src/training/ppo.js';
 import type { EnvFunction } from '../../../operator/src/training/sim-env.js';
+import { SQUARE_WAVE } from '../../support/fixtures.js';
 
-// A square wave between 2 and 8 RPS per minute, 200 ms mean service: a few replicas' worth.
-const fn: TraceFunction = {
-  id: 'synthetic-square',
-  row: 1,
-  counts: Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 2 === 0 ? 120 : 480)),
-  profile: {
-    durations: {
-      averageMs: 200,
-      count: 1000,
-      minimumMs: 50,
-      maximumMs: 900,
-      percentilesMs: { 0: 50, 1: 80, 25: 150, 50: 190, 75: 240, 99: 500, 100: 900 },
-    },
-  },
-};
+const fn = SQUARE_WAVE;
 const pool: EnvFunction[] = [
   { fn, binSeconds: 60, rateScale: 1, sloP95Ms: 600 },
   { fn, binSeconds: 60, rateScale: 2, sloP95Ms: 600 },

@@ -183,8 +183,11 @@ export function registerOperator(program: Command): void {
     )
     .action(async (flags: OperatorFlags) => {
       const cfg = operatorConfigFromFlags(flags);
-      const { startOperator } = await import('../controller/run-operator.js');
+      const { lastResortGuard, startOperator } = await import('../controller/run-operator.js');
       const op = await startOperator(cfg);
+      const guard = lastResortGuard(op.logger, op.controller.operatorMetrics);
+      process.on('unhandledRejection', guard);
+      process.on('uncaughtException', guard);
       await new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals): void => {
           op.logger.info({ signal: sig }, 'signal received');

@@ -304,7 +304,11 @@ export class Controller {
     const delay = Math.max(0, next - this.opts.clock.now());
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
-      void this.tick();
+      // A tick that fails is logged and counted; the next one is scheduled all the same.
+      this.tick().catch((err: unknown) => {
+        this.metrics.reconcileErrors.inc({ scope: 'tick' });
+        this.opts.logger.error({ err: errorText(err) }, 'tick failed');
+      });
     }, delay);
   }
 
@@ -342,14 +346,16 @@ export class Controller {
       return report;
     }
     const { groups, invalid } = this.groupByInterval(due);
-    for (const m of invalid) await this.reconcileInvalid(m, startedMs);
+    for (const m of invalid) await this.isolated(m, () => this.reconcileInvalid(m, startedMs));
     const work: Array<() => Promise<void>> = [];
     await Promise.all(
       [...groups.entries()].map(async ([windowSeconds, members]) => {
         const gathered = await this.gather(windowSeconds, members, startedMs, report);
         for (const { m, spec } of members) {
           work.push(async () => {
-            const scaled = await this.reconcileOne(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs);
+            const scaled = await this.isolated(m, () =>
+              this.reconcileOne(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs),
+            );
             report.decisions++;
             if (scaled) report.scaled++;
           });
@@ -361,6 +367,32 @@ export class Controller {
     report.durationMs = performance.now() - wallStart;
     this.metrics.reconcileDuration.observe(report.durationMs / 1000);
     return report;
+  }
+
+  /**
+   * Runs one resource's reconcile so that a fault in it stays there: it is reported on that
+   * resource (Ready=False ReconcileError, a Warning Event), counted and logged, the resource is
+   * tried again after a back-off, and the others carry on.
+   */
+  private async isolated<T>(m: Managed, reconcile: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await reconcile();
+    } catch (err) {
+      const now = this.opts.clock.now();
+      const message = `reconcile failed: ${errorText(err)}`.slice(0, 1000);
+      this.metrics.reconcileErrors.inc({ scope: 'resource' });
+      this.opts.logger.error({ fas: m.key, err: errorText(err) }, 'reconcile failed');
+      m.nextDueMs = now + m.backoff.next();
+      try {
+        this.warnOnTransition(m, 'Ready', 'ReconcileError', message);
+        const status = this.baseStatus(m);
+        status.conditions = this.updateConditions(m, [{ type: 'Ready', status: 'False', reason: 'ReconcileError', message }], now);
+        await this.persist(m, status);
+      } catch (reportErr) {
+        this.opts.logger.error({ fas: m.key, err: errorText(reportErr) }, 'could not report a reconcile fault');
+      }
+      return undefined;
+    }
   }
 
   /** A standby replica neither queries nor writes; it keeps its schedule so it can take over. */
@@ -821,4 +853,8 @@ async function runPool(work: Array<() => Promise<void>>, concurrency: number): P
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

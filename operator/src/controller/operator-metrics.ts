@@ -90,6 +90,12 @@ export class OperatorMetrics {
     labelNames: ['write'] as const,
     registers: [this.registry],
   });
+  readonly reconcileErrors = new Counter({
+    name: 'faas_autoscaler_reconcile_errors_total',
+    help: 'Faults that escaped a stage: per resource (scope=resource, reported on it) or a whole tick (scope=tick); the process carries on.',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: 'faas_autoscaler_is_leader',
     help: '1 while this replica holds the leader Lease.',

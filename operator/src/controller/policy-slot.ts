@@ -84,28 +84,42 @@ export async function ensurePolicySlot(
     ...(spec.policy.model ? { model: spec.policy.model } : {}),
     ...(spec.policy.params ? { params: spec.policy.params } : {}),
   };
-  let policy: ScalingPolicy | undefined;
+  let made: Instance | undefined;
   let condition: ConditionUpdate;
   try {
-    policy = await ctx.createPolicy(requested, deps);
+    made = await instantiate(requested, spec, deps, ctx);
     condition = { type: 'PolicyLoaded', status: 'True', reason: 'Loaded', message: `policy ${spec.policy.name} loaded` };
   } catch (err) {
     ctx.log.warn({ err: message(err), policy: spec.policy.name }, 'policy could not be loaded');
     // Still failing: keep the fallback instance (and its state) already deciding.
     if (retryingSame && old?.policy) return { slot: { ...old, retryAtMs: now + ctx.retryMs }, condition: null };
-    ({ policy, condition } = await loadFallback(spec, deps, message(err), ctx));
+    ({ made, condition } = await loadFallback(spec, deps, message(err), ctx));
   }
   const loaded = condition.status === 'True';
+  const policy = made?.policy;
   announce(old, { spec, policy, retiredFallback: loaded && retryingSame }, ctx);
   old?.policy?.dispose();
-  const rails = policy
-    ? ctx.createRails({
-        minReplicas: spec.minReplicas,
-        maxReplicas: spec.maxReplicas,
-        behavior: mergeBehavior(policy.defaultBehavior, spec.behavior),
-      })
-    : undefined;
-  return { slot: { key, requested: spec.policy.name, policy, loaded, retryAtMs: now + ctx.retryMs, rails }, condition };
+  return { slot: { key, requested: spec.policy.name, policy, loaded, retryAtMs: now + ctx.retryMs, rails: made?.rails }, condition };
+}
+
+interface Instance {
+  policy: ScalingPolicy;
+  rails: RailsLike;
+}
+
+/**
+ * A policy and its rails (the policy's declared behaviour under the spec's). A behaviour the rails
+ * refuse (a model declaring an impossible window) fails the load like a missing model does.
+ */
+async function instantiate(policySpec: PolicySpec, spec: BoundedSpec, deps: PolicyDeps, ctx: SlotContext): Promise<Instance> {
+  const policy = await ctx.createPolicy(policySpec, deps);
+  try {
+    const behavior = mergeBehavior(policy.defaultBehavior, spec.behavior);
+    return { policy, rails: ctx.createRails({ minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, behavior }) };
+  } catch (err) {
+    policy.dispose();
+    throw new Error(`its scaling behaviour is refused: ${message(err)}`, { cause: err });
+  }
 }
 
 /**
@@ -117,16 +131,16 @@ async function loadFallback(
   deps: PolicyDeps,
   why: string,
   ctx: SlotContext,
-): Promise<{ policy: ScalingPolicy | undefined; condition: ConditionUpdate }> {
+): Promise<{ made: Instance | undefined; condition: ConditionUpdate }> {
   try {
-    const policy = await ctx.createPolicy({ name: spec.policy.fallback }, deps);
+    const made = await instantiate({ name: spec.policy.fallback }, spec, deps, ctx);
     const text = `policy ${spec.policy.name} could not be loaded (${why}); using fallback ${spec.policy.fallback}`;
     ctx.emit({ type: 'Warning', reason: 'PolicyFallback', message: text });
-    return { policy, condition: { type: 'PolicyLoaded', status: 'False', reason: 'PolicyLoadFailed', message: text } };
+    return { made, condition: { type: 'PolicyLoaded', status: 'False', reason: 'PolicyLoadFailed', message: text } };
   } catch (err) {
     const text = `policy ${spec.policy.name} could not be loaded (${why}), nor fallback ${spec.policy.fallback} (${message(err)}); holding the current scale`;
     ctx.emit({ type: 'Warning', reason: 'PolicyUnavailable', message: text });
-    return { policy: undefined, condition: { type: 'PolicyLoaded', status: 'False', reason: 'NoPolicy', message: text } };
+    return { made: undefined, condition: { type: 'PolicyLoaded', status: 'False', reason: 'NoPolicy', message: text } };
   }
 }
 

@@ -225,3 +225,16 @@ function readiness(
   }
   return r;
 }
+
+/**
+ * The last resort: an error that escaped everything (an unhandled rejection, an uncaught exception)
+ * is logged and counted (`faas_autoscaler_reconcile_errors_total{scope="process"}`), and the
+ * process carries on. Each resource's faults are already reported on it; this only catches what a
+ * bug lets through, which must not take every function's autoscaling down with it.
+ */
+export function lastResortGuard(logger: Logger, metrics: OperatorMetrics): (err: unknown) => void {
+  return (err: unknown) => {
+    metrics.reconcileErrors.inc({ scope: 'process' });
+    logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'unexpected error; the operator carries on');
+  };
+}

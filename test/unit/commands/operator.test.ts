@@ -141,3 +141,24 @@ describe('operator flags', () => {
     expect((err as Error).message.startsWith(msg)).toBe(true);
   });
 });
+
+describe('the last-resort guard', () => {
+  it('logs and counts what escaped everything, and returns (the process carries on)', async () => {
+    const { lastResortGuard } = await import('../../../operator/src/controller/run-operator.js');
+    const { OperatorMetrics } = await import('../../../operator/src/controller/operator-metrics.js');
+    const { pino } = await import('pino');
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const metrics = new OperatorMetrics();
+    const guard = lastResortGuard(logger, metrics);
+    guard(new RangeError('Invalid typed array length'));
+    guard('a string thrown');
+    const counted = await metrics.registry.getSingleMetric('faas_autoscaler_reconcile_errors_total')!.get();
+    expect(counted.values.map((v) => [v.labels.scope, v.value])).toEqual([['process', 2]]);
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'unexpected error; the operator carries on',
+      'unexpected error; the operator carries on',
+    ]);
+    expect(lines[0]).toContain('RangeError: Invalid typed array length');
+  });
+});

@@ -635,6 +635,38 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
+  it("a fault that escapes one resource's reconcile is reported on it; the others carry on, and it is tried again", async () => {
+    let broken = true;
+    const h = await harness({
+      buildObservation: (window, requests) => {
+        if (broken && window.functionName.startsWith('bad.')) throw new TypeError('cannot read the window');
+        return buildObservation(window, requests);
+      },
+    });
+    h.cluster.putDeployment(NS, 'bad', 2);
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('bad', {}));
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`bad.${NS}`, { rps: 45, cpuCores: 0.05 });
+    h.prom.set(`echo.${NS}`, { rps: 45, cpuCores: 0.05 });
+    await started(h);
+    expect(h.condition('bad', 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReconcileError',
+      message: 'reconcile failed: cannot read the window',
+    });
+    expect(h.cluster.events.filter((e) => e.reason === 'ReconcileError').map((e) => e.message)).toEqual([
+      'reconcile failed: cannot read the window',
+    ]);
+    expect([h.cluster.replicasOf(NS, 'bad'), h.cluster.replicasOf(NS, 'echo')]).toEqual([2, 5]);
+    expect(await counterValue(h, 'faas_autoscaler_reconcile_errors_total')).toBe(1);
+    broken = false;
+    await h.clock.advance(30_000);
+    expect(h.condition('bad', 'Ready')).toMatchObject({ status: 'True', reason: 'Reconciled' });
+    expect(h.cluster.replicasOf(NS, 'bad')).toBe(5);
+    await h.controller.stop();
+  });
+
   it('stop() lets the tick in flight finish before returning', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 1);
@@ -657,3 +689,8 @@ describe('Controller', () => {
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
   });
 });
+
+async function counterValue(h: Harness, name: string): Promise<number> {
+  const metric = await h.controller.operatorMetrics.registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? []).reduce((a, v) => a + v.value, 0);
+}

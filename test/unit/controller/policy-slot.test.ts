@@ -46,6 +46,10 @@ function context(broken: Set<string>) {
         ...(s.name === 'knative'
           ? { defaultBehavior: { scaleDown: { stabilizationWindowSeconds: 120, selectPolicy: 'Max' as const, policies: [] } } }
           : {}),
+        // A model declaring a window the rails refuse (at most an hour).
+        ...(s.name === 'lstm-ppo'
+          ? { defaultBehavior: { scaleDown: { stabilizationWindowSeconds: 5000, selectPolicy: 'Max' as const, policies: [] } } }
+          : {}),
         recommend: () => ({ valid: false, reason: 'unused' }),
         reset() {},
         dispose() {
@@ -144,6 +148,24 @@ describe('ensurePolicySlot', () => {
     });
     expect(r.slot).toMatchObject({ policy: undefined, rails: undefined, loaded: false });
     expect(events).toEqual([expect.stringMatching(/^Warning\/PolicyUnavailable: /)]);
+  });
+
+  test('a policy declaring a behaviour the rails refuse fails to load like a missing model: fallback, disposed, no throw', async () => {
+    const { ctx, events, created } = context(new Set());
+    const r = await ensurePolicySlot(undefined, { spec: spec({ name: 'lstm-ppo', fallback: 'hpa' }), requests: {}, now: 0 }, ctx);
+    expect(r.condition).toMatchObject({
+      status: 'False',
+      reason: 'PolicyLoadFailed',
+      message: expect.stringMatching(
+        /^policy lstm-ppo could not be loaded \(its scaling behaviour is refused: .*stabilizationWindowSeconds must be an integer in 0\.\.3600, got 5000\); using fallback hpa$/,
+      ),
+    });
+    expect(r.slot.policy?.name).toBe('hpa');
+    expect(created.map((p) => [p.name, p.disposed])).toEqual([
+      ['lstm-ppo', true],
+      ['hpa', false],
+    ]);
+    expect(events).toEqual([expect.stringMatching(/^Warning\/PolicyFallback: /)]);
   });
 
   test("a switch is an Event; the new rails take the policy's default behaviour under the spec's", async () => {

@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { InputError } from '#kernel/input-error.js';
 import { parseChoice, parsePositiveNumber } from '#kernel/units.js';
 import { parseSshTarget } from '../controller/ssh-target.js';
-import { basicAuthFile, prometheusAuthFromFiles } from './secrets.js';
+import { basicAuthFile, prometheusEndpoint, redactUserinfo } from './secrets.js';
 import type { OperatorConfig, KubeconfigSource } from '../controller/run-operator.js';
 
 export interface OperatorFlags {
@@ -201,12 +201,28 @@ export function registerOperator(program: Command): void {
     });
 }
 
+/** The gateway's URL and credentials: from the file, or from the URL's user:password@ (removed from it). */
+function gatewayEndpoint(flags: OperatorFlags): { url: string; username?: string; password?: string } {
+  const parsed = new URL(url('--gateway-url', flags.gatewayUrl!));
+  const inUrl = parsed.username
+    ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+    : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const base = parsed.toString().replace(/\/+$/, '');
+  if (flags.gatewayBasicAuthFile) {
+    if (inUrl) throw new InputError('--gateway-url: the URL holds user:password and --gateway-basic-auth-file is given too; give one');
+    return { url: base, ...basicAuthFile('--gateway-basic-auth-file', flags.gatewayBasicAuthFile, flags.gatewayUser) };
+  }
+  return { url: base, ...(inUrl ?? {}) };
+}
+
 function url(flag: string, text: string): string {
   try {
     const u = new URL(text);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
   } catch {
-    throw new InputError(`${flag}: ${JSON.stringify(text)} is not an http(s) URL`);
+    throw new InputError(`${flag}: ${JSON.stringify(redactUserinfo(text))} is not an http(s) URL`);
   }
   return text;
 }
@@ -247,24 +263,20 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       `--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`,
     );
   }
-  const prometheusAUrl = url('--prometheus-a-url', flags.prometheusAUrl);
-  const gateway = flags.gatewayUrl
-    ? {
-        url: url('--gateway-url', flags.gatewayUrl),
-        ...(flags.gatewayBasicAuthFile ? basicAuthFile('--gateway-basic-auth-file', flags.gatewayBasicAuthFile, flags.gatewayUser) : {}),
-      }
-    : undefined;
+  const prometheusA = prometheusEndpoint({ url: '--prometheus-a-url', files: '--prometheus-a' }, flags.prometheusAUrl, {
+    bearerFile: flags.prometheusABearerTokenFile,
+    basicFile: flags.prometheusABasicAuthFile,
+  });
+  const prometheusB = flags.prometheusBUrl
+    ? prometheusEndpoint({ url: '--prometheus-b-url', files: '--prometheus-b' }, flags.prometheusBUrl, {
+        bearerFile: flags.prometheusBBearerTokenFile,
+        basicFile: flags.prometheusBBasicAuthFile,
+      })
+    : prometheusA;
+  const gateway = flags.gatewayUrl ? gatewayEndpoint(flags) : undefined;
   return {
-    prometheusA: {
-      url: prometheusAUrl,
-      auth: prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
-    },
-    prometheusB: {
-      url: flags.prometheusBUrl ? url('--prometheus-b-url', flags.prometheusBUrl) : prometheusAUrl,
-      auth: flags.prometheusBUrl
-        ? prometheusAuthFromFiles('--prometheus-b', flags.prometheusBBearerTokenFile, flags.prometheusBBasicAuthFile)
-        : prometheusAuthFromFiles('--prometheus-a', flags.prometheusABearerTokenFile, flags.prometheusABasicAuthFile),
-    },
+    prometheusA,
+    prometheusB,
     prometheusTimeoutMs: parsePositiveNumber('--prometheus-timeout-seconds', flags.prometheusTimeoutSeconds) * 1000,
     gateway,
     namespaces: flags.namespaces

@@ -5,7 +5,9 @@
  */
 import { InputError } from '#kernel/input-error.js';
 import { parseDurationSeconds, parseInteger } from '#kernel/units.js';
-import { prometheusAuthFromFiles } from './secrets.js';
+import { prometheusEndpoint } from './secrets.js';
+
+export { parsePrometheusUrl } from './secrets.js';
 import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
 import { parseFunctionRef } from '../recording/queries.js';
 import { toolVersion } from '../recording/tool-version.js';
@@ -50,39 +52,16 @@ export function parseTime(flag: string, text: string, nowMs: number): number {
   );
 }
 
-/** A Prometheus base URL; user:password@ becomes basic auth and is removed from the URL. */
-export function parsePrometheusUrl(flag: string, text: string): { url: string; auth?: PrometheusAuth } {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    throw new InputError(`${flag}: "${text}" is not a URL; e.g. http://prometheus.openfaas:9090`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InputError(`${flag}: "${text}" must be an http:// or https:// URL`);
-  const auth: PrometheusAuth | undefined = u.username
-    ? { type: 'basic', username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
-    : undefined;
-  u.username = '';
-  u.password = '';
-  return { url: u.toString().replace(/\/+$/, ''), ...(auth ? { auth } : {}) };
-}
-
 type Endpoint = { url: string; auth?: PrometheusAuth };
-
-/** One role's URL with its credentials: from the URL's user:password@ or from a file, not both. */
-function endpoint(role: 'a' | 'b', urlText: string, bearerFile: string | undefined, basicFile: string | undefined): Endpoint {
-  const parsed = parsePrometheusUrl(`--prom-${role}`, urlText);
-  const fromFile = prometheusAuthFromFiles(`--prom-${role}`, bearerFile, basicFile);
-  if (fromFile && parsed.auth)
-    throw new InputError(`--prom-${role}: the URL holds user:password and a credentials file is given too; give one`);
-  return fromFile ? { url: parsed.url, auth: fromFile } : parsed;
-}
 
 /** Roles A and B; B defaults to A, credentials included, when --prom-b is not given. */
 export function prometheusEndpoints(flags: RecordFlags): { a: Endpoint; b: Endpoint } {
   if (!flags.promA)
     throw new InputError('--prom-a: give the URL of the Prometheus with the gateway metrics, e.g. http://prometheus.openfaas:9090');
-  const a = endpoint('a', flags.promA, flags.promABearerTokenFile, flags.promABasicAuthFile);
+  const a = prometheusEndpoint({ url: '--prom-a', files: '--prom-a' }, flags.promA, {
+    bearerFile: flags.promABearerTokenFile,
+    basicFile: flags.promABasicAuthFile,
+  });
   if (!flags.promB) {
     if (flags.promBBearerTokenFile || flags.promBBasicAuthFile)
       throw new InputError(
@@ -90,7 +69,13 @@ export function prometheusEndpoints(flags: RecordFlags): { a: Endpoint; b: Endpo
       );
     return { a, b: a };
   }
-  return { a, b: endpoint('b', flags.promB, flags.promBBearerTokenFile, flags.promBBasicAuthFile) };
+  return {
+    a,
+    b: prometheusEndpoint({ url: '--prom-b', files: '--prom-b' }, flags.promB, {
+      bearerFile: flags.promBBearerTokenFile,
+      basicFile: flags.promBBasicAuthFile,
+    }),
+  };
 }
 
 export async function runRecordCommand(flags: RecordFlags): Promise<void> {

@@ -38,3 +38,45 @@ export function prometheusAuthFromFiles(
   if (basicFile) return { type: 'basic', ...basicAuthFile(`${prefix}-basic-auth-file`, basicFile) };
   return undefined;
 }
+
+/** `text` with any user:password@ of a URL replaced by `***@`, for messages. */
+export function redactUserinfo(text: string): string {
+  return text.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+}
+
+/** A Prometheus base URL; user:password@ becomes basic auth and is removed from the URL (and from every message). */
+export function parsePrometheusUrl(flag: string, text: string): { url: string; auth?: PrometheusAuth } {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new InputError(`${flag}: "${redactUserinfo(text)}" is not a URL; e.g. http://prometheus.openfaas:9090`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new InputError(`${flag}: "${redactUserinfo(text)}" must be an http:// or https:// URL`);
+  }
+  const auth: PrometheusAuth | undefined = u.username
+    ? { type: 'basic', username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+    : undefined;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString().replace(/\/+$/, ''), ...(auth ? { auth } : {}) };
+}
+
+/**
+ * One Prometheus: its URL and credentials, from the URL's user:password@ or from a file, not both.
+ * `flags` names the URL's flag (`--prom-a`, `--prometheus-a-url`) and the credentials files' stem
+ * (`--prom-a`, `--prometheus-a`).
+ */
+export function prometheusEndpoint(
+  flags: { url: string; files: string },
+  urlText: string,
+  files: { bearerFile?: string; basicFile?: string },
+): { url: string; auth?: PrometheusAuth } {
+  const parsed = parsePrometheusUrl(flags.url, urlText);
+  const fromFile = prometheusAuthFromFiles(flags.files, files.bearerFile, files.basicFile);
+  if (fromFile && parsed.auth) {
+    throw new InputError(`${flags.url}: the URL holds user:password and a credentials file is given too; give one`);
+  }
+  return fromFile ? { url: parsed.url, auth: fromFile } : parsed;
+}

@@ -12,6 +12,7 @@ import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js'
 import { createPolicy } from '../policies/registry.js';
 import { Rails } from '../rails/rails.js';
 import { OpenFaasGatewayActuator } from '../actuators/openfaas-gateway.js';
+import { InputError } from '#kernel/input-error.js';
 import { systemClock } from './clock.js';
 import { Controller, type OpenFaasEdition } from './controller.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
@@ -69,28 +70,56 @@ export interface RunningOperator {
 
 export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConfig> {
   const kc = new KubeConfig();
-  switch (source.mode) {
-    case 'in-cluster':
-      kc.loadFromCluster();
-      break;
-    case 'file':
-      kc.loadFromFile(source.path);
-      break;
-    case 'yaml':
-      kc.loadFromString(source.yaml);
-      break;
-    case 'ssh': {
-      const text = await fetchKubeconfigOverSsh({
-        target: source.target,
-        identityFile: source.identityFile,
-        knownHostsFile: source.knownHostsFile,
-        timeoutMs: source.timeoutMs,
-      });
-      kc.loadFromString(text);
-      break;
+  const where = kubeconfigSource(source);
+  try {
+    switch (source.mode) {
+      case 'in-cluster':
+        kc.loadFromCluster();
+        break;
+      case 'file':
+        kc.loadFromFile(source.path);
+        break;
+      case 'yaml':
+        kc.loadFromString(source.yaml);
+        break;
+      case 'ssh': {
+        const text = await fetchKubeconfigOverSsh({
+          target: source.target,
+          identityFile: source.identityFile,
+          knownHostsFile: source.knownHostsFile,
+          timeoutMs: source.timeoutMs,
+        });
+        kc.loadFromString(text);
+        break;
+      }
     }
+  } catch (err) {
+    if (err instanceof InputError || source.mode === 'ssh') throw err;
+    throw new InputError(`${where}: not a usable kubeconfig: ${kubeconfigProblem(err)}`, { cause: err });
   }
+  if (!kc.getCurrentCluster()) throw new InputError(`${where}: not a usable kubeconfig: no current context with a cluster`);
   return kc;
+}
+
+function kubeconfigSource(source: KubeconfigSource): string {
+  if (source.mode === 'file') return `--kubeconfig ${source.path}`;
+  if (source.mode === 'ssh') return `--kubeconfig-ssh ${source.target.host}:${source.target.path}`;
+  return source.mode === 'yaml' ? 'kubeconfig' : 'in-cluster config';
+}
+
+/**
+ * What is wrong with a kubeconfig, in words that never quote it: a YAML error's reason and
+ * position (js-yaml's message would print the lines around it, tokens included), else the first
+ * line of the message.
+ */
+function kubeconfigProblem(err: unknown): string {
+  const e = err as { reason?: unknown; mark?: { line?: number; column?: number }; code?: unknown; message?: unknown };
+  if (typeof e?.reason === 'string' && e.mark) return `${e.reason} at line ${(e.mark.line ?? 0) + 1}, column ${(e.mark.column ?? 0) + 1}`;
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return `cannot read it (${e.code})`;
+  // client-node reads the parsed document's fields without checking it is a mapping.
+  if (err instanceof TypeError) return 'it is empty or not a kubeconfig document';
+  const first = String(e?.message ?? err).split('\n')[0];
+  return first.length > 160 ? `${first.slice(0, 160)}…` : first;
 }
 
 export async function startOperator(cfg: OperatorConfig): Promise<RunningOperator> {

@@ -82,7 +82,11 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
 
   constructor(opts: PrometheusSourceOptions) {
     this.name = opts.name;
-    this.endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/query`;
+    // fetch refuses a URL with user:password@, and every message names the endpoint: the
+    // credentials become basic auth (unless auth is given) and leave the URL.
+    const { base, userinfo } = splitUserinfo(opts.url);
+    if (userinfo && !opts.auth) opts = { ...opts, auth: { type: 'basic', ...userinfo } };
+    this.endpoint = `${base.replace(/\/+$/, '')}/api/v1/query`;
     this.rangeEndpoint = `${this.endpoint}_range`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
@@ -170,6 +174,21 @@ export class PrometheusSource implements InstantQuerier, RangeQuerier {
     const detail = typeof code === 'string' ? code : String((cause as { message?: unknown } | null)?.message ?? cause);
     return new PrometheusError(this.name, 'unreachable', `cannot reach ${endpoint} (${detail})`, { cause: err });
   }
+}
+
+/** The URL without user:password@, and what it held. */
+function splitUserinfo(url: string): { base: string; userinfo?: { username: string; password: string } } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { base: url.replace(/(\/\/)[^/@\s]*@/, '$1') };
+  }
+  if (!u.username && !u.password) return { base: url };
+  const userinfo = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  u.username = '';
+  u.password = '';
+  return { base: u.toString(), userinfo };
 }
 
 function parseVector(source: string, body: PromResponse): Sample[] {

@@ -19,8 +19,8 @@ const cases: { name: string; values: object; namespace: string; want: Partial<Op
     values: {},
     namespace: 'openfaas',
     want: {
-      prometheusA: { url: 'http://prometheus.openfaas.svc.cluster.local:9090', auth: undefined },
-      prometheusB: { url: 'http://prometheus.openfaas.svc.cluster.local:9090', auth: undefined },
+      prometheusA: { url: 'http://prometheus.openfaas.svc.cluster.local:9090' },
+      prometheusB: { url: 'http://prometheus.openfaas.svc.cluster.local:9090' },
       prometheusTimeoutMs: 10_000,
       gateway: {
         url: 'http://gateway.openfaas.svc.cluster.local:8080',

@@ -101,6 +101,17 @@ describe('operator flags', () => {
     });
   });
 
+  it('takes user:password@ in a URL as basic auth and removes it from the URL', () => {
+    const cfg = operatorConfigFromFlags(
+      parse(['--prometheus-a-url', 'http://reader:p%40ss@prom:9090/', '--gateway-url', 'http://admin:s3cr3t@gateway:8080']),
+    );
+    expect({ a: cfg.prometheusA, b: cfg.prometheusB, gw: cfg.gateway }).toEqual({
+      a: { url: 'http://prom:9090', auth: { type: 'basic', username: 'reader', password: 'p@ss' } },
+      b: { url: 'http://prom:9090', auth: { type: 'basic', username: 'reader', password: 'p@ss' } },
+      gw: { url: 'http://gateway:8080', username: 'admin', password: 's3cr3t' },
+    });
+  });
+
   it('parses --kubeconfig-ssh user@host:port:path', () => {
     const cfg = operatorConfigFromFlags(
       parse(['--kubeconfig-ssh', 'admin@10.0.0.10:2222:/etc/kubernetes/admin.conf', '--ssh-identity', '/k', '--ssh-known-hosts', '/kh']),
@@ -117,7 +128,13 @@ describe('operator flags', () => {
   // Each row: bad flags → the start of the one-line message.
   it.each([
     { argv: ['--log-level', 'loud'], msg: '--log-level: must be one of' },
-    { argv: ['--prometheus-a-url', 'prometheus:9090'], msg: '--prometheus-a-url: "prometheus:9090" is not an http(s) URL' },
+    { argv: ['--prometheus-a-url', 'prometheus:9090'], msg: '--prometheus-a-url: "prometheus:9090" must be an http:// or https:// URL' },
+    // A password in a URL never reaches a message.
+    {
+      argv: ['--prometheus-a-url', 'ftp://admin:s3cr3t@prom'],
+      msg: '--prometheus-a-url: "ftp://***@prom" must be an http:// or https:// URL',
+    },
+    { argv: ['--gateway-url', 'gw://admin:s3cr3t@gw'], msg: '--gateway-url: "gw://***@gw" is not an http(s) URL' },
     { argv: ['--kubeconfig', '/a', '--kubeconfig-ssh', 'u@h:/p'], msg: '--kubeconfig and --kubeconfig-ssh: give one, not both' },
     { argv: ['--kubeconfig-ssh', 'master:/etc/k.conf'], msg: '--kubeconfig-ssh: "master:/etc/k.conf" is not user@host[:port]:path' },
     { argv: ['--listen', '8080'], msg: '--listen: "8080" is not host:port' },

@@ -57,6 +57,7 @@ export interface TrainOptions {
   episodeIntervals?: string;
   maxReplicas?: string;
   evalEvery?: string;
+  checkpointEvery?: string;
   resume?: boolean;
   progress?: boolean;
   /** `--recording FILE [--profile FILE] [--recording-function NAME]` (operator/src/recording/train-input.ts). */
@@ -116,6 +117,7 @@ export async function runTrain(opts: TrainOptions): Promise<void> {
     episodeIntervals: positiveNumber('--episode-intervals', opts.episodeIntervals, true) ?? defaults.episodeIntervals,
     maxReplicas: positiveNumber('--max-replicas', opts.maxReplicas, true) ?? defaults.maxReplicas,
     evalEvery: positiveNumber('--eval-every', opts.evalEvery, true) ?? defaults.evalEvery,
+    checkpointEvery: positiveNumber('--checkpoint-every', opts.checkpointEvery, true) ?? defaults.checkpointEvery,
   };
   if (args.numEnvs % args.numMinibatches !== 0) {
     throw new InputError(`--envs ${args.numEnvs} must be divisible by --minibatches ${args.numMinibatches}`);

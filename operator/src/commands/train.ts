@@ -68,6 +68,7 @@ export function registerTrain(program: Command): void {
     .option('--episode-intervals <n>', 'decisions per training episode')
     .option('--max-replicas <n>', 'replica ceiling in training')
     .option('--eval-every <n>', 'validation every n updates')
+    .option('--checkpoint-every <n>', 'checkpoint (for --resume) every n updates, and after the last')
     .option('--recording <file>', 'train on a recording (faas-autoscaler record) instead of --trace: its request rates are the arrivals')
     .option(
       '--profile <file>',

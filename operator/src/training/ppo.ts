@@ -8,13 +8,13 @@
  * The same loop trains all three algorithms: LSTM-PPO+ and LSTM-PPO replay their LSTM from the
  * state stored at the start of the rollout (truncated BPTT over the rollout); PPO has no state.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { actionSpace, type ActionSpaceName, type DecisionRule } from '../model/actions.js';
 import { tf } from '../model/backend.js';
 import { decideFromLogits } from '../model/decide.js';
 import { featureCount, RunningMeanStd, standardise, type FeatureConfig, type FeatureSetName } from '../model/features.js';
-import { loadModel, saveModel, type ModelMetadataInput, type TraceProvenance } from '../model/model-io.js';
+import type { ModelMetadataInput, TraceProvenance } from '../model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights, type Algo, type LstmState } from '../model/networks.js';
 import { Rng } from '../model/random.js';
 import type { ScalingBehavior } from '../rails/types.js';
@@ -23,6 +23,7 @@ import { computeGae } from './gae.js';
 import { logSoftmaxRows, ppoUpdate, type UpdateStats } from './ppo-update.js';
 import type { RewardConfig } from './rewards.js';
 import { SimEnv, type EnvFunction } from './sim-env.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 
 export interface TrainArgs {
   algo: Algo;
@@ -227,10 +228,11 @@ export async function train(input: TrainInput): Promise<TrainResult> {
 
   const checkpointDir = join(input.out, 'checkpoint');
   if (input.resume) {
-    const state = await readTrainerState(checkpointDir);
-    if (state) {
+    const checkpoint = await readCheckpoint<TrainerState>(checkpointDir, args.algo);
+    if (checkpoint) {
+      const { state } = checkpoint;
       network.dispose();
-      network = (await loadModel(checkpointDir, { expectAlgo: args.algo })).network;
+      network = checkpoint.model.network;
       update = state.update;
       globalStep = state.globalStep;
       wallBefore = state.wallSeconds;
@@ -385,7 +387,6 @@ export async function train(input: TrainInput): Promise<TrainResult> {
     input.onUpdate?.(row, numUpdates);
     if ((args.checkpointEvery > 0 && update % args.checkpointEvery === 0) || update === numUpdates) {
       const meta = metadataFor(input, obsRms.toConfig(args.features), { environmentSteps: globalStep, updates: update, wallSeconds });
-      await saveModel(checkpointDir, network, meta);
       const trainerState: TrainerState = {
         update,
         globalStep,
@@ -402,7 +403,7 @@ export async function train(input: TrainInput): Promise<TrainResult> {
         ),
         curves,
       };
-      await writeFile(join(checkpointDir, 'trainer-state.json'), JSON.stringify(trainerState));
+      await writeCheckpoint(checkpointDir, { network, meta }, trainerState);
     }
   }
 
@@ -442,15 +443,6 @@ export function metadataFor(
 export function behaviorFor(args: Pick<TrainArgs, 'scaleDownStabilizationSeconds'>): ScalingBehavior | undefined {
   if (!(args.scaleDownStabilizationSeconds > 0)) return undefined;
   return { scaleDown: { stabilizationWindowSeconds: args.scaleDownStabilizationSeconds, selectPolicy: 'Max', policies: [] } };
-}
-
-async function readTrainerState(dir: string): Promise<TrainerState | null> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'trainer-state.json'), 'utf8')) as TrainerState;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`cannot resume: ${join(dir, 'trainer-state.json')} is unreadable (${(err as Error).message})`, { cause: err });
-  }
 }
 
 export interface ValidationResult {

@@ -108,6 +108,7 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (x: T) => P
 
 /** Real time, but timers never fire: ticks happen only when the bench calls `tick()`. */
 const benchClock: Clock = {
+  monotonic: () => performance.now(),
   now: () => Date.now(),
   setTimeout: () => () => undefined,
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

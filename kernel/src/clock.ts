@@ -12,6 +12,11 @@ export interface Cancel {
 export interface Clock {
   /** Milliseconds since the epoch (or since the start of a scripted run). */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary origin that never go back (the wall clock may, when it is set):
+   * for durations that decide something, such as how long ago a Lease was renewed.
+   */
+  monotonic(): number;
   /** Runs `fn` after `ms`; returns a function that cancels it. */
   setTimeout(fn: () => void, ms: number): Cancel;
   /** Resolves after `ms` (scripted time in ManualClock). */
@@ -20,6 +25,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout(fn: () => void, ms: number): Cancel {
     const t = setTimeout(fn, ms);
     t.unref?.();
@@ -49,6 +55,10 @@ export class ManualClock implements Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  monotonic(): number {
     return this.current;
   }
 

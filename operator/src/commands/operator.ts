@@ -263,6 +263,12 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       `--renew-deadline-seconds (${renewDeadlineSeconds}) must be less than --lease-duration-seconds (${leaseDurationSeconds})`,
     );
   }
+  const retryPeriodSeconds = parsePositiveNumber('--retry-period-seconds', flags.retryPeriodSeconds);
+  if (retryPeriodSeconds >= renewDeadlineSeconds) {
+    throw new InputError(
+      `--retry-period-seconds (${retryPeriodSeconds}) must be less than --renew-deadline-seconds (${renewDeadlineSeconds}): a leader renews several times before its deadline`,
+    );
+  }
   const prometheusA = prometheusEndpoint({ url: '--prometheus-a-url', files: '--prometheus-a' }, flags.prometheusAUrl, {
     bearerFile: flags.prometheusABearerTokenFile,
     basicFile: flags.prometheusABasicAuthFile,
@@ -293,7 +299,7 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       identity: flags.identity,
       leaseDurationSeconds,
       renewDeadlineSeconds,
-      retryPeriodSeconds: parsePositiveNumber('--retry-period-seconds', flags.retryPeriodSeconds),
+      retryPeriodSeconds,
     },
     apiTimeoutMs: parsePositiveNumber('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
     openfaasEdition: flags.openfaasEdition === 'ce' ? 'ce' : 'pro',

@@ -6,7 +6,9 @@
  *     `leaseDurationSeconds` *as observed on our own clock* (we remember when we last saw the
  *     record change, so clock skew between replicas does not matter);
  *   - renew every `retryPeriodSeconds`; a leader that has not renewed for `renewDeadlineSeconds`
- *     stops leading (before the Lease can expire for the others, since renewDeadline < duration);
+ *     stops leading (before the Lease can expire for the others, since renewDeadline < duration),
+ *     measured on the monotonic clock and whatever its API calls are doing: `isLeader()` is false
+ *     from the deadline on even while a renewal hangs, and a timer says so at the deadline;
  *   - every write carries the resourceVersion read before it: of two candidates racing for an
  *     expired Lease, one gets 409 and stays a follower;
  *   - on shutdown the leader clears `holderIdentity`, so the other replica takes over at once
@@ -55,6 +57,7 @@ export class LeaderElector {
   private lastRenewMs = 0;
   private observed: { record: LeaseRecord | null; atMs: number; key: string } | undefined;
   private cancelTimer: Cancel | undefined;
+  private cancelDeadline: Cancel | undefined;
   private running = false;
   private inFlight: Promise<void> | undefined;
   private lastContactMs = 0;
@@ -65,27 +68,28 @@ export class LeaderElector {
     this.leaseDurationMs = (opts.leaseDurationSeconds ?? 15) * 1000;
     this.renewDeadlineMs = (opts.renewDeadlineSeconds ?? 10) * 1000;
     this.retryPeriodMs = (opts.retryPeriodSeconds ?? 2) * 1000;
-    if (!(this.renewDeadlineMs < this.leaseDurationMs)) {
+    if (!(this.retryPeriodMs > 0 && this.retryPeriodMs < this.renewDeadlineMs && this.renewDeadlineMs < this.leaseDurationMs)) {
       throw new Error(
-        `renewDeadlineSeconds (${this.renewDeadlineMs / 1000}) must be less than leaseDurationSeconds (${this.leaseDurationMs / 1000})`,
+        `leader election needs 0 < retryPeriodSeconds (${this.retryPeriodMs / 1000}) < renewDeadlineSeconds (${this.renewDeadlineMs / 1000}) < leaseDurationSeconds (${this.leaseDurationMs / 1000})`,
       );
     }
   }
 
+  /** Leading, and the last renewal is younger than the renew deadline (monotonic clock). */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.mono() - this.lastRenewMs < this.renewDeadlineMs;
   }
 
   /** Unhealthy once no Lease request has succeeded for a lease duration (since start). */
   health(): LeaseHealth {
-    const sinceContactMs = this.clock().now() - this.lastContactMs;
+    const sinceContactMs = this.mono() - this.lastContactMs;
     return { ok: sinceContactMs <= this.leaseDurationMs, sinceContactMs, ...(this.failing ? { lastError: this.failing.message } : {}) };
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lastContactMs = this.clock().now();
+    this.lastContactMs = this.mono();
     this.loop();
   }
 
@@ -101,9 +105,15 @@ export class LeaderElector {
     return this.opts.clock;
   }
 
+  private mono(): number {
+    return this.opts.clock.monotonic();
+  }
+
   /** One round: returns whether we lead afterwards. Exposed for tests. */
   async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.clock().now();
+    // `now` (monotonic) times everything this replica decides; `wall` only goes into the Lease.
+    const now = this.mono();
+    const wall = this.clock().now();
     const { client, namespace, name } = this.opts;
     try {
       const current = await client.readLease(namespace, name);
@@ -112,8 +122,8 @@ export class LeaderElector {
       const mine: LeaseRecord = {
         holderIdentity: this.identity,
         leaseDurationSeconds: this.leaseDurationMs / 1000,
-        acquireTime: new Date(now),
-        renewTime: new Date(now),
+        acquireTime: new Date(wall),
+        renewTime: new Date(wall),
         leaseTransitions: 0,
       };
       if (current === null) {
@@ -127,7 +137,7 @@ export class LeaderElector {
         return this.setLeading(false, now);
       }
       const next: LeaseRecord = heldByMe
-        ? { ...current, renewTime: new Date(now), leaseDurationSeconds: this.leaseDurationMs / 1000 }
+        ? { ...current, renewTime: new Date(wall), leaseDurationSeconds: this.leaseDurationMs / 1000 }
         : { ...mine, leaseTransitions: current.leaseTransitions + 1, resourceVersion: current.resourceVersion };
       this.observe(await client.replaceLease(namespace, name, next), now);
       return this.setLeading(true, now);
@@ -167,7 +177,18 @@ export class LeaderElector {
   }
 
   private setLeading(leading: boolean, renewedAt: number): boolean {
-    if (leading) this.lastRenewMs = renewedAt;
+    if (leading) {
+      this.lastRenewMs = renewedAt;
+      // At the deadline, stop leading unless a renewal came first (it re-arms this timer).
+      this.cancelDeadline?.();
+      this.cancelDeadline = this.clock().setTimeout(
+        () => {
+          if (this.leading && this.mono() - this.lastRenewMs >= this.renewDeadlineMs) this.setLeading(false, this.lastRenewMs);
+        },
+        Math.max(0, this.lastRenewMs + this.renewDeadlineMs - this.mono()),
+      );
+    }
+    leading = leading && this.mono() - this.lastRenewMs < this.renewDeadlineMs;
     if (leading !== this.leading) {
       this.leading = leading;
       if (leading) this.opts.onStartedLeading?.();
@@ -180,6 +201,7 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.running = false;
     this.cancelTimer?.();
+    this.cancelDeadline?.();
     await this.inFlight;
     if (!this.leading) return;
     const { client, namespace, name } = this.opts;

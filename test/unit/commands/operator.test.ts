@@ -142,6 +142,10 @@ describe('operator flags', () => {
       argv: ['--lease-duration-seconds', '5', '--renew-deadline-seconds', '10'],
       msg: '--renew-deadline-seconds (10) must be less than --lease-duration-seconds (5)',
     },
+    {
+      argv: ['--renew-deadline-seconds', '4', '--retry-period-seconds', '4'],
+      msg: '--retry-period-seconds (4) must be less than --renew-deadline-seconds (4)',
+    },
     { argv: ['--prometheus-timeout-seconds', '0'], msg: '--prometheus-timeout-seconds: must be a number > 0, got "0"' },
     {
       argv: ['--gateway-url', 'http://gw', '--gateway-basic-auth-file', join(dir, 'missing')],

@@ -96,6 +96,69 @@ describe('LeaderElector', () => {
     ]);
   });
 
+  it('a leader whose Lease requests hang stops leading at the renew deadline, before the follower takes over: never two leaders', async () => {
+    const clock = new ManualClock(0);
+    const cluster = new FakeCluster();
+    let hang = false;
+    const stepDowns: number[] = [];
+    // a's view of the API: once `hang` is set, every Lease request waits forever (no error, no answer).
+    const never = new Promise<never>(() => undefined);
+    const hanging = {
+      readLease: (ns: string, name: string) => (hang ? never : cluster.readLease(ns, name)),
+      createLease: (...args: Parameters<FakeCluster['createLease']>) => (hang ? never : cluster.createLease(...args)),
+      replaceLease: (...args: Parameters<FakeCluster['replaceLease']>) => (hang ? never : cluster.replaceLease(...args)),
+    };
+    const a = new LeaderElector({
+      client: hanging,
+      namespace: NS,
+      name: 'faas-autoscaler-leader',
+      identity: 'a',
+      clock,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+      onStoppedLeading: () => stepDowns.push(clock.now()),
+    });
+    const b = elector(cluster, clock, 'b');
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(4_000);
+    expect({ a: a.isLeader(), b: b.isLeader() }).toEqual({ a: true, b: false });
+    const lastRenewal = cluster.leases.get(`${NS}/faas-autoscaler-leader`)!.renewTime!.getTime();
+    hang = true;
+    const both: number[] = [];
+    let bLeadsAt: number | undefined;
+    for (let t = 0; t < 30_000; t += 250) {
+      await clock.advance(250);
+      if (a.isLeader() && b.isLeader()) both.push(clock.now());
+      if (bLeadsAt === undefined && b.isLeader()) bLeadsAt = clock.now();
+    }
+    expect(both).toEqual([]);
+    // a steps down at its renew deadline (10 s after its last renewal), b takes over only after the
+    // Lease has expired (15 s after it last saw it change, plus at most a retry period).
+    expect(stepDowns).toEqual([lastRenewal + 10_000]);
+    expect(bLeadsAt! - lastRenewal).toBeGreaterThanOrEqual(15_000);
+    expect(bLeadsAt! - lastRenewal).toBeLessThanOrEqual(15_000 + 2_000 + 250);
+    await b.stop();
+  });
+
+  it('refuses timings where the retry period is not below the renew deadline', () => {
+    expect(
+      () =>
+        new LeaderElector({
+          client: new FakeCluster(),
+          namespace: NS,
+          name: 'l',
+          identity: 'a',
+          clock: new ManualClock(0),
+          leaseDurationSeconds: 15,
+          renewDeadlineSeconds: 10,
+          retryPeriodSeconds: 10,
+        }),
+    ).toThrow('leader election needs 0 < retryPeriodSeconds (10) < renewDeadlineSeconds (10) < leaseDurationSeconds (15)');
+  });
+
   it('is unhealthy once the Lease has been out of reach for a lease duration, reports each new failure once, and recovers', async () => {
     const clock = new ManualClock(0);
     const cluster = new FakeCluster();

@@ -17,13 +17,26 @@ function isObject(v: Json): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Keys are data, as in the API server: `__proto__` or `constructor` in a patch or a pointer name a
+ * field like any other, never an object's prototype (reading follows own properties only, writing
+ * defines an own property).
+ */
+function own(obj: JsonObject, key: string): Json {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+function setOwn(obj: JsonObject, key: string, value: Json): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** RFC 7386. Returns a new value; `target` is not modified. */
 export function mergePatch(target: Json, patch: Json): Json {
   if (!isObject(patch)) return structuredClone(patch);
   const result: JsonObject = isObject(target) ? structuredClone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
+    else setOwn(result, key, mergePatch(own(result, key), value));
   }
   return result;
 }
@@ -46,7 +59,7 @@ function parentOf(doc: Json, path: string[], op: string): { parent: JsonObject |
   let node = doc;
   for (const part of path.slice(0, -1)) {
     if (Array.isArray(node)) node = node[Number(part)];
-    else if (isObject(node)) node = node[part];
+    else if (isObject(node)) node = own(node, part);
     else node = undefined;
     if (node === undefined) throw patchFailed(`${op} operation does not apply: doc is missing path: /${path.join('/')}`);
   }
@@ -57,7 +70,7 @@ function parentOf(doc: Json, path: string[], op: string): { parent: JsonObject |
 function getAt(doc: Json, path: string[], op: string): Json {
   if (path.length === 0) return doc;
   const { parent, key } = parentOf(doc, path, op);
-  const value = Array.isArray(parent) ? parent[Number(key)] : parent[key];
+  const value = Array.isArray(parent) ? parent[Number(key)] : own(parent, key);
   if (value === undefined) throw patchFailed(`${op} operation does not apply: doc is missing path: /${path.join('/')}`);
   return value;
 }
@@ -81,8 +94,9 @@ function addAt(doc: Json, path: string[], value: Json, how: { op: string; replac
     }
     parent.splice(index, replace ? 1 : 0, structuredClone(value));
   } else {
-    if (replace && !(key in parent)) throw patchFailed(`replace operation does not apply: doc is missing key: /${path.join('/')}`);
-    parent[key] = structuredClone(value);
+    if (replace && !Object.hasOwn(parent, key))
+      throw patchFailed(`replace operation does not apply: doc is missing key: /${path.join('/')}`);
+    setOwn(parent, key, structuredClone(value));
   }
   return doc;
 }
@@ -164,12 +178,12 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     if (isDirective(key)) continue;
     if (value === null) {
       delete result[key];
-    } else if (Array.isArray(value) && MERGE_KEYS[key] && Array.isArray(result[key])) {
-      result[key] = mergeList(result[key] as Json[], value, MERGE_KEYS[key], key);
+    } else if (Array.isArray(value) && Object.hasOwn(MERGE_KEYS, key) && Array.isArray(own(result, key))) {
+      setOwn(result, key, mergeList(own(result, key) as Json[], value, MERGE_KEYS[key], key));
     } else {
-      const merged = strategicMergePatch(result[key], value);
+      const merged = strategicMergePatch(own(result, key), value);
       if (merged === undefined) delete result[key];
-      else result[key] = merged;
+      else setOwn(result, key, merged);
     }
   }
   return result;

@@ -147,3 +147,41 @@ describe('applyPatch', () => {
     });
   });
 });
+
+describe('keys are data, never a prototype', () => {
+  afterEach(() => {
+    // Nothing leaked onto every object.
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ['JSON patch add under /__proto__', () => jsonPatch({ spec: {} }, [{ op: 'add', path: '/__proto__/polluted', value: 'yes' }])],
+    [
+      'JSON patch add under /spec/__proto__',
+      () => jsonPatch({ spec: {} }, [{ op: 'add', path: '/spec/__proto__/polluted', value: 'yes' }]),
+    ],
+    [
+      'JSON patch add under /constructor/prototype',
+      () => jsonPatch({ spec: {} }, [{ op: 'add', path: '/constructor/prototype/polluted', value: 1 }]),
+    ],
+  ])('%s: refused as a missing path, nothing polluted', (_name, apply) => {
+    expect(apply).toThrow(/doc is missing path/);
+  });
+
+  it('a "__proto__" key in a merge patch or at a JSON-patch leaf is a field of that object', () => {
+    const merged = mergePatch({ spec: { a: 1 } }, JSON.parse('{"spec": {"__proto__": {"polluted": "yes"}}}')) as {
+      spec: Record<string, unknown>;
+    };
+    // (Compared by shape: structuredClone makes objects of another realm than the test's.)
+    expect(merged.spec.polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(merged.spec))).toBeNull();
+    expect(Object.hasOwn(merged.spec, '__proto__')).toBe(true);
+    const strategic = strategicMergePatch({ spec: {} }, JSON.parse('{"__proto__": {"polluted": "yes"}}')) as Record<string, unknown>;
+    expect(strategic.polluted).toBeUndefined();
+    const patched = jsonPatch({ spec: {} }, [{ op: 'add', path: '/spec/__proto__', value: { polluted: 'yes' } }]) as {
+      spec: Record<string, unknown>;
+    };
+    expect(patched.spec.polluted).toBeUndefined();
+    expect(JSON.stringify(patched)).toBe('{"spec":{"__proto__":{"polluted":"yes"}}}');
+  });
+});

@@ -127,6 +127,8 @@ Secrets and no credential sits in an environment variable.
 {{- end }}
 {{- end }}
 - --prometheus-timeout-seconds={{ .Values.prometheus.queryTimeoutSeconds }}
+{{- /* Give up on shutdown 5 s before the kubelet kills the pod, so the exit is the operator's own. */}}
+- --shutdown-timeout-seconds={{ max 1 (sub (int .Values.terminationGracePeriodSeconds) 5) }}
 {{- with .Values.gateway }}
 {{- if .url }}
 - --gateway-url={{ .url }}

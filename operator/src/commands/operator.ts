@@ -40,6 +40,7 @@ export interface OperatorFlags {
   renewDeadlineSeconds: string;
   retryPeriodSeconds: string;
   apiTimeoutSeconds: string;
+  shutdownTimeoutSeconds: string;
   openfaasEdition: string;
 }
 
@@ -181,6 +182,15 @@ export function registerOperator(program: Command): void {
         'API_TIMEOUT_SECONDS',
       ),
     )
+    .addOption(
+      env(
+        new Option(
+          '--shutdown-timeout-seconds <s>',
+          "on SIGTERM, how long to wait for the tick in flight and the Lease release before exiting anyway (below the pod's terminationGracePeriodSeconds)",
+        ).default('25'),
+        'SHUTDOWN_TIMEOUT_SECONDS',
+      ),
+    )
     .action(async (flags: OperatorFlags) => {
       const cfg = operatorConfigFromFlags(flags);
       const { lastResortGuard, startOperator } = await import('../controller/run-operator.js');
@@ -193,7 +203,11 @@ export function registerOperator(program: Command): void {
           op.logger.info({ signal: sig }, 'signal received');
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          void op.stop().then(resolve);
+          void op.stop().then((clean) => {
+            // Past the deadline something still hangs (a request, a tick): exit all the same.
+            if (!clean) process.exit(1);
+            resolve();
+          });
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
@@ -302,6 +316,7 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       retryPeriodSeconds,
     },
     apiTimeoutMs: parsePositiveNumber('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
+    shutdownTimeoutMs: parsePositiveNumber('--shutdown-timeout-seconds', flags.shutdownTimeoutSeconds) * 1000,
     openfaasEdition: flags.openfaasEdition === 'ce' ? 'ce' : 'pro',
   };
 }

@@ -52,6 +52,8 @@ export interface OperatorConfig {
     retryPeriodSeconds: number;
   };
   apiTimeoutMs: number;
+  /** How long stop() waits for the tick in flight, the Lease release and the endpoints (default 25 s). */
+  shutdownTimeoutMs?: number;
   /** `ce`: decisions kept within OpenFaaS CE's 1..5 replicas (ControllerOptions.openfaasEdition). */
   openfaasEdition?: OpenFaasEdition;
   /** Tests: a captured logger. */
@@ -64,8 +66,11 @@ export interface RunningOperator {
   endpoints: Endpoints;
   identity: string;
   logger: Logger;
-  /** Finishes the tick in flight, releases the Lease, closes the endpoints. */
-  stop(): Promise<void>;
+  /**
+   * Finishes the tick in flight, releases the Lease, closes the endpoints; true when all of it was
+   * done within the shutdown deadline, false when the deadline passed first.
+   */
+  stop(): Promise<boolean>;
 }
 
 export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConfig> {
@@ -151,7 +156,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     'operator started',
   );
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
   return {
     controller,
     elector,
@@ -160,11 +165,19 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
     logger,
     stop: () =>
       (stopping ??= (async () => {
-        logger.info('stopping: finishing the tick in flight');
-        await controller.stop();
-        await elector?.stop();
-        await endpoints.close();
-        logger.info('stopped');
+        const deadlineMs = cfg.shutdownTimeoutMs ?? 25_000;
+        logger.info({ deadlineMs }, 'stopping: finishing the tick in flight');
+        const clean = await settlesWithin(
+          (async () => {
+            await controller.stop();
+            await elector?.stop();
+            await endpoints.close();
+          })(),
+          deadlineMs,
+        );
+        if (clean) logger.info('stopped');
+        else logger.warn({ deadlineMs }, 'shutdown deadline passed with work still in flight; exiting anyway');
+        return clean;
       })()),
   };
 }
@@ -266,4 +279,23 @@ export function lastResortGuard(logger: Logger, metrics: OperatorMetrics): (err:
     metrics.reconcileErrors.inc({ scope: 'process' });
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'unexpected error; the operator carries on');
   };
+}
+
+/** Whether `work` settles within `ms` (a rejection counts as settled; the caller has logged it). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -61,6 +61,8 @@ describeWithHelm('chart extras', () => {
     expect(pod.containers[0].env[pod.containers[0].env.length - 1]).toEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' });
     expect(pod.topologySpreadConstraints).toEqual(spread);
     expect(pod.terminationGracePeriodSeconds).toBe(45);
+    // The operator gives up waiting on shutdown before the kubelet kills it.
+    expect(args).toContain('--shutdown-timeout-seconds=40');
   });
 
   it('has a helm test pod that asks /readyz of the metrics Service', () => {

@@ -183,3 +183,18 @@ describe('the last-resort guard', () => {
     expect(lines[0]).toContain('RangeError: Invalid typed array length');
   });
 });
+
+describe('the shutdown deadline', () => {
+  it('settlesWithin: true when the work ends in time (even by failing), false when the deadline passes first', async () => {
+    const { settlesWithin } = await import('../../../operator/src/controller/run-operator.js');
+    const never = new Promise<void>(() => undefined);
+    expect(await settlesWithin(never, 50)).toBe(false);
+    expect(await settlesWithin(Promise.resolve(), 5_000)).toBe(true);
+    expect(await settlesWithin(Promise.reject(new Error('x')), 5_000)).toBe(true);
+  });
+
+  it('is 25 s by default, and a flag', () => {
+    expect(operatorConfigFromFlags(parse([])).shutdownTimeoutMs).toBe(25_000);
+    expect(operatorConfigFromFlags(parse(['--shutdown-timeout-seconds', '8'])).shutdownTimeoutMs).toBe(8_000);
+  });
+});

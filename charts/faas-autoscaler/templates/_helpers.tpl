@@ -151,6 +151,14 @@ Secrets and no credential sits in an environment variable.
 {{- end }}
 - --api-timeout-seconds={{ .Values.apiTimeoutSeconds }}
 - --openfaas-edition={{ .Values.openfaasEdition }}
+- --max-replicas={{ .Values.limits.maxReplicas }}
+- --max-scale-up-factor={{ .Values.limits.maxScaleUpFactor }}
+{{- if .Values.limits.allowCrossNamespace }}
+- --allow-cross-namespace
+{{- end }}
+{{- if eq .Values.model.source "volume" }}
+- --model-dirs={{ .Values.model.mountPath }}
+{{- end }}
 - --listen=0.0.0.0:{{ .Values.metricsPort }}
 - --log-level={{ .Values.logLevel }}
 {{- range .Values.extraArgs }}

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { InputError } from '#kernel/input-error.js';
-import { parseChoice, parsePositiveNumber } from '#kernel/units.js';
+import { parseChoice, parseInteger, parsePositiveNumber } from '#kernel/units.js';
 import { parseSshTarget } from '../controller/ssh-target.js';
 import { basicAuthFile, prometheusEndpoint, redactUserinfo } from './secrets.js';
 import type { OperatorConfig, KubeconfigSource } from '../controller/run-operator.js';
@@ -42,6 +42,10 @@ export interface OperatorFlags {
   apiTimeoutSeconds: string;
   shutdownTimeoutSeconds: string;
   openfaasEdition: string;
+  maxReplicas: string;
+  maxScaleUpFactor: string;
+  allowCrossNamespace?: boolean;
+  modelDirs?: string;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -119,6 +123,40 @@ export function registerOperator(program: Command): void {
           .choices(['ce', 'pro'])
           .default('pro'),
         'OPENFAAS_EDITION',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--max-replicas <n>', 'the most replicas the operator gives any function, whatever a FunctionAutoscaler asks').default(
+          '500',
+        ),
+        'MAX_REPLICAS',
+      ),
+    )
+    .addOption(
+      env(
+        new Option('--max-scale-up-factor <x>', "one decision multiplies a function's replicas by at most x (from at least 1)").default(
+          '10',
+        ),
+        'MAX_SCALE_UP_FACTOR',
+      ),
+    )
+    .addOption(
+      env(
+        new Option(
+          '--allow-cross-namespace',
+          'let a FunctionAutoscaler scale a function in another namespace than its own (default: refused as InvalidSpec)',
+        ),
+        'ALLOW_CROSS_NAMESPACE',
+      ),
+    )
+    .addOption(
+      env(
+        new Option(
+          '--model-dirs <dirs>',
+          'comma-separated directories spec.policy.model may point into, besides the shipped models (default: none)',
+        ),
+        'MODEL_DIRS',
       ),
     )
     .addOption(
@@ -318,5 +356,21 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
     apiTimeoutMs: parsePositiveNumber('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
     shutdownTimeoutMs: parsePositiveNumber('--shutdown-timeout-seconds', flags.shutdownTimeoutSeconds) * 1000,
     openfaasEdition: flags.openfaasEdition === 'ce' ? 'ce' : 'pro',
+    limits: {
+      maxReplicas: parseInteger('--max-replicas', flags.maxReplicas, 1),
+      maxScaleUpFactor: parseNumberAbove('--max-scale-up-factor', flags.maxScaleUpFactor, 1),
+      allowCrossNamespace: flags.allowCrossNamespace === true,
+    },
+    modelDirs: (flags.modelDirs ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
   };
+}
+
+/** A number greater than `floor` (e.g. a growth factor above 1). */
+function parseNumberAbove(flag: string, text: string, floor: number): number {
+  const v = parsePositiveNumber(flag, text);
+  if (!(v > floor)) throw new InputError(`${flag}: must be a number > ${floor}, got "${text}"`);
+  return v;
 }

@@ -36,7 +36,7 @@ import { Informer, objectKey } from './informer.js';
 import type { AutoscalerObject, ClusterClient } from './kube.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
-import { decideFrom, hold as holdAt, recommend, type Decision } from '../decision/step.js';
+import { decideFrom, hold as holdAt, recommend, type Decision, type OperatorLimits } from '../decision/step.js';
 import { observe, type Observed } from './observe.js';
 import { ensurePolicySlot, type PolicySlot, type RailsLike } from './policy-slot.js';
 
@@ -72,6 +72,12 @@ export interface ControllerOptions {
    * faas-netes rewrites any other Deployment replica count (REFERENCE.md); default `pro` (no limit).
    */
   openfaasEdition?: OpenFaasEdition;
+  /**
+   * What the administrator allows any FunctionAutoscaler (operator flags): a replica ceiling and
+   * the largest scale-up of one decision, which no spec can exceed; and whether a resource may
+   * scale a function in another namespace than its own (default: no).
+   */
+  limits?: OperatorLimits & { allowCrossNamespace?: boolean };
 }
 
 export type OpenFaasEdition = 'ce' | 'pro';
@@ -233,7 +239,7 @@ export class Controller {
     this.managed.set(key, m);
     this.metrics.managed.set(this.managed.size);
     const spec = resolveSpec(obj);
-    if (spec.ok) this.ensureDeploymentInformer(spec.spec.functionNamespace);
+    if (spec.ok && this.mayScaleIn(obj, spec.spec.functionNamespace)) this.ensureDeploymentInformer(spec.spec.functionNamespace);
     this.schedule();
   }
 
@@ -265,6 +271,11 @@ export class Controller {
     };
     setOrDrop(metrics.functionP95, obs?.p95LatencyMs);
     setOrDrop(metrics.functionMisses, obs?.missRatio);
+  }
+
+  /** Functions in the resource's own namespace; others only with --allow-cross-namespace. */
+  private mayScaleIn(obj: AutoscalerObject, functionNamespace: string): boolean {
+    return functionNamespace === (obj.metadata.namespace ?? 'default') || this.opts.limits?.allowCrossNamespace === true;
   }
 
   private ensureDeploymentInformer(namespace: string): void {
@@ -422,7 +433,7 @@ export class Controller {
         invalid.push(m);
         continue;
       }
-      this.ensureDeploymentInformer(r.spec.functionNamespace);
+      if (this.mayScaleIn(m.obj, r.spec.functionNamespace)) this.ensureDeploymentInformer(r.spec.functionNamespace);
       const list = groups.get(r.spec.intervalSeconds) ?? [];
       list.push({ m, spec: r.spec });
       groups.set(r.spec.intervalSeconds, list);
@@ -530,6 +541,13 @@ export class Controller {
       await this.reconcileInvalid(m, now, { message: bounded.message, status: bounded.bounds });
       return undefined;
     }
+    if (!this.mayScaleIn(m.obj, declared.functionNamespace)) {
+      await this.reconcileInvalid(m, now, {
+        message: `spec.functionNamespace ${declared.functionNamespace} is not this FunctionAutoscaler's namespace (${m.obj.metadata.namespace ?? 'default'}); the operator scales functions in other namespaces only when started with --allow-cross-namespace`,
+        status: bounded.bounds,
+      });
+      return undefined;
+    }
     const labelParams = labelPolicyParams(declared.policy.name, labels);
     const spec: BoundedSpec =
       Object.keys(labelParams).length > 0
@@ -608,6 +626,7 @@ export class Controller {
       currentReplicas,
       now,
       partialData: observed.partialData,
+      ...(this.opts.limits ? { operatorLimits: this.opts.limits } : {}),
       ...(this.opts.openfaasEdition === 'ce' ? { platformRange: { ...OPENFAAS_CE_REPLICAS, name: 'OpenFaaS CE' } } : {}),
     });
   }

@@ -4,17 +4,21 @@
  * endpoints. `faas-autoscaler operator` calls `startOperator` and stops it on SIGTERM; tests and the
  * sandbox call it in-process.
  */
+import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { buildObservation } from '../metrics/observation.js';
 import { PrometheusSource, type PrometheusAuth } from '../metrics/prometheus.js';
+import { PolicyConfigError, type PolicySpec } from '../policies/policy.js';
 import { createPolicy } from '../policies/registry.js';
+import { packagePath } from '../package-root.js';
 import { Rails } from '../rails/rails.js';
 import { OpenFaasGatewayActuator } from '../actuators/openfaas-gateway.js';
 import { InputError } from '#kernel/input-error.js';
 import { systemClock } from './clock.js';
-import { Controller, type OpenFaasEdition } from './controller.js';
+import { Controller, type ControllerOptions, type OpenFaasEdition } from './controller.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
 import { ClientNodeCluster } from './kube.js';
 import { fetchKubeconfigOverSsh, type SshTarget } from './kubeconfig-ssh.js';
@@ -56,6 +60,10 @@ export interface OperatorConfig {
   shutdownTimeoutMs?: number;
   /** `ce`: decisions kept within OpenFaaS CE's 1..5 replicas (ControllerOptions.openfaasEdition). */
   openfaasEdition?: OpenFaasEdition;
+  /** What the administrator allows any FunctionAutoscaler (ControllerOptions.limits). */
+  limits?: ControllerOptions['limits'];
+  /** Directories spec.policy.model may point into, besides the shipped models. */
+  modelDirs?: string[];
   /** Tests: a captured logger. */
   logger?: Logger;
 }
@@ -204,7 +212,10 @@ function operatorController(
     }),
     clock: systemClock,
     logger,
-    createPolicy,
+    createPolicy: (spec, policyDeps) => {
+      checkModelDir(spec, cfg.modelDirs ?? []);
+      return createPolicy(spec, policyDeps);
+    },
     createRails: (c) => new Rails(c),
     buildObservation,
     actuators: cfg.gateway ? { gateway: new OpenFaasGatewayActuator({ ...cfg.gateway, timeoutMs: cfg.apiTimeoutMs }) } : {},
@@ -213,6 +224,7 @@ function operatorController(
     identity,
     canWrite: elector ? () => elector.isLeader() : () => true,
     openfaasEdition: cfg.openfaasEdition,
+    ...(cfg.limits ? { limits: cfg.limits } : {}),
   });
 }
 
@@ -297,5 +309,34 @@ export async function settlesWithin(work: Promise<unknown>, ms: number): Promise
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A model given in spec.policy.model must lie inside the shipped models or a directory the
+ * administrator named (--model-dirs), after symlinks and `..` are resolved: anyone who can write a
+ * FunctionAutoscaler must not make the operator read /etc or a home directory. The refusal is a
+ * load failure: the fallback decides, and PolicyLoaded says why.
+ */
+export function checkModelDir(spec: PolicySpec, modelDirs: readonly string[]): void {
+  if (spec.model === undefined) return;
+  const roots = [packagePath('models'), ...modelDirs].map((d) => realOrResolved(d));
+  const target = realOrResolved(spec.model);
+  const inside = roots.some((root) => {
+    const rel = relative(root, target);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  });
+  if (!inside) {
+    throw new PolicyConfigError(
+      `policy "${spec.name}": spec.policy.model ${spec.model} is outside the directories the operator reads models from (${roots.join(', ')}); an administrator adds one with --model-dirs`,
+    );
+  }
+}
+
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }

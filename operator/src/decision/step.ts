@@ -42,6 +42,14 @@ export interface DecisionContext {
   partialData?: boolean;
   /** A replica range the platform enforces whatever is written (OpenFaaS CE: 1..5). */
   platformRange?: { min: number; max: number; name: string };
+  /** What the administrator allows any function: a ceiling, and how far one decision may scale up. */
+  operatorLimits?: OperatorLimits;
+}
+
+export interface OperatorLimits {
+  maxReplicas: number;
+  /** One decision scales up to at most this many times the current count (from at least 1). */
+  maxScaleUpFactor: number;
 }
 
 /** The policy's recommendation; a throw becomes an invalid recommendation with the error's message. */
@@ -77,6 +85,14 @@ export function decideFrom(policyName: string, rec: Recommendation, ctx: Decisio
     desired = currentReplicas;
   }
   let limitedBy: RailLimit = railed.limitedBy;
+  if (ctx.operatorLimits) {
+    const limited = applyOperatorLimits(desired, currentReplicas, ctx.operatorLimits);
+    if (limited) {
+      reason = `${reason}; ${limited.reason}`;
+      desired = limited.replicas;
+      limitedBy = limited.limitedBy;
+    }
+  }
   if (ctx.platformRange) {
     // A count the platform would rewrite is never written: writing it would start a fight.
     const { min, max, name } = ctx.platformRange;
@@ -88,6 +104,29 @@ export function decideFrom(policyName: string, rec: Recommendation, ctx: Decisio
     }
   }
   return { held: false, rawDesiredReplicas: raw, desiredReplicas: desired, reason, limitedBy, rails: railed };
+}
+
+/** The administrator's ceiling, then the largest scale-up one decision may make; undefined when neither binds. */
+function applyOperatorLimits(
+  desired: number,
+  current: number,
+  limits: OperatorLimits,
+): { replicas: number; limitedBy: RailLimit; reason: string } | undefined {
+  let replicas = desired;
+  let limitedBy: RailLimit | undefined;
+  const by: string[] = [];
+  if (replicas > limits.maxReplicas) {
+    replicas = limits.maxReplicas;
+    limitedBy = 'operator-max-replicas';
+    by.push(`the operator's ceiling of ${limits.maxReplicas} replicas`);
+  }
+  const step = Math.floor(Math.max(1, current) * limits.maxScaleUpFactor);
+  if (replicas > current && replicas > step) {
+    replicas = step;
+    limitedBy = 'operator-scale-up';
+    by.push(`the operator's largest scale-up, ×${limits.maxScaleUpFactor} per decision`);
+  }
+  return limitedBy ? { replicas, limitedBy, reason: `limited to ${replicas} by ${by.join(' and ')} (wanted ${desired})` } : undefined;
 }
 
 /** The whole step: recommend, then `decideFrom`. */

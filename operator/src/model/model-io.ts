@@ -166,7 +166,9 @@ export async function loadModel(dir: string, options: { expectAlgo?: Algo } = {}
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    fail(`${METADATA_FILE} is not valid JSON (${(err as Error).message})`, err);
+    // JSON.parse quotes the start of the text; a path given by mistake (/etc/…) must not be echoed.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    fail(`${METADATA_FILE} is not valid JSON${at !== undefined ? ` (at position ${at})` : ''}`, err);
   }
   const metadata = validateMetadata(raw, fail);
   if (options.expectAlgo && metadata.algo !== options.expectAlgo) {

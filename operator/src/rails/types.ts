@@ -46,7 +46,11 @@ export type RailLimit =
   | 'scale-up-disabled'
   | 'scale-down-disabled'
   /** OpenFaaS CE keeps every function within 1..5 replicas (faas-netes rewrites any other count). */
-  | 'openfaas-ce';
+  | 'openfaas-ce'
+  /** The operator's own ceiling (`--max-replicas`), which no FunctionAutoscaler can exceed. */
+  | 'operator-max-replicas'
+  /** The operator's own limit on one scale-up (`--max-scale-up-factor`). */
+  | 'operator-scale-up';
 
 export interface RailsDecision {
   /** What the policy asked for. */

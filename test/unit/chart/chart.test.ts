@@ -290,6 +290,8 @@ describeWithHelm('chart: helm lint and template', () => {
         values: { leaderElection: { enabled: true, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } },
         want: /renewDeadlineSeconds must be less than/,
       },
+      // A scale-up factor of 1 would freeze every function at its count.
+      { name: 'scale-up factor 1', values: { limits: { maxScaleUpFactor: 1 } }, want: /maxScaleUpFactor/ },
       // Models from a volume, but no volume.
       { name: 'volume models without volume', values: { model: { source: 'volume' } }, want: /model\.source=volume needs model\.volume/ },
     ];

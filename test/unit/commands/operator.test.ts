@@ -193,6 +193,22 @@ describe('the shutdown deadline', () => {
     expect(await settlesWithin(Promise.reject(new Error('x')), 5_000)).toBe(true);
   });
 
+  it('operator limits: 500 replicas and ×10 per decision by default, one namespace, shipped models only', () => {
+    expect(operatorConfigFromFlags(parse([]))).toMatchObject({
+      limits: { maxReplicas: 500, maxScaleUpFactor: 10, allowCrossNamespace: false },
+      modelDirs: [],
+    });
+    expect(
+      operatorConfigFromFlags(
+        parse(['--max-replicas', '40', '--max-scale-up-factor', '2.5', '--allow-cross-namespace', '--model-dirs', '/models, /srv/m']),
+      ),
+    ).toMatchObject({ limits: { maxReplicas: 40, maxScaleUpFactor: 2.5, allowCrossNamespace: true }, modelDirs: ['/models', '/srv/m'] });
+    expect(() => operatorConfigFromFlags(parse(['--max-scale-up-factor', '1']))).toThrow(
+      '--max-scale-up-factor: must be a number > 1, got "1"',
+    );
+    expect(() => operatorConfigFromFlags(parse(['--max-replicas', '0']))).toThrow('--max-replicas: must be an integer >= 1, got "0"');
+  });
+
   it('is 25 s by default, and a flag', () => {
     expect(operatorConfigFromFlags(parse([])).shutdownTimeoutMs).toBe(25_000);
     expect(operatorConfigFromFlags(parse(['--shutdown-timeout-seconds', '8'])).shutdownTimeoutMs).toBe(8_000);

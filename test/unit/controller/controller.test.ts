@@ -667,6 +667,54 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
+  it("no spec exceeds the operator's limits: 1 → 3000 goes ×10 per decision up to the ceiling, and says so", async () => {
+    const h = await harness({ limits: { maxReplicas: 500, maxScaleUpFactor: 10 } });
+    h.cluster.putDeployment(NS, 'huge', 1);
+    h.cluster.putAutoscaler(fas('huge', { minReplicas: 3000, maxReplicas: 3000, policy: { name: 'static', params: { replicas: 3000 } } }));
+    h.prom.set(`huge.${NS}`, { rps: 1, cpuCores: 0.05 });
+    const rows: Array<[number | undefined, string | undefined, string | undefined]> = [];
+    await started(h);
+    for (let i = 0; i < 4; i++) {
+      rows.push([
+        h.cluster.replicasOf(NS, 'huge'),
+        h.status('huge').lastDecision?.limitedBy,
+        h.condition('huge', 'ScalingLimited')?.reason,
+      ]);
+      await h.clock.advance(30_000);
+    }
+    expect(rows).toEqual([
+      [10, 'operator-scale-up', 'OperatorScaleUp'],
+      [100, 'operator-scale-up', 'OperatorScaleUp'],
+      [500, 'operator-max-replicas', 'OperatorMaxReplicas'],
+      [500, 'operator-max-replicas', 'OperatorMaxReplicas'],
+    ]);
+    expect(h.status('huge').lastDecision?.reason).toMatch(/limited to 500 by the operator's ceiling of 500 replicas \(wanted 3000\)$/);
+    await h.controller.stop();
+  });
+
+  it("refuses a function in another namespace than the resource's own, unless allowed", async () => {
+    for (const allowCrossNamespace of [false, true]) {
+      const h = await harness({ limits: { maxReplicas: 500, maxScaleUpFactor: 10, allowCrossNamespace } });
+      h.cluster.putDeployment('other-team', 'theirs', 1);
+      h.cluster.putAutoscaler(fas('theirs', { functionNamespace: 'other-team' }));
+      h.prom.set('theirs.other-team', { rps: 45, cpuCores: 0.05 });
+      await started(h);
+      if (!allowCrossNamespace) {
+        expect(h.condition('theirs', 'Ready')).toMatchObject({
+          status: 'False',
+          reason: 'InvalidSpec',
+          message: expect.stringMatching(
+            /^spec\.functionNamespace other-team is not this FunctionAutoscaler's namespace \(openfaas-fn\); .*--allow-cross-namespace$/,
+          ),
+        });
+        expect(h.cluster.replicasOf('other-team', 'theirs')).toBe(1);
+      } else {
+        expect(h.cluster.replicasOf('other-team', 'theirs')).toBe(5);
+      }
+      await h.controller.stop();
+    }
+  });
+
   it('stop() lets the tick in flight finish before returning', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 1);

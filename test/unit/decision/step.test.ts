@@ -86,6 +86,30 @@ describe('decisionStep', () => {
   });
 });
 
+describe("the operator's own limits (after the rails, before the platform range)", () => {
+  const limits = { maxReplicas: 500, maxScaleUpFactor: 10 };
+  // Each row: current replicas, what the policy wants (bounds 1..5000) → what is applied, and why.
+  test.each([
+    [1, 3000, 10, 'operator-scale-up'],
+    [10, 3000, 100, 'operator-scale-up'],
+    [100, 3000, 500, 'operator-max-replicas'],
+    [500, 3000, 500, 'operator-max-replicas'],
+    [600, 600, 500, 'operator-max-replicas'], // set above the ceiling by someone else: brought down to it
+    [4, 40, 40, 'none'],
+    [0, 7, 7, 'none'], // from zero, ×10 of one
+    [3, 1, 1, 'none'], // scale-downs are never limited by the factor
+  ])('%i replicas, %i wanted → %i (%s)', (current, wanted, applied, limitedBy) => {
+    const rails = new Rails({ minReplicas: 0, maxReplicas: 5000 });
+    const d = decideFrom(
+      'static',
+      { valid: true, desiredReplicas: wanted, reason: 'r' },
+      { rails, currentReplicas: current, now: 0, operatorLimits: limits },
+    );
+    expect({ applied: d.desiredReplicas, limitedBy: d.limitedBy }).toEqual({ applied, limitedBy });
+    if (limitedBy !== 'none') expect(d.reason).toMatch(new RegExp(`limited to ${applied} by the operator's .*\\(wanted ${wanted}\\)$`));
+  });
+});
+
 // 20 minutes: quiet, a burst, quiet again — the rails' stabilization has something to hold.
 const fn = traceFn([...constant(120, 6), ...constant(1500, 4), ...constant(60, 10)]);
 const SIM = { serviceTime: { kind: 'lognormal', mu: Math.log(300), sigma: 0.5 } as const };

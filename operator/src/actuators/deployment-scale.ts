@@ -3,9 +3,12 @@
  * each function as a Deployment of the same name, so this works for OpenFaaS CE and Pro alike and
  * needs only RBAC on `deployments/scale` — not the gateway's admin password (docs/adr).
  *
- * Read-then-replace with the resourceVersion read: if someone else scaled in between, the API
- * answers 409 and we read again and retry (at most `attempts` times), rather than silently
- * overwriting a change we never saw.
+ * Read-then-replace with the resourceVersion read, so a change we never saw is never overwritten:
+ * - the count read is not the one the decision was made from (`decidedFrom`): someone else scaled
+ *   since; nothing is written, and the controller decides again from the new count (a `conflict`);
+ * - 409 on the write (the Deployment changed between our read and write, often only its status):
+ *   read again; if the count is still the one decided from, write again (at most `attempts` times),
+ *   else the same `conflict`.
  */
 import { KubeApiError, type ClusterClient } from '../controller/kube.js';
 import { ActuatorError, type Actuator, type ScaleResult, type ScaleTarget } from './types.js';
@@ -23,9 +26,16 @@ export class DeploymentScaleActuator implements Actuator {
       try {
         const current = await this.client.readScale(target.namespace, target.name);
         if (current.replicas === replicas) return { replicas, attempts: attempt };
+        if (target.decidedFrom !== undefined && current.replicas !== target.decidedFrom) {
+          throw new ActuatorError(
+            'conflict',
+            `deployment ${target.namespace}/${target.name}: replicas changed from ${target.decidedFrom} to ${current.replicas} by someone else since the decision; not overwriting it, deciding again from ${current.replicas}`,
+          );
+        }
         const written = await this.client.replaceScale(target.namespace, target.name, replicas, current.resourceVersion);
         return { replicas: written.replicas, attempts: attempt };
       } catch (err) {
+        if (err instanceof ActuatorError) throw err;
         if (err instanceof KubeApiError && err.conflict && attempt < attempts) {
           this.opts.onConflict?.(target, attempt);
           continue;

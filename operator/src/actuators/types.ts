@@ -8,6 +8,11 @@ export interface ScaleTarget {
   /** Deployment / function name. */
   name: string;
   namespace: string;
+  /**
+   * The replica count the decision was made from. When the function no longer has it (someone
+   * else scaled it meanwhile), the write is not made: a `conflict`, decided again from the new count.
+   */
+  decidedFrom?: number;
 }
 
 export interface ScaleResult {

@@ -33,7 +33,7 @@ import { DeploymentScaleActuator } from '../actuators/deployment-scale.js';
 import { ActuatorError, type Actuator } from '../actuators/types.js';
 import { Backoff, type Cancel, type Clock } from './clock.js';
 import { Informer, objectKey } from './informer.js';
-import type { AutoscalerObject, ClusterClient } from './kube.js';
+import { KubeApiError, type AutoscalerObject, type ClusterClient } from './kube.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
 import { decideFrom, hold as holdAt, recommend, type Decision, type OperatorLimits } from '../decision/step.js';
@@ -683,11 +683,21 @@ export class Controller {
       return none;
     }
     if (!this.canWrite()) return none;
+    const stale = await this.changedDuringTick(m);
+    if (stale) {
+      // Decided for a resource that is gone or has a new spec: nothing is written; decide again.
+      slot.rails?.undoLastScaleEvent?.();
+      log.info({ stale }, 'the FunctionAutoscaler changed during the tick; not scaling');
+      return { scaled: false, retrySoon: true };
+    }
     const actuator = this.actuators[spec.actuator];
     try {
       if (!actuator)
         throw new ActuatorError('rejected', `actuator ${spec.actuator} is not configured (start the operator with --gateway-url)`);
-      const result = await actuator.scale({ name: spec.functionName, namespace: spec.functionNamespace }, decision.desiredReplicas);
+      const result = await actuator.scale(
+        { name: spec.functionName, namespace: spec.functionNamespace, decidedFrom: currentReplicas },
+        decision.desiredReplicas,
+      );
       m.lastKnownReplicas = result.replicas;
       status.replicas = result.replicas;
       const extra = result.adjustedReason ? ` (${result.adjustedReason})` : '';
@@ -699,22 +709,49 @@ export class Controller {
       log.info({ from: currentReplicas, to: result.replicas, policy: slot.policy?.name ?? 'none', attempts: result.attempts }, 'scaled');
       return { scaled: true, retrySoon: false };
     } catch (raw) {
-      const err = raw instanceof ActuatorError ? raw : new ActuatorError('transient', String(raw), { cause: raw });
-      slot.rails?.undoLastScaleEvent?.();
-      this.metrics.scaleErrors.inc({ actuator: spec.actuator, kind: err.kind });
-      const reason = err.kind === 'not-found' ? 'DeploymentNotFound' : 'ScaleFailed';
-      this.events.emit(m.obj, {
-        type: 'Warning',
-        reason,
-        message: `could not scale from ${currentReplicas} to ${decision.desiredReplicas}: ${err.message}`,
-      });
-      log.error({ err: err.message, kind: err.kind }, 'scale failed');
-      return {
-        scaled: false,
-        retrySoon: err.kind === 'transient' || err.kind === 'conflict',
-        failure: { type: 'Ready', status: 'False', reason, message: err.message },
-      };
+      return this.scaleFailed(r, raw, { from: currentReplicas, to: decision.desiredReplicas });
     }
+  }
+
+  /** A write that failed: the rails forget it, a Warning Event, and Ready says why; transient faults and conflicts retry soon. */
+  private scaleFailed(
+    r: Reconcile,
+    raw: unknown,
+    change: { from: number; to: number },
+  ): { scaled: false; retrySoon: boolean; failure: ConditionUpdate } {
+    const { m, spec, log } = r;
+    const err = raw instanceof ActuatorError ? raw : new ActuatorError('transient', String(raw), { cause: raw });
+    m.slot?.rails?.undoLastScaleEvent?.();
+    this.metrics.scaleErrors.inc({ actuator: spec.actuator, kind: err.kind });
+    const reason = err.kind === 'not-found' ? 'DeploymentNotFound' : 'ScaleFailed';
+    this.events.emit(m.obj, {
+      type: 'Warning',
+      reason,
+      message: `could not scale from ${change.from} to ${change.to}: ${err.message}`,
+    });
+    log.error({ err: err.message, kind: err.kind }, 'scale failed');
+    return {
+      scaled: false,
+      retrySoon: err.kind === 'transient' || err.kind === 'conflict',
+      failure: { type: 'Ready', status: 'False', reason, message: err.message },
+    };
+  }
+
+  /**
+   * Before a scale: whether the FunctionAutoscaler was deleted (or deleted and created again) or its
+   * spec changed since the tick read it — by uid and generation, read from the API server. When the
+   * server cannot say, the decision stands (the write itself still checks the replica count).
+   */
+  private async changedDuringTick(m: Managed): Promise<'deleted' | 'spec changed' | undefined> {
+    if (this.managed.get(m.key) !== m) return 'deleted';
+    try {
+      const now = await this.opts.cluster.readAutoscaler(m.obj.metadata.namespace ?? 'default', m.obj.metadata.name);
+      if (now.metadata.uid !== m.obj.metadata.uid) return 'deleted';
+      if (now.metadata.generation !== m.obj.metadata.generation) return 'spec changed';
+    } catch (err) {
+      if (err instanceof KubeApiError && err.notFound) return 'deleted';
+    }
+    return undefined;
   }
 
   /** Ready: a failed write, no policy, metrics down (retrying), else Reconciled with the decision. */

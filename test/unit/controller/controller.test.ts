@@ -444,7 +444,7 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
-  it('retries a stale write: 409 on /scale and on /status are read again and rewritten', async () => {
+  it('retries a stale write: 409 on /scale (the count still the one decided from) and on /status are read again and rewritten', async () => {
     const h = await harness();
     h.cluster.putDeployment(NS, 'echo', 1);
     h.cluster.putAutoscaler(fas('echo', {}));
@@ -454,6 +454,7 @@ describe('Controller', () => {
     await started(h);
     expect(h.cluster.replicasOf(NS, 'echo')).toBe(3);
     expect(h.cluster.calls.filter((c) => /^(readScale|replaceScale|readAutoscaler|replaceAutoscalerStatus)/.test(c))).toEqual([
+      `readAutoscaler ${NS}/echo`, // still there, same generation: the decision stands
       `readScale ${NS}/echo`,
       `replaceScale ${NS}/echo 3`, // 409
       `readScale ${NS}/echo`,
@@ -713,6 +714,38 @@ describe('Controller', () => {
       }
       await h.controller.stop();
     }
+  });
+
+  it('never overwrites a count someone else set after the decision; decides again from it at once', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 45, cpuCores: 0.05 }); // the policy wants 5
+    // Someone scales to 8 between the decision (from 1) and the write.
+    h.cluster.beforeNext('readScale', () => h.cluster.putDeployment(NS, 'echo', 8));
+    await started(h);
+    expect(h.cluster.calls.filter((c) => c.startsWith('replaceScale'))).toEqual([]);
+    expect(h.condition('echo', 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ScaleFailed',
+      message: expect.stringMatching(/replicas changed from 1 to 8 by someone else/),
+    });
+    // The next try (a back-off, not a whole interval) decides from 8: down to 5.
+    await h.clock.advance(2_000);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(5);
+    await h.controller.stop();
+  });
+
+  it('does not scale for a FunctionAutoscaler deleted during the tick', async () => {
+    const h = await harness();
+    h.cluster.putDeployment(NS, 'echo', 1);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 45, cpuCores: 0.05 });
+    h.cluster.beforeNext('readAutoscaler', () => h.cluster.deleteAutoscaler(NS, 'echo'));
+    await started(h);
+    expect(h.cluster.replicasOf(NS, 'echo')).toBe(1);
+    expect(h.cluster.calls.filter((c) => c.startsWith('replaceScale') || c.startsWith('readScale'))).toEqual([]);
+    await h.controller.stop();
   });
 
   it('stop() lets the tick in flight finish before returning', async () => {

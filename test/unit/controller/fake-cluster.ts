@@ -29,11 +29,17 @@ export class FakeCluster implements ClusterClient {
   /** Every call, in order: "replaceScale openfaas-fn/a 3". */
   readonly calls: string[] = [];
   private failures = new Map<Op, KubeApiError[]>();
+  private hooks = new Map<Op, Array<() => void>>();
   private autoscalerWatchers = new Set<WatchHandlers<AutoscalerObject>>();
   private deploymentWatchers = new Set<WatchHandlers<V1Deployment>>();
 
   private nextRv(): string {
     return String(++this.rv);
+  }
+
+  /** Runs `fn` just before the next call of `op` (what another client does at that moment). */
+  beforeNext(op: Op, fn: () => void): void {
+    this.hooks.set(op, [...(this.hooks.get(op) ?? []), fn]);
   }
 
   /** The next call of `op` fails with `err` (queued; one per call). */
@@ -42,6 +48,7 @@ export class FakeCluster implements ClusterClient {
   }
 
   private check(op: Op, detail: string): void {
+    this.hooks.get(op)?.shift()?.();
     this.calls.push(`${op} ${detail}`.trim());
     const queue = this.failures.get(op);
     const err = queue?.shift();

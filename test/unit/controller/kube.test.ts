@@ -264,6 +264,36 @@ describe('DeploymentScaleActuator over client-node', () => {
     expect({ got, sentRvs }).toEqual({ got: { replicas: 4, attempts: 2 }, sentRvs: ['10', '11'] });
   });
 
+  it('never overwrites a count someone else set since the decision: no write, a conflict naming both counts', async () => {
+    // The decision was made from 1; the Deployment now asks for 6 (an HPA, a person).
+    nock(SERVER).get(SCALE_PATH).reply(200, scale(6, '20'));
+    const err = (await new DeploymentScaleActuator(client())
+      .scale({ name: 'echo', namespace: 'openfaas-fn', decidedFrom: 1 }, 4)
+      .catch((e: unknown) => e)) as ActuatorError;
+    expect({ kind: err.kind, message: err.message }).toEqual({
+      kind: 'conflict',
+      message:
+        'deployment openfaas-fn/echo: replicas changed from 1 to 6 by someone else since the decision; not overwriting it, deciding again from 6',
+    });
+    expect(nock.isDone()).toBe(true); // no PUT was made (nock would refuse an unplanned one)
+  });
+
+  it('after a 409, writes again only while the count is still the one decided from', async () => {
+    nock(SERVER)
+      .get(SCALE_PATH)
+      .reply(200, scale(1, '10'))
+      .put(SCALE_PATH)
+      .reply(409, status(409, 'Conflict', 'modified'))
+      .get(SCALE_PATH)
+      .reply(200, scale(3, '11'));
+    const err = (await new DeploymentScaleActuator(client())
+      .scale({ name: 'echo', namespace: 'openfaas-fn', decidedFrom: 1 }, 4)
+      .catch((e: unknown) => e)) as ActuatorError;
+    expect(err.kind).toBe('conflict');
+    expect(err.message).toMatch(/replicas changed from 1 to 3/);
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('gives up after 3 conflicts with a conflict error, and maps 404 to not-found', async () => {
     const scope = nock(SERVER);
     for (let i = 0; i < 3; i++)

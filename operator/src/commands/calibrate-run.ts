@@ -35,6 +35,13 @@ export async function runCalibrateCommand(flags: CalibrateFlags): Promise<void> 
   }
   const recording = await readRecording(flags.recording);
   const fn = pickFunction('--function', recording, flags.function);
+  const records = recording.byFunction.get(fn) ?? [];
+  // A profile of defaults would look like a calibration: refuse a recording with nothing to fit.
+  if (!records.some((r) => r.requests !== null && r.requests > 0)) {
+    throw new InputError(
+      `--recording: ${flags.recording} has no request for ${fn} in its ${records.length} steps; nothing to calibrate from (record a period when the function was invoked)`,
+    );
+  }
   const step = recording.header.stepSeconds;
   const fitWindowSteps = Math.max(1, Math.round(fitWindowSeconds / step));
   const requests =

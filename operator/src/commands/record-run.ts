@@ -29,6 +29,7 @@ export interface RecordFlags {
   chunkSteps: string;
   out: string;
   resume?: boolean;
+  force?: boolean;
   timeout: string;
   progress: boolean;
 }
@@ -121,6 +122,7 @@ export async function runRecordCommand(flags: RecordFlags): Promise<void> {
       chunkSteps,
       out: flags.out,
       resume: flags.resume === true,
+      force: flags.force === true,
       sourceUrls: { a: a.url, b: b.url },
       tool: toolVersion(),
       signal: controller.signal,

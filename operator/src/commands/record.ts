@@ -41,6 +41,7 @@ export function registerRecord(program: Command): void {
     .option('--chunk-steps <n>', 'steps per range query (Prometheus allows 11,000 points per series)', '1000')
     .requiredOption('--out <file>', 'recording file to write (NDJSON)')
     .option('--resume', 'continue the interrupted recording in --out (its range, step and functions are used)')
+    .option('--force', 'replace --out if it exists (without --resume or --force, an existing file is an error)')
     .option('--timeout <duration>', 'time-out of one range query', '60s')
     .option('--no-progress', 'no progress line on stderr')
     .action(async (flags: RecordFlags) => {

@@ -11,7 +11,7 @@
  * and `resume` continues after the last step that has a record for every function (a torn last
  * line, from a kill in the middle of a write, is cut off first).
  */
-import { open, readFile, truncate } from 'node:fs/promises';
+import { open, readFile, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { InputError } from '#kernel/input-error.js';
 import { PrometheusError, type RangeQuerier } from '../metrics/prometheus.js';
 import {
@@ -45,6 +45,8 @@ export interface RecordOptions {
   out: string;
   /** Continue an interrupted recording in `out` (its header decides the range, step and functions). */
   resume?: boolean;
+  /** Replace an existing `out` (without it, or `resume`, an existing file is an error). */
+  force?: boolean;
   /** Base URLs for the header (credentials already removed). */
   sourceUrls: { a: string; b: string };
   tool: string;
@@ -114,7 +116,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
     notes: new Map(),
     queries: 0,
   };
-  const file = await open(opts.out, opts.resume ? 'a' : 'w');
+  // Without --resume an existing file is replaced only when asked (--force): 'wx' refuses it.
+  const file = await openRecording(opts.out, opts.resume ? 'a' : opts.force ? 'w' : 'wx');
   try {
     if (!opts.resume) await file.write(headerLine(header));
     const chunksTotal = Math.ceil((stepsTotal - firstStep) / chunkSteps);
@@ -125,7 +128,8 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
         break;
       }
       const k1 = Math.min(stepsTotal - 1, k0 + chunkSteps - 1);
-      const lines = await abortable(recordChunk({ opts, header, specs, fromMs, stepMs, k0, k1, summary }), opts.signal);
+      const first = k0 === firstStep;
+      const lines = await abortable(recordChunk({ opts, header, specs, fromMs, stepMs, k0, k1, summary, first }), opts.signal);
       if (lines === undefined) {
         summary.interrupted = true;
         break;
@@ -135,9 +139,14 @@ export async function runRecord(opts: RecordOptions): Promise<RecordSummary> {
       chunksDone++;
       opts.onProgress?.({ stepsDone: k1 + 1, stepsTotal, chunksDone, chunksTotal, elapsedSeconds: (Date.now() - started) / 1000 });
     }
-  } finally {
+  } catch (err) {
+    // Nothing recorded yet by this run: leave no file behind (a resumed one keeps what it had).
     await file.close();
+    if (!opts.resume && summary.stepsWritten === 0) await rm(opts.out, { force: true });
+    throw err;
   }
+  await file.close();
+  await refuseEmpty(opts, summary);
   return summary;
 }
 
@@ -178,6 +187,23 @@ interface ChunkArgs {
   k0: number;
   k1: number;
   summary: RecordSummary;
+  /** The run's first chunk: a Prometheus that cannot be queried then ends the run. */
+  first: boolean;
+}
+
+/** Failures of a whole source (as opposed to a query it refused). */
+const SOURCE_DOWN: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'server']);
+
+/** Opens the recording; an existing file without --resume or --force is one line, not a stack trace. */
+async function openRecording(path: string, flags: 'a' | 'w' | 'wx'): Promise<FileHandle> {
+  try {
+    return await open(path, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST')
+      throw new InputError(`--out: ${path} exists; give --resume to continue it or --force to replace it`, { cause: err });
+    throw new InputError(`--out: cannot write ${path} (${code ?? (err as Error).message})`, { cause: err });
+  }
 }
 
 /** Queries, aligns and builds the records of steps k0..k1; returns their lines. */
@@ -194,6 +220,14 @@ async function recordChunk(a: ChunkArgs): Promise<string> {
         return new QueryData(spec, alignSeries(await sourceOf(spec.source).queryRange(spec.promql, range), startMs, stepMs, points));
       } catch (err) {
         if (!(err instanceof PrometheusError)) throw err;
+        // The gateway's Prometheus not answering at the first chunk is a wrong URL or an outage: say
+        // so now rather than write a file of empty records. Later, or for role B (CPU, memory), a
+        // failure is a null field with its reason.
+        if (a.first && spec.source === 'a' && SOURCE_DOWN.has(err.kind)) {
+          throw new InputError(`record: ${sourceOf(spec.source).name} cannot be queried: ${err.message}; nothing was recorded`, {
+            cause: err,
+          });
+        }
         return new QueryData(spec, [], err.message);
       }
     }),
@@ -308,4 +342,19 @@ async function readForResume(path: string): Promise<{ header: RecordingHeader; c
   }
   if (keepBytes < buf.length) await truncate(path, keepBytes);
   return { header, completeSteps };
+}
+
+/**
+ * A recording with no request count for any function in any step is no recording: a wrong
+ * function name, namespace or Prometheus. The file is removed and the reason given.
+ */
+async function refuseEmpty(opts: RecordOptions, summary: RecordSummary): Promise<void> {
+  const records = summary.stepsWritten * summary.header.functions.length;
+  const requests = summary.nulls.requests;
+  if (summary.interrupted || summary.stepsResumed > 0 || records === 0 || (requests?.count ?? 0) < records) return;
+  await rm(opts.out, { force: true });
+  const why = [...(requests?.reasons.entries() ?? [])].sort((x, y) => y[1] - x[1])[0]?.[0] ?? 'no reason given';
+  throw new InputError(
+    `record: no request counts for ${summary.header.functions.join(', ')} in any of the ${summary.stepsWritten} steps (${why}); check --function, --namespace and --prom-a; nothing was kept`,
+  );
 }

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../operator/src/cli.js';
@@ -30,6 +30,15 @@ writeFileSync(
       seed: 3,
     }),
   ),
+);
+// The same recording with every request count zeroed: a function never invoked in the range.
+const idle = join(dir, 'idle.ndjson');
+writeFileSync(
+  idle,
+  readFileSync(recordingFile, 'utf8')
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : JSON.stringify({ ...JSON.parse(line), requests: 0, requestsByCode: {}, rps: 0 })))
+    .join('\n'),
 );
 const broken = join(dir, 'broken.ndjson');
 writeFileSync(broken, `${readFileSync(recordingFile, 'utf8').split('\n').slice(0, 3).join('\n')}\n{"t":"x"}\n`);
@@ -134,9 +143,11 @@ describe('record: Prometheus credentials', () => {
         out,
         '--no-progress',
       ]);
-      expect(r.code).toBe(0);
       expect(seen.length).toBeGreaterThan(0);
       expect(new Set(seen)).toEqual(new Set(['Bearer s3cret']));
+      // This Prometheus holds no series at all: no request count anywhere, so no recording is kept.
+      expect(r.code).toBe(2);
+      expect(existsSync(out)).toBe(false);
     } finally {
       server.close();
     }
@@ -209,6 +220,11 @@ describe('bad input → one line, exit 2', () => {
       /^faas-autoscaler: --function: figlet\.openfaas-fn is not in .*; it holds fn\.openfaas-fn/,
     ],
     [
+      'calibrate a recording without a single request',
+      ['calibrate', '--recording', idle, '--out', join(dir, 'p.json')],
+      /^faas-autoscaler: --recording: .*idle\.ndjson has no request for fn\.openfaas-fn in its \d+ steps; nothing to calibrate from/,
+    ],
+    [
       'calibrate with a bad request',
       ['calibrate', '--recording', recordingFile, '--cpu-request', 'lots', '--out', join(dir, 'p.json')],
       /^faas-autoscaler: --cpu-request: invalid quantity "lots"/,
@@ -226,7 +242,7 @@ describe('bad input → one line, exit 2', () => {
     expect(code).toBe(2);
   });
 
-  it('record against a Prometheus that is down: the fields are null with the reason, exit 0', async () => {
+  it('record against a Prometheus that is down: one line naming it, exit 2, no file', async () => {
     const out = join(dir, 'down.ndjson');
     const port = await freePort('127.0.0.1');
     const { code, stderr } = await run([
@@ -244,14 +260,20 @@ describe('bad input → one line, exit 2', () => {
       '--out',
       out,
     ]);
-    expect(code).toBe(0);
-    expect(stderr).toContain(
-      `null requests in 3 records: prometheus-a: cannot reach http://127.0.0.1:${port}/api/v1/query_range (ECONNREFUSED)`,
+    expect(code).toBe(2);
+    expect(stderr.replace(/^\(.*\n/gm, '').trim()).toBe(
+      `faas-autoscaler: record: prometheus-a cannot be queried: prometheus-a: cannot reach http://127.0.0.1:${port}/api/v1/query_range (ECONNREFUSED); nothing was recorded`,
     );
-    expect(stderr).toContain(
-      `null cpuCores in 3 records: prometheus-b: cannot reach http://127.0.0.1:${port}/api/v1/query_range (ECONNREFUSED)`,
-    );
-    expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(5);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('record refuses to replace an existing file without --resume or --force', async () => {
+    const out = join(dir, 'existing.ndjson');
+    writeFileSync(out, 'twelve lines of an earlier recording\n');
+    const { code, stderr } = await run(['record', '--prom-a', 'http://127.0.0.1:9', '--function', 'fn', '--from', '-10s', '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`--out: ${out} exists; give --resume to continue it or --force to replace it`));
+    expect(readFileSync(out, 'utf8')).toBe('twelve lines of an earlier recording\n');
   });
 });
 

@@ -13,7 +13,8 @@
  * file holds its exact quantiles (0 % and 100 % are the 0.1 % and 99.9 % quantiles); memory is
  * lognormal around 128 MB. They are plausible, not fitted to anything.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { makeDirs } from '#kernel/output.js';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '#kernel/rng.js';
 import type { Trace, TraceFunction } from '#kernel/traces/types.js';
@@ -117,7 +118,7 @@ export function generateTrace(opts: SyntheticOptions): Trace {
 export async function writeAzure2019Folder(trace: Trace, dir: string): Promise<string[]> {
   if (trace.binSeconds !== 60) throw new RangeError(`the Azure 2019 layout has minute bins; this trace has ${trace.binSeconds} s bins`);
   const startMinute = Math.round(trace.startOffsetSeconds / 60) + 1;
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const bins = trace.functions.reduce((n, f) => Math.max(n, f.counts.length), 0);
   const minutes = Array.from({ length: bins }, (_, i) => String(startMinute + i));
   const invocations = [['HashOwner', 'HashApp', 'HashFunction', 'Trigger', ...minutes].join(',')];

@@ -12,9 +12,13 @@
  * linear interpolation between closest ranks (numpy's default).
  */
 import type { DurationProfileMs, TraceFunction } from './types.js';
+import { InputError } from '../input-error.js';
 import { checkWidth, columnOf, errorAt, fieldError, headerIndex, parseNonNegative, readCsvLines, type CsvLine } from './csv.js';
 
 export const AZURE2021_HEADER = ['app', 'func', 'end_timestamp', 'duration'] as const;
+
+/** The most bins a trace is read into (a year of minutes is 525,600). */
+export const MAX_BINS = 1_000_000;
 
 const PERCENTILES = [0, 1, 25, 50, 75, 99, 100] as const;
 
@@ -69,6 +73,12 @@ export async function readAzure2021(file: string, binSeconds: number): Promise<T
   let lastArrival = 0;
   for (const records of byId.values()) for (const t of records.arrivalsSeconds) lastArrival = Math.max(lastArrival, t);
   const binCount = Math.floor(lastArrival / binSeconds) + 1;
+  // The published trace spans 14 days; a timestamp far beyond would allocate bins for nothing.
+  if (binCount > MAX_BINS) {
+    throw new InputError(
+      `${file}: the last invocation is at ${lastArrival} s, ${binCount.toLocaleString('en-US')} bins of ${binSeconds} s; at most ${MAX_BINS.toLocaleString('en-US')} bins are read (a larger --bin-seconds, or a trace in seconds from its start)`,
+    );
+  }
   return [...byId.values()].map((records, i) => {
     const counts: number[] = new Array<number>(binCount).fill(0);
     for (const t of records.arrivalsSeconds) counts[Math.floor(t / binSeconds)] += 1;

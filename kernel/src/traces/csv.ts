@@ -81,7 +81,8 @@ function isDigits(text: string): boolean {
 
 /** A non-negative integer written as plain digits, or undefined. Hot path of the 2019 reader. */
 export function parseCount(text: string): number | undefined {
-  return isDigits(text) ? Number(text) : undefined;
+  // Digits beyond 2^53 are not a count anyone recorded (and lose their value as a number).
+  return isDigits(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
 }
 
 const DECIMAL = /^(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;

@@ -74,7 +74,25 @@ export async function loadTrace(opts: LoadTraceOptions): Promise<Trace> {
   }
   // Rank before scaling: integer sums are exact, scaled ones can break ties by rounding.
   rankFunctions(trace).forEach((fn, i) => { fn.rank = i + 1; });
-  return applyRateScale(trace, rateScale);
+  return checkBinCounts(applyRateScale(trace, rateScale), rateScale);
+}
+
+/**
+ * The most invocations one bin may hold once scaled: the simulator and the load generator hold a
+ * bin's arrivals in memory (8 bytes each), so more would exhaust it rather than run.
+ */
+export const MAX_BIN_COUNT = 10_000_000;
+
+function checkBinCounts(trace: Trace, rateScale: number): Trace {
+  let busiest = 0;
+  for (const fn of trace.functions) for (const c of fn.counts) busiest = Math.max(busiest, c);
+  if (busiest > MAX_BIN_COUNT) {
+    const scaled = rateScale === 1 ? '' : ` (with --rate-scale ${rateScale})`;
+    throw new InputError(
+      `${trace.source}: the busiest bin holds ${busiest.toExponential(2)} invocations${scaled}, more than the ${MAX_BIN_COUNT.toLocaleString('en-US')} a bin may hold; lower --rate-scale or take fewer functions`,
+    );
+  }
+  return trace;
 }
 
 function nativeBinSeconds(format: TraceFormat): number {

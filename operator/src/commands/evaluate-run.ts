@@ -1,9 +1,10 @@
 /** The `evaluate` command's action: flags → trace → evaluatePolicies → table, JSON, HTML. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadTrace, parseFunctionSelector, selectFunction } from '#kernel/traces/index.js';
 import { parseInteger, parsePositiveNumber } from '#kernel/units.js';
 import { InputError } from '#kernel/input-error.js';
+import { checkWritable, makeDirs } from '#kernel/output.js';
 import { traceWindowOptions, type TraceWindowFlags } from '#kernel/traces/cli-options.js';
 import type { AnyPolicyName } from '../policies/policy.js';
 import type { SimConfig } from '../sim/config.js';
@@ -51,7 +52,9 @@ export function parseParams(entries: readonly string[], flag = '--param'): Parti
     const [, policy, key, raw] = m;
     const value: unknown =
       raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-    (out[policy] ??= {})[key] = value;
+    // An own property even for `__proto__`: a key never reaches an object's prototype, and the
+    // policy then refuses it as unknown.
+    Object.defineProperty((out[policy] ??= {}), key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out as Partial<Record<AnyPolicyName, Record<string, unknown>>>;
 }
@@ -99,6 +102,24 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
   const policies = parsePolicyList(flags.policies);
   const params = parseParams(flags.param);
   const models = parseModels(flags.model);
+  for (const [flag, given] of [
+    ['--param', Object.keys(params)],
+    ['--model', Object.keys(models)],
+  ] as const) {
+    const stray = given.filter((p) => !policies.includes(p as AnyPolicyName));
+    if (stray.length > 0) {
+      throw new InputError(
+        `${flag}: ${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} not among --policies (${policies.join(', ')})`,
+      );
+    }
+  }
+  // Outputs are checked before the run, not found unwritable after it.
+  for (const [flag, path] of [
+    ['--json', flags.json],
+    ['--report', flags.report],
+  ] as const) {
+    if (path) await checkWritable(flag, path);
+  }
   // `--recording FILE [--profile FILE]`: the recorded function and its calibrated profile instead
   // of a trace function (operator/src/recording/train-input.ts).
   const fromRecording = flags.recording
@@ -170,6 +191,6 @@ export async function runEvaluateCommand(flags: EvaluateFlags, options: Evaluate
 }
 
 async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   await writeFile(path, text);
 }

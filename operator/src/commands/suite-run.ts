@@ -1,5 +1,6 @@
 /** `evaluate --suite FILE`: the suite's cases over worker processes, then the scorecard (and `--json`). */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { makeDirs } from '#kernel/output.js';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '#kernel/input-error.js';
 import { parseInteger } from '#kernel/units.js';
@@ -34,7 +35,7 @@ export async function runSuiteCommand(flags: EvaluateFlags): Promise<void> {
   const rows = scorecard(outcomes);
   process.stdout.write(`${formatScorecard(suite, rows, outcomes)}\n`);
   if (flags.json) {
-    await mkdir(dirname(flags.json), { recursive: true });
+    await makeDirs(dirname(flags.json));
     await writeFile(flags.json, `${JSON.stringify({ suite: suite.file, cases: outcomes, scorecard: rows }, null, 2)}\n`);
     process.stdout.write(`wrote ${flags.json}\n`);
   }

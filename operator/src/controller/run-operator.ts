@@ -87,6 +87,10 @@ export async function loadKubeConfig(source: KubeconfigSource): Promise<KubeConf
   try {
     switch (source.mode) {
       case 'in-cluster':
+        // Outside a pod client-node would build https://undefined:undefined and retry it forever.
+        if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) {
+          throw new InputError('not running in a Kubernetes pod (no KUBERNETES_SERVICE_HOST); give --kubeconfig FILE or --kubeconfig-ssh');
+        }
         kc.loadFromCluster();
         break;
       case 'file':

@@ -10,8 +10,9 @@
  * either file is caught. Loading validates everything before a single tensor is made: a corrupt or
  * mismatched model fails with one clear `ModelLoadError`, never a half-loaded policy.
  */
+import { makeDirs } from '#kernel/output.js';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACTION_SPACES, DECISION_RULES, type ActionSpaceName, type DecisionRule } from './actions.js';
 import { featureCount, FEATURE_SETS, type FeatureConfig } from './features.js';
@@ -131,7 +132,7 @@ export async function saveModel(dir: string, network: ActorCritic, meta: ModelMe
   };
   const checksum = modelChecksum(bytes, unsigned);
   const metadata: ModelMetadata = { ...unsigned, checksum };
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   // Write beside and rename, so a crash mid-save never leaves a torn pair behind.
   await writeFile(join(dir, `${WEIGHTS_FILE}.tmp`), bytes);
   await writeFile(join(dir, `${METADATA_FILE}.tmp`), `${JSON.stringify(metadata, null, 2)}\n`);

@@ -67,8 +67,9 @@ export function validateEvaluateOptions(
   o: Pick<EvaluateOptions, 'sloP95Ms' | 'intervalSeconds' | 'minReplicas' | 'maxReplicas' | 'seed'>,
 ): void {
   if (!(o.sloP95Ms > 0) || !Number.isFinite(o.sloP95Ms)) throw new InputError(`--slo-ms: must be a number > 0, got ${String(o.sloP95Ms)}`);
-  if (!(o.intervalSeconds > 0) || !Number.isFinite(o.intervalSeconds)) {
-    throw new InputError(`--interval: must be a number of seconds > 0, got ${String(o.intervalSeconds)}`);
+  // Below a second the decisions would outnumber the requests (and 1e-9 s would never end).
+  if (!(o.intervalSeconds >= 1) || !Number.isFinite(o.intervalSeconds)) {
+    throw new InputError(`--interval: must be a number of seconds >= 1, got ${String(o.intervalSeconds)}`);
   }
   if (!Number.isInteger(o.minReplicas) || o.minReplicas < 0)
     throw new InputError(`--min-replicas: must be an integer >= 0, got ${String(o.minReplicas)}`);

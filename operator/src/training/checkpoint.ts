@@ -11,7 +11,8 @@
  * (killed between the two renames: only DIR.old is there, and it is whole). `--resume` reads DIR,
  * else DIR.old, checks the pair, and says in one line what is wrong when it cannot be used.
  */
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '#kernel/output.js';
+import { access, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '#kernel/input-error.js';
 import { loadModel, saveModel, type LoadedModel, type ModelMetadataInput } from '../model/model-io.js';
@@ -37,7 +38,7 @@ export async function writeCheckpoint<S extends object>(
   for (const entry of await readdir(dirname(dir)).catch(() => [] as string[])) {
     if (entry.startsWith(`${basename(dir)}.tmp-`)) await rm(join(dirname(dir), entry), { recursive: true, force: true });
   }
-  await mkdir(tmp, { recursive: true });
+  await makeDirs(tmp);
   const modelChecksum = await saveModel(tmp, model.network, model.meta);
   await writeFile(join(tmp, TRAINER_STATE_FILE), JSON.stringify({ ...state, modelChecksum } satisfies S & Stamped));
   await rm(old, { recursive: true, force: true });

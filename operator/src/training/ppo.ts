@@ -8,7 +8,8 @@
  * The same loop trains all three algorithms: LSTM-PPO+ and LSTM-PPO replay their LSTM from the
  * state stored at the start of the rollout (truncated BPTT over the rollout); PPO has no state.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { makeDirs } from '#kernel/output.js';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { actionSpace, type ActionSpaceName, type DecisionRule } from '../model/actions.js';
 import { tf } from '../model/backend.js';
@@ -520,7 +521,7 @@ function mean(values: number[]): number {
 }
 
 export async function writeCurves(dir: string, curves: readonly CurveRow[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const columns = Object.keys(curves[0] ?? {}) as (keyof CurveRow)[];
   const lines = [columns.join(',')];
   for (const row of curves) lines.push(columns.map((c) => (row[c] === null ? '' : String(row[c]))).join(','));

@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { InputError } from '#kernel/input-error.js';
+import { checkWritable } from '#kernel/output.js';
 import { loadTrace, parseFunctionSelector, selectFunction, selectFunctions } from '#kernel/traces/index.js';
 import type { ArrivalMode } from '../arrivals.js';
 import { resolveTargets } from '../function-map.js';
@@ -59,15 +60,6 @@ export async function openOutput(flag: string, file: string): Promise<Writable> 
     stream.once('error', (err) => reject(new InputError(`${flag}: cannot write ${file}: ${err.message}`, { cause: err })));
   });
   return stream;
-}
-
-/** Check early that --summary can be written (a typo should not cost a whole run). */
-export async function checkWritable(flag: string, file: string): Promise<void> {
-  try {
-    await writeFile(file, '', { flag: 'a' });
-  } catch (err) {
-    throw new InputError(`${flag}: cannot write ${file}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 export const EXIT_INTERRUPTED = 130;

@@ -203,6 +203,8 @@ async function withTimeout<T>(op: string, ms: number, p: Promise<T>): Promise<T>
 export interface ClientNodeClusterOptions {
   /** Per-request time-out (not for watches); default 10 s. */
   timeoutMs?: number;
+  /** The server ends each watch after this long (default 300 s; a silent one is aborted at twice that). */
+  watchTimeoutSeconds?: number;
 }
 
 /** `ClusterClient` on `@kubernetes/client-node` 1.x. */
@@ -213,6 +215,7 @@ export class ClientNodeCluster implements ClusterClient {
   private readonly coordination: CoordinationV1Api;
   private readonly watcher: Watch;
   private readonly timeoutMs: number;
+  private readonly watchTimeoutSeconds: number;
 
   constructor(kc: KubeConfig, opts: ClientNodeClusterOptions = {}) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -221,6 +224,7 @@ export class ClientNodeCluster implements ClusterClient {
     this.coordination = kc.makeApiClient(CoordinationV1Api);
     this.watcher = new Watch(kc);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300;
   }
 
   private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
@@ -250,23 +254,50 @@ export class ClientNodeCluster implements ClusterClient {
     return this.watch(`/apis/apps/v1/namespaces/${namespace}/deployments`, resourceVersion, h);
   }
 
+  /**
+   * A watch that ends on its own: the API server closes it after `timeoutSeconds` (a clean end, the
+   * informer resumes from its resourceVersion), and a stream silent for twice that long — no event,
+   * no bookmark, as when a connection dies without a reset — is aborted as an error, after which
+   * the informer backs off and lists again. (client-node 1.4 sets its own 30-s watch time-out and
+   * then overwrites it, so a dead connection would otherwise be watched forever.)
+   */
   private async watch<T>(path: string, resourceVersion: string, h: WatchHandlers<T>): Promise<WatchHandle> {
     let stopped = false;
+    let idle: NodeJS.Timeout | undefined;
+    const aborter: { abort?: () => void } = {};
+    const finish = (err: KubeApiError | undefined): void => {
+      clearTimeout(idle);
+      if (stopped) return;
+      stopped = true;
+      h.onDone(err);
+    };
+    const arm = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => {
+          finish(new KubeApiError(`watch ${path}: no event or bookmark for ${2 * this.watchTimeoutSeconds} s`, undefined, 'Timeout'));
+          aborter.abort?.();
+        },
+        2 * this.watchTimeoutSeconds * 1000,
+      );
+      idle.unref?.();
+    };
+    arm();
     const controller = await this.watcher.watch(
       path,
-      { resourceVersion, allowWatchBookmarks: true },
+      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: Math.max(1, Math.ceil(this.watchTimeoutSeconds)) },
       (type: string, object: unknown) => {
-        if (!stopped) h.onEvent(type as WatchEventType, object as T);
-      },
-      (err: unknown) => {
         if (stopped) return;
-        stopped = true;
-        h.onDone(err ? toKubeApiError(`watch ${path}`, err) : undefined);
+        arm();
+        h.onEvent(type as WatchEventType, object as T);
       },
+      (err: unknown) => finish(err ? toKubeApiError(`watch ${path}`, err) : undefined),
     );
+    aborter.abort = () => controller.abort();
     return {
       stop: () => {
         stopped = true;
+        clearTimeout(idle);
         controller.abort();
       },
     };

@@ -4,6 +4,7 @@
  */
 import nock from 'nock';
 import { createServer } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClientNodeCluster, KubeApiError, type AutoscalerObject } from '../../../operator/src/controller/kube.js';
@@ -12,7 +13,7 @@ import { ActuatorError } from '../../../operator/src/actuators/types.js';
 
 const SERVER = 'http://k8s.test:6443';
 
-function client(timeoutMs = 2000, server = SERVER): ClientNodeCluster {
+function client(timeoutMs = 2000, server = SERVER, watchTimeoutSeconds?: number): ClientNodeCluster {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     // skipTLSVerify: client-node 1.x refuses plain http otherwise.
@@ -21,7 +22,7 @@ function client(timeoutMs = 2000, server = SERVER): ClientNodeCluster {
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
-  return new ClientNodeCluster(kc, { timeoutMs });
+  return new ClientNodeCluster(kc, { timeoutMs, ...(watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds } : {}) });
 }
 
 const status = (code: number, reason: string, message: string): nock.Body => ({
@@ -225,10 +226,24 @@ describe('ClientNodeCluster requests', () => {
     expect(await client().readLease('fa', 'leader')).toBeNull();
   });
 
+  it('aborts a watch that stays silent (no event, no bookmark) for twice its time-out, as an error', async () => {
+    // The server accepts the watch and then says nothing, as a connection that died without a reset.
+    nock(SERVER)
+      .get('/apis/faas-autoscaler.dev/v1alpha1/functionautoscalers')
+      .query({ watch: 'true', resourceVersion: '7', allowWatchBookmarks: 'true', timeoutSeconds: '1' })
+      .reply(200, () => new PassThrough());
+    const cluster = client(2000, SERVER, 0.25);
+    const done = await new Promise<KubeApiError | undefined>((resolve) => {
+      void cluster.watchAutoscalers(undefined, '7', { onEvent: () => undefined, onDone: resolve });
+    });
+    expect(done).toBeInstanceOf(KubeApiError);
+    expect(done?.message).toMatch(/no event or bookmark for 0\.5 s/);
+  });
+
   it('reports 410 Gone from a watch request to onDone, and ERROR events in the stream to onEvent', async () => {
     nock(SERVER)
       .get('/apis/faas-autoscaler.dev/v1alpha1/functionautoscalers')
-      .query({ watch: 'true', resourceVersion: '5', allowWatchBookmarks: 'true' })
+      .query({ watch: 'true', resourceVersion: '5', allowWatchBookmarks: 'true', timeoutSeconds: '300' })
       .reply(410, status(410, 'Expired', 'too old'));
     const done = await new Promise<KubeApiError | undefined>((resolve) => {
       void client().watchAutoscalers(undefined, '5', { onEvent: () => undefined, onDone: resolve });

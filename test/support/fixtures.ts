@@ -5,7 +5,7 @@
 import type { TraceFunction } from '#kernel/traces/types.js';
 import type { ActionSpaceName, DecisionRule } from '../../operator/src/model/actions.js';
 import { featureColumns, featureCount, type FeatureSetName } from '../../operator/src/model/features.js';
-import { saveModel } from '../../operator/src/model/model-io.js';
+import { saveModel, type ModelMetadataInput } from '../../operator/src/model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights, type Algo } from '../../operator/src/model/networks.js';
 
 /** A square wave between 2 and 8 RPS (120 and 480 a minute, 5 minutes each), 200 ms mean service: a few replicas' worth. */
@@ -48,20 +48,23 @@ export async function writeRandomModel(dir: string, m: RandomModel): Promise<voi
   for (const [name, w] of weights) if (name.endsWith('.out.kernel')) w.forEach((v, i) => (w[i] = v * 300));
   const net = new ActorCritic(arch, weights);
   await saveModel(dir, net, {
-    features: {
-      set: m.set,
-      columns: featureColumns(m.set),
-      mean: new Array(n).fill(m.mean ?? 1),
-      std: new Array(n).fill(m.std ?? 2),
-      clip: 10,
-    },
+    ...testModelMetadata(m.set, { mean: m.mean ?? 1, std: m.std ?? 2 }),
     actions: { space: m.space ?? 'delta5', ...(m.decision ? { decision: m.decision } : {}) },
+  });
+  net.dispose();
+}
+
+/** Metadata of a model no training wrote: standardisation `mean`/`std` for every feature of `set`. */
+export function testModelMetadata(set: FeatureSetName, norm: { mean: number; std: number }): ModelMetadataInput {
+  const n = featureCount(set);
+  return {
+    features: { set, columns: featureColumns(set), mean: new Array(n).fill(norm.mean), std: new Array(n).fill(norm.std), clip: 10 },
+    actions: { space: 'delta5' },
     reward: { name: 'gaussian' },
     training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
     trace: null,
     packageVersion: '0.0.0-test',
     gitCommit: null,
     createdAt: '2026-01-01T00:00:00.000Z',
-  });
-  net.dispose();
+  };
 }

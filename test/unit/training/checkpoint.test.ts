@@ -8,28 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '#kernel/input-error.js';
 import { initTfBackend } from '../../../operator/src/model/backend.js';
-import { featureColumns, featureCount } from '../../../operator/src/model/features.js';
-import { saveModel, type ModelMetadataInput } from '../../../operator/src/model/model-io.js';
+import { featureCount } from '../../../operator/src/model/features.js';
+import { saveModel } from '../../../operator/src/model/model-io.js';
 import { ActorCritic, defaultArchitecture, initialWeights } from '../../../operator/src/model/networks.js';
 import { readCheckpoint, TRAINER_STATE_FILE, writeCheckpoint } from '../../../operator/src/training/checkpoint.js';
+import { testModelMetadata } from '../../support/fixtures.js';
 
 const N = featureCount('lstm-ppo-plus');
-const META: ModelMetadataInput = {
-  features: {
-    set: 'lstm-ppo-plus',
-    columns: featureColumns('lstm-ppo-plus'),
-    mean: new Array(N).fill(0),
-    std: new Array(N).fill(1),
-    clip: 10,
-  },
-  actions: { space: 'delta5' },
-  reward: { name: 'gaussian' },
-  training: { args: {}, environmentSteps: 0, updates: 0, wallSeconds: 0, backend: 'wasm' },
-  trace: null,
-  packageVersion: '0.0.0-test',
-  gitCommit: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const META = testModelMetadata('lstm-ppo-plus', { mean: 0, std: 1 });
 
 let out: string;
 let dir: string;

@@ -12,10 +12,14 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  Observable,
   PatchStrategy,
   setHeaderOptions,
   Watch,
+  type ConfigurationOptions,
   type KubeConfig,
+  type RequestContext,
+  type ResponseContext,
   type V1Deployment,
   type V1Lease,
   type V1Scale,
@@ -184,11 +188,14 @@ function httpReason(status: number): string {
   return known[status] ?? `HTTP${status}`;
 }
 
-/** Rejects with a time-out KubeApiError when `p` does not settle in `ms` (the request may still finish). */
-async function withTimeout<T>(op: string, ms: number, p: Promise<T>): Promise<T> {
+/** Rejects with a time-out KubeApiError when `p` does not settle in `ms`, and calls `onTimeout` (which aborts the request). */
+async function withTimeout<T>(op: string, ms: number, p: Promise<T>, onTimeout: () => void = () => undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KubeApiError(`${op}: Timeout: no answer within ${ms} ms`, undefined, 'Timeout')), ms);
+    timer = setTimeout(() => {
+      reject(new KubeApiError(`${op}: Timeout: no answer within ${ms} ms`, undefined, 'Timeout'));
+      onTimeout();
+    }, ms);
     timer.unref?.();
   });
   try {
@@ -227,15 +234,20 @@ export class ClientNodeCluster implements ClusterClient {
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300;
   }
 
-  private call<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    return withTimeout(op, this.timeoutMs, fn());
+  /**
+   * One request with the time-out: `fn` passes `options` to the client-node method, so a request
+   * that times out is aborted (its socket closed), not left to finish behind our back.
+   */
+  private call<T>(op: string, fn: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    return withTimeout(op, this.timeoutMs, fn(abortWith(controller.signal)), () => controller.abort());
   }
 
   async listAutoscalers(namespace: string | undefined): Promise<ObjectList<AutoscalerObject>> {
-    const list = (await this.call('list functionautoscalers', () =>
+    const list = (await this.call('list functionautoscalers', (o) =>
       namespace
-        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL })
-        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
+        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }, o)
+        : this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }, o),
     )) as { items?: AutoscalerObject[]; metadata?: { resourceVersion?: string } };
     return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
@@ -246,7 +258,7 @@ export class ClientNodeCluster implements ClusterClient {
   }
 
   async listDeployments(namespace: string): Promise<ObjectList<V1Deployment>> {
-    const list = await this.call('list deployments', () => this.apps.listNamespacedDeployment({ namespace }));
+    const list = await this.call('list deployments', (o) => this.apps.listNamespacedDeployment({ namespace }, o));
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
@@ -305,7 +317,7 @@ export class ClientNodeCluster implements ClusterClient {
 
   async readScale(namespace: string, name: string): Promise<ScaleView> {
     return scaleView(
-      await this.call(`read scale ${namespace}/${name}`, () => this.apps.readNamespacedDeploymentScale({ name, namespace })),
+      await this.call(`read scale ${namespace}/${name}`, (o) => this.apps.readNamespacedDeploymentScale({ name, namespace }, o)),
     );
   }
 
@@ -317,21 +329,23 @@ export class ClientNodeCluster implements ClusterClient {
       spec: { replicas },
     };
     return scaleView(
-      await this.call(`replace scale ${namespace}/${name}`, () => this.apps.replaceNamespacedDeploymentScale({ name, namespace, body })),
+      await this.call(`replace scale ${namespace}/${name}`, (o) =>
+        this.apps.replaceNamespacedDeploymentScale({ name, namespace, body }, o),
+      ),
     );
   }
 
   async readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject> {
-    return (await this.call(`read functionautoscaler ${namespace}/${name}`, () =>
-      this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }),
+    return (await this.call(`read functionautoscaler ${namespace}/${name}`, (o) =>
+      this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, o),
     )) as AutoscalerObject;
   }
 
   async replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject> {
     const namespace = obj.metadata.namespace ?? 'default';
     const name = obj.metadata.name;
-    return (await this.call(`replace status ${namespace}/${name}`, () =>
-      this.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: obj }),
+    return (await this.call(`replace status ${namespace}/${name}`, (o) =>
+      this.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: obj }, o),
     )) as AutoscalerObject;
   }
 
@@ -350,21 +364,23 @@ export class ClientNodeCluster implements ClusterClient {
       reportingComponent: ev.reportingController,
       reportingInstance: ev.reportingInstance,
     };
-    const created = await this.call(`create event ${ev.reason}`, () => this.core.createNamespacedEvent({ namespace: ev.namespace, body }));
+    const created = await this.call(`create event ${ev.reason}`, (o) =>
+      this.core.createNamespacedEvent({ namespace: ev.namespace, body }, o),
+    );
     return { name: created.metadata?.name ?? '' };
   }
 
   async patchEventSeries(namespace: string, name: string, count: number, lastTimestampMs: number): Promise<void> {
     const body = { count, lastTimestamp: new Date(lastTimestampMs).toISOString() };
-    await this.call(`patch event ${namespace}/${name}`, () =>
-      this.core.patchNamespacedEvent({ name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    await this.call(`patch event ${namespace}/${name}`, (o) =>
+      this.core.patchNamespacedEvent({ name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o)),
     );
   }
 
   async readLease(namespace: string, name: string): Promise<LeaseRecord | null> {
     try {
       return leaseRecord(
-        await this.call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })),
+        await this.call(`read lease ${namespace}/${name}`, (o) => this.coordination.readNamespacedLease({ name, namespace }, o)),
       );
     } catch (err) {
       if (err instanceof KubeApiError && err.notFound) return null;
@@ -374,16 +390,16 @@ export class ClientNodeCluster implements ClusterClient {
 
   async createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
     return leaseRecord(
-      await this.call(`create lease ${namespace}/${name}`, () =>
-        this.coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) }),
+      await this.call(`create lease ${namespace}/${name}`, (o) =>
+        this.coordination.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) }, o),
       ),
     );
   }
 
   async replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord> {
     return leaseRecord(
-      await this.call(`replace lease ${namespace}/${name}`, () =>
-        this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }),
+      await this.call(`replace lease ${namespace}/${name}`, (o) =>
+        this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }, o),
       ),
     );
   }
@@ -437,5 +453,21 @@ function leaseBody(namespace: string, name: string, rec: LeaseRecord): V1Lease {
       renewTime: microTime(rec.renewTime),
       leaseTransitions: rec.leaseTransitions,
     },
+  };
+}
+
+/** client-node request options whose middleware gives each request `signal`. */
+function abortWith(signal: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (request: RequestContext) => {
+          request.setSignal(signal);
+          return new Observable(Promise.resolve(request));
+        },
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
   };
 }

@@ -160,6 +160,27 @@ describe('ClientNodeCluster transport', () => {
   });
 });
 
+describe('ClientNodeCluster time-outs', () => {
+  it('aborts a request that times out: the server sees its connection closed, not left open', async () => {
+    let closed = false;
+    // A real server that takes the request and never answers.
+    const srv = createServer((req) => req.socket.once('close', () => (closed = true)));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as AddressInfo).port;
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const err = await errorOf(client(200, `http://127.0.0.1:${port}`).readScale('openfaas-fn', 'echo'));
+      expect(err.reason).toBe('Timeout');
+      for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(closed).toBe(true);
+    } finally {
+      nock.disableNetConnect();
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+});
+
 describe('ClientNodeCluster requests', () => {
   it('replaces /scale with the resourceVersion it read and the bearer token', async () => {
     let body: Record<string, unknown> | undefined;

@@ -153,9 +153,8 @@ Secrets and no credential sits in an environment variable.
 - --openfaas-edition={{ .Values.openfaasEdition }}
 - --max-replicas={{ .Values.limits.maxReplicas }}
 - --max-scale-up-factor={{ .Values.limits.maxScaleUpFactor }}
-{{- if .Values.limits.allowCrossNamespace }}
-- --allow-cross-namespace
-{{- end }}
+{{- /* FunctionAutoscalers in the watched namespaces may scale the functions there (RBAC grants the same). */}}
+- --function-namespaces={{ join "," (.Values.functionNamespaces | uniq) }}
 {{- if eq .Values.model.source "volume" }}
 - --model-dirs={{ .Values.model.mountPath }}
 {{- end }}

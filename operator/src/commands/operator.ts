@@ -44,7 +44,7 @@ export interface OperatorFlags {
   openfaasEdition: string;
   maxReplicas: string;
   maxScaleUpFactor: string;
-  allowCrossNamespace?: boolean;
+  functionNamespaces?: string;
   modelDirs?: string;
 }
 
@@ -144,10 +144,10 @@ export function registerOperator(program: Command): void {
     .addOption(
       env(
         new Option(
-          '--allow-cross-namespace',
-          'let a FunctionAutoscaler scale a function in another namespace than its own (default: refused as InvalidSpec)',
+          '--function-namespaces <list>',
+          'comma-separated namespaces whose functions any FunctionAutoscaler may scale, besides its own namespace (* for any; default: only its own)',
         ),
-        'ALLOW_CROSS_NAMESPACE',
+        'FUNCTION_NAMESPACES',
       ),
     )
     .addOption(
@@ -359,7 +359,10 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
     limits: {
       maxReplicas: parseInteger('--max-replicas', flags.maxReplicas, 1),
       maxScaleUpFactor: parseNumberAbove('--max-scale-up-factor', flags.maxScaleUpFactor, 1),
-      allowCrossNamespace: flags.allowCrossNamespace === true,
+      functionNamespaces: (flags.functionNamespaces ?? '')
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
     },
     modelDirs: (flags.modelDirs ?? '')
       .split(',')

@@ -77,7 +77,7 @@ export interface ControllerOptions {
    * the largest scale-up of one decision, which no spec can exceed; and whether a resource may
    * scale a function in another namespace than its own (default: no).
    */
-  limits?: OperatorLimits & { allowCrossNamespace?: boolean };
+  limits?: OperatorLimits & { functionNamespaces?: readonly string[] };
 }
 
 export type OpenFaasEdition = 'ce' | 'pro';
@@ -273,9 +273,10 @@ export class Controller {
     setOrDrop(metrics.functionMisses, obs?.missRatio);
   }
 
-  /** Functions in the resource's own namespace; others only with --allow-cross-namespace. */
+  /** Functions in the resource's own namespace, or in one the administrator lists (--function-namespaces; `*`: any). */
   private mayScaleIn(obj: AutoscalerObject, functionNamespace: string): boolean {
-    return functionNamespace === (obj.metadata.namespace ?? 'default') || this.opts.limits?.allowCrossNamespace === true;
+    const allowed = this.opts.limits?.functionNamespaces ?? [];
+    return functionNamespace === (obj.metadata.namespace ?? 'default') || allowed.includes('*') || allowed.includes(functionNamespace);
   }
 
   private ensureDeploymentInformer(namespace: string): void {
@@ -543,7 +544,7 @@ export class Controller {
     }
     if (!this.mayScaleIn(m.obj, declared.functionNamespace)) {
       await this.reconcileInvalid(m, now, {
-        message: `spec.functionNamespace ${declared.functionNamespace} is not this FunctionAutoscaler's namespace (${m.obj.metadata.namespace ?? 'default'}); the operator scales functions in other namespaces only when started with --allow-cross-namespace`,
+        message: `spec.functionNamespace ${declared.functionNamespace} is not this FunctionAutoscaler's namespace (${m.obj.metadata.namespace ?? 'default'}); the operator scales functions outside a resource's own namespace only in ${(this.opts.limits?.functionNamespaces ?? []).join(', ') || 'none'} (--function-namespaces)`,
         status: bounded.bounds,
       });
       return undefined;

@@ -65,18 +65,26 @@ describeWithHelm('chart extras', () => {
     expect(args).toContain('--shutdown-timeout-seconds=40');
   });
 
-  it("passes the operator's limits, --allow-cross-namespace only when asked, and --model-dirs for a models volume", () => {
+  it("passes the operator's limits, the function namespaces, and --model-dirs for a models volume", () => {
     const argsOf = (values: Record<string, unknown>): string[] =>
       findManifest(helmTemplate({ values }), 'Deployment').spec.template.spec.containers[0].args;
     const defaults = argsOf({});
     expect(defaults).toEqual(expect.arrayContaining(['--max-replicas=500', '--max-scale-up-factor=10']));
-    expect(defaults.filter((a) => a.startsWith('--allow-cross-namespace') || a.startsWith('--model-dirs'))).toEqual([]);
+    expect(defaults.filter((a) => a.startsWith('--function-namespaces') || a.startsWith('--model-dirs'))).toEqual([
+      '--function-namespaces=openfaas-fn',
+    ]);
     const set = argsOf({
-      limits: { maxReplicas: 80, maxScaleUpFactor: 3, allowCrossNamespace: true },
+      limits: { maxReplicas: 80, maxScaleUpFactor: 3 },
+      functionNamespaces: ['openfaas-fn', 'team-b'],
       model: { source: 'volume', volume: { persistentVolumeClaim: { claimName: 'fas-models' } } },
     });
     expect(set).toEqual(
-      expect.arrayContaining(['--max-replicas=80', '--max-scale-up-factor=3', '--allow-cross-namespace', '--model-dirs=/models']),
+      expect.arrayContaining([
+        '--max-replicas=80',
+        '--max-scale-up-factor=3',
+        '--function-namespaces=openfaas-fn,team-b',
+        '--model-dirs=/models',
+      ]),
     );
   });
 

@@ -193,16 +193,28 @@ describe('the shutdown deadline', () => {
     expect(await settlesWithin(Promise.reject(new Error('x')), 5_000)).toBe(true);
   });
 
-  it('operator limits: 500 replicas and ×10 per decision by default, one namespace, shipped models only', () => {
+  it("operator limits: 500 replicas and ×10 per decision by default, functions in the resource's own namespace, shipped models only", () => {
     expect(operatorConfigFromFlags(parse([]))).toMatchObject({
-      limits: { maxReplicas: 500, maxScaleUpFactor: 10, allowCrossNamespace: false },
+      limits: { maxReplicas: 500, maxScaleUpFactor: 10, functionNamespaces: [] },
       modelDirs: [],
     });
     expect(
       operatorConfigFromFlags(
-        parse(['--max-replicas', '40', '--max-scale-up-factor', '2.5', '--allow-cross-namespace', '--model-dirs', '/models, /srv/m']),
+        parse([
+          '--max-replicas',
+          '40',
+          '--max-scale-up-factor',
+          '2.5',
+          '--function-namespaces',
+          'openfaas-fn, team-b',
+          '--model-dirs',
+          '/models, /srv/m',
+        ]),
       ),
-    ).toMatchObject({ limits: { maxReplicas: 40, maxScaleUpFactor: 2.5, allowCrossNamespace: true }, modelDirs: ['/models', '/srv/m'] });
+    ).toMatchObject({
+      limits: { maxReplicas: 40, maxScaleUpFactor: 2.5, functionNamespaces: ['openfaas-fn', 'team-b'] },
+      modelDirs: ['/models', '/srv/m'],
+    });
     expect(() => operatorConfigFromFlags(parse(['--max-scale-up-factor', '1']))).toThrow(
       '--max-scale-up-factor: must be a number > 1, got "1"',
     );

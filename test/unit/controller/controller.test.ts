@@ -600,18 +600,18 @@ describe('Controller', () => {
   });
 
   it("refuses a function in another namespace than the resource's own, unless allowed", async () => {
-    for (const allowCrossNamespace of [false, true]) {
-      const h = await harness({ limits: { maxReplicas: 500, maxScaleUpFactor: 10, allowCrossNamespace } });
+    for (const functionNamespaces of [[], ['other-team']]) {
+      const h = await harness({ limits: { maxReplicas: 500, maxScaleUpFactor: 10, functionNamespaces } });
       h.cluster.putDeployment('other-team', 'theirs', 1);
       h.cluster.putAutoscaler(fas('theirs', { functionNamespace: 'other-team' }));
       h.prom.set('theirs.other-team', { rps: 45, cpuCores: 0.05 });
       await started(h);
-      if (!allowCrossNamespace) {
+      if (functionNamespaces.length === 0) {
         expect(h.condition('theirs', 'Ready')).toMatchObject({
           status: 'False',
           reason: 'InvalidSpec',
           message: expect.stringMatching(
-            /^spec\.functionNamespace other-team is not this FunctionAutoscaler's namespace \(openfaas-fn\); .*--allow-cross-namespace$/,
+            /^spec\.functionNamespace other-team is not this FunctionAutoscaler's namespace \(openfaas-fn\); the operator scales functions outside a resource's own namespace only in none \(--function-namespaces\)$/,
           ),
         });
         expect(h.cluster.replicasOf('other-team', 'theirs')).toBe(1);

@@ -41,7 +41,7 @@ import { observe, type Observed } from './observe.js';
 import { ensurePolicySlot, type PolicySlot, type RailsLike } from './policy-slot.js';
 
 export type { RailsLike };
-import { EventRecorder, findCondition, setConditions, writeStatus, type ConditionUpdate } from './status.js';
+import { EventRecorder, findCondition, patchStatus, setConditions, statusPatch, type ConditionUpdate } from './status.js';
 
 export interface ControllerOptions {
   cluster: ClusterClient;
@@ -78,7 +78,15 @@ export interface ControllerOptions {
    * scale a function in another namespace than its own (default: no).
    */
   limits?: OperatorLimits & { functionNamespaces?: readonly string[] };
+  /**
+   * Status is written when something a user reads changes; the last observation alone is
+   * refreshed every this many intervals (default 10: five minutes at the default 30 s).
+   */
+  statusRefreshIntervals?: number;
 }
+
+/** The last observation in status is at most this many intervals old. */
+export const DEFAULT_STATUS_REFRESH_INTERVALS = 10;
 
 export type OpenFaasEdition = 'ce' | 'pro';
 
@@ -94,6 +102,8 @@ export interface TickReport {
   windows: number;
   decisions: number;
   scaled: number;
+  /** Status patches sent (resources whose user-visible status changed, or whose observation was due a refresh). */
+  statusWrites: number;
   skippedNotLeader: boolean;
 }
 
@@ -137,6 +147,8 @@ export class Controller {
   private timer: Cancel | undefined;
   private inFlight: Promise<TickReport> | undefined;
   private running = false;
+  /** Status patches sent since start. */
+  private statusWrites = 0;
   lastTick: TickReport | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -158,6 +170,7 @@ export class Controller {
       now: () => opts.clock.now(),
       canWrite: this.canWrite,
       onError: (err, reason) => opts.logger.warn({ err, reason }, 'could not create Event'),
+      onDropped: () => this.metrics.eventsDropped.inc(),
     });
   }
 
@@ -350,8 +363,10 @@ export class Controller {
       windows: 0,
       decisions: 0,
       scaled: 0,
+      statusWrites: 0,
       skippedNotLeader: false,
     };
+    const writesBefore = this.statusWrites;
     if (!this.canWrite()) {
       this.standBy(due, startedMs);
       report.skippedNotLeader = true;
@@ -376,6 +391,7 @@ export class Controller {
     );
     await runPool(work, this.opts.concurrency ?? 16);
     await this.events.flush();
+    report.statusWrites = this.statusWrites - writesBefore;
     report.durationMs = performance.now() - wallStart;
     this.metrics.reconcileDuration.observe(report.durationMs / 1000);
     return report;
@@ -799,18 +815,24 @@ export class Controller {
     if (findCondition(m.conditions, type)?.reason !== reason) this.events.emit(m.obj, { type: 'Warning', reason, message });
   }
 
+  /**
+   * Writes what changed in status (a merge patch), or nothing when no field a user reads changed and
+   * the stored observation is younger than `statusRefreshIntervals` intervals.
+   */
   private async persist(m: Managed, status: FunctionAutoscalerStatus): Promise<void> {
     if (!this.canWrite()) return;
+    const patch = statusPatch(m.obj.status as FunctionAutoscalerStatus | undefined, status, {
+      nowMs: this.opts.clock.now(),
+      refreshMs: intervalMsOf(m) * (this.opts.statusRefreshIntervals ?? DEFAULT_STATUS_REFRESH_INTERVALS),
+    });
+    if (!patch) {
+      this.metrics.statusUpdates.inc({ outcome: 'unchanged' });
+      return;
+    }
     try {
-      m.obj = await writeStatus({
-        client: this.opts.cluster,
-        obj: m.obj,
-        status,
-        onConflict: (attempt) => {
-          this.metrics.apiConflicts.inc({ write: 'status' });
-          this.opts.logger.info({ fas: m.key, attempt }, 'status conflict (409), reading again');
-        },
-      });
+      m.obj = await patchStatus(this.opts.cluster, m.obj, patch);
+      this.metrics.statusUpdates.inc({ outcome: 'written' });
+      this.statusWrites++;
     } catch (err) {
       this.opts.logger.error({ fas: m.key, err: err instanceof Error ? err.message : String(err) }, 'could not write status');
       // The object may be gone (deleted mid-tick) or the API down: next interval tries again.

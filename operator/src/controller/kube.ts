@@ -110,8 +110,8 @@ export interface ClusterClient {
   /** PUT /scale with the resourceVersion read before: a stale write fails with 409. */
   replaceScale(namespace: string, name: string, replicas: number, resourceVersion: string): Promise<ScaleView>;
   readAutoscaler(namespace: string, name: string): Promise<AutoscalerObject>;
-  /** PUT /status with the object's resourceVersion: a stale write fails with 409. */
-  replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject>;
+  /** PATCH /status with a JSON merge patch (`{ status: {...changed fields} }`); resolves to the stored object. */
+  patchAutoscalerStatus(namespace: string, name: string, patch: Record<string, unknown>): Promise<AutoscalerObject>;
   /** Creates an Event; resolves to its (generated) name. */
   createEvent(ev: KubeEvent): Promise<{ name: string }>;
   /** Bumps an Event's count and lastTimestamp (a repeat, aggregated as client-go's recorder does). */
@@ -341,11 +341,12 @@ export class ClientNodeCluster implements ClusterClient {
     )) as AutoscalerObject;
   }
 
-  async replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject> {
-    const namespace = obj.metadata.namespace ?? 'default';
-    const name = obj.metadata.name;
-    return (await this.call(`replace status ${namespace}/${name}`, (o) =>
-      this.custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: obj }, o),
+  async patchAutoscalerStatus(namespace: string, name: string, patch: Record<string, unknown>): Promise<AutoscalerObject> {
+    return (await this.call(`patch status ${namespace}/${name}`, (o) =>
+      this.custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: patch },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o),
+      ),
     )) as AutoscalerObject;
   }
 

@@ -86,8 +86,19 @@ export class OperatorMetrics {
   });
   readonly apiConflicts = new Counter({
     name: 'faas_autoscaler_api_conflicts_total',
-    help: 'HTTP 409 answers retried, by write (scale, status).',
+    help: 'HTTP 409 answers retried, by write (scale).',
     labelNames: ['write'] as const,
+    registers: [this.registry],
+  });
+  readonly statusUpdates = new Counter({
+    name: 'faas_autoscaler_status_updates_total',
+    help: 'Status updates per reconcile: written (something a user reads changed, or the observation was due a refresh) or unchanged (no API call).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsDropped = new Counter({
+    name: 'faas_autoscaler_events_dropped_total',
+    help: "Events not sent because their FunctionAutoscaler exceeded the rate limit (client-go's: a burst of 25, then one per 5 minutes).",
     registers: [this.registry],
   });
   readonly reconcileErrors = new Counter({

@@ -4,15 +4,13 @@
  * Conditions follow metav1.Condition: `lastTransitionTime` changes only when `status` changes, so
  * `kubectl describe` shows since when something has been wrong, not when we last looked.
  *
- * Status writes go to the `/status` subresource with the resourceVersion we hold; a 409 means the
- * object changed under us (a user edited the spec, or another writer touched status), so we read it
- * again and re-apply *our* status fields on top — status is ours alone, the spec is not — at most
- * `attempts` times.
+ * Status is written only when something a user reads changed (`statusPatch`), as a JSON merge
+ * patch of the changed fields to the `/status` subresource.
  *
  * Events never block reconciling: a failed Event is logged and counted, not retried.
  */
 import { API_VERSION, type Condition, type FunctionAutoscalerConditionType, type FunctionAutoscalerStatus } from '../api/types.js';
-import { KubeApiError, type AutoscalerObject, type ClusterClient, type KubeEvent } from './kube.js';
+import { type AutoscalerObject, type ClusterClient, type KubeEvent } from './kube.js';
 
 export type ConditionStatus = Condition['status'];
 
@@ -52,27 +50,80 @@ export function findCondition(list: readonly Condition[] | undefined, type: Func
 }
 
 /**
- * Writes `status` to the object's /status subresource; on 409 re-reads and retries.
- * Returns the stored object (with its new resourceVersion).
+ * What a user reads in status, for deciding whether it changed: everything but the observation
+ * (it moves every interval), the decision's time and reason text, and the conditions' messages
+ * (which quote live figures). Those are written along with any change, and at least every
+ * refresh period (`statusPatch`).
  */
-export async function writeStatus(args: {
-  client: Pick<ClusterClient, 'replaceAutoscalerStatus' | 'readAutoscaler'>;
-  obj: AutoscalerObject;
-  status: FunctionAutoscalerStatus;
-  attempts?: number;
-  onConflict?(attempt: number): void;
-}): Promise<AutoscalerObject> {
-  const attempts = args.attempts ?? 3;
-  let current = args.obj;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await args.client.replaceAutoscalerStatus({ ...current, status: args.status as Record<string, unknown> });
-    } catch (err) {
-      if (!(err instanceof KubeApiError) || !err.conflict || attempt >= attempts) throw err;
-      args.onConflict?.(attempt);
-      current = await args.client.readAutoscaler(current.metadata.namespace ?? 'default', current.metadata.name);
-    }
+function userVisible(s: FunctionAutoscalerStatus | undefined): unknown {
+  if (!s) return {};
+  const { lastObservation: _obs, lastDecision, conditions, ...rest } = s;
+  return {
+    ...rest,
+    ...(lastDecision
+      ? { lastDecision: { desired: lastDecision.desiredReplicas, raw: lastDecision.rawDesiredReplicas, limitedBy: lastDecision.limitedBy } }
+      : {}),
+    conditions: (conditions ?? []).map((c) => [c.type, c.status, c.reason, c.observedGeneration, c.lastTransitionTime]),
+  };
+}
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `from` into `to`: changed fields, `null` for removed
+ * ones, objects merged recursively, arrays and scalars replaced whole. Undefined when equal.
+ */
+export function createMergePatch(from: unknown, to: unknown): unknown {
+  if (!isPlainObject(from) || !isPlainObject(to)) return deepEqual(from, to) ? undefined : (to ?? null);
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (to[key] === undefined && from[key] !== undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const sub = createMergePatch(from[key], value);
+    if (sub !== undefined) patch[key] = sub;
   }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Structural equality of JSON values, whatever the key order (the API server sorts keys; we do not). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+  return keys.length === Object.keys(b).filter((k) => b[k] !== undefined).length && keys.every((k) => deepEqual(a[k], b[k]));
+}
+
+/**
+ * The status patch for one reconcile, or undefined when nothing a user reads changed and the
+ * stored observation is younger than `refreshMs`: the API server is written only when it tells a
+ * user something new (the HPA controller skips its status update the same way when the status is
+ * semantically equal), and the observation is kept at most `refreshMs` old.
+ */
+export function statusPatch(
+  stored: FunctionAutoscalerStatus | undefined,
+  next: FunctionAutoscalerStatus,
+  args: { nowMs: number; refreshMs: number },
+): Record<string, unknown> | undefined {
+  const storedObservedAt = Date.parse(stored?.lastObservation?.time ?? '');
+  const stale = next.lastObservation !== undefined && !(args.nowMs - storedObservedAt < args.refreshMs);
+  if (!stale && deepEqual(userVisible(stored), userVisible(next))) return undefined;
+  return createMergePatch(stored ?? {}, next) as Record<string, unknown> | undefined;
+}
+
+/**
+ * Sends a status patch as a JSON merge patch to the /status subresource. Status is this operator's
+ * alone and the patch names only the fields that changed, so it carries no resourceVersion and
+ * never conflicts. Returns the stored object.
+ */
+export async function patchStatus(
+  client: Pick<ClusterClient, 'patchAutoscalerStatus'>,
+  obj: AutoscalerObject,
+  patch: Record<string, unknown>,
+): Promise<AutoscalerObject> {
+  return client.patchAutoscalerStatus(obj.metadata.namespace ?? 'default', obj.metadata.name, { status: patch });
 }
 
 export interface EventSink {
@@ -88,6 +139,14 @@ export interface EventSink {
 
 /** client-go's EventCorrelator aggregates repeats of an Event seen within 10 minutes. */
 export const EVENT_SERIES_WINDOW_MS = 10 * 60_000;
+
+/**
+ * client-go's EventSourceObjectSpamFilter (tools/record/events_cache.go): per involved object, a
+ * token bucket of 25 Events that refills at one per 5 minutes; what exceeds it is dropped. It
+ * applies to new Events and to the count updates of a series alike.
+ */
+export const EVENT_SPAM_BURST = 25;
+export const EVENT_SPAM_REFILL_MS = 5 * 60_000;
 const SERIES_CACHE_LIMIT = 4096;
 
 interface Series {
@@ -101,6 +160,7 @@ interface Series {
 export class EventRecorder implements EventSink {
   private pending = new Set<Promise<void>>();
   private readonly series = new Map<string, Series>();
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
   constructor(
     private readonly opts: {
       client: Pick<ClusterClient, 'createEvent' | 'patchEventSeries'>;
@@ -109,14 +169,33 @@ export class EventRecorder implements EventSink {
       now: () => number;
       canWrite: () => boolean;
       onError?(err: unknown, reason: string): void;
+      /** An Event dropped by the rate limit. */
+      onDropped?(reason: string): void;
     },
   ) {}
+
+  /** Takes a token from the object's bucket; false when it is empty. */
+  private allowed(objectKey: string, now: number): boolean {
+    const b = this.buckets.get(objectKey) ?? { tokens: EVENT_SPAM_BURST, atMs: now };
+    b.tokens = Math.min(EVENT_SPAM_BURST, b.tokens + Math.max(0, now - b.atMs) / EVENT_SPAM_REFILL_MS);
+    b.atMs = now;
+    if (this.buckets.size >= SERIES_CACHE_LIMIT && !this.buckets.has(objectKey)) this.buckets.clear();
+    this.buckets.set(objectKey, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
 
   emit(obj: AutoscalerObject, ev: { type: 'Normal' | 'Warning'; reason: string; message: string; series?: string }): void {
     if (!this.opts.canWrite()) return;
     const namespace = obj.metadata.namespace ?? 'default';
     const now = this.opts.now();
-    const key = `${namespace}/${obj.metadata.name}/${obj.metadata.uid ?? ''}|${ev.type}|${ev.reason}|${ev.series ?? ev.message}`;
+    const objectKey = `${namespace}/${obj.metadata.name}/${obj.metadata.uid ?? ''}`;
+    if (!this.allowed(objectKey, now)) {
+      this.opts.onDropped?.(ev.reason);
+      return;
+    }
+    const key = `${objectKey}|${ev.type}|${ev.reason}|${ev.series ?? ev.message}`;
     const known = this.series.get(key);
     if (known && now - known.lastMs <= EVENT_SERIES_WINDOW_MS) {
       known.count++;

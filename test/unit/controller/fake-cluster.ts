@@ -16,6 +16,7 @@ import {
   type WatchHandle,
   type WatchHandlers,
 } from '../../../operator/src/controller/kube.js';
+import { mergePatch } from '../../../operator/src/sandbox/kube-patch.js';
 
 type Op = keyof ClusterClient;
 
@@ -26,6 +27,8 @@ export class FakeCluster implements ClusterClient {
   /** Events as created, with the count and last time of their series. */
   readonly events: (KubeEvent & { count: number; lastMs?: number })[] = [];
   readonly leases = new Map<string, LeaseRecord>();
+  /** Every status patch sent, in order. */
+  readonly statusPatches: Array<{ key: string; patch: Record<string, unknown> }> = [];
   /** Every call, in order: "replaceScale openfaas-fn/a 3". */
   readonly calls: string[] = [];
   private failures = new Map<Op, KubeApiError[]>();
@@ -171,16 +174,15 @@ export class FakeCluster implements ClusterClient {
     return structuredClone(o);
   }
 
-  async replaceAutoscalerStatus(obj: AutoscalerObject): Promise<AutoscalerObject> {
-    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
-    this.check('replaceAutoscalerStatus', key);
+  async patchAutoscalerStatus(namespace: string, name: string, patch: Record<string, unknown>): Promise<AutoscalerObject> {
+    const key = `${namespace}/${name}`;
+    this.check('patchAutoscalerStatus', key);
     const cur = this.autoscalers.get(key);
     if (!cur) throw new KubeApiError('not found', 404, 'NotFound');
-    if (cur.metadata.resourceVersion !== obj.metadata.resourceVersion)
-      throw new KubeApiError('the object has been modified', 409, 'Conflict');
+    this.statusPatches.push({ key, patch: structuredClone(patch) });
     const stored: AutoscalerObject = structuredClone({
       ...cur,
-      status: obj.status,
+      status: mergePatch(cur.status ?? {}, patch.status) as Record<string, unknown>,
       metadata: { ...cur.metadata, resourceVersion: this.nextRv() },
     });
     this.autoscalers.set(key, stored);
@@ -226,3 +228,4 @@ export class FakeCluster implements ClusterClient {
     return structuredClone(stored);
   }
 }
+

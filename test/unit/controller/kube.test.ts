@@ -197,26 +197,22 @@ describe('ClientNodeCluster requests', () => {
     expect(auth).toBe('Bearer secret-token');
   });
 
-  it('writes status through the /status subresource', async () => {
-    const obj: AutoscalerObject = {
-      apiVersion: 'faas-autoscaler.dev/v1alpha1',
-      kind: 'FunctionAutoscaler',
-      metadata: { name: 'echo', namespace: 'team', resourceVersion: '7' },
-      spec: {},
-      status: { desiredReplicas: 2 },
-    };
-    let body: AutoscalerObject | undefined;
+  it('writes status as a JSON merge patch to the /status subresource, without a resourceVersion', async () => {
+    let body: unknown;
+    let contentType: string | undefined;
     nock(SERVER)
-      .put(
-        '/apis/faas-autoscaler.dev/v1alpha1/namespaces/team/functionautoscalers/echo/status',
-        (b: AutoscalerObject) => ((body = b), true),
-      )
-      .reply(200, { ...obj, metadata: { ...obj.metadata, resourceVersion: '8' } });
-    const stored = await client().replaceAutoscalerStatus(obj);
-    expect({ rv: stored.metadata.resourceVersion, sentRv: body?.metadata.resourceVersion, sentStatus: body?.status }).toEqual({
+      .patch('/apis/faas-autoscaler.dev/v1alpha1/namespaces/team/functionautoscalers/echo/status', (b: unknown) => ((body = b), true))
+      .reply(function (_uri, b) {
+        contentType = this.req.headers['content-type'] as string;
+        return [200, { metadata: { name: 'echo', namespace: 'team', resourceVersion: '8' }, ...(b as object) }];
+      });
+    const stored = await client().patchAutoscalerStatus('team', 'echo', {
+      status: { desiredReplicas: 2, lastDecision: { rawDesiredReplicas: null } },
+    });
+    expect({ rv: stored.metadata.resourceVersion, body, contentType }).toEqual({
       rv: '8',
-      sentRv: '7',
-      sentStatus: { desiredReplicas: 2 },
+      body: { status: { desiredReplicas: 2, lastDecision: { rawDesiredReplicas: null } } },
+      contentType: 'application/merge-patch+json',
     });
   });
 

@@ -194,6 +194,7 @@ export class Controller {
           onUpsert: (obj) => this.upsert(obj),
           onDelete: (obj) => this.remove(obj),
           onError: (err, retryInMs) => this.opts.logger.warn({ err: err.message, retryInMs }, 'FunctionAutoscaler watch failed'),
+          transform: trimAutoscaler,
         },
       );
       this.autoscalerInformers.push(informer);
@@ -305,7 +306,10 @@ export class Controller {
         watch: (rv, h) => this.opts.cluster.watchDeployments(namespace, rv, h as never),
       },
       this.opts.clock,
-      { onError: (err, retryInMs) => this.opts.logger.warn({ err: err.message, retryInMs, namespace }, 'Deployment watch failed') },
+      {
+        onError: (err, retryInMs) => this.opts.logger.warn({ err: err.message, retryInMs, namespace }, 'Deployment watch failed'),
+        transform: trimDeployment,
+      },
     );
     this.deploymentInformers.set(namespace, informer);
     informer.start();
@@ -838,6 +842,30 @@ export class Controller {
       // The object may be gone (deleted mid-tick) or the API down: next interval tries again.
     }
   }
+}
+
+/** A FunctionAutoscaler as cached: without managedFields and kubectl's last-applied copy of itself. */
+export function trimAutoscaler(obj: AutoscalerObject): AutoscalerObject {
+  const { managedFields: _mf, annotations, ...metadata } = obj.metadata as AutoscalerObject['metadata'] & { managedFields?: unknown };
+  const { 'kubectl.kubernetes.io/last-applied-configuration': _last, ...rest } = annotations ?? {};
+  return { ...obj, metadata: { ...metadata, ...(annotations ? { annotations: rest } : {}) } };
+}
+
+/**
+ * A Deployment as cached: what the controller reads — name, labels (OpenFaaS scaling labels),
+ * replicas, ready replicas, and each container's name and resource requests.
+ */
+export function trimDeployment<D extends V1Deployment>(dep: D): D {
+  const m = dep.metadata ?? {};
+  const containers = (dep.spec?.template?.spec?.containers ?? []).map((c) => ({
+    name: c.name,
+    ...(c.resources?.requests ? { resources: { requests: c.resources.requests } } : {}),
+  }));
+  return {
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels },
+    spec: { replicas: dep.spec?.replicas, template: { spec: { containers } } },
+    status: { readyReplicas: dep.status?.readyReplicas },
+  } as D;
 }
 
 /** Per-replica requests: spec.resources, else the Deployment's container (named like the function, else the first). */

@@ -34,6 +34,12 @@ export interface InformerHandlers<T> {
   /** After each successful list (first sync and every relist). */
   onSynced?(): void;
   onError?(err: KubeApiError, retryInMs: number): void;
+  /**
+   * Applied to every object before it is cached or handed on (client-go's SetTransform): keep only
+   * the fields the consumer reads, so the cache's memory is what the operator uses, not what the
+   * server stores (managedFields, annotations, whole pod templates).
+   */
+  transform?(obj: T): T;
 }
 
 export function objectKey(o: KubeObject): string {
@@ -99,7 +105,8 @@ export class Informer<T extends KubeObject> {
     if (!this.running) return;
     const old = new Map(this.cache);
     this.cache.clear();
-    for (const item of list.items) {
+    for (const raw of list.items) {
+      const item = this.handlers.transform ? this.handlers.transform(raw) : raw;
       const key = objectKey(item);
       this.cache.set(key, item);
       const before = old.get(key);
@@ -156,9 +163,10 @@ export class Informer<T extends KubeObject> {
       restartOnce(() => this.fail(err, 'watch'));
       return;
     }
-    const obj = object as T;
-    if (obj.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    const received = object as T;
+    if (received.metadata?.resourceVersion) this.resourceVersion = received.metadata.resourceVersion;
     if (type === 'BOOKMARK') return;
+    const obj = this.handlers.transform ? this.handlers.transform(received) : received;
     this.backoff.reset();
     const key = objectKey(obj);
     if (type === 'DELETED') {

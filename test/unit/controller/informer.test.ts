@@ -1,6 +1,8 @@
 /** The informer's list/watch loop: events into the cache, 410 → relist, errors → back-off. */
 import { ManualClock } from '../../../operator/src/controller/clock.js';
 import { Informer } from '../../../operator/src/controller/informer.js';
+import { trimAutoscaler, trimDeployment } from '../../../operator/src/controller/controller.js';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { KubeApiError, type AutoscalerObject, type WatchHandlers } from '../../../operator/src/controller/kube.js';
 
 function obj(name: string, rv: string): AutoscalerObject {
@@ -27,6 +29,55 @@ class Scripted {
 }
 
 describe('Informer', () => {
+  it('caches and hands on objects as the transform trims them, from the list and from the watch', async () => {
+    const clock = new ManualClock();
+    const lw = new Scripted();
+    const fat = (name: string, rv: string): AutoscalerObject =>
+      ({
+        metadata: {
+          ...obj(name, rv).metadata,
+          managedFields: [{ manager: 'kubectl' }],
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":"copy"}', team: 'a' },
+        },
+        spec: { functionName: name },
+      }) as AutoscalerObject;
+    lw.lists = [[fat('a', '1')]];
+    const handed: AutoscalerObject[] = [];
+    const inf = new Informer('test', lw, clock, { onUpsert: (o) => handed.push(o), transform: trimAutoscaler });
+    inf.start();
+    await clock.advance(0);
+    lw.handlers!.onEvent('MODIFIED', fat('a', '2'));
+    const trimmed = {
+      metadata: { name: 'a', namespace: 'ns', resourceVersion: '2', annotations: { team: 'a' } },
+      spec: { functionName: 'a' },
+    };
+    expect(inf.get('ns/a')).toEqual(trimmed);
+    expect(handed.map((o) => Object.keys(o.metadata).sort())).toEqual([
+      ['annotations', 'name', 'namespace', 'resourceVersion'],
+      ['annotations', 'name', 'namespace', 'resourceVersion'],
+    ]);
+  });
+
+  it('trims a Deployment to what the controller reads: labels, replicas, ready replicas, container names and requests', () => {
+    const dep = {
+      metadata: { name: 'f', namespace: 'fn', resourceVersion: '3', uid: 'u', labels: { faas_function: 'f' }, managedFields: [{}] },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { faas_function: 'f' } },
+        template: {
+          metadata: { labels: { faas_function: 'f' } },
+          spec: { containers: [{ name: 'f', image: 'img', env: [{ name: 'A', value: 'x' }], resources: { requests: { cpu: '100m' } } }] },
+        },
+      },
+      status: { replicas: 2, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] },
+    };
+    expect(trimDeployment(dep as V1Deployment)).toEqual({
+      metadata: { name: 'f', namespace: 'fn', resourceVersion: '3', uid: 'u', labels: { faas_function: 'f' } },
+      spec: { replicas: 2, template: { spec: { containers: [{ name: 'f', resources: { requests: { cpu: '100m' } } }] } } },
+      status: { readyReplicas: 1 },
+    });
+  });
+
   it('applies watch events and relists at once on 410 Gone, reporting deletes missed meanwhile', async () => {
     const clock = new ManualClock();
     const lw = new Scripted();

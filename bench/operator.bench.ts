@@ -1,32 +1,34 @@
 /**
- * One reconcile tick for N = 10, 100 and 1,000 FunctionAutoscalers against a real Prometheus
- * (Debian package) holding their series, and the emulated Kubernetes API server (in a child
- * process, so its CPU and memory are not counted as the operator's).
+ * Reconcile ticks for N = 10, 100, 1,000 and 10,000 FunctionAutoscalers against a real Prometheus
+ * (Debian package) holding their series, and the emulated Kubernetes API server. The API server
+ * and the page Prometheus scrapes run in a child process (bench/operator-cluster.ts), so their CPU
+ * and memory are not counted as the operator's.
  *
- * Prometheus scrapes a synthetic page with the gateway and cAdvisor series of 1,000 functions
- * every 2 s; the bench waits until a full 30-s window exists, so `increase(...[30s])` reads 15
- * samples per series, as in a cluster scraping every 2 s. (Backfilling with promtool would be
- * faster to set up but leaves Prometheus answering from blocks on disk instead of its head — not
- * what an operator meets in production.)
+ * Prometheus scrapes the gateway and cAdvisor series of 10,000 functions (about 200,000 series)
+ * every 5 s; the bench waits until a full 30-s window exists, so `increase(...[30s])` reads 6
+ * samples per series. (Backfilling with promtool would be faster to set up but leaves Prometheus
+ * answering from blocks on disk instead of its head — not what an operator meets in production.)
  *
- * Per N: PromQL queries per tick (flat: 9 per distinct window), wall time of a warm tick (policies
- * loaded, caches synced; it writes N statuses, the scales and their Events), the same batched
- * queries timed alone, the operator's own CPU time during the tick (the rest is waiting on the API
- * server and Prometheus), and the process' peak RSS and heap during the tick. Ratios are against
- * N = 10 measured in the same process.
+ * Per N, two ticks are measured: the first (policies created, every status written, the first
+ * scales), and a steady one (ticks repeated until one scales nothing, at most five): PromQL
+ * queries, wall time, the operator's own CPU time (the rest is waiting on the API server and
+ * Prometheus), API writes by kind (status patches, /scale, Events), the resources whose
+ * user-visible status changed (kubectl's columns and the conditions, read back from the API server
+ * before and after), and the process' peak RSS and heap. Ratios are against N = 10 in the same
+ * process. `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_PROFILE=<prefix>` writes a
+ * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Controller, type TickReport } from '../operator/src/controller/controller.js';
 import type { Clock } from '../operator/src/controller/clock.js';
-import { ClientNodeCluster } from '../operator/src/controller/kube.js';
+import { ClientNodeCluster, type AutoscalerObject, type ClusterClient } from '../operator/src/controller/kube.js';
 import { gatherWindows } from '../operator/src/metrics/batched-metrics.js';
 import { buildObservation } from '../operator/src/metrics/observation.js';
 import { PrometheusSource } from '../operator/src/metrics/prometheus.js';
@@ -34,67 +36,29 @@ import { createPolicy } from '../operator/src/policies/registry.js';
 import { Rails } from '../operator/src/rails/rails.js';
 import { startPrometheus } from '../operator/src/sandbox/prometheus-process.js';
 import { kubeconfigYaml } from '../operator/src/sandbox/kubeconfig.js';
+import { functionName as fnName } from './operator-cluster.js';
 
-const N_MAX = 1000;
-const SIZES = [10, 100, 1000];
+const ALL_SIZES = [10, 100, 1000, 10_000];
+const N_MAX = Math.min(10_000, Number(process.env.BENCH_OPERATOR_MAX_N ?? 10_000));
+const SIZES = ALL_SIZES.filter((n) => n <= N_MAX);
 const WINDOW_SECONDS = 30;
-const SCRAPE_SECONDS = 2;
+const SCRAPE_SECONDS = 5;
 const POLICIES = ['hpa', 'keda', 'knative', 'openfaas-pro', 'static'];
 const MiB = 2 ** 20;
-const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+const WRITES = ['patchAutoscalerStatus', 'replaceScale', 'createEvent', 'patchEventSeries'] as const;
+type Write = (typeof WRITES)[number];
 
-const fnName = (i: number): string => `f${String(i).padStart(4, '0')}`;
-
-/** Gateway + cAdvisor series of N_MAX functions; counters grow with real time at a fixed rate. */
-function exposition(startMs: number): string {
-  const t = (Date.now() - startMs) / 1000;
-  const out: string[] = [];
-  for (let i = 0; i < N_MAX; i++) {
-    const name = fnName(i);
-    const fn = `${name}.openfaas-fn`;
-    const rps = 1 + (i % 50);
-    const n = rps * t;
-    out.push(`gateway_function_invocation_total{function_name="${fn}",code="200"} ${n}`);
-    out.push(`gateway_function_invocation_started{function_name="${fn}"} ${n}`);
-    BUCKETS.forEach((le, b) =>
-      out.push(`gateway_functions_seconds_bucket{function_name="${fn}",code="200",le="${le}"} ${b >= 4 ? n : n * 0.1 * b}`),
-    );
-    out.push(`gateway_functions_seconds_sum{function_name="${fn}",code="200"} ${n * 0.07}`);
-    out.push(`gateway_functions_seconds_count{function_name="${fn}",code="200"} ${n}`);
-    const pod = `${name}-6c8f7d9b4-p0001`;
-    const base = `namespace="openfaas-fn",pod="${pod}"`;
-    out.push(`container_cpu_usage_seconds_total{${base},container="${name}"} ${t * 0.002 * rps}`);
-    out.push(`container_cpu_usage_seconds_total{${base},container="POD"} ${t * 0.0001}`);
-    out.push(`container_cpu_usage_seconds_total{${base},container=""} ${t * 0.002 * rps + t * 0.0001}`);
-    out.push(`container_memory_working_set_bytes{${base},container="${name}"} ${(40 + (i % 20)) * MiB}`);
-    out.push(`container_memory_working_set_bytes{${base},container="POD"} ${0.5 * MiB}`);
-    out.push(`container_memory_working_set_bytes{${base},container=""} ${(40.5 + (i % 20)) * MiB}`);
-  }
-  return `${out.join('\n')}\n`;
-}
-
-async function startExporter(): Promise<{ server: Server; target: string; scrapes: () => number }> {
-  const startMs = Date.now();
-  let scrapes = 0;
-  const server = createServer((_req, res) => {
-    scrapes++;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(startMs));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, target: `127.0.0.1:${(server.address() as AddressInfo).port}`, scrapes: () => scrapes };
-}
-
-/** The emulated API server in a child process; resolves with its URL. */
-async function startApiServer(): Promise<{ child: ChildProcess; url: string }> {
+/** The API server and the scraped page in a child process; resolves with their addresses. */
+async function startCluster(): Promise<{ child: ChildProcess; api: string; exporter: string }> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const module = pathToFileURL(join(here, '..', 'operator', 'src', 'sandbox', 'kube-api.js')).href;
-  const code = `const { KubeApiServer } = await import(${JSON.stringify(module)}); const k = new KubeApiServer({ namespaces: ['default', 'openfaas-fn', ${SIZES.map((n) => `'bench-n${n}'`).join(', ')}], watchWindow: 20000 }); console.log(await k.start()); setInterval(() => {}, 1 << 30);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('exit', (c) => reject(new Error(`API server exited with ${c}`)));
+  const child = spawn(process.execPath, [join(here, 'operator-cluster.js'), String(N_MAX), ...SIZES.map((n) => `bench-n${n}`)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return { child, url };
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (c) => reject(new Error(`the benchmark's cluster exited with ${c}`)));
+  });
+  return { child, ...(JSON.parse(line) as { api: string; exporter: string }) };
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (x: T) => Promise<unknown>): Promise<void> {
@@ -114,22 +78,69 @@ const benchClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
 
-interface Row {
-  n: number;
+/** Counts the API writes (and reads) the controller sends, by method. */
+function counting(cluster: ClusterClient): { client: ClusterClient; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
+  const client = new Proxy(cluster, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        counts.set(String(prop), (counts.get(String(prop)) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { client, counts };
+}
+
+/**
+ * What a user reads in a status (`kubectl get` columns, `kubectl describe`): all of it but the
+ * observation, the decision's time and reason text, and the conditions' message texts.
+ */
+function visible(o: AutoscalerObject): string {
+  const {
+    lastObservation: _o,
+    lastDecision,
+    conditions,
+    ...rest
+  } = (o.status ?? {}) as {
+    lastObservation?: unknown;
+    lastDecision?: { desiredReplicas?: number; rawDesiredReplicas?: number; limitedBy?: string };
+    conditions?: Array<{ type: string; status: string; reason: string }>;
+  };
+  const decision = [lastDecision?.desiredReplicas, lastDecision?.rawDesiredReplicas, lastDecision?.limitedBy];
+  const conds = (conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`).sort();
+  return JSON.stringify([Object.entries(rest).sort(), decision, conds]);
+}
+
+interface TickRow {
   queries: number;
   tickMs: number;
-  promqlMs: number;
+  cpuMs: number;
+  writes: Record<Write, number>;
+  changed: number;
   scaled: number;
   peakRssMiB: number;
   peakHeapMiB: number;
-  cpuMs: number;
+}
+
+interface Row {
+  n: number;
+  first: TickRow;
+  steady: TickRow;
+  steadyAfter: number;
+  promqlMs: number;
 }
 
 async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row> {
-  const gateway = new PrometheusSource({ name: 'prometheus-a', url: promUrl, timeoutMs: 30_000 });
-  const cadvisor = new PrometheusSource({ name: 'prometheus-b', url: promUrl, timeoutMs: 30_000 });
+  const gateway = new PrometheusSource({ name: 'prometheus-a', url: promUrl, timeoutMs: 60_000 });
+  const cadvisor = new PrometheusSource({ name: 'prometheus-b', url: promUrl, timeoutMs: 60_000 });
+  const { client, counts } = counting(new ClientNodeCluster(kc, { timeoutMs: 60_000 }));
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const namespace = `bench-n${n}`;
   const controller = new Controller({
-    cluster: new ClientNodeCluster(kc, { timeoutMs: 30_000 }),
+    cluster: client,
     gateway,
     cadvisor,
     clock: benchClock,
@@ -137,56 +148,112 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
     createPolicy,
     createRails: (c) => new Rails(c),
     buildObservation,
-    namespaces: [`bench-n${n}`],
+    namespaces: [namespace],
     identity: `bench-${n}`,
+    limits: { maxReplicas: 500, maxScaleUpFactor: 10, functionNamespaces: ['openfaas-fn'] },
   });
   controller.start();
-  for (let i = 0; i < 600 && !(controller.readiness().ok && controller.managedKeys().length === n); i++)
+  for (let i = 0; i < 1200 && !(controller.readiness().ok && controller.managedKeys().length === n); i++)
     await new Promise((r) => setTimeout(r, 100));
-  // Cold tick: policies created, first scale and status writes. Then the measured warm tick.
-  controller.dueAll();
-  await controller.tick();
-  controller.dueAll();
-  let peakRss = 0;
-  let peakHeap = 0;
-  const sample = (): void => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
+  const statuses = async (): Promise<Map<string, string>> => {
+    const list = (await custom.listNamespacedCustomObject({
+      group: 'faas-autoscaler.dev',
+      version: 'v1alpha1',
+      plural: 'functionautoscalers',
+      namespace,
+    })) as { items: AutoscalerObject[] };
+    return new Map(list.items.map((o) => [o.metadata.name, visible(o)]));
   };
-  sample();
-  const timer = setInterval(sample, 5);
-  const cpu0 = process.cpuUsage();
-  const report: TickReport = await controller.tick();
-  const cpu = process.cpuUsage(cpu0);
-  clearInterval(timer);
-  sample();
+  const timedTick = async (around: (tick: () => Promise<TickReport>) => Promise<TickReport> = (t) => t()): Promise<TickRow> => {
+    const before = await statuses();
+    counts.clear();
+    controller.dueAll();
+    let peakRss = 0;
+    let peakHeap = 0;
+    const sample = (): void => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    };
+    sample();
+    const timer = setInterval(sample, 20);
+    const cpu0 = process.cpuUsage();
+    const report = await around(() => controller.tick());
+    const cpu = process.cpuUsage(cpu0);
+    clearInterval(timer);
+    sample();
+    // Let the watch deliver our own writes before reading back.
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await statuses();
+    let changed = 0;
+    for (const [name, v] of after) if (before.get(name) !== v) changed++;
+    return {
+      queries: report.queries,
+      tickMs: report.durationMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      writes: Object.fromEntries(WRITES.map((w) => [w, counts.get(w) ?? 0])) as Record<Write, number>,
+      changed,
+      scaled: report.scaled,
+      peakRssMiB: peakRss / MiB,
+      peakHeapMiB: peakHeap / MiB,
+    };
+  };
+  const first = await timedTick();
+  let steady = await timedTick();
+  let steadyAfter = 2;
+  while (steady.scaled > 0 && steadyAfter < 6) {
+    steady = await timedTick();
+    steadyAfter++;
+  }
+  const profile = process.env.BENCH_OPERATOR_PROFILE;
+  if (profile && n === SIZES.at(-1)) await timedTick((tick) => profiled(`${profile}-n${n}.cpuprofile`, tick));
   await controller.stop();
   // The PromQL part alone: the same batched queries for the same N functions.
   const targets = Array.from({ length: n }, (_, i) => ({ name: fnName(i), namespace: 'openfaas-fn', replicas: 1, readyReplicas: 1 }));
   const t0 = performance.now();
   await gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() });
   const promqlMs = performance.now() - t0;
-  return {
-    n,
-    queries: report.queries,
-    tickMs: report.durationMs,
-    promqlMs,
-    scaled: report.scaled,
-    peakRssMiB: peakRss / MiB,
-    peakHeapMiB: peakHeap / MiB,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-  };
+  return { n, first, steady, steadyAfter, promqlMs };
+}
+
+const writesOf = (t: TickRow): string =>
+  `${t.writes.patchAutoscalerStatus} / ${t.writes.replaceScale} / ${t.writes.createEvent + t.writes.patchEventSeries}`;
+
+function printRows(rows: Row[]): void {
+  const ref = rows[0];
+  console.log(
+    `(${WINDOW_SECONDS}-s windows, Prometheus scraping every ${SCRAPE_SECONDS} s, ${N_MAX} functions' series held; API writes: status / scale / Events)`,
+  );
+  console.log(
+    '| N | tick | PromQL queries | tick wall (ms) | ×N=10 | operator CPU (ms) | CPU per function (ms) | API writes | statuses changed | peak RSS (MiB) | peak heap (MiB) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    for (const [label, t, rt] of [
+      ['first', r.first, ref.first],
+      [`steady (${r.steadyAfter}th)`, r.steady, ref.steady],
+    ] as const) {
+      console.log(
+        `| ${r.n} | ${label} | ${t.queries} | ${t.tickMs.toFixed(0)} | ${(t.tickMs / rt.tickMs).toFixed(1)} | ${t.cpuMs.toFixed(0)} | ${(t.cpuMs / r.n).toFixed(3)} | ${writesOf(t)} | ${t.changed} | ${t.peakRssMiB.toFixed(0)} | ${t.peakHeapMiB.toFixed(0)} |`,
+      );
+    }
+  }
+  console.log(`PromQL alone (the same batched queries): ${rows.map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms`).join(', ')}`);
+  const flat = rows.every((r) => r.first.queries === ref.first.queries && r.steady.queries === ref.first.queries);
+  console.log(`queries per tick flat in N: ${flat ? 'yes' : 'NO'} (${rows.map((r) => r.steady.queries).join(', ')})`);
+  const over = rows.filter((r) => r.steady.writes.patchAutoscalerStatus > r.steady.changed);
+  console.log(
+    `status writes per steady tick ≤ statuses changed: ${over.length === 0 ? 'yes' : `NO at N = ${over.map((r) => r.n).join(', ')}`}`,
+  );
 }
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fa-bench-op-'));
-  const exporter = await startExporter();
-  const api = await startApiServer();
+  const cluster = await startCluster();
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(
     configFile,
-    `global:\n  scrape_interval: ${SCRAPE_SECONDS}s\nscrape_configs:\n  - job_name: functions\n    static_configs:\n      - targets: ['${exporter.target}']\n`,
+    `global:\n  scrape_interval: ${SCRAPE_SECONDS}s\n  scrape_timeout: ${SCRAPE_SECONDS}s\nscrape_configs:\n  - job_name: functions\n    static_configs:\n      - targets: ['${cluster.exporter}']\n`,
   );
   const prom = await startPrometheus({
     configFile,
@@ -196,7 +263,7 @@ export async function run(): Promise<void> {
   });
   try {
     const kc = new KubeConfig();
-    kc.loadFromString(kubeconfigYaml({ server: api.url }));
+    kc.loadFromString(kubeconfigYaml({ server: cluster.api }));
     const apps = kc.makeApiClient(AppsV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const t0 = performance.now();
@@ -232,6 +299,7 @@ export async function run(): Promise<void> {
           metadata: { name: fnName(i) },
           spec: {
             functionName: fnName(i),
+            functionNamespace: 'openfaas-fn',
             maxReplicas: 20,
             intervalSeconds: WINDOW_SECONDS,
             slo: { p95LatencyMs: 200 },
@@ -241,31 +309,43 @@ export async function run(): Promise<void> {
       }),
     );
     console.log(`setup: ${N_MAX} Deployments and ${fas.length} FunctionAutoscalers in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const needed = Math.ceil(WINDOW_SECONDS / SCRAPE_SECONDS) + 4;
-    while (exporter.scrapes() < needed) await new Promise((r) => setTimeout(r, 500));
+    // A full window of samples: WINDOW/SCRAPE scrapes after the first, and one more.
+    const ready = await firstSampleMs(prom.url);
+    const waitMs = ready + (WINDOW_SECONDS + 2 * SCRAPE_SECONDS) * 1000 - Date.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     const rows: Row[] = [];
     for (const n of SIZES) rows.push(await measure(n, kc, prom.url));
-    const ref = rows[0];
-    console.log(
-      `one warm tick (${WINDOW_SECONDS}-s windows, Prometheus scraping every ${SCRAPE_SECONDS} s, ${N_MAX} functions' series held)`,
-    );
-    console.log(
-      '| N | PromQL queries/tick | tick wall (ms) | ×N=10 | PromQL alone (ms) | operator CPU (ms) | scale writes | peak RSS (MiB) | peak heap (MiB) |',
-    );
-    console.log('|---|---|---|---|---|---|---|---|---|');
-    for (const r of rows) {
-      console.log(
-        `| ${r.n} | ${r.queries} | ${r.tickMs.toFixed(0)} | ${(r.tickMs / ref.tickMs).toFixed(1)} | ${r.promqlMs.toFixed(0)} | ${r.cpuMs.toFixed(0)} | ${r.scaled} | ${r.peakRssMiB.toFixed(0)} | ${r.peakHeapMiB.toFixed(0)} |`,
-      );
-    }
-    console.log(
-      `queries per tick flat in N: ${rows.every((r) => r.queries === ref.queries) ? 'yes' : 'NO'} (${rows.map((r) => r.queries).join(', ')})`,
-    );
+    printRows(rows);
   } finally {
     await prom.stop();
-    api.child.kill('SIGKILL');
-    exporter.server.closeAllConnections();
-    await new Promise<void>((r) => exporter.server.close(() => r()));
+    cluster.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` under the V8 CPU profiler and writes the profile (for Chrome DevTools) to `file`. */
+async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const result = await fn();
+  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  console.log(`CPU profile of one more steady tick: ${file}`);
+  return result;
+}
+
+/** When Prometheus first held samples of the last function (wall clock, ms). */
+async function firstSampleMs(promUrl: string): Promise<number> {
+  const query = `gateway_function_invocation_started{function_name="${fnName(N_MAX - 1)}.openfaas-fn"}`;
+  for (;;) {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+    const body = (await res.json()) as { data?: { result?: unknown[] } };
+    if ((body.data?.result?.length ?? 0) > 0) return Date.now();
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -351,7 +351,7 @@ describeWithKubeApiserver('the operator on the real kube-apiserver, installed by
     expect([...kinds]).toEqual(
       expect.arrayContaining([
         'update deployments/scale',
-        'update functionautoscalers/status',
+        'patch functionautoscalers/status',
         'create events',
         'update leases',
         'watch functionautoscalers',

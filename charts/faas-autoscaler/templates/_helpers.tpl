@@ -73,15 +73,17 @@ RBAC rules, one helper per scope (see rbac.yaml). Each verb is there because the
 that call; test/integration/chart-rbac.test.ts checks it both ways.
 */}}
 {{- define "faas-autoscaler.rules.watch" -}}
-# Informer on FunctionAutoscalers (list, then watch); get re-reads one after a 409 on its status.
+# Informer on FunctionAutoscalers (list, then watch); get re-reads one before a scale (deleted or
+# edited since the tick read it?).
 - apiGroups: [faas-autoscaler.dev]
   resources: [functionautoscalers]
   verbs: [get, list, watch]
 # Status (replicas, last decision, conditions) is written through the status subresource only,
-# with the resourceVersion read before (PUT, so a stale write is a 409, never a silent overwrite).
+# when something in it changed, as a JSON merge patch of the changed fields (status is the
+# operator's alone, so the patch carries no resourceVersion).
 - apiGroups: [faas-autoscaler.dev]
   resources: [functionautoscalers/status]
-  verbs: [update]
+  verbs: [patch]
 # Events about FunctionAutoscalers (Scaled, DryRun, PolicySwitched, ExternalChange, ...): created,
 # and a repeat within 10 minutes patched into the first one's count and lastTimestamp.
 - apiGroups: [""]
@@ -104,9 +106,11 @@ that call; test/integration/chart-rbac.test.ts checks it both ways.
 
 {{- define "faas-autoscaler.rules.leaderElection" -}}
 # One Lease: read, created by the first operator pod, then renewed (and released on shutdown) by PUT.
+# With shards, a Lease per shard and per replica: listed to count the replicas running, and a
+# member Lease left by a replica gone for ten lease durations is deleted.
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [get, create, update]
+  verbs: [get, create, update{{ if gt (int .Values.leaderElection.shards) 1 }}, list, delete{{ end }}]
 {{- end }}
 
 {{/*
@@ -146,6 +150,7 @@ Secrets and no credential sits in an environment variable.
 - --lease-duration-seconds={{ .Values.leaderElection.leaseDurationSeconds }}
 - --renew-deadline-seconds={{ .Values.leaderElection.renewDeadlineSeconds }}
 - --retry-period-seconds={{ .Values.leaderElection.retryPeriodSeconds }}
+- --shards={{ .Values.leaderElection.shards }}
 {{- else }}
 - --no-leader-elect
 {{- end }}

@@ -37,6 +37,7 @@ export interface OperatorFlags {
   leaseName: string;
   identity?: string;
   leaseDurationSeconds: string;
+  shards: string;
   renewDeadlineSeconds: string;
   retryPeriodSeconds: string;
   apiTimeoutSeconds: string;
@@ -216,6 +217,15 @@ export function registerOperator(program: Command): void {
     )
     .addOption(
       env(
+        new Option(
+          '--shards <n>',
+          'split the FunctionAutoscalers into n shards by a stable hash, each led through its own Lease (<lease-name>-shard-<i>), shared evenly by the replicas running; 1: one leader for all',
+        ).default('1'),
+        'SHARDS',
+      ),
+    )
+    .addOption(
+      env(
         new Option('--api-timeout-seconds <s>', 'time-out of one Kubernetes API or gateway request').default('10'),
         'API_TIMEOUT_SECONDS',
       ),
@@ -352,6 +362,7 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       leaseDurationSeconds,
       renewDeadlineSeconds,
       retryPeriodSeconds,
+      shards: parseShards(flags),
     },
     apiTimeoutMs: parsePositiveNumber('--api-timeout-seconds', flags.apiTimeoutSeconds) * 1000,
     shutdownTimeoutMs: parsePositiveNumber('--shutdown-timeout-seconds', flags.shutdownTimeoutSeconds) * 1000,
@@ -369,6 +380,17 @@ export function operatorConfigFromFlags(flags: OperatorFlags): OperatorConfig {
       .map((d) => d.trim())
       .filter((d) => d !== ''),
   };
+}
+
+/** Each shard is a Lease renewed every retry period by its leader: a few dozen at most. */
+const MAX_SHARDS = 256;
+
+function parseShards(flags: OperatorFlags): number {
+  const shards = parseInteger('--shards', flags.shards, 1);
+  if (shards > MAX_SHARDS) throw new InputError(`--shards: must be at most ${MAX_SHARDS}, got "${flags.shards}"`);
+  if (shards > 1 && !flags.leaderElect)
+    throw new InputError('--shards: shards are led through Leases; it cannot be used with --no-leader-elect');
+  return shards;
 }
 
 /** A number greater than `floor` (e.g. a growth factor above 1). */

@@ -61,6 +61,11 @@ export interface ControllerOptions {
   identity: string;
   /** False while another replica leads: no queries, no writes. Default: always true. */
   canWrite?: () => boolean;
+  /**
+   * Whether this replica reconciles the FunctionAutoscaler `namespace/name` (its shard's Lease is
+   * ours); the others are left to their shard's leader, as a standby would. Default: all.
+   */
+  owns?: (key: string) => boolean;
   /** Back-off after a metrics or API fault: first retry, cap (capped again at the interval). */
   retryBackoff?: { initialMs: number; maxMs: number };
   /** How often a policy that failed to load is tried again. Default 5 min. */
@@ -222,6 +227,11 @@ export class Controller {
     return { ok: true, reason: `ok: ${this.managed.size} FunctionAutoscaler(s), ${this.canWrite() ? 'leader' : 'standby'}` };
   }
 
+  /** This replica leads, and (with shards) leads the resource's shard: it may write for it. */
+  private writable(m: Managed): boolean {
+    return this.canWrite() && (this.opts.owns?.(m.key) ?? true);
+  }
+
   /** Makes every FunctionAutoscaler due now (a resync; the benchmark uses it to time one full tick). */
   dueAll(): void {
     const now = this.opts.clock.now();
@@ -376,7 +386,12 @@ export class Controller {
       report.skippedNotLeader = true;
       return report;
     }
-    const { groups, invalid } = this.groupByInterval(due);
+    const owns = this.opts.owns ?? (() => true);
+    this.standBy(
+      due.filter((m) => !owns(m.key)),
+      startedMs,
+    );
+    const { groups, invalid } = this.groupByInterval(due.filter((m) => owns(m.key)));
     for (const m of invalid) await this.isolated(m, () => this.reconcileInvalid(m, startedMs));
     const work: Array<() => Promise<void>> = [];
     await Promise.all(
@@ -703,7 +718,7 @@ export class Controller {
       });
       return none;
     }
-    if (!this.canWrite()) return none;
+    if (!this.writable(m)) return none;
     const stale = await this.changedDuringTick(m);
     if (stale) {
       // Decided for a resource that is gone or has a new spec: nothing is written; decide again.
@@ -824,7 +839,7 @@ export class Controller {
    * the stored observation is younger than `statusRefreshIntervals` intervals.
    */
   private async persist(m: Managed, status: FunctionAutoscalerStatus): Promise<void> {
-    if (!this.canWrite()) return;
+    if (!this.writable(m)) return;
     const patch = statusPatch(m.obj.status as FunctionAutoscalerStatus | undefined, status, {
       nowMs: this.opts.clock.now(),
       refreshMs: intervalMsOf(m) * (this.opts.statusRefreshIntervals ?? DEFAULT_STATUS_REFRESH_INTERVALS),

@@ -119,6 +119,9 @@ export interface ClusterClient {
   readLease(namespace: string, name: string): Promise<LeaseRecord | null>;
   createLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
   replaceLease(namespace: string, name: string, rec: LeaseRecord): Promise<LeaseRecord>;
+  /** Every Lease in the namespace, with its name (shard members find each other by name). */
+  listLeases(namespace: string): Promise<Array<LeaseRecord & { name: string }>>;
+  deleteLease(namespace: string, name: string): Promise<void>;
 }
 
 export class KubeApiError extends Error {
@@ -403,6 +406,14 @@ export class ClientNodeCluster implements ClusterClient {
         this.coordination.replaceNamespacedLease({ name, namespace, body: leaseBody(namespace, name, rec) }, o),
       ),
     );
+  }
+  async deleteLease(namespace: string, name: string): Promise<void> {
+    await this.call(`delete lease ${namespace}/${name}`, (o) => this.coordination.deleteNamespacedLease({ name, namespace }, o));
+  }
+
+  async listLeases(namespace: string): Promise<Array<LeaseRecord & { name: string }>> {
+    const list = await this.call(`list leases in ${namespace}`, (o) => this.coordination.listNamespacedLease({ namespace }, o));
+    return list.items.map((l) => ({ ...leaseRecord(l), name: l.metadata?.name ?? '' }));
   }
 }
 

@@ -38,6 +38,11 @@ export interface LeaderElectionOptions {
   onError?(err: KubeApiError, changed: boolean): void;
   /** The Lease could be read or written again after failures. */
   onRecovered?(): void;
+  /**
+   * Asked before taking a Lease this replica does not hold: `free` (released, or not created yet)
+   * or `expired` (its holder stopped renewing); renewals are not gated. Shards use it to keep each replica at its fair share. Default: always.
+   */
+  mayAcquire?(why: 'free' | 'expired'): boolean;
 }
 
 export interface LeaseHealth {
@@ -62,6 +67,7 @@ export class LeaderElector {
   private inFlight: Promise<void> | undefined;
   private lastContactMs = 0;
   private failing: { key: string; message: string } | undefined;
+  private releasing = false;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.identity = opts.identity;
@@ -95,7 +101,8 @@ export class LeaderElector {
 
   private loop(): void {
     if (!this.running) return;
-    this.inFlight = this.tryAcquireOrRenew().then(() => undefined);
+    // A release in progress owns the Lease's next write; this round is skipped.
+    this.inFlight = this.releasing ? Promise.resolve() : this.tryAcquireOrRenew().then(() => undefined);
     void this.inFlight.then(() => {
       if (this.running) this.cancelTimer = this.clock().setTimeout(() => this.loop(), this.retryPeriodMs);
     });
@@ -127,13 +134,14 @@ export class LeaderElector {
         leaseTransitions: 0,
       };
       if (current === null) {
+        if (!(this.opts.mayAcquire?.('free') ?? true)) return this.setLeading(false, now);
         this.observe(await client.createLease(namespace, name, mine), now);
         return this.setLeading(true, now);
       }
       const heldByMe = current.holderIdentity === this.identity;
       const free = !current.holderIdentity;
       const expired = this.observed !== undefined && this.observed.atMs + this.leaseDurationMs <= now;
-      if (!heldByMe && !free && !expired) {
+      if (!heldByMe && (!(free || expired) || !(this.opts.mayAcquire?.(free ? 'free' : 'expired') ?? true))) {
         return this.setLeading(false, now);
       }
       const next: LeaseRecord = heldByMe
@@ -203,7 +211,17 @@ export class LeaderElector {
     this.cancelTimer?.();
     this.cancelDeadline?.();
     await this.inFlight;
-    if (!this.leading) return;
+    await this.release();
+  }
+
+  /**
+   * Gives the Lease up (clears the holder) if this replica leads, and keeps campaigning, gated by
+   * `mayAcquire`. Waits for a round in flight first, so a renewal cannot undo the release.
+   */
+  async release(): Promise<void> {
+    await this.inFlight;
+    if (!this.leading || this.releasing) return;
+    this.releasing = true;
     const { client, namespace, name } = this.opts;
     try {
       const current = await client.readLease(namespace, name);
@@ -213,6 +231,7 @@ export class LeaderElector {
     } catch (raw) {
       if (raw instanceof KubeApiError) this.failed(raw);
     } finally {
+      this.releasing = false;
       this.setLeading(false, this.lastRenewMs);
     }
   }

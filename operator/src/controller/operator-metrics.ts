@@ -112,6 +112,11 @@ export class OperatorMetrics {
     help: '1 while this replica holds the leader Lease.',
     registers: [this.registry],
   });
+  readonly shardsHeld = new Gauge({
+    name: 'faas_autoscaler_shards_held',
+    help: 'With --shards above 1: the shards whose Lease this replica holds (it reconciles their FunctionAutoscalers).',
+    registers: [this.registry],
+  });
   readonly leaseErrors = new Counter({
     name: 'faas_autoscaler_lease_errors_total',
     help: 'Failed reads and writes of the leader Lease (409 races excluded), by reason.',

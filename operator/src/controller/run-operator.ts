@@ -22,7 +22,8 @@ import { Controller, type ControllerOptions, type OpenFaasEdition } from './cont
 import { startEndpoints, type Endpoints } from './endpoints.js';
 import { ClientNodeCluster } from './kube.js';
 import { fetchKubeconfigOverSsh, type SshTarget } from './kubeconfig-ssh.js';
-import { LeaderElector } from './leader-election.js';
+import { LeaderElector, type LeaseHealth } from './leader-election.js';
+import { ShardCoordinator } from './shards.js';
 import { OperatorMetrics } from './operator-metrics.js';
 
 export type KubeconfigSource =
@@ -54,6 +55,8 @@ export interface OperatorConfig {
     leaseDurationSeconds: number;
     renewDeadlineSeconds: number;
     retryPeriodSeconds: number;
+    /** More than 1: the resources are split into shards, each led through its own Lease (shards.ts). */
+    shards?: number;
   };
   apiTimeoutMs: number;
   /** How long stop() waits for the tick in flight, the Lease release and the endpoints (default 25 s). */
@@ -71,6 +74,8 @@ export interface OperatorConfig {
 export interface RunningOperator {
   controller: Controller;
   elector: LeaderElector | undefined;
+  /** With --shards above 1, instead of the elector. */
+  shards: ShardCoordinator | undefined;
   endpoints: Endpoints;
   identity: string;
   logger: Logger;
@@ -145,25 +150,29 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   const kc = await loadKubeConfig(cfg.kubeconfig);
   const cluster = new ClientNodeCluster(kc, { timeoutMs: cfg.apiTimeoutMs });
   const metrics = new OperatorMetrics({ defaultMetrics: true });
-  const elector = cfg.leaderElection.enabled ? leaderElector(cfg, { cluster, identity, metrics, logger }) : undefined;
-  if (!elector) metrics.isLeader.set(1);
+  const sharded = cfg.leaderElection.enabled && (cfg.leaderElection.shards ?? 1) > 1;
+  const shards = sharded ? shardCoordinator(cfg, { cluster, identity, metrics, logger }) : undefined;
+  const elector = cfg.leaderElection.enabled && !sharded ? leaderElector(cfg, { cluster, identity, metrics, logger }) : undefined;
+  if (!cfg.leaderElection.enabled) metrics.isLeader.set(1);
 
-  const controller = operatorController(cfg, { cluster, identity, metrics, logger, elector });
+  const controller = operatorController(cfg, { cluster, identity, metrics, logger, elector, shards });
 
   const endpoints = await startEndpoints({
     host: cfg.listen.host,
     port: cfg.listen.port,
     registry: metrics.registry,
-    ready: () => readiness(controller, elector, cfg.leaderElection),
+    ready: () => readiness(controller, elector ?? shards, cfg.leaderElection, shards?.memberLease(identity)),
   });
   controller.start();
   elector?.start();
+  shards?.start();
   logger.info(
     {
       identity,
       endpoints: endpoints.url,
       namespaces: cfg.namespaces.length ? cfg.namespaces : 'all',
       leaderElection: cfg.leaderElection.enabled,
+      shards: cfg.leaderElection.shards ?? 1,
     },
     'operator started',
   );
@@ -172,6 +181,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
   return {
     controller,
     elector,
+    shards,
     endpoints,
     identity,
     logger,
@@ -183,6 +193,7 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
           (async () => {
             await controller.stop();
             await elector?.stop();
+            await shards?.stop();
             await endpoints.close();
           })(),
           deadlineMs,
@@ -197,9 +208,16 @@ export async function startOperator(cfg: OperatorConfig): Promise<RunningOperato
 /** The Controller with the real Prometheus sources, policies, rails and actuators. */
 function operatorController(
   cfg: OperatorConfig,
-  deps: { cluster: ClientNodeCluster; identity: string; metrics: OperatorMetrics; logger: Logger; elector: LeaderElector | undefined },
+  deps: {
+    cluster: ClientNodeCluster;
+    identity: string;
+    metrics: OperatorMetrics;
+    logger: Logger;
+    elector: LeaderElector | undefined;
+    shards: ShardCoordinator | undefined;
+  },
 ): Controller {
-  const { cluster, identity, metrics, logger, elector } = deps;
+  const { cluster, identity, metrics, logger, elector, shards } = deps;
   return new Controller({
     cluster,
     gateway: new PrometheusSource({
@@ -227,6 +245,7 @@ function operatorController(
     namespaces: cfg.namespaces,
     identity,
     canWrite: elector ? () => elector.isLeader() : () => true,
+    ...(shards ? { owns: (key: string) => shards.owns(key) } : {}),
     openfaasEdition: cfg.openfaasEdition,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
   });
@@ -266,19 +285,49 @@ function leaderElector(
   });
 }
 
+/** Shards by Lease: the held shards in metrics and (on change) the log, Lease errors as for the elector. */
+function shardCoordinator(
+  cfg: OperatorConfig,
+  deps: { cluster: ClientNodeCluster; identity: string; metrics: OperatorMetrics; logger: Logger },
+): ShardCoordinator {
+  const { cluster, identity, metrics, logger } = deps;
+  const le = cfg.leaderElection;
+  return new ShardCoordinator({
+    client: cluster,
+    namespace: le.namespace,
+    name: le.name,
+    identity,
+    shards: le.shards ?? 1,
+    clock: systemClock,
+    leaseDurationSeconds: le.leaseDurationSeconds,
+    renewDeadlineSeconds: le.renewDeadlineSeconds,
+    retryPeriodSeconds: le.retryPeriodSeconds,
+    onChange: (held) => {
+      metrics.shardsHeld.set(held.length);
+      metrics.isLeader.set(held.length > 0 ? 1 : 0);
+      logger.info({ identity, shards: held }, 'shards held changed');
+    },
+    onError: (err, changed) => {
+      metrics.leaseErrors.inc({ reason: err.reason });
+      if (changed) logger.warn({ err: err.message, lease: `${le.namespace}/${le.name}-*` }, 'shards: cannot read or write a Lease');
+    },
+  });
+}
+
 /** /readyz: the caches synced, and (with leader election) the Lease answering within its duration. */
 function readiness(
   controller: Controller,
-  elector: LeaderElector | undefined,
+  lease: { health(): LeaseHealth } | undefined,
   le: OperatorConfig['leaderElection'],
+  leaseName = le.name,
 ): { ok: boolean; reason: string } {
   const r = controller.readiness();
-  const lease = elector?.health();
-  if (r.ok && lease && !lease.ok) {
-    const lastError = lease.lastError ? `: ${lease.lastError}` : '';
+  const health = lease?.health();
+  if (r.ok && health && !health.ok) {
+    const lastError = health.lastError ? `: ${health.lastError}` : '';
     return {
       ok: false,
-      reason: `no answer for the Lease ${le.namespace}/${le.name} for ${Math.round(lease.sinceContactMs / 1000)} s${lastError}`,
+      reason: `no answer for the Lease ${le.namespace}/${leaseName} for ${Math.round(health.sinceContactMs / 1000)} s${lastError}`,
     };
   }
   return r;

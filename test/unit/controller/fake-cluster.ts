@@ -227,5 +227,17 @@ export class FakeCluster implements ClusterClient {
     this.leases.set(`${namespace}/${name}`, stored);
     return structuredClone(stored);
   }
+  async deleteLease(namespace: string, name: string): Promise<void> {
+    this.check('deleteLease', `${namespace}/${name}`);
+    if (!this.leases.delete(`${namespace}/${name}`)) throw new KubeApiError('not found', 404, 'NotFound');
+  }
+
+  async listLeases(namespace: string): Promise<Array<LeaseRecord & { name: string }>> {
+    this.check('listLeases', namespace);
+    return [...this.leases.entries()]
+      .filter(([key]) => key.startsWith(`${namespace}/`))
+      .map(([key, rec]) => ({ ...structuredClone(rec), name: key.slice(namespace.length + 1) }));
+  }
+
 }
 

@@ -222,6 +222,9 @@ export class LeaderElector {
     await this.inFlight;
     if (!this.leading || this.releasing) return;
     this.releasing = true;
+    // Stop leading before the Lease says so: once the holder is cleared another replica may take
+    // it at once, and two leaders, even for a moment, is what the Lease is there to prevent.
+    this.setLeading(false, this.lastRenewMs);
     const { client, namespace, name } = this.opts;
     try {
       const current = await client.readLease(namespace, name);
@@ -232,7 +235,7 @@ export class LeaderElector {
       if (raw instanceof KubeApiError) this.failed(raw);
     } finally {
       this.releasing = false;
-      this.setLeading(false, this.lastRenewMs);
     }
   }
+
 }

@@ -42,6 +42,8 @@ const ALL_SIZES = [10, 100, 1000, 10_000];
 const N_MAX = Math.min(10_000, Number(process.env.BENCH_OPERATOR_MAX_N ?? 10_000));
 const SIZES = ALL_SIZES.filter((n) => n <= N_MAX);
 const WINDOW_SECONDS = 30;
+/** Ticks until one scales nothing: the synthetic load is constant, so the decisions settle. */
+const MAX_TICKS = 12;
 const SCRAPE_SECONDS = 5;
 const POLICIES = ['hpa', 'keda', 'knative', 'openfaas-pro', 'static'];
 const MiB = 2 ** 20;
@@ -201,7 +203,7 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   const first = await timedTick();
   let steady = await timedTick();
   let steadyAfter = 2;
-  while (steady.scaled > 0 && steadyAfter < 6) {
+  while (steady.scaled > 0 && steadyAfter < MAX_TICKS) {
     steady = await timedTick();
     steadyAfter++;
   }
@@ -314,13 +316,39 @@ export async function run(): Promise<void> {
     const waitMs = ready + (WINDOW_SECONDS + 2 * SCRAPE_SECONDS) * 1000 - Date.now();
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     const rows: Row[] = [];
-    for (const n of SIZES) rows.push(await measure(n, kc, prom.url));
+    for (const n of SIZES) rows.push(await measureInChild(n, cluster.api, prom.url));
     printRows(rows);
   } finally {
     await prom.stop();
     cluster.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each N is measured in a process of its own (this module run as a script), so its RSS and heap are
+ * that operator's alone, not what an earlier N left behind.
+ */
+async function measureInChild(n: number, api: string, promUrl: string): Promise<Row> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'measure', String(n), api, promUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const line = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`measuring N = ${n} failed (exit ${code}): ${out.slice(-2000)}`);
+  for (const l of out.trim().split('\n').slice(0, -1)) console.log(l);
+  return JSON.parse(line) as Row;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'measure') {
+  const [n, api, promUrl] = [Number(process.argv[3]), process.argv[4], process.argv[5]];
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfigYaml({ server: api }));
+  console.log(JSON.stringify(await measure(n, kc, promUrl)));
+  process.exit(0);
 }
 
 /** Runs `fn` under the V8 CPU profiler and writes the profile (for Chrome DevTools) to `file`. */

@@ -96,3 +96,25 @@ it('resumes closed and failed watches, relists on 410 Gone, and backs off on lis
   expect(log.filter((l) => l === 'error 500')).toHaveLength(2);
   inf.stop();
 });
+
+describe('ClientNodeCluster connections', () => {
+  it('reuses kept-alive connections: 60 API calls on a handful of TCP connections (client-node alone opens one per call)', async () => {
+    await create('conn');
+    const count = async (client: ClientNodeCluster | CustomObjectsApi): Promise<number> => {
+      const before = kube.connectionsAccepted();
+      for (let i = 0; i < 30; i++) {
+        if (client instanceof ClientNodeCluster) {
+          await client.readAutoscaler('openfaas-fn', 'conn');
+          await client.patchAutoscalerStatus('openfaas-fn', 'conn', { status: { desiredReplicas: i } });
+        } else {
+          await client.getNamespacedCustomObject({ ...GROUP, name: 'conn' });
+          await client.getNamespacedCustomObject({ ...GROUP, name: 'conn' });
+        }
+      }
+      return kube.connectionsAccepted() - before;
+    };
+    const ours = await count(cluster);
+    const plain = await count(custom);
+    expect({ ours: ours <= 3, plain }).toEqual({ ours: true, plain: 60 });
+  });
+});

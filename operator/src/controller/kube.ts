@@ -26,6 +26,8 @@ import {
   type CoreV1Event,
 } from '@kubernetes/client-node';
 
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { GROUP, PLURAL, VERSION, type ObjectMeta as ApiObjectMeta } from '../api/types.js';
 
 export { GROUP, KIND, PLURAL, VERSION } from '../api/types.js';
@@ -227,6 +229,8 @@ export class ClientNodeCluster implements ClusterClient {
   private readonly timeoutMs: number;
   private readonly watchTimeoutSeconds: number;
 
+  private readonly agents = new KeepAliveAgents();
+
   constructor(kc: KubeConfig, opts: ClientNodeClusterOptions = {}) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.apps = kc.makeApiClient(AppsV1Api);
@@ -243,7 +247,7 @@ export class ClientNodeCluster implements ClusterClient {
    */
   private call<T>(op: string, fn: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    return withTimeout(op, this.timeoutMs, fn(abortWith(controller.signal)), () => controller.abort());
+    return withTimeout(op, this.timeoutMs, fn(requestOptions(controller.signal, this.agents)), () => controller.abort());
   }
 
   async listAutoscalers(namespace: string | undefined): Promise<ObjectList<AutoscalerObject>> {
@@ -469,12 +473,32 @@ function leaseBody(namespace: string, name: string, rec: LeaseRecord): V1Lease {
 }
 
 /** client-node request options whose middleware gives each request `signal`. */
-function abortWith(signal: AbortSignal): ConfigurationOptions {
+/**
+ * One keep-alive agent per protocol, in place of the agent client-node creates for every request
+ * (KubeConfig.applySecurityAuthentication → createAgent: a new TCP connection, and over TLS a new
+ * handshake, per API call). Built from the first agent's options: the kubeconfig's CA, client
+ * certificate and server name, which do not change. Proxy agents are left as they are.
+ */
+class KeepAliveAgents {
+  private http: HttpAgent | undefined;
+  private https: HttpsAgent | undefined;
+
+  reuse(agent: HttpAgent | HttpsAgent | undefined): HttpAgent | HttpsAgent | undefined {
+    if (agent?.constructor === HttpsAgent) return (this.https ??= new HttpsAgent({ ...(agent as HttpsAgent).options, keepAlive: true }));
+    if (agent?.constructor === HttpAgent) return (this.http ??= new HttpAgent({ ...(agent as HttpAgent & { options: object }).options, keepAlive: true }));
+    return agent;
+  }
+}
+
+/** client-node request options: a kept-alive connection, and `signal` to abort the request. */
+function requestOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions {
   return {
     middleware: [
       {
         pre: (request: RequestContext) => {
           request.setSignal(signal);
+          const agent = agents.reuse(request.getAgent());
+          if (agent) request.setAgent(agent);
           return new Observable(Promise.resolve(request));
         },
         post: (response: ResponseContext) => new Observable(Promise.resolve(response)),

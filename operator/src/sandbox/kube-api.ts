@@ -89,6 +89,12 @@ export class KubeApiServer {
   private readonly crds: readonly CustomResourceDefinition[];
   private readonly namespaceNames: readonly string[];
   private server?: Server;
+  private connections = 0;
+
+  /** TCP connections accepted since start: whether clients reuse them. */
+  connectionsAccepted(): number {
+    return this.connections;
+  }
   private baseUrl = '';
   private readonly watches = new Set<OpenWatch>();
   private audit: AuditEntry[] = [];
@@ -114,6 +120,7 @@ export class KubeApiServer {
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.keepAliveTimeout = 5000;
+    server.on('connection', () => this.connections++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());

@@ -16,7 +16,8 @@
  * user-visible status changed (kubectl's columns and the conditions, read back from the API server
  * before and after), and the process' peak RSS and heap. Ratios are against N = 10 in the same
  * process. `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_PROFILE=<prefix>` writes a
- * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile`.
+ * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile`;
+ * `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g. a heap limit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,6 +134,8 @@ interface Row {
   steady: TickRow;
   steadyAfter: number;
   promqlMs: number;
+  /** Heap and RSS after a full GC once the ticks are done. */
+  liveMiB: { heap: number; rss: number };
 }
 
 async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row> {
@@ -209,13 +212,17 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   }
   const profile = process.env.BENCH_OPERATOR_PROFILE;
   if (profile && n === SIZES.at(-1)) await timedTick((tick) => profiled(`${profile}-n${n}.cpuprofile`, tick));
+  // What the operator holds between ticks (the peaks above include garbage not yet collected).
+  (globalThis as { gc?: () => void }).gc?.();
+  const live = process.memoryUsage();
+  const liveMiB = { heap: live.heapUsed / MiB, rss: live.rss / MiB };
   await controller.stop();
   // The PromQL part alone: the same batched queries for the same N functions.
   const targets = Array.from({ length: n }, (_, i) => ({ name: fnName(i), namespace: 'openfaas-fn', replicas: 1, readyReplicas: 1 }));
   const t0 = performance.now();
   await gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() });
   const promqlMs = performance.now() - t0;
-  return { n, first, steady, steadyAfter, promqlMs };
+  return { n, first, steady, steadyAfter, promqlMs, liveMiB };
 }
 
 const writesOf = (t: TickRow): string =>
@@ -241,6 +248,9 @@ function printRows(rows: Row[]): void {
     }
   }
   console.log(`PromQL alone (the same batched queries): ${rows.map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms`).join(', ')}`);
+  console.log(
+    `held between ticks (after a full GC): ${rows.map((r) => `N=${r.n} heap ${r.liveMiB.heap.toFixed(0)} MiB, RSS ${r.liveMiB.rss.toFixed(0)} MiB`).join('; ')}`,
+  );
   const flat = rows.every((r) => r.first.queries === ref.first.queries && r.steady.queries === ref.first.queries);
   console.log(`queries per tick flat in N: ${flat ? 'yes' : 'NO'} (${rows.map((r) => r.steady.queries).join(', ')})`);
   const over = rows.filter((r) => r.steady.writes.patchAutoscalerStatus > r.steady.changed);
@@ -330,7 +340,8 @@ export async function run(): Promise<void> {
  * that operator's alone, not what an earlier N left behind.
  */
 async function measureInChild(n: number, api: string, promUrl: string): Promise<Row> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'measure', String(n), api, promUrl], {
+  const flags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), api, promUrl], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });

@@ -485,7 +485,8 @@ class KeepAliveAgents {
 
   reuse(agent: HttpAgent | HttpsAgent | undefined): HttpAgent | HttpsAgent | undefined {
     if (agent?.constructor === HttpsAgent) return (this.https ??= new HttpsAgent({ ...(agent as HttpsAgent).options, keepAlive: true }));
-    if (agent?.constructor === HttpAgent) return (this.http ??= new HttpAgent({ ...(agent as HttpAgent & { options: object }).options, keepAlive: true }));
+    if (agent?.constructor === HttpAgent)
+      return (this.http ??= new HttpAgent({ ...(agent as HttpAgent & { options: object }).options, keepAlive: true }));
     return agent;
   }
 }

@@ -237,5 +237,4 @@ export class LeaderElector {
       this.releasing = false;
     }
   }
-
 }

@@ -18,7 +18,18 @@ export type SpecResult = { ok: true; spec: FunctionAutoscalerSpec } | { ok: fals
 const cache = new Map<string, SpecResult>();
 const CACHE_LIMIT = 20_000;
 
+/** The same object again (no write since the last tick): no JSON at all. */
+const byObject = new WeakMap<AutoscalerObject, SpecResult>();
+
 export function resolveSpec(obj: AutoscalerObject): SpecResult {
+  const known = byObject.get(obj);
+  if (known) return known;
+  const result = resolveSpecByJson(obj);
+  byObject.set(obj, result);
+  return result;
+}
+
+function resolveSpecByJson(obj: AutoscalerObject): SpecResult {
   const key = `${obj.metadata.name}\u0000${JSON.stringify(obj.spec ?? null)}`;
   const hit = cache.get(key);
   if (hit) return hit;

@@ -50,21 +50,34 @@ export function findCondition(list: readonly Condition[] | undefined, type: Func
 }
 
 /**
- * What a user reads in status, for deciding whether it changed: everything but the observation
- * (it moves every interval), the decision's time and reason text, and the conditions' messages
- * (which quote live figures). Those are written along with any change, and at least every
- * refresh period (`statusPatch`).
+ * Whether what a user reads in two statuses is the same: everything but the observation (it moves
+ * every interval), the decision's time and reason text, and the conditions' messages (which quote
+ * live figures). Those are written along with any change, and at least every refresh period
+ * (`statusPatch`).
  */
-function userVisible(s: FunctionAutoscalerStatus | undefined): unknown {
-  if (!s) return {};
-  const { lastObservation: _obs, lastDecision, conditions, ...rest } = s;
-  return {
-    ...rest,
-    ...(lastDecision
-      ? { lastDecision: { desired: lastDecision.desiredReplicas, raw: lastDecision.rawDesiredReplicas, limitedBy: lastDecision.limitedBy } }
-      : {}),
-    conditions: (conditions ?? []).map((c) => [c.type, c.status, c.reason, c.observedGeneration, c.lastTransitionTime]),
-  };
+function sameForUser(a: FunctionAutoscalerStatus | undefined, b: FunctionAutoscalerStatus): boolean {
+  const x = (a ?? {}) as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const special = (k: string): boolean => k === 'lastObservation' || k === 'lastDecision' || k === 'conditions';
+  for (const k of Object.keys(x)) if (!special(k) && !deepEqual(x[k], y[k])) return false;
+  for (const k of Object.keys(y)) if (!special(k) && !(k in x) && y[k] !== undefined) return false;
+  const da = a?.lastDecision;
+  const db = b.lastDecision;
+  if (da?.desiredReplicas !== db?.desiredReplicas || da?.rawDesiredReplicas !== db?.rawDesiredReplicas || da?.limitedBy !== db?.limitedBy)
+    return false;
+  const ca = a?.conditions ?? [];
+  const cb = b.conditions ?? [];
+  return (
+    ca.length === cb.length &&
+    ca.every(
+      (c, i) =>
+        c.type === cb[i].type &&
+        c.status === cb[i].status &&
+        c.reason === cb[i].reason &&
+        c.observedGeneration === cb[i].observedGeneration &&
+        c.lastTransitionTime === cb[i].lastTransitionTime,
+    )
+  );
 }
 
 /**
@@ -109,7 +122,7 @@ export function statusPatch(
 ): Record<string, unknown> | undefined {
   const storedObservedAt = Date.parse(stored?.lastObservation?.time ?? '');
   const stale = next.lastObservation !== undefined && !(args.nowMs - storedObservedAt < args.refreshMs);
-  if (!stale && deepEqual(userVisible(stored), userVisible(next))) return undefined;
+  if (!stale && sameForUser(stored, next)) return undefined;
   return createMergePatch(stored ?? {}, next) as Record<string, unknown> | undefined;
 }
 

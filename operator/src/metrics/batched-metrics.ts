@@ -130,11 +130,13 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   const cadvisorKey = (s: Sample): string | undefined =>
     s.labels.function && s.labels.namespace ? `${s.labels.function}.${s.labels.namespace}` : undefined;
   const sent = { gateway: 0, cadvisor: 0 };
+  // The answers cover every function in the namespaces; only the targets' samples are kept.
+  const wanted = new Set(targets.map(functionKey));
   const run = async (role: 'gateway' | 'cadvisor', promql: string, key: (s: Sample) => string | undefined): Promise<Grouped> => {
     const src = role === 'gateway' ? gateway : cadvisor;
     sent[role]++;
     try {
-      return groupBy(await src.query(promql, atMs), key);
+      return groupBy(await src.query(promql, atMs), key, wanted);
     } catch (err) {
       if (err instanceof PrometheusError) return err;
       throw new PrometheusError(src.name, 'bad-response', String(err), { cause: err });
@@ -193,11 +195,12 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   return { byKey, queries: sent.gateway + sent.cadvisor, queriesBySource: sent, errors };
 }
 
-function groupBy(samples: readonly Sample[], key: (s: Sample) => string | undefined): Map<string, Sample[]> {
+function groupBy(samples: readonly Sample[], key: (s: Sample) => string | undefined, wanted: ReadonlySet<string>): Map<string, Sample[]> {
   const out = new Map<string, Sample[]>();
   for (const s of samples) {
     const k = key(s);
-    if (k === undefined) continue; // a series without the join label (e.g. a pod not of a Deployment)
+    // A series without the join label (e.g. a pod not of a Deployment), or of a function not asked for.
+    if (k === undefined || !wanted.has(k)) continue;
     const list = out.get(k);
     if (list) list.push(s);
     else out.set(k, [s]);

@@ -238,6 +238,4 @@ export class FakeCluster implements ClusterClient {
       .filter(([key]) => key.startsWith(`${namespace}/`))
       .map(([key, rec]) => ({ ...structuredClone(rec), name: key.slice(namespace.length + 1) }));
   }
-
 }
-

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ClientNodeCluster, KubeApiError, type AutoscalerObject } from '../../../operator/src/controller/kube.js';
+import { ClientNodeCluster, KubeApiError } from '../../../operator/src/controller/kube.js';
 import { DeploymentScaleActuator } from '../../../operator/src/actuators/deployment-scale.js';
 import { ActuatorError } from '../../../operator/src/actuators/types.js';
 

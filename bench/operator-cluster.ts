@@ -15,7 +15,12 @@ const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2
 
 export const functionName = (i: number): string => `f${String(i).padStart(5, '0')}`;
 
-/** One function's series at `t` seconds since the start: a fixed rate of 1..50 requests per second. */
+/**
+ * One function's series at `t` seconds since the start: a fixed rate of 1..50 requests per second,
+ * and CPU of 1 ms per request (at most half the 100m request). The page does not know the
+ * replicas, so the CPU per pod it reports does not fall when a function is scaled out; kept below
+ * every target, it leaves the CPU-driven policies settled instead of scaling up every tick.
+ */
 function seriesOf(i: number, t: number, out: string[]): void {
   const name = functionName(i);
   const fn = `${name}.openfaas-fn`;
@@ -29,9 +34,9 @@ function seriesOf(i: number, t: number, out: string[]): void {
   out.push(`gateway_functions_seconds_sum{function_name="${fn}",code="200"} ${n * 0.07}`);
   out.push(`gateway_functions_seconds_count{function_name="${fn}",code="200"} ${n}`);
   const base = `namespace="openfaas-fn",pod="${name}-6c8f7d9b4-p0001"`;
-  out.push(`container_cpu_usage_seconds_total{${base},container="${name}"} ${t * 0.002 * rps}`);
+  out.push(`container_cpu_usage_seconds_total{${base},container="${name}"} ${t * 0.001 * rps}`);
   out.push(`container_cpu_usage_seconds_total{${base},container="POD"} ${t * 0.0001}`);
-  out.push(`container_cpu_usage_seconds_total{${base},container=""} ${t * 0.002 * rps + t * 0.0001}`);
+  out.push(`container_cpu_usage_seconds_total{${base},container=""} ${t * 0.001 * rps + t * 0.0001}`);
   out.push(`container_memory_working_set_bytes{${base},container="${name}"} ${(40 + (i % 20)) * MiB}`);
   out.push(`container_memory_working_set_bytes{${base},container="POD"} ${0.5 * MiB}`);
   out.push(`container_memory_working_set_bytes{${base},container=""} ${(40.5 + (i % 20)) * MiB}`);

@@ -20,7 +20,7 @@ import { InputError } from '#kernel/input-error.js';
 import { systemClock } from './clock.js';
 import { Controller, type ControllerOptions, type OpenFaasEdition } from './controller.js';
 import { startEndpoints, type Endpoints } from './endpoints.js';
-import { ClientNodeCluster } from './kube.js';
+import { ClientNodeCluster, type KubeApiError } from './kube.js';
 import { fetchKubeconfigOverSsh, type SshTarget } from './kubeconfig-ssh.js';
 import { LeaderElector, type LeaseHealth } from './leader-election.js';
 import { ShardCoordinator } from './shards.js';
@@ -251,6 +251,14 @@ function operatorController(
   });
 }
 
+/** A failed Lease read or write: counted by reason, logged once per change of reason (not every retry period). */
+function leaseErrors(metrics: OperatorMetrics, logger: Logger, lease: string): (err: KubeApiError, changed: boolean) => void {
+  return (err, changed) => {
+    metrics.leaseErrors.inc({ reason: err.reason });
+    if (changed) logger.warn({ err: err.message, lease }, 'leader election: cannot read or write the Lease');
+  };
+}
+
 /** The Lease-based elector, reporting leadership and Lease errors in metrics and (once per change) the log. */
 function leaderElector(
   cfg: OperatorConfig,
@@ -276,11 +284,7 @@ function leaderElector(
       metrics.isLeader.set(0);
       logger.info({ identity }, 'stopped leading');
     },
-    onError: (err, changed) => {
-      metrics.leaseErrors.inc({ reason: err.reason });
-      // Once per change of reason, not every retry period.
-      if (changed) logger.warn({ err: err.message, lease }, 'leader election: cannot read or write the Lease');
-    },
+    onError: leaseErrors(metrics, logger, lease),
     onRecovered: () => logger.info({ lease }, 'leader election: the Lease can be read and written again'),
   });
 }
@@ -307,10 +311,7 @@ function shardCoordinator(
       metrics.isLeader.set(held.length > 0 ? 1 : 0);
       logger.info({ identity, shards: held }, 'shards held changed');
     },
-    onError: (err, changed) => {
-      metrics.leaseErrors.inc({ reason: err.reason });
-      if (changed) logger.warn({ err: err.message, lease: `${le.namespace}/${le.name}-*` }, 'shards: cannot read or write a Lease');
-    },
+    onError: leaseErrors(metrics, logger, `${le.namespace}/${le.name}-*`),
   });
 }
 

@@ -15,10 +15,11 @@
  * queries, wall time, the operator's own CPU time (the rest is waiting on the API server and
  * Prometheus), API writes by kind (status patches, /scale, Events), the resources whose
  * user-visible status changed (kubectl's columns and the conditions, read back from the API server
- * before and after), and the process' peak RSS and heap. Ratios are against N = 10 in the same
+ * before and after), and the process' peak RSS and heap. Then, as ticks are an interval apart in
+ * a cluster, one more steady tick after 20 s without one, and the RSS before it. Ratios are against N = 10 in the same
  * process. `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_PROFILE=<prefix>` writes a
  * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile`;
- * `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g. a heap limit).
+ * `BENCH_OPERATOR_ONLY_N` measures that N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g. a heap limit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ const SIZES = ALL_SIZES.filter((n) => n <= N_MAX);
 const WINDOW_SECONDS = 30;
 /** Ticks until one scales nothing: the synthetic load is constant, so the decisions settle. */
 const MAX_TICKS = 12;
+/** The pause before the last measured tick (the default interval is 30 s). */
+const IDLE_MS = 20_000;
 const SCRAPE_SECONDS = 5;
 const POLICIES = ['hpa', 'keda', 'knative', 'openfaas-pro', 'static'];
 const MiB = 2 ** 20;
@@ -135,8 +138,10 @@ interface Row {
   steady: TickRow;
   steadyAfter: number;
   promqlMs: number;
-  /** Heap and RSS after a full GC once the ticks are done. */
-  liveMiB: { heap: number; rss: number };
+  /** A steady tick after IDLE_MS without one, as ticks are an interval apart in a cluster. */
+  afterIdle: TickRow;
+  /** Heap and RSS after a full GC once the ticks are done; RSS after IDLE_MS idle. */
+  liveMiB: { heap: number; rss: number; idleRss: number };
 }
 
 async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row> {
@@ -216,17 +221,23 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   steady = more[1];
   const profile = process.env.BENCH_OPERATOR_PROFILE;
   if (profile && n === SIZES.at(-1)) await timedTick((tick) => profiled(`${profile}-n${n}.cpuprofile`, tick));
+  // In a cluster the ticks are an interval apart, and V8 gives memory back while it idles (its
+  // memory reducer starts after about 8 s): RSS after a pause, and the peak of the tick after it,
+  // are what the pod uses. The ticks above ran back to back.
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idle = process.memoryUsage();
+  const afterIdle = await timedTick();
   // What the operator holds between ticks (the peaks above include garbage not yet collected).
   (globalThis as { gc?: () => void }).gc?.();
   const live = process.memoryUsage();
-  const liveMiB = { heap: live.heapUsed / MiB, rss: live.rss / MiB };
+  const liveMiB = { heap: live.heapUsed / MiB, rss: live.rss / MiB, idleRss: idle.rss / MiB };
   await controller.stop();
   // The PromQL part alone: the same batched queries for the same N functions.
   const targets = Array.from({ length: n }, (_, i) => ({ name: fnName(i), namespace: 'openfaas-fn', replicas: 1, readyReplicas: 1 }));
   const t0 = performance.now();
   await gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() });
   const promqlMs = performance.now() - t0;
-  return { n, first, steady, steadyAfter, promqlMs, liveMiB };
+  return { n, first, steady, steadyAfter, afterIdle, promqlMs, liveMiB };
 }
 
 const writesOf = (t: TickRow): string =>
@@ -245,6 +256,7 @@ function printRows(rows: Row[]): void {
     for (const [label, t, rt] of [
       ['first', r.first, ref.first],
       [`steady (from tick ${r.steadyAfter})`, r.steady, ref.steady],
+      [`steady, after ${IDLE_MS / 1000} s idle`, r.afterIdle, ref.afterIdle],
     ] as const) {
       console.log(
         `| ${r.n} | ${label} | ${t.queries} | ${t.tickMs.toFixed(0)} | ${(t.tickMs / rt.tickMs).toFixed(1)} | ${t.cpuMs.toFixed(0)} | ${(t.cpuMs / r.n).toFixed(3)} | ${writesOf(t)} | ${t.changed} | ${t.peakRssMiB.toFixed(0)} | ${t.peakHeapMiB.toFixed(0)} |`,
@@ -253,7 +265,7 @@ function printRows(rows: Row[]): void {
   }
   console.log(`PromQL alone (the same batched queries): ${rows.map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms`).join(', ')}`);
   console.log(
-    `held between ticks (after a full GC): ${rows.map((r) => `N=${r.n} heap ${r.liveMiB.heap.toFixed(0)} MiB, RSS ${r.liveMiB.rss.toFixed(0)} MiB`).join('; ')}`,
+    `between ticks: ${rows.map((r) => `N=${r.n} RSS ${r.liveMiB.idleRss.toFixed(0)} MiB after ${IDLE_MS / 1000} s idle, heap ${r.liveMiB.heap.toFixed(0)} MiB held after a full GC`).join('; ')}`,
   );
   const flat = rows.every((r) => r.first.queries === ref.first.queries && r.steady.queries === ref.first.queries);
   console.log(`queries per tick flat in N: ${flat ? 'yes' : 'NO'} (${rows.map((r) => r.steady.queries).join(', ')})`);
@@ -330,7 +342,8 @@ export async function run(): Promise<void> {
     const waitMs = ready + (WINDOW_SECONDS + 2 * SCRAPE_SECONDS) * 1000 - Date.now();
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     const rows: Row[] = [];
-    for (const n of SIZES) rows.push(await measureInChild(n, cluster.api, prom.url));
+    const only = process.env.BENCH_OPERATOR_ONLY_N ? Number(process.env.BENCH_OPERATOR_ONLY_N) : undefined;
+    for (const n of SIZES.filter((s) => only === undefined || s === only)) rows.push(await measureInChild(n, cluster.api, prom.url));
     printRows(rows);
   } finally {
     await prom.stop();

@@ -15,6 +15,7 @@
 import { ApiException, ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { PrometheusProcess } from '../../operator/src/sandbox/prometheus-process.js';
 import type { SandboxInfo } from '../../operator/src/sandbox/sandbox.js';
+import { scrapeSample } from '../support/metrics-text.js';
 import {
   condition,
   control,
@@ -40,6 +41,7 @@ let info: SandboxInfo;
 let kube: KubeClients;
 let prom: PrometheusProcess;
 let watchLoad: Proc;
+let operatorEndpoints: string;
 
 const base = {
   minReplicas: 1,
@@ -57,7 +59,7 @@ beforeAll(async () => {
   info = sandbox.info;
   kube = sandbox.kube;
   prom = await e2e.prometheus(info);
-  await e2e.operator(info, prom.url, { identity: 'lifecycle' });
+  operatorEndpoints = (await e2e.operator(info, prom.url, { identity: 'lifecycle' })).endpoints;
   e2e.steadyLoad('load-switch', info.gatewayUrl, 'switch-fn', 5);
   watchLoad = e2e.steadyLoad('load-watch', info.gatewayUrl, 'watch-fn', 10);
   await createFas(kube, 'switch-fn', { ...base, functionName: 'switch-fn', policy: { name: 'hpa' } });
@@ -66,17 +68,26 @@ beforeAll(async () => {
 
 afterAll(() => e2e.cleanup());
 
-/** Resolves after the operator has written `n` more decisions for `name` (its ticks, not a sleep). */
+/**
+ * Resolves after the operator has made `n` more decisions for `name` (its ticks, not a sleep). Status
+ * is rewritten only when something in it changes, so the decisions are read from the operator's
+ * per-function gauge of the last decision's time.
+ */
 async function decisions(name: string, n: number): Promise<void> {
-  const seen = new Set<string>();
-  const first = (await fasStatus(kube, name)).lastDecision?.time;
-  if (first) seen.add(first);
+  const lastDecision = (): Promise<number | undefined> =>
+    scrapeSample(`${operatorEndpoints}/metrics`, 'faas_autoscaler_function_last_decision_timestamp_seconds', {
+      namespace: FN_NAMESPACE,
+      name,
+    });
+  const seen = new Set<number>();
+  const first = await lastDecision();
+  if (first !== undefined) seen.add(first);
   await waitFor(
     `${n} more decisions for ${name}`,
     async () => {
-      const t = (await fasStatus(kube, name)).lastDecision?.time;
-      if (t) seen.add(t);
-      return seen.size >= n + (first ? 1 : 0);
+      const t = await lastDecision();
+      if (t !== undefined) seen.add(t);
+      return seen.size >= n + (first !== undefined ? 1 : 0);
     },
     DEADLINE_MS,
   );

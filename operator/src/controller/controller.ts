@@ -289,6 +289,7 @@ export class Controller {
     metrics.functionReplicas.set(labels, replicas);
     metrics.functionSlo.set(labels, spec.slo.p95LatencyMs);
     metrics.functionScalingLimited.set(labels, decision.limitedBy === 'none' ? 0 : 1);
+    metrics.functionLastDecision.set(labels, r.now / 1000);
     const setOrDrop = (gauge: (typeof metrics.functionGauges)[number], value: number | null | undefined): void => {
       if (value === null || value === undefined || !Number.isFinite(value)) gauge.remove(labels);
       else gauge.set(labels, value);

@@ -59,6 +59,14 @@ export class OperatorMetrics {
     'faas_autoscaler_function_scaling_limited',
     '1 while a rail or a limit (bounds, rate, stabilization, OpenFaaS CE) changed the last decision.',
   );
+  /**
+   * Status is written only when something a user reads changes, so its lastDecision.time can be
+   * up to ten intervals old (DEFAULT_STATUS_REFRESH_INTERVALS); this moves at every decision.
+   */
+  readonly functionLastDecision = this.functionGauge(
+    'faas_autoscaler_function_last_decision_timestamp_seconds',
+    'Unix time of the last decision (a hold included) for the function.',
+  );
 
   /** Every per-function series, to drop them together when a FunctionAutoscaler goes. */
   get functionGauges(): readonly Gauge<FunctionLabel>[] {
@@ -69,6 +77,7 @@ export class OperatorMetrics {
       this.functionSlo,
       this.functionMisses,
       this.functionScalingLimited,
+      this.functionLastDecision,
     ];
   }
   readonly inferenceSeconds = new Histogram({

@@ -18,8 +18,10 @@
  * before and after), and the process' peak RSS and heap. Then, as ticks are an interval apart in
  * a cluster, one more steady tick after 20 s without one, and the RSS before it. Ratios are against N = 10 in the same
  * process. `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_PROFILE=<prefix>` writes a
- * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile`;
- * `BENCH_OPERATOR_ONLY_N` measures that N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g. a heap limit).
+ * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile` and an
+ * allocation profile of the next to `<prefix>-n<N>.heapprofile`; `BENCH_OPERATOR_ONLY_N` measures
+ * that N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes
+ * (e.g. a heap limit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -101,26 +103,6 @@ function counting(cluster: ClusterClient): { client: ClusterClient; counts: Map<
   return { client, counts };
 }
 
-/**
- * What a user reads in a status (`kubectl get` columns, `kubectl describe`): all of it but the
- * observation, the decision's time and reason text, and the conditions' message texts.
- */
-function visible(o: AutoscalerObject): string {
-  const {
-    lastObservation: _o,
-    lastDecision,
-    conditions,
-    ...rest
-  } = (o.status ?? {}) as {
-    lastObservation?: unknown;
-    lastDecision?: { desiredReplicas?: number; rawDesiredReplicas?: number; limitedBy?: string };
-    conditions?: Array<{ type: string; status: string; reason: string }>;
-  };
-  const decision = [lastDecision?.desiredReplicas, lastDecision?.rawDesiredReplicas, lastDecision?.limitedBy];
-  const conds = (conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`).sort();
-  return JSON.stringify([Object.entries(rest).sort(), decision, conds]);
-}
-
 interface TickRow {
   queries: number;
   tickMs: number;
@@ -144,11 +126,10 @@ interface Row {
   liveMiB: { heap: number; rss: number; idleRss: number };
 }
 
-async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row> {
+async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: string): Promise<Row> {
   const gateway = new PrometheusSource({ name: 'prometheus-a', url: promUrl, timeoutMs: 60_000 });
   const cadvisor = new PrometheusSource({ name: 'prometheus-b', url: promUrl, timeoutMs: 60_000 });
   const { client, counts } = counting(new ClientNodeCluster(kc, { timeoutMs: 60_000 }));
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = `bench-n${n}`;
   const controller = new Controller({
     cluster: client,
@@ -166,17 +147,15 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   controller.start();
   for (let i = 0; i < 1200 && !(controller.readiness().ok && controller.managedKeys().length === n); i++)
     await new Promise((r) => setTimeout(r, 100));
-  const statuses = async (): Promise<Map<string, string>> => {
-    const list = (await custom.listNamespacedCustomObject({
-      group: 'faas-autoscaler.dev',
-      version: 'v1alpha1',
-      plural: 'functionautoscalers',
-      namespace,
-    })) as { items: AutoscalerObject[] };
-    return new Map(list.items.map((o) => [o.metadata.name, visible(o)]));
+  // The cluster's process reads the statuses back and counts those a user would see change: a
+  // list of thousands of objects here would be counted in the operator's own memory.
+  const changedSinceLast = async (): Promise<number> => {
+    const res = await fetch(`http://${exporter}/visible-changes?namespace=${namespace}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`visible-changes: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { changed: number }).changed;
   };
   const timedTick = async (around: (tick: () => Promise<TickReport>) => Promise<TickReport> = (t) => t()): Promise<TickRow> => {
-    const before = await statuses();
+    await changedSinceLast();
     counts.clear();
     controller.dueAll();
     let peakRss = 0;
@@ -195,9 +174,7 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
     sample();
     // Let the watch deliver our own writes before reading back.
     await new Promise((r) => setTimeout(r, 200));
-    const after = await statuses();
-    let changed = 0;
-    for (const [name, v] of after) if (before.get(name) !== v) changed++;
+    const changed = await changedSinceLast();
     return {
       queries: report.queries,
       tickMs: report.durationMs,
@@ -220,7 +197,10 @@ async function measure(n: number, kc: KubeConfig, promUrl: string): Promise<Row>
   const more = [steady, await timedTick(), await timedTick()].sort((a, b) => a.cpuMs - b.cpuMs);
   steady = more[1];
   const profile = process.env.BENCH_OPERATOR_PROFILE;
-  if (profile && n === SIZES.at(-1)) await timedTick((tick) => profiled(`${profile}-n${n}.cpuprofile`, tick));
+  if (profile && n === SIZES.at(-1)) {
+    await timedTick((tick) => profiled(`${profile}-n${n}.cpuprofile`, tick));
+    await timedTick((tick) => allocationProfiled(`${profile}-n${n}.heapprofile`, tick));
+  }
   // In a cluster the ticks are an interval apart, and V8 gives memory back while it idles (its
   // memory reducer starts after about 8 s): RSS after a pause, and the peak of the tick after it,
   // are what the pod uses. The ticks above ran back to back.
@@ -343,7 +323,7 @@ export async function run(): Promise<void> {
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     const rows: Row[] = [];
     const only = process.env.BENCH_OPERATOR_ONLY_N ? Number(process.env.BENCH_OPERATOR_ONLY_N) : undefined;
-    for (const n of SIZES.filter((s) => only === undefined || s === only)) rows.push(await measureInChild(n, cluster.api, prom.url));
+    for (const n of SIZES.filter((s) => only === undefined || s === only)) rows.push(await measureInChild(n, cluster, prom.url));
     printRows(rows);
   } finally {
     await prom.stop();
@@ -356,9 +336,9 @@ export async function run(): Promise<void> {
  * Each N is measured in a process of its own (this module run as a script), so its RSS and heap are
  * that operator's alone, not what an earlier N left behind.
  */
-async function measureInChild(n: number, api: string, promUrl: string): Promise<Row> {
+async function measureInChild(n: number, cluster: { api: string; exporter: string }, promUrl: string): Promise<Row> {
   const flags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), api, promUrl], {
+  const child = spawn(process.execPath, ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), cluster.api, promUrl, cluster.exporter], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });
@@ -372,10 +352,10 @@ async function measureInChild(n: number, api: string, promUrl: string): Promise<
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'measure') {
-  const [n, api, promUrl] = [Number(process.argv[3]), process.argv[4], process.argv[5]];
+  const [n, api, promUrl, exporter] = [Number(process.argv[3]), process.argv[4], process.argv[5], process.argv[6]];
   const kc = new KubeConfig();
   kc.loadFromString(kubeconfigYaml({ server: api }));
-  console.log(JSON.stringify(await measure(n, kc, promUrl)));
+  console.log(JSON.stringify(await measure(n, kc, promUrl, exporter)));
   process.exit(0);
 }
 
@@ -392,6 +372,29 @@ async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
   writeFileSync(file, JSON.stringify(profile));
   session.disconnect();
   console.log(`CPU profile of one more steady tick: ${file}`);
+  return result;
+}
+
+/**
+ * Runs `fn` under V8's sampling heap profiler, counting what was allocated whether or not it was
+ * collected since (the tick's garbage is its peak), and writes the profile (Chrome DevTools) to `file`.
+ */
+async function allocationProfiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  const result = await fn();
+  const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  console.log(`allocation profile of one more steady tick: ${file}`);
   return result;
 }
 

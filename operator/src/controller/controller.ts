@@ -27,16 +27,16 @@ import type {
 import { gatherWindows, type FunctionTarget, type GatheredWindow } from '../metrics/batched-metrics.js';
 import type { InstantQuerier } from '../metrics/prometheus.js';
 import type { FunctionMetricsWindow, Observation, ResourceRequests } from '../metrics/types.js';
-import { type PolicyDeps, type PolicyName, type PolicySpec, type ScalingPolicy } from '../policies/policy.js';
+import { type PolicyDeps, type PolicyName, type PolicySpec, type Recommendation, type ScalingPolicy } from '../policies/policy.js';
 import type { RailsConfig, RailsDecision } from '../rails/types.js';
 import { DeploymentScaleActuator } from '../actuators/deployment-scale.js';
 import { ActuatorError, type Actuator } from '../actuators/types.js';
 import { Backoff, type Cancel, type Clock } from './clock.js';
 import { Informer, objectKey } from './informer.js';
 import { KubeApiError, type AutoscalerObject, type ClusterClient } from './kube.js';
-import { OperatorMetrics } from './operator-metrics.js';
+import { OperatorMetrics, type FunctionGauge, type FunctionLabels } from './operator-metrics.js';
 import { labelPolicyParams, resolveBounds, resolveSpec, quantity } from './spec.js';
-import { decideFrom, hold as holdAt, recommend, type Decision, type OperatorLimits } from '../decision/step.js';
+import { decideFrom, hold as holdAt, recommendAll, type Decision, type OperatorLimits } from '../decision/step.js';
 import { observe, type Observed } from './observe.js';
 import { ensurePolicySlot, type PolicySlot, type RailsLike } from './policy-slot.js';
 
@@ -122,6 +122,17 @@ interface Managed {
   lastKnownReplicas: number | undefined;
   /** Condition types whose last transition already produced a Warning Event. */
   conditions: Condition[];
+  /** Labels of its per-function gauges, made again only when the function it scales changes. */
+  labels?: FunctionLabels;
+}
+
+/** A reconcile observed and waiting for its policy's recommendation. */
+interface Prepared {
+  r: Reconcile;
+  observed: Observed;
+  currentReplicas: number;
+  /** The policy to ask; undefined for a hold or when none could be loaded. */
+  policy: ScalingPolicy | undefined;
 }
 
 /** One FunctionAutoscaler's reconcile at one interval: what every stage reads and adds to. */
@@ -273,26 +284,24 @@ export class Controller {
     m.slot?.policy?.dispose();
     this.managed.delete(m.key);
     this.metrics.managed.set(this.managed.size);
-    const spec = resolveSpec(obj);
-    if (spec.ok) {
-      const labels = { namespace: obj.metadata.namespace ?? '', name: obj.metadata.name, function: spec.spec.functionName };
-      for (const gauge of this.metrics.functionGauges) gauge.remove(labels);
-    }
+    for (const gauge of this.metrics.functionGauges) gauge.removeFor(m.key);
   }
 
   /** The per-function gauges: what status says, for dashboards and alerts. */
   private publishFunctionMetrics(r: Reconcile, replicas: number, decision: Decision, obs: ObservationStatus | undefined): void {
     const { m, spec } = r;
-    const labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
+    if (m.labels?.function !== spec.functionName)
+      m.labels = { namespace: m.obj.metadata.namespace ?? '', name: m.obj.metadata.name, function: spec.functionName };
+    const { key, labels } = m;
     const metrics = this.metrics;
-    metrics.desiredReplicas.set(labels, decision.desiredReplicas);
-    metrics.functionReplicas.set(labels, replicas);
-    metrics.functionSlo.set(labels, spec.slo.p95LatencyMs);
-    metrics.functionScalingLimited.set(labels, decision.limitedBy === 'none' ? 0 : 1);
-    metrics.functionLastDecision.set(labels, r.now / 1000);
-    const setOrDrop = (gauge: (typeof metrics.functionGauges)[number], value: number | null | undefined): void => {
-      if (value === null || value === undefined || !Number.isFinite(value)) gauge.remove(labels);
-      else gauge.set(labels, value);
+    metrics.desiredReplicas.setFor(key, labels, decision.desiredReplicas);
+    metrics.functionReplicas.setFor(key, labels, replicas);
+    metrics.functionSlo.setFor(key, labels, spec.slo.p95LatencyMs);
+    metrics.functionScalingLimited.setFor(key, labels, decision.limitedBy === 'none' ? 0 : 1);
+    metrics.functionLastDecision.setFor(key, labels, r.now / 1000);
+    const setOrDrop = (gauge: FunctionGauge, value: number | null | undefined): void => {
+      if (value === null || value === undefined || !Number.isFinite(value)) gauge.removeFor(key);
+      else gauge.setFor(key, labels, value);
     };
     setOrDrop(metrics.functionP95, obs?.p95LatencyMs);
     setOrDrop(metrics.functionMisses, obs?.missRatio);
@@ -395,26 +404,56 @@ export class Controller {
     const { groups, invalid } = this.groupByInterval(due.filter((m) => owns(m.key)));
     for (const m of invalid) await this.isolated(m, () => this.reconcileInvalid(m, startedMs));
     const work: Array<() => Promise<void>> = [];
+    // Functions whose policy stages its step (the learned ones) wait for one batched step per
+    // network; the others are decided and written as soon as they are observed.
+    const staged: Prepared[] = [];
+    const conclude = async (p: Prepared, rec: Recommendation | undefined): Promise<void> => {
+      const scaled = await this.isolated(p.r.m, () => this.conclude(p, rec));
+      if (scaled) report.scaled++;
+    };
     await Promise.all(
       [...groups.entries()].map(async ([windowSeconds, members]) => {
         const gathered = await this.gather(windowSeconds, members, startedMs, report);
         for (const { m, spec } of members) {
           work.push(async () => {
-            const scaled = await this.isolated(m, () =>
-              this.reconcileOne(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs),
-            );
             report.decisions++;
-            if (scaled) report.scaled++;
+            const p = await this.isolated(m, () =>
+              this.prepare(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs),
+            );
+            if (!p) return;
+            if (p.policy?.stage && p.observed.obs) staged.push(p);
+            else await conclude(p, p.policy && p.observed.obs ? this.recommendTimed([p])[0] : undefined);
           });
         }
       }),
     );
     await runPool(work, this.opts.concurrency ?? 16);
+    await this.concludeStaged(staged, conclude);
     await this.events.flush();
     report.statusWrites = this.statusWrites - writesBefore;
     report.durationMs = performance.now() - wallStart;
     this.metrics.reconcileDuration.observe(report.durationMs / 1000);
     return report;
+  }
+
+  /** The staged functions: one batched step per policy (per shared network inside it), then decide, act, report. */
+  private async concludeStaged(
+    staged: readonly Prepared[],
+    conclude: (p: Prepared, rec: Recommendation | undefined) => Promise<void>,
+  ): Promise<void> {
+    if (staged.length === 0) return;
+    const byPolicy = new Map<string, Prepared[]>();
+    for (const p of staged) {
+      const list = byPolicy.get(p.policy!.name);
+      if (list) list.push(p);
+      else byPolicy.set(p.policy!.name, [p]);
+    }
+    const recs = new Map<Prepared, Recommendation>();
+    for (const list of byPolicy.values()) this.recommendTimed(list).forEach((rec, i) => recs.set(list[i], rec));
+    await runPool(
+      staged.map((p) => () => conclude(p, recs.get(p))),
+      this.opts.concurrency ?? 16,
+    );
   }
 
   /**
@@ -524,21 +563,22 @@ export class Controller {
 
   /**
    * One FunctionAutoscaler at one interval, in stages: target (spec, bounds, Deployment, policy
-   * slot) → observe → decide → act → report. Returns whether replicas were changed.
+   * slot) → observe, here; then decide → act → report in `conclude`, once the policy has recommended
+   * (alone, or in a batch with the others of its network). Undefined when nothing is left to decide.
    */
-  private async reconcileOne(
+  private async prepare(
     m: Managed,
     declared: FunctionAutoscalerSpec,
     gathered: GatheredWindow | undefined,
     now: number,
-  ): Promise<boolean> {
+  ): Promise<Prepared | undefined> {
     const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
     const r = await this.target(m, declared, now, log);
-    if (!r) return false;
+    if (!r) return undefined;
     const { spec, dep, status, updates } = r;
     if (!dep) {
       await this.reportNoDeployment(r);
-      return false;
+      return undefined;
     }
     const currentReplicas = this.currentReplicas(r, dep);
     status.replicas = currentReplicas;
@@ -557,12 +597,39 @@ export class Controller {
         ...observationStatus(observed.obs, now, this.opts.openfaasEdition === 'ce'),
         missRatio: observed.misses === null ? null : Math.round(observed.misses * 1e4) / 1e4,
       };
-    const decision = this.decide(r, observed, currentReplicas);
+    // A hold needs no recommendation.
+    if (observed.hold !== undefined) return { r, observed, currentReplicas, policy: undefined };
+    return { r, observed, currentReplicas, policy: m.slot?.policy };
+  }
+
+  /** Decide from the recommendation, act, report. Returns whether replicas were changed. */
+  private async conclude(p: Prepared, rec: Recommendation | undefined): Promise<boolean> {
+    const { r, observed, currentReplicas } = p;
+    const decision = this.decide(r, observed, currentReplicas, rec);
     this.recordDecision(r, decision, currentReplicas, observed.obs !== undefined);
     const acted = await this.act(r, decision, currentReplicas);
-    updates.push(this.readyCondition(m.slot!, observed, decision, acted.failure));
+    r.updates.push(this.readyCondition(r.m.slot!, observed, decision, acted.failure));
     await this.report(r, observed.retrySoon || acted.retrySoon);
     return acted.scaled;
+  }
+
+  /**
+   * The recommendations of functions that share one policy name, in order: learned ones in one
+   * batched step per network. The time is counted per function (a batch's divided among them).
+   */
+  private recommendTimed(list: readonly Prepared[]): Recommendation[] {
+    const t0 = performance.now();
+    const recs = recommendAll(
+      list.map((p) => ({ policy: p.policy!, obs: p.observed.obs! })),
+      list[0].r.now,
+    );
+    const each = (performance.now() - t0) / 1000 / list.length;
+    list.forEach((p, i) => {
+      this.metrics.inferenceSeconds.observe({ policy: p.policy!.name }, each);
+      const rec = recs[i];
+      if (!rec.valid && rec.reason.startsWith(`policy ${p.policy!.name} failed: `)) p.r.log.error({ reason: rec.reason }, 'policy threw');
+    });
+    return recs;
   }
 
   /**
@@ -648,16 +715,12 @@ export class Controller {
   }
 
   /** The decision step (decision/step.ts) with this operator's context, or a hold. */
-  private decide(r: Reconcile, observed: Observed, currentReplicas: number): Decision {
-    const { now, log } = r;
+  private decide(r: Reconcile, observed: Observed, currentReplicas: number, rec: Recommendation | undefined): Decision {
+    const { now } = r;
     const slot = r.m.slot!;
     if (observed.hold !== undefined || !observed.obs) return holdAt(currentReplicas, observed.hold ?? 'no observation');
     const policy = slot.policy;
-    if (!policy) return holdAt(currentReplicas, 'no policy could be loaded');
-    const t0 = performance.now();
-    const rec = recommend(policy, observed.obs, now);
-    this.metrics.inferenceSeconds.observe({ policy: policy.name }, (performance.now() - t0) / 1000);
-    if (!rec.valid && rec.reason.startsWith(`policy ${policy.name} failed: `)) log.error({ reason: rec.reason }, 'policy threw');
+    if (!policy || !rec) return holdAt(currentReplicas, 'no policy could be loaded');
     return decideFrom(policy.name, rec, {
       rails: slot.rails!,
       currentReplicas,

@@ -6,6 +6,44 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const FUNCTION_LABELS = ['namespace', 'name', 'function'] as const;
 export type FunctionLabel = (typeof FUNCTION_LABELS)[number];
+export type FunctionLabels = Readonly<Record<FunctionLabel, string>>;
+
+/**
+ * A gauge with one series per FunctionAutoscaler, keyed by the resource (namespace/name). prom-client's
+ * `Gauge.set(labels, v)` sorts and joins the labels into a key and allocates a new entry at every
+ * call — at 10,000 functions and seven gauges, 70,000 of each per tick; here a set changes a number
+ * in place, and a resource whose function changes keeps one series (the new labels replace the old).
+ */
+export class FunctionGauge extends Gauge<FunctionLabel> {
+  private readonly series = new Map<string, { labels: FunctionLabels; value: number }>();
+
+  constructor(name: string, help: string, registry: Registry) {
+    super({ name, help, labelNames: FUNCTION_LABELS, registers: [registry] });
+  }
+
+  /** Sets the series of resource `key`; `labels` should be the same object from call to call. */
+  setFor(key: string, labels: FunctionLabels, value: number): void {
+    const entry = this.series.get(key);
+    if (entry && entry.labels === labels) entry.value = value;
+    else this.series.set(key, { labels, value });
+  }
+
+  /** Drops the series of resource `key` (its value is unknown, or the resource is gone). */
+  removeFor(key: string): void {
+    this.series.delete(key);
+  }
+
+  override async get(): Promise<Awaited<ReturnType<Gauge<FunctionLabel>['get']>>> {
+    const base = await super.get();
+    return { ...base, values: [...base.values, ...this.series.values()] };
+  }
+
+  override reset(): void {
+    super.reset();
+    // prom-client's constructor calls reset() before this class' fields exist.
+    (this.series as typeof this.series | undefined)?.clear();
+  }
+}
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -69,7 +107,7 @@ export class OperatorMetrics {
   );
 
   /** Every per-function series, to drop them together when a FunctionAutoscaler goes. */
-  get functionGauges(): readonly Gauge<FunctionLabel>[] {
+  get functionGauges(): readonly FunctionGauge[] {
     return [
       this.desiredReplicas,
       this.functionReplicas,
@@ -138,8 +176,8 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
-  private functionGauge(name: string, help: string): Gauge<FunctionLabel> {
-    return new Gauge({ name, help, labelNames: FUNCTION_LABELS, registers: [this.registry] });
+  private functionGauge(name: string, help: string): FunctionGauge {
+    return new FunctionGauge(name, help, this.registry);
   }
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

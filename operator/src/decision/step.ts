@@ -10,7 +10,7 @@
  * a whole number ≥ 0, is a hold at the current count with a reason that names it.
  */
 import type { Observation } from '../metrics/types.js';
-import type { Recommendation, ScalingPolicy } from '../policies/policy.js';
+import type { Recommendation, ScalingPolicy, StagedStep, StepBatch } from '../policies/policy.js';
 import type { Rails } from '../rails/rails.js';
 import type { RailLimit, RailsDecision } from '../rails/types.js';
 
@@ -59,6 +59,49 @@ export function recommend(policy: ScalingPolicy, obs: Observation, now: number):
   } catch (err) {
     return { valid: false, reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}` };
   }
+}
+
+/**
+ * The recommendations of many policies at one moment, in order: policies that stage their steps
+ * (the learned ones) run one batch per shared network — one forward pass for all the functions due
+ * — and the others `recommend` one by one. A throw fails only the calls it belongs to.
+ */
+export function recommendAll(calls: ReadonlyArray<{ policy: ScalingPolicy; obs: Observation }>, now: number): Recommendation[] {
+  const failed = (policy: ScalingPolicy, err: unknown): Recommendation => ({
+    valid: false,
+    reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+  });
+  const out: Recommendation[] = new Array(calls.length);
+  const batches = new Map<StepBatch, Array<{ index: number; step: StagedStep }>>();
+  calls.forEach(({ policy, obs }, index) => {
+    if (!policy.stage) {
+      out[index] = recommend(policy, obs, now);
+      return;
+    }
+    let staged: StagedStep | Recommendation;
+    try {
+      staged = policy.stage(obs, now);
+    } catch (err) {
+      out[index] = failed(policy, err);
+      return;
+    }
+    if (!('batch' in staged)) {
+      out[index] = staged;
+      return;
+    }
+    const list = batches.get(staged.batch);
+    if (list) list.push({ index, step: staged });
+    else batches.set(staged.batch, [{ index, step: staged }]);
+  });
+  for (const [batch, list] of batches) {
+    try {
+      batch.run(list.map((s) => s.step));
+      for (const { index, step } of list) out[index] = step.result ?? failed(calls[index].policy, new Error('the batched step gave no result'));
+    } catch (err) {
+      for (const { index } of list) out[index] = failed(calls[index].policy, err);
+    }
+  }
+  return out;
 }
 
 /** A hold at the current count. */

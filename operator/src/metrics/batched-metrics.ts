@@ -253,19 +253,20 @@ function perLabelOrNull(g: Grouped, series: { key: string; what: string; label: 
     problems.push(`${what}: ${OUTCOME_TEXT.empty}`);
     return null;
   }
-  const byLabel = new Map<string, Sample[]>();
+  // One pass, no list per label value: the value of each label's first series, and which repeat.
+  const out = new Map<string, number>();
+  let several: Set<string> | undefined;
   for (const s of samples) {
     const v = s.labels[label] ?? '';
-    byLabel.set(v, [...(byLabel.get(v) ?? []), s]);
+    if (out.has(v)) (several ??= new Set()).add(v);
+    else out.set(v, s.value);
   }
-  const out = new Map<string, number>();
-  for (const [v, list] of byLabel) {
-    const c = classify(list);
+  for (const [v, value] of out) {
+    const c: Scalar = several?.has(v) ? { outcome: 'several' } : classifyValue(value);
     if (c.outcome !== 'ok') {
       problems.push(`${what}{${label}="${v}"}: ${OUTCOME_TEXT[c.outcome]}`);
       return null;
     }
-    out.set(v, c.value);
   }
   return out;
 }

@@ -18,6 +18,12 @@ import type { FunctionMetricsWindow, HistogramBucket, Observation, ObservationFi
 /** The gateway's `gateway_functions_seconds` buckets in seconds (faas gateway/metrics/metrics.go), +Inf implied. */
 export const GATEWAY_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
+/** The buckets by ascending `le`: the same array when they already are (as gathered), else a sorted copy. */
+function sortedByLe(buckets: readonly HistogramBucket[]): readonly HistogramBucket[] {
+  for (let i = 1; i < buckets.length; i++) if (buckets[i].le < buckets[i - 1].le) return [...buckets].sort((a, b) => a.le - b.le);
+  return buckets;
+}
+
 /**
  * Prometheus' `histogram_quantile(q, buckets)` for one series group, with the semantics of
  * `bucketQuantile` in promql/quantile.go (checked against promtool 2.42 in the tests):
@@ -39,7 +45,7 @@ export function histogramQuantile(q: number, buckets: readonly HistogramBucket[]
   if (q < 0) return Number.NEGATIVE_INFINITY;
   if (q > 1) return Number.POSITIVE_INFINITY;
   if (buckets.length === 0) return Number.NaN;
-  const sorted = [...buckets].sort((a, b) => a.le - b.le);
+  const sorted = sortedByLe(buckets);
   if (sorted[sorted.length - 1].le !== Number.POSITIVE_INFINITY) return Number.NaN;
 
   const merged: HistogramBucket[] = [];
@@ -80,7 +86,7 @@ export function histogramQuantile(q: number, buckets: readonly HistogramBucket[]
  * histogram.
  */
 export function missRatio(window: Pick<FunctionMetricsWindow, 'latencyBuckets' | 'invocationsByCode'>, sloMs: number): number | null {
-  const buckets = [...(window.latencyBuckets ?? [])].sort((a, b) => a.le - b.le);
+  const buckets = sortedByLe(window.latencyBuckets ?? []);
   const total = buckets.length > 0 ? buckets[buckets.length - 1].count : 0;
   if (!(total > 0)) return null;
   const slo = sloMs / 1000;

@@ -65,6 +65,20 @@ export interface PolicyDeps {
   lookahead?: Lookahead;
 }
 
+/**
+ * One function's decision step, staged to run together with others that share a network: every
+ * step with the same `batch` runs in one `batch.run(steps)` (one forward pass), which sets each
+ * step's `result`.
+ */
+export interface StagedStep {
+  readonly batch: StepBatch;
+  result?: Recommendation;
+}
+
+export interface StepBatch {
+  run(steps: readonly StagedStep[]): void;
+}
+
 export interface ScalingPolicy {
   /** Equals spec.policy.name in the custom resource. */
   readonly name: AnyPolicyName;
@@ -72,6 +86,12 @@ export interface ScalingPolicy {
   readonly defaultBehavior?: ScalingBehavior;
   /** Synchronous and pure apart from the policy's own state; `now` in ms since the epoch (or sim start). */
   recommend(obs: Observation, now: number): Recommendation;
+  /**
+   * What `recommend` does, in two halves, for policies that can decide many functions at once:
+   * a recommendation when there is nothing to run (e.g. an input missing), else a step to run
+   * with its batch. `recommend(obs)` equals staging and running the step alone.
+   */
+  stage?(obs: Observation, now: number): StagedStep | Recommendation;
   /** Drop recurrent state (policy switch, restart). */
   reset(): void;
   /** Free resources (tensors). */

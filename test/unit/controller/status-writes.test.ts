@@ -151,3 +151,35 @@ describe('EventRecorder rate limit', () => {
     expect(count('a')).toBe(EVENT_SPAM_BURST + 1);
   });
 });
+
+describe('Per-function gauges', () => {
+  const text = async (h: Awaited<ReturnType<typeof harness>>): Promise<string> => h.controller.operatorMetrics.registry.metrics();
+  const line = (name: string, fn: string, value: string): RegExp =>
+    new RegExp(`^${name}\\{namespace="${NS}",name="echo",function="${fn}"\\} ${value}$`, 'm');
+
+  it('the last decision time moves every interval while status is not rewritten; a new function replaces the series; deletion drops them', async () => {
+    const h = await harness({ statusRefreshIntervals: 10 });
+    h.cluster.putDeployment(NS, 'echo', 2);
+    h.cluster.putDeployment(NS, 'echo2', 2);
+    h.cluster.putAutoscaler(fas('echo', {}));
+    h.prom.set(`echo.${NS}`, { rps: 15, cpuCores: 0.05, pods: 2 });
+    h.prom.set(`echo2.${NS}`, { rps: 35, cpuCores: 0.05, pods: 2 });
+    await started(h);
+    const writes = h.cluster.statusPatches.length;
+    await h.clock.advance(30_000);
+    expect(h.cluster.statusPatches.length).toBe(writes);
+    const t = await text(h);
+    expect(t).toMatch(line('faas_autoscaler_function_last_decision_timestamp_seconds', 'echo', String((T0 + 30_000) / 1000)));
+    expect(t).toMatch(line('faas_autoscaler_desired_replicas', 'echo', '2'));
+
+    h.cluster.putAutoscaler(fas('echo', { functionName: 'echo2' }));
+    await h.clock.advance(30_000);
+    const after = await text(h);
+    expect(after).toMatch(line('faas_autoscaler_desired_replicas', 'echo2', '4'));
+    expect(after).not.toMatch(/function="echo"/);
+
+    h.cluster.deleteAutoscaler(NS, 'echo');
+    await h.clock.advance(0);
+    expect(await text(h)).not.toMatch(/name="echo"/);
+  });
+});

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,9 @@ import type { FeatureSetName } from '../../../operator/src/model/features.js';
 import type { Algo } from '../../../operator/src/model/networks.js';
 import { PolicyConfigError, type ScalingPolicy } from '../../../operator/src/policies/policy.js';
 import { createPolicy } from '../../../operator/src/policies/registry.js';
+import { sharedModelCount } from '../../../operator/src/policies/learned-policy.js';
+import { recommendAll } from '../../../operator/src/decision/step.js';
+import { ActorCritic } from '../../../operator/src/model/networks.js';
 import { writeRandomModel } from '../../support/fixtures.js';
 
 const deps = { minReplicas: 1, maxReplicas: 20, sloP95Ms: 500, intervalSeconds: 30 };
@@ -94,6 +98,60 @@ describe.each([
     expect(decisions(shared, 'f', 8)).toEqual(wantF);
     alone.dispose();
     shared.dispose();
+  });
+
+  test('one forward pass for every function of a model: recommendAll decides as each instance alone', async () => {
+    await writeModel(algo, set, 7);
+    const fns = ['f', 'g', 'h'];
+    const alone = await Promise.all(fns.map(() => createPolicy({ name: algo, model: dir }, deps)));
+    const want = fns.map((fn, i) => decisions(alone[i], fn, 10, i * 2));
+    const batched = await Promise.all(fns.map(() => createPolicy({ name: algo, model: dir }, deps)));
+    const hpa = await createPolicy({ name: 'hpa' }, deps);
+    const got: string[][] = fns.map(() => []);
+    const steps = jest.spyOn(ActorCritic.prototype, 'step');
+    try {
+      for (let t = 0; t < 10; t++) {
+        const calls = [
+          ...fns.map((fn, i) => ({ policy: batched[i], obs: observation(fn, t + i * 2) })),
+          { policy: hpa, obs: observation('other', t) },
+          // An input missing: answered without a step, the others unaffected.
+          { policy: batched[0], obs: { ...observation('missing', t), cpuPerReplica: null } },
+        ];
+        const recs = recommendAll(calls, t * 30_000);
+        fns.forEach((_, i) => got[i].push(recs[i].valid ? `${recs[i].desiredReplicas}` : 'invalid'));
+        expect(recs[3].valid).toBe(true);
+        expect(recs[4]).toEqual({ valid: false, reason: 'cpu per replica / request is missing: keeping the scale' });
+      }
+      expect(steps.mock.calls.map((c) => c[1])).toEqual(Array(10).fill(3));
+    } finally {
+      steps.mockRestore();
+    }
+    expect(got).toEqual(want);
+    for (const p of [...alone, ...batched, hpa]) p.dispose();
+  });
+});
+
+describe('one copy of a model per process', () => {
+  test('instances naming the same files share it; it is disposed with the last; a model replaced on disk is loaded anew', async () => {
+    await writeModel('lstm-ppo-plus', 'lstm-ppo-plus', 8);
+    const before = sharedModelCount();
+    const a = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, deps);
+    const b = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, deps);
+    expect(sharedModelCount()).toBe(before + 1);
+    const first = decisions(a, 'f', 6);
+    // Another model in the same directory: a new policy gets it, the running ones keep theirs.
+    await writeModel('lstm-ppo-plus', 'lstm-ppo-plus', 9);
+    const c = await createPolicy({ name: 'lstm-ppo-plus', model: dir }, deps);
+    expect(sharedModelCount()).toBe(before + 2);
+    expect(decisions(b, 'f', 6)).toEqual(first);
+    a.dispose();
+    expect(sharedModelCount()).toBe(before + 2);
+    b.dispose();
+    expect(sharedModelCount()).toBe(before + 1);
+    // The first model's weights were freed: its variables are disposed.
+    expect(() => decisions(a, 'g', 1)).toThrow(/network has no parameter/);
+    c.dispose();
+    expect(sharedModelCount()).toBe(before);
   });
 });
 

@@ -1,14 +1,15 @@
 /**
- * Decision latency of the learned policies: one `recommend` for one function (what the operator
- * does per function per interval), 1,000 functions one by one, and one batched network step for
- * 1,000 functions. Reference in the same process: the HPA policy's `recommend`.
+ * Decision latency of the learned policies: one `recommend` for one function, 1,000 functions one
+ * by one, and 1,000 functions decided together as the operator does at a tick (`recommendAll`: one
+ * policy instance per function, one shared model, one batched forward pass). Reference in the same
+ * process: the HPA policy's `recommend`.
  */
+import { recommendAll } from '../operator/src/decision/step.js';
 import { initTfBackend, tf } from '../operator/src/model/backend.js';
-import { featureCount } from '../operator/src/model/features.js';
-import { ActorCritic, ALGOS, defaultArchitecture, initialWeights } from '../operator/src/model/networks.js';
+import { ALGOS } from '../operator/src/model/networks.js';
 import type { Observation } from '../operator/src/metrics/types.js';
 import { createPolicy } from '../operator/src/policies/registry.js';
-import { shippedModelDir } from '../operator/src/policies/learned-policy.js';
+import { sharedModelCount, shippedModelDir } from '../operator/src/policies/learned-policy.js';
 import { existsSync } from 'node:fs';
 
 function observation(fn: string, t: number): Observation {
@@ -55,26 +56,24 @@ export async function run(): Promise<void> {
     const thousand = timeIt(2, () => {
       for (let f = 0; f < 1000; f++) policy.recommend(observation(`f${f}`, f), 0);
     });
+    // The operator's way: an instance per FunctionAutoscaler, one model, one step per tick.
+    const instances = await Promise.all(Array.from({ length: 1000 }, () => createPolicy({ name: algo }, deps)));
+    const together = timeIt(3, (t) => {
+      recommendAll(
+        instances.map((p, f) => ({ policy: p, obs: observation(`f${f}`, f + t) })),
+        t,
+      );
+    });
+    const held = sharedModelCount();
     console.log(
       `${algo}: one function ${oneMs.toFixed(3)} ms/decision (${(oneMs / hpaMs).toFixed(0)}× hpa); ` +
-        `1,000 functions one by one ${thousand.toFixed(0)} ms (${(thousand / 1000).toFixed(3)} ms per function)`,
+        `1,000 functions one by one ${thousand.toFixed(0)} ms (${(thousand / 1000).toFixed(3)} ms per function); ` +
+        `1,000 in one batch ${together.toFixed(0)} ms (${(together / 1000).toFixed(3)} ms per function, ` +
+        `${(thousand / together).toFixed(1)}× faster than one by one; models in memory for 1,001 instances: ${held})`,
     );
+    for (const p of instances) p.dispose();
     policy.dispose();
   }
 
-  // One batched step for 1,000 functions (what a controller batching its functions would pay).
-  for (const algo of ALGOS) {
-    const set = algo === 'lstm-ppo' ? 'agarwal' : 'lstm-ppo-plus';
-    const arch = defaultArchitecture(algo, featureCount(set), 5);
-    const net = new ActorCritic(arch, initialWeights(arch, 1));
-    const batch = 1000;
-    const x = new Float32Array(batch * arch.inputSize).map((_, i) => Math.sin(i));
-    let state = net.initialState(batch);
-    const ms = timeIt(10, () => {
-      state = net.step(x, batch, state).state ?? state;
-    });
-    console.log(`${algo}: batched step for ${batch} functions ${ms.toFixed(1)} ms (${((ms / batch) * 1000).toFixed(1)} µs per function)`);
-    net.dispose();
-  }
   console.log(`tensors alive: ${tf.memory().numTensors}`);
 }

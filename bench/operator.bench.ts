@@ -120,6 +120,7 @@ interface Row {
   steady: TickRow;
   steadyAfter: number;
   promqlMs: number;
+  promqlPeakRssMiB: number;
   /** A steady tick after IDLE_MS without one, as ticks are an interval apart in a cluster. */
   afterIdle: TickRow;
   /** Heap and RSS after a full GC once the ticks are done; RSS after IDLE_MS idle. */
@@ -158,20 +159,9 @@ async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: str
     await changedSinceLast();
     counts.clear();
     controller.dueAll();
-    let peakRss = 0;
-    let peakHeap = 0;
-    const sample = (): void => {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-    };
-    sample();
-    const timer = setInterval(sample, 20);
     const cpu0 = process.cpuUsage();
-    const report = await around(() => controller.tick());
+    const { result: report, peakRss, peakHeap } = await peakMemoryDuring(() => around(() => controller.tick()));
     const cpu = process.cpuUsage(cpu0);
-    clearInterval(timer);
-    sample();
     // Let the watch deliver our own writes before reading back.
     await new Promise((r) => setTimeout(r, 200));
     const changed = await changedSinceLast();
@@ -214,10 +204,13 @@ async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: str
   await controller.stop();
   // The PromQL part alone: the same batched queries for the same N functions.
   const targets = Array.from({ length: n }, (_, i) => ({ name: fnName(i), namespace: 'openfaas-fn', replicas: 1, readyReplicas: 1 }));
+  (globalThis as { gc?: () => void }).gc?.();
   const t0 = performance.now();
-  await gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() });
+  const promql = await peakMemoryDuring(() =>
+    gatherWindows({ gateway, cadvisor, windowSeconds: WINDOW_SECONDS, targets, atMs: Date.now() }),
+  );
   const promqlMs = performance.now() - t0;
-  return { n, first, steady, steadyAfter, afterIdle, promqlMs, liveMiB };
+  return { n, first, steady, steadyAfter, afterIdle, promqlMs, promqlPeakRssMiB: promql.peakRss / MiB, liveMiB };
 }
 
 const writesOf = (t: TickRow): string =>
@@ -243,7 +236,11 @@ function printRows(rows: Row[]): void {
       );
     }
   }
-  console.log(`PromQL alone (the same batched queries): ${rows.map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms`).join(', ')}`);
+  console.log(
+    `PromQL alone (the same batched queries, after a full GC): ${rows
+      .map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms, peak RSS ${r.promqlPeakRssMiB.toFixed(0)} MiB`)
+      .join('; ')}`,
+  );
   console.log(
     `between ticks: ${rows.map((r) => `N=${r.n} RSS ${r.liveMiB.idleRss.toFixed(0)} MiB after ${IDLE_MS / 1000} s idle, heap ${r.liveMiB.heap.toFixed(0)} MiB held after a full GC`).join('; ')}`,
   );
@@ -338,10 +335,14 @@ export async function run(): Promise<void> {
  */
 async function measureInChild(n: number, cluster: { api: string; exporter: string }, promUrl: string): Promise<Row> {
   const flags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), cluster.api, promUrl, cluster.exporter], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), cluster.api, promUrl, cluster.exporter],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
@@ -373,6 +374,26 @@ async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
   session.disconnect();
   console.log(`CPU profile of one more steady tick: ${file}`);
   return result;
+}
+
+/** `fn`'s result, and the process' highest RSS and heap in use while it ran (sampled every 20 ms). */
+async function peakMemoryDuring<T>(fn: () => Promise<T>): Promise<{ result: T; peakRss: number; peakHeap: number }> {
+  let peakRss = 0;
+  let peakHeap = 0;
+  const sample = (): void => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  try {
+    const result = await fn();
+    sample();
+    return { result, peakRss, peakHeap };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /**

@@ -120,7 +120,7 @@ export class OperatorMetrics {
   }
   readonly inferenceSeconds = new Histogram({
     name: 'faas_autoscaler_inference_seconds',
-    help: 'Time spent in policy.recommend, by policy.',
+    help: "Time spent in the policy's recommendation per function, by policy (a batched step's time divided among its functions).",
     labelNames: ['policy'] as const,
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
     registers: [this.registry],

@@ -96,7 +96,8 @@ export function recommendAll(calls: ReadonlyArray<{ policy: ScalingPolicy; obs: 
   for (const [batch, list] of batches) {
     try {
       batch.run(list.map((s) => s.step));
-      for (const { index, step } of list) out[index] = step.result ?? failed(calls[index].policy, new Error('the batched step gave no result'));
+      for (const { index, step } of list)
+        out[index] = step.result ?? failed(calls[index].policy, new Error('the batched step gave no result'));
     } catch (err) {
       for (const { index } of list) out[index] = failed(calls[index].policy, err);
     }

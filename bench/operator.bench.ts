@@ -361,19 +361,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'm
 }
 
 /** Runs `fn` under the V8 CPU profiler and writes the profile (for Chrome DevTools) to `file`. */
-async function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string): Promise<unknown> =>
-    new Promise((resolve, reject) => session.post(method, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  const result = await fn();
-  const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-  writeFileSync(file, JSON.stringify(profile));
-  session.disconnect();
-  console.log(`CPU profile of one more steady tick: ${file}`);
-  return result;
+function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  return underInspector(file, fn, { domain: 'Profiler', start: 'start', stop: 'stop', what: 'CPU profile' });
 }
 
 /** `fn`'s result, and the process' highest RSS and heap in use while it ran (sampled every 20 ms). */
@@ -400,23 +389,37 @@ async function peakMemoryDuring<T>(fn: () => Promise<T>): Promise<{ result: T; p
  * Runs `fn` under V8's sampling heap profiler, counting what was allocated whether or not it was
  * collected since (the tick's garbage is its peak), and writes the profile (Chrome DevTools) to `file`.
  */
-async function allocationProfiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+function allocationProfiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  return underInspector(file, fn, {
+    domain: 'HeapProfiler',
+    start: 'startSampling',
+    stop: 'stopSampling',
+    startParams: { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+    what: 'allocation profile',
+  });
+}
+
+/** `fn` between an inspector domain's start and stop; the profile the stop returns is written to `file`. */
+async function underInspector<T>(
+  file: string,
+  fn: () => Promise<T>,
+  how: { domain: string; start: string; stop: string; startParams?: object; what: string },
+): Promise<T> {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object): Promise<unknown> =>
     new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('HeapProfiler.enable');
-  await post('HeapProfiler.startSampling', {
-    samplingInterval: 32 * 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  const result = await fn();
-  const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
-  writeFileSync(file, JSON.stringify(profile));
-  session.disconnect();
-  console.log(`allocation profile of one more steady tick: ${file}`);
-  return result;
+  try {
+    await post(`${how.domain}.enable`);
+    await post(`${how.domain}.${how.start}`, how.startParams);
+    const result = await fn();
+    const { profile } = (await post(`${how.domain}.${how.stop}`)) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`${how.what} of one more steady tick: ${file}`);
+    return result;
+  } finally {
+    session.disconnect();
+  }
 }
 
 /** When Prometheus first held samples of the last function (wall clock, ms). */

@@ -33,7 +33,7 @@ import { AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { pino } from 'pino';
 import { Controller, type TickReport } from '../operator/src/controller/controller.js';
 import type { Clock } from '../operator/src/controller/clock.js';
-import { ClientNodeCluster, type AutoscalerObject, type ClusterClient } from '../operator/src/controller/kube.js';
+import { ClientNodeCluster, type ClusterClient } from '../operator/src/controller/kube.js';
 import { gatherWindows } from '../operator/src/metrics/batched-metrics.js';
 import { buildObservation } from '../operator/src/metrics/observation.js';
 import { PrometheusSource } from '../operator/src/metrics/prometheus.js';

@@ -124,6 +124,19 @@ interface Managed {
   conditions: Condition[];
   /** Labels of its per-function gauges, made again only when the function it scales changes. */
   labels?: FunctionLabels;
+  /** Its logger, made again only when the function it scales changes. */
+  log?: { fn: string; logger: Logger };
+  /** The effective spec, for the declared spec and Deployment object it was made from. */
+  effective?: Effective;
+}
+
+interface Effective {
+  declared: FunctionAutoscalerSpec;
+  dep: V1Deployment | undefined;
+  bounded: ReturnType<typeof resolveBounds>;
+  /** Undefined when the bounds are invalid. */
+  spec: BoundedSpec | undefined;
+  requests: Partial<ResourceRequests>;
 }
 
 /** A reconcile observed and waiting for its policy's recommendation. */
@@ -572,8 +585,9 @@ export class Controller {
     gathered: GatheredWindow | undefined,
     now: number,
   ): Promise<Prepared | undefined> {
-    const log = this.opts.logger.child({ fas: m.key, function: `${declared.functionNamespace}/${declared.functionName}` });
-    const r = await this.target(m, declared, now, log);
+    const fn = `${declared.functionNamespace}/${declared.functionName}`;
+    if (m.log?.fn !== fn) m.log = { fn, logger: this.opts.logger.child({ fas: m.key, function: fn }) };
+    const r = await this.target(m, declared, now, m.log.logger);
     if (!r) return undefined;
     const { spec, dep, status, updates } = r;
     if (!dep) {
@@ -639,8 +653,7 @@ export class Controller {
    */
   private async target(m: Managed, declared: FunctionAutoscalerSpec, now: number, log: Logger): Promise<Reconcile | undefined> {
     const { synced, dep } = this.deployment(declared.functionNamespace, declared.functionName);
-    const labels = dep?.metadata?.labels;
-    const bounded = resolveBounds(declared, labels);
+    const { bounded, spec, requests } = this.effective(m, declared, dep);
     if (!bounded.ok) {
       await this.reconcileInvalid(m, now, { message: bounded.message, status: bounded.bounds });
       return undefined;
@@ -652,16 +665,10 @@ export class Controller {
       });
       return undefined;
     }
-    const labelParams = labelPolicyParams(declared.policy.name, labels);
-    const spec: BoundedSpec =
-      Object.keys(labelParams).length > 0
-        ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } }
-        : bounded.spec;
-    const requests = requestsOf(spec, dep);
     const updates: ConditionUpdate[] = [];
     const slot = await ensurePolicySlot(
       m.slot,
-      { spec, requests, now },
+      { spec: spec!, requests, now },
       {
         createPolicy: this.opts.createPolicy,
         createRails: this.opts.createRails,
@@ -675,7 +682,28 @@ export class Controller {
     const status = this.baseStatus(m);
     status.bounds = bounded.bounds;
     status.activePolicy = m.slot.policy?.name as PolicyName | undefined;
-    return { m, spec, dep, synced, requests, status, updates, log, now };
+    return { m, spec: spec!, dep, synced, requests, status, updates, log, now };
+  }
+
+  /**
+   * The resource's effective spec for its Deployment: bounds and Pro targets it leaves unset from
+   * the function's labels, and the per-replica requests. Made again only when the declared spec
+   * or the Deployment object changed (both are replaced, never modified, by their informers).
+   */
+  private effective(m: Managed, declared: FunctionAutoscalerSpec, dep: V1Deployment | undefined): Effective {
+    if (m.effective?.declared === declared && m.effective.dep === dep) return m.effective;
+    const labels = dep?.metadata?.labels;
+    const bounded = resolveBounds(declared, labels);
+    let spec: BoundedSpec | undefined;
+    if (bounded.ok) {
+      const labelParams = labelPolicyParams(declared.policy.name, labels);
+      spec =
+        Object.keys(labelParams).length > 0
+          ? { ...bounded.spec, policy: { ...bounded.spec.policy, params: { ...labelParams, ...(bounded.spec.policy.params ?? {}) } } }
+          : bounded.spec;
+    }
+    m.effective = { declared, dep, bounded, spec, requests: spec ? requestsOf(spec, dep) : {} };
+    return m.effective;
   }
 
   private async reportNoDeployment(r: Reconcile): Promise<void> {

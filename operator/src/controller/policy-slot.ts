@@ -51,8 +51,23 @@ export interface SlotUpdate {
 
 /** Everything a policy instance is built from: a change of any of these builds a new one. */
 export function slotKey(spec: BoundedSpec, requests: Partial<ResourceRequests>): string {
-  return JSON.stringify([spec.policy, spec.minReplicas, spec.maxReplicas, spec.slo, spec.intervalSeconds, spec.behavior ?? null, requests]);
+  // The controller keeps both objects while nothing they come from changes: the key is made once.
+  const known = slotKeys.get(spec);
+  if (known?.requests === requests) return known.key;
+  const key = JSON.stringify([
+    spec.policy,
+    spec.minReplicas,
+    spec.maxReplicas,
+    spec.slo,
+    spec.intervalSeconds,
+    spec.behavior ?? null,
+    requests,
+  ]);
+  slotKeys.set(spec, { requests, key });
+  return key;
 }
+
+const slotKeys = new WeakMap<BoundedSpec, { requests: Partial<ResourceRequests>; key: string }>();
 
 function policyDeps(spec: BoundedSpec, requests: Partial<ResourceRequests>): PolicyDeps {
   return {

@@ -16,16 +16,20 @@
  * Prometheus), API writes by kind (status patches, /scale, Events), the resources whose
  * user-visible status changed (kubectl's columns and the conditions, read back from the API server
  * before and after), and the process' peak RSS and heap. Then, as ticks are an interval apart in
- * a cluster, one more steady tick after 20 s without one, and the RSS before it. Ratios are against N = 10 in the same
- * process. `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_PROFILE=<prefix>` writes a
- * CPU profile of one more steady tick at the largest N to `<prefix>-n<N>.cpuprofile` and an
- * allocation profile of the next to `<prefix>-n<N>.heapprofile`; `BENCH_OPERATOR_ONLY_N` measures
- * that N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes
- * (e.g. a heap limit).
+ * a cluster, one more steady tick after 20 s without one, and the RSS before it. Ratios are against
+ * N = 10 in the same process.
+ *
+ * Environment: `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_ONLY_N` measures that
+ * N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g.
+ * a heap limit); at the largest N, `BENCH_OPERATOR_PROFILE=<prefix>` writes a CPU profile of one
+ * more steady tick to `<prefix>-n<N>.cpuprofile` and an allocation profile of the next to
+ * `<prefix>-n<N>.heapprofile`, and `BENCH_OPERATOR_HEAP_SNAPSHOT=<prefix>` a heap snapshot between
+ * ticks (after a full GC) to `<prefix>-n<N>.heapsnapshot`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,6 +204,8 @@ async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: str
   // What the operator holds between ticks (the peaks above include garbage not yet collected).
   (globalThis as { gc?: () => void }).gc?.();
   const live = process.memoryUsage();
+  const snapshot = process.env.BENCH_OPERATOR_HEAP_SNAPSHOT;
+  if (snapshot && n === SIZES.at(-1)) console.log(`heap snapshot between ticks: ${writeHeapSnapshot(`${snapshot}-n${n}.heapsnapshot`)}`);
   const liveMiB = { heap: live.heapUsed / MiB, rss: live.rss / MiB, idleRss: idle.rss / MiB };
   await controller.stop();
   // The PromQL part alone: the same batched queries for the same N functions.

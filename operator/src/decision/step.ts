@@ -57,8 +57,13 @@ export function recommend(policy: ScalingPolicy, obs: Observation, now: number):
   try {
     return policy.recommend(obs, now);
   } catch (err) {
-    return { valid: false, reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}` };
+    return failed(policy, err);
   }
+}
+
+/** A policy's throw as an invalid recommendation with the error's message. */
+function failed(policy: ScalingPolicy, err: unknown): Recommendation {
+  return { valid: false, reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 /**
@@ -67,10 +72,6 @@ export function recommend(policy: ScalingPolicy, obs: Observation, now: number):
  * — and the others `recommend` one by one. A throw fails only the calls it belongs to.
  */
 export function recommendAll(calls: ReadonlyArray<{ policy: ScalingPolicy; obs: Observation }>, now: number): Recommendation[] {
-  const failed = (policy: ScalingPolicy, err: unknown): Recommendation => ({
-    valid: false,
-    reason: `policy ${policy.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-  });
   const out: Recommendation[] = new Array(calls.length);
   const batches = new Map<StepBatch, Array<{ index: number; step: StagedStep }>>();
   calls.forEach(({ policy, obs }, index) => {

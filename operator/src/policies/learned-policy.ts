@@ -149,13 +149,14 @@ export class LearnedPolicy implements ScalingPolicy {
 
   constructor(
     readonly name: Algo,
-    model: { network: ActorCritic; metadata: ModelMetadata; batch?: StepBatch; release?: () => void },
+    /** The shared network, the batch its steps run in, and how to give it back when disposed. */
+    model: { network: ActorCritic; metadata: ModelMetadata; batch: StepBatch; release: () => void },
     private readonly deps: PolicyDeps,
     options: { sampleSeed: number | null; decision: DecisionRule },
   ) {
     this.network = model.network;
-    this.batch = model.batch ?? new NetworkBatch(model.network);
-    this.release = model.release ?? (() => model.network.dispose());
+    this.batch = model.batch;
+    this.release = model.release;
     this.metadata = model.metadata;
     const metadata = model.metadata;
     this.decision = options.decision;

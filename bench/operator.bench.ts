@@ -20,14 +20,15 @@
  * N = 10 in the same process.
  *
  * Environment: `BENCH_OPERATOR_MAX_N` caps N (default 10000); `BENCH_OPERATOR_ONLY_N` measures that
- * N alone; `BENCH_OPERATOR_NODE_FLAGS` are given to node for the measured operator processes (e.g.
- * a heap limit); at the largest N, `BENCH_OPERATOR_PROFILE=<prefix>` writes a CPU profile of one
+ * N alone; the measured operator processes run with the heap limit the chart gives the operator
+ * (`heapLimitMiB` in charts/faas-autoscaler/values.yaml), or with `BENCH_OPERATOR_NODE_FLAGS` instead
+ * when it is set (empty: node's defaults); at the largest N, `BENCH_OPERATOR_PROFILE=<prefix>` writes a CPU profile of one
  * more steady tick to `<prefix>-n<N>.cpuprofile` and an allocation profile of the next to
  * `<prefix>-n<N>.heapprofile`, and `BENCH_OPERATOR_HEAP_SNAPSHOT=<prefix>` a heap snapshot between
  * ticks (after a full GC) to `<prefix>-n<N>.heapsnapshot`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
 import { Controller, type TickReport } from '../operator/src/controller/controller.js';
 import type { Clock } from '../operator/src/controller/clock.js';
 import { ClientNodeCluster, type ClusterClient } from '../operator/src/controller/kube.js';
@@ -45,6 +47,7 @@ import { createPolicy } from '../operator/src/policies/registry.js';
 import { Rails } from '../operator/src/rails/rails.js';
 import { startPrometheus } from '../operator/src/sandbox/prometheus-process.js';
 import { kubeconfigYaml } from '../operator/src/sandbox/kubeconfig.js';
+import { packagePath } from '../operator/src/package-root.js';
 import { functionName as fnName } from './operator-cluster.js';
 
 const ALL_SIZES = [10, 100, 1000, 10_000];
@@ -116,6 +119,8 @@ interface TickRow {
   scaled: number;
   peakRssMiB: number;
   peakHeapMiB: number;
+  /** What the peak RSS was made of: V8's committed heap and memory outside it (Buffers among it). */
+  atPeakMiB: { heapTotal: number; external: number; arrayBuffers: number };
 }
 
 interface Row {
@@ -164,7 +169,7 @@ async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: str
     counts.clear();
     controller.dueAll();
     const cpu0 = process.cpuUsage();
-    const { result: report, peakRss, peakHeap } = await peakMemoryDuring(() => around(() => controller.tick()));
+    const { result: report, peakRss, peakHeap, atPeak } = await peakMemoryDuring(() => around(() => controller.tick()));
     const cpu = process.cpuUsage(cpu0);
     // Let the watch deliver our own writes before reading back.
     await new Promise((r) => setTimeout(r, 200));
@@ -178,6 +183,7 @@ async function measure(n: number, kc: KubeConfig, promUrl: string, exporter: str
       scaled: report.scaled,
       peakRssMiB: peakRss / MiB,
       peakHeapMiB: peakHeap / MiB,
+      atPeakMiB: { heapTotal: atPeak.heapTotal / MiB, external: atPeak.external / MiB, arrayBuffers: atPeak.arrayBuffers / MiB },
     };
   };
   const first = await timedTick();
@@ -224,6 +230,7 @@ const writesOf = (t: TickRow): string =>
 
 function printRows(rows: Row[]): void {
   const ref = rows[0];
+  console.log(`operator processes: node ${['--expose-gc', ...operatorNodeFlags()].join(' ')}`);
   console.log(
     `(${WINDOW_SECONDS}-s windows, Prometheus scraping every ${SCRAPE_SECONDS} s, ${N_MAX} functions' series held; API writes: status / scale / Events)`,
   );
@@ -246,6 +253,11 @@ function printRows(rows: Row[]): void {
     `PromQL alone (the same batched queries, after a full GC): ${rows
       .map((r) => `N=${r.n} ${r.promqlMs.toFixed(0)} ms, peak RSS ${r.promqlPeakRssMiB.toFixed(0)} MiB`)
       .join('; ')}`,
+  );
+  const largest = rows.at(-1)!;
+  const parts = largest.afterIdle.atPeakMiB;
+  console.log(
+    `at the peak RSS of N=${largest.n}'s tick after idle: V8 heap committed ${parts.heapTotal.toFixed(0)} MiB, outside the heap ${parts.external.toFixed(0)} MiB (Buffers ${parts.arrayBuffers.toFixed(0)} MiB)`,
   );
   console.log(
     `between ticks: ${rows.map((r) => `N=${r.n} RSS ${r.liveMiB.idleRss.toFixed(0)} MiB after ${IDLE_MS / 1000} s idle, heap ${r.liveMiB.heap.toFixed(0)} MiB held after a full GC`).join('; ')}`,
@@ -340,7 +352,7 @@ export async function run(): Promise<void> {
  * that operator's alone, not what an earlier N left behind.
  */
 async function measureInChild(n: number, cluster: { api: string; exporter: string }, promUrl: string): Promise<Row> {
-  const flags = (process.env.BENCH_OPERATOR_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const flags = operatorNodeFlags();
   const child = spawn(
     process.execPath,
     ['--expose-gc', ...flags, fileURLToPath(import.meta.url), 'measure', String(n), cluster.api, promUrl, cluster.exporter],
@@ -358,6 +370,16 @@ async function measureInChild(n: number, cluster: { api: string; exporter: strin
   return JSON.parse(line) as Row;
 }
 
+/** The operator's node flags as the chart deploys it (its heap limit), unless BENCH_OPERATOR_NODE_FLAGS says otherwise. */
+function operatorNodeFlags(): string[] {
+  const given = process.env.BENCH_OPERATOR_NODE_FLAGS;
+  if (given !== undefined) return given.split(' ').filter(Boolean);
+  const values = parseYaml(readFileSync(packagePath('charts', 'faas-autoscaler', 'values.yaml'), 'utf8')) as {
+    heapLimitMiB?: number | null;
+  };
+  return values.heapLimitMiB ? [`--max-old-space-size=${values.heapLimitMiB}`] : [];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'measure') {
   const [n, api, promUrl, exporter] = [Number(process.argv[3]), process.argv[4], process.argv[5], process.argv[6]];
   const kc = new KubeConfig();
@@ -372,12 +394,18 @@ function profiled<T>(file: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** `fn`'s result, and the process' highest RSS and heap in use while it ran (sampled every 20 ms). */
-async function peakMemoryDuring<T>(fn: () => Promise<T>): Promise<{ result: T; peakRss: number; peakHeap: number }> {
+async function peakMemoryDuring<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peakRss: number; peakHeap: number; atPeak: NodeJS.MemoryUsage }> {
   let peakRss = 0;
   let peakHeap = 0;
+  let atPeak = process.memoryUsage();
   const sample = (): void => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      atPeak = m;
+    }
     peakHeap = Math.max(peakHeap, m.heapUsed);
   };
   sample();
@@ -385,7 +413,7 @@ async function peakMemoryDuring<T>(fn: () => Promise<T>): Promise<{ result: T; p
   try {
     const result = await fn();
     sample();
-    return { result, peakRss, peakHeap };
+    return { result, peakRss, peakHeap, atPeak };
   } finally {
     clearInterval(timer);
   }

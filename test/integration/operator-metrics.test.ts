@@ -70,7 +70,7 @@ describe('batched PromQL on a real Prometheus', () => {
       if (exporter.scrapes < 7) return undefined;
       const r = await gatherWindows({ ...src, windowSeconds: 5, targets, atMs: Date.now() });
       const w = r.byKey.get('echo.openfaas-fn')!.window;
-      return w.invocationsByCode && (w.invocationsByCode['200'] ?? 0) > 50 && w.cpuCores !== null ? r : undefined;
+      return w.invocationsByCode && (w.invocationsByCode.get('200') ?? 0) > 50 && w.cpuCores !== null ? r : undefined;
     });
     expect(res.queries).toBe(9);
     expect(res.errors).toEqual([]);
@@ -79,8 +79,8 @@ describe('batched PromQL on a real Prometheus', () => {
     const other = res.byKey.get('echo.team-b')!.window;
     // increase() over 5 s of a counter growing at 18 + 2 req/s; Prometheus extrapolates, so ±25 %.
     const checks = {
-      echo200: within(echo.invocationsByCode!['200'], 18 * 5, 0.25),
-      echo500: within(echo.invocationsByCode!['500'], 2 * 5, 0.25),
+      echo200: within(echo.invocationsByCode!.get('200') ?? null, 18 * 5, 0.25),
+      echo500: within(echo.invocationsByCode!.get('500') ?? null, 2 * 5, 0.25),
       // All of echo's requests sit at 80 ms: the 0.05 bucket is empty, the 0.1 bucket has them all.
       echoBucket:
         echo.latencyBuckets!.find((b) => b.le === 0.05)!.count === 0 &&
@@ -94,7 +94,7 @@ describe('batched PromQL on a real Prometheus', () => {
       slowCpu: within(slow.cpuCores, 0.5, 0.1),
       // Same function name in another namespace stays apart.
       otherMemory: other.memoryBytes === 10 * MiB,
-      otherRps: within(other.invocationsByCode!['200'], 10, 0.25),
+      otherRps: within(other.invocationsByCode!.get('200') ?? null, 10, 0.25),
     };
     if (!Object.values(checks).every(Boolean)) console.log(JSON.stringify({ echo, slow, other }, null, 1));
     expect(checks).toEqual(Object.fromEntries(Object.keys(checks).map((k) => [k, true])));

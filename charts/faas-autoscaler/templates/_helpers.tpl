@@ -192,6 +192,10 @@ and the gateway user (the operator reads OPENFAAS_GATEWAY_USER; the password com
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
+{{- with .Values.heapLimitMiB }}
+- name: NODE_OPTIONS
+  value: --max-old-space-size={{ . }}
+{{- end }}
 {{- with .Values.gateway }}
 {{- if and .url .basicAuth.existingSecret }}
 - name: OPENFAAS_GATEWAY_USER

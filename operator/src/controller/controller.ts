@@ -41,7 +41,7 @@ import { observe, type Observed } from './observe.js';
 import { ensurePolicySlot, type PolicySlot, type RailsLike } from './policy-slot.js';
 
 export type { RailsLike };
-import { EventRecorder, findCondition, patchStatus, setConditions, statusPatch, type ConditionUpdate } from './status.js';
+import { EventRecorder, findCondition, patchStatus, setConditions, shareConditions, statusPatch, type ConditionUpdate } from './status.js';
 
 export interface ControllerOptions {
   cluster: ClusterClient;
@@ -273,6 +273,7 @@ export class Controller {
     const existing = this.managed.get(key);
     if (existing) {
       existing.obj = obj;
+      shareConditions(existing.conditions, (obj.status as FunctionAutoscalerStatus | undefined)?.conditions);
       return;
     }
     const m: Managed = {
@@ -428,11 +429,14 @@ export class Controller {
       [...groups.entries()].map(async ([windowSeconds, members]) => {
         const gathered = await this.gather(windowSeconds, members, startedMs, report);
         for (const { m, spec } of members) {
+          // Each function's work holds its own window, and lets it go once observed: the map of
+          // them all is not kept for the whole tick (at ten thousand functions, tens of MiB).
+          let window = gathered.get(`${spec.functionName}.${spec.functionNamespace}`);
           work.push(async () => {
             report.decisions++;
-            const p = await this.isolated(m, () =>
-              this.prepare(m, spec, gathered.get(`${spec.functionName}.${spec.functionNamespace}`), startedMs),
-            );
+            const observing = window;
+            window = undefined;
+            const p = await this.isolated(m, () => this.prepare(m, spec, observing, startedMs));
             if (!p) return;
             if (p.policy?.stage && p.observed.obs) staged.push(p);
             else await conclude(p, p.policy && p.observed.obs ? this.recommendTimed([p])[0] : undefined);
@@ -941,7 +945,14 @@ export class Controller {
       return;
     }
     try {
-      m.obj = await patchStatus(this.opts.cluster, m.obj, patch);
+      const written = await patchStatus(this.opts.cluster, m.obj, patch);
+      // The watch may have delivered the written object before the answer came: that one is kept,
+      // as it is the informer's (one copy in memory, not two). Otherwise the answer, trimmed as the
+      // informer trims what it caches (it carries managedFields), until the watch delivers.
+      if (m.obj.metadata.resourceVersion !== written.metadata.resourceVersion) {
+        m.obj = trimAutoscaler(written);
+        shareConditions(m.conditions, (m.obj.status as FunctionAutoscalerStatus | undefined)?.conditions);
+      }
       this.metrics.statusUpdates.inc({ outcome: 'written' });
       this.statusWrites++;
     } catch (err) {

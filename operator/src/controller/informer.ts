@@ -108,12 +108,16 @@ export class Informer<T extends KubeObject> {
     for (const raw of list.items) {
       const item = this.handlers.transform ? this.handlers.transform(raw) : raw;
       const key = objectKey(item);
-      this.cache.set(key, item);
       const before = old.get(key);
       old.delete(key);
-      if (before?.metadata.resourceVersion !== item.metadata.resourceVersion || before === undefined) {
-        this.handlers.onUpsert?.(item, before);
+      if (before !== undefined && before.metadata.resourceVersion === item.metadata.resourceVersion) {
+        // Unchanged: the cached object stays, the one handlers were given; a fresh copy here would
+        // be a second copy of every object in memory, since handlers are not told of it.
+        this.cache.set(key, before);
+        continue;
       }
+      this.cache.set(key, item);
+      this.handlers.onUpsert?.(item, before);
     }
     for (const gone of old.values()) this.handlers.onDelete?.(gone);
     this.resourceVersion = list.resourceVersion;

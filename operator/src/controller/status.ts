@@ -31,11 +31,22 @@ export function setConditions(
   for (const u of updates) {
     const i = out.findIndex((c) => c.type === u.type);
     const prev = i >= 0 ? out[i] : undefined;
+    const message = u.message.slice(0, 32_000);
+    // An unchanged condition is kept as it is: one object per condition held between intervals,
+    // not a fresh copy of it and its strings at every interval.
+    if (
+      prev &&
+      prev.status === u.status &&
+      prev.reason === u.reason &&
+      prev.message === message &&
+      prev.observedGeneration === args.generation
+    )
+      continue;
     const next: Condition = {
       type: u.type,
       status: u.status,
       reason: u.reason,
-      message: u.message.slice(0, 32_000),
+      message,
       lastTransitionTime: prev && prev.status === u.status ? prev.lastTransitionTime : new Date(args.nowMs).toISOString(),
       ...(args.generation !== undefined ? { observedGeneration: args.generation } : {}),
     };
@@ -43,6 +54,20 @@ export function setConditions(
     else out.push(next);
   }
   return out;
+}
+
+/**
+ * `mine`, with each condition equal to one of `cached` (the object as last read or written)
+ * replaced by that one: the same condition is then held once, not once by the controller and once
+ * by its copy of the object.
+ */
+export function shareConditions(mine: Condition[], cached: readonly Condition[] | undefined): Condition[] {
+  if (!cached?.length) return mine;
+  for (let i = 0; i < mine.length; i++) {
+    const same = cached.find((c) => c.type === mine[i].type);
+    if (same !== undefined && same !== mine[i] && deepEqual(same, mine[i])) mine[i] = same;
+  }
+  return mine;
 }
 
 export function findCondition(list: readonly Condition[] | undefined, type: FunctionAutoscalerConditionType): Condition | undefined {

@@ -108,8 +108,18 @@ export const QUERIES_PER_WINDOW = 9;
 
 type Scalar = { outcome: 'ok'; value: number } | { outcome: Exclude<Outcome, 'ok'> };
 
-/** Samples of one query, grouped by function key; a failed query is kept as its error. */
-type Grouped = Map<string, Sample[]> | PrometheusError;
+/**
+ * One sample of a query, reduced to what a window needs: its value, and the value of the label the
+ * field is split by (`code`, `le`; empty for a single-valued field). The parsed answer, with every
+ * series' full label set, is let go as soon as its points are taken.
+ */
+interface Point {
+  label: string;
+  value: number;
+}
+
+/** Points of one query, grouped by function key; a failed query is kept as its error. */
+type Grouped = Map<string, Point[]> | PrometheusError;
 
 export interface GatherArgs {
   gateway: InstantQuerier;
@@ -132,20 +142,25 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   const sent = { gateway: 0, cadvisor: 0 };
   // The answers cover every function in the namespaces; only the targets' samples are kept.
   const wanted = new Set(targets.map(functionKey));
-  const run = async (role: 'gateway' | 'cadvisor', promql: string, key: (s: Sample) => string | undefined): Promise<Grouped> => {
+  const run = async (
+    role: 'gateway' | 'cadvisor',
+    promql: string,
+    key: (s: Sample) => string | undefined,
+    label = '',
+  ): Promise<Grouped> => {
     const src = role === 'gateway' ? gateway : cadvisor;
     sent[role]++;
     try {
-      return groupBy(await src.query(promql, atMs), key, wanted);
+      return groupBy(await src.query(promql, atMs), { key, label }, wanted);
     } catch (err) {
       if (err instanceof PrometheusError) return err;
       throw new PrometheusError(src.name, 'bad-response', String(err), { cause: err });
     }
   };
   const [invocations, started, buckets, latencySum, latencyCount, inflight, cpu, memory, pods] = await Promise.all([
-    run('gateway', q.invocations, gatewayKey),
+    run('gateway', q.invocations, gatewayKey, 'code'),
     run('gateway', q.started, gatewayKey),
-    run('gateway', q.buckets, gatewayKey),
+    run('gateway', q.buckets, gatewayKey, 'le'),
     run('gateway', q.latencySum, gatewayKey),
     run('gateway', q.latencyCount, gatewayKey),
     run('gateway', q.inflight, gatewayKey),
@@ -195,20 +210,25 @@ export async function gatherWindows(args: GatherArgs): Promise<GatherResult> {
   return { byKey, queries: sent.gateway + sent.cadvisor, queriesBySource: sent, errors };
 }
 
-function groupBy(samples: readonly Sample[], key: (s: Sample) => string | undefined, wanted: ReadonlySet<string>): Map<string, Sample[]> {
-  const out = new Map<string, Sample[]>();
+function groupBy(
+  samples: readonly Sample[],
+  by: { key: (s: Sample) => string | undefined; label: string },
+  wanted: ReadonlySet<string>,
+): Map<string, Point[]> {
+  const out = new Map<string, Point[]>();
   for (const s of samples) {
-    const k = key(s);
+    const k = by.key(s);
     // A series without the join label (e.g. a pod not of a Deployment), or of a function not asked for.
     if (k === undefined || !wanted.has(k)) continue;
+    const point: Point = { label: by.label ? (s.labels[by.label] ?? '') : '', value: s.value };
     const list = out.get(k);
-    if (list) list.push(s);
-    else out.set(k, [s]);
+    if (list) list.push(point);
+    else out.set(k, [point]);
   }
   return out;
 }
 
-function classify(samples: readonly Sample[] | undefined): Scalar {
+function classify(samples: readonly Point[] | undefined): Scalar {
   if (!samples || samples.length === 0) return { outcome: 'empty' };
   if (samples.length > 1) return { outcome: 'several' };
   return classifyValue(samples[0].value);
@@ -257,7 +277,7 @@ function perLabelOrNull(g: Grouped, series: { key: string; what: string; label: 
   const out = new Map<string, number>();
   let several: Set<string> | undefined;
   for (const s of samples) {
-    const v = s.labels[label] ?? '';
+    const v = s.label;
     if (out.has(v)) (several ??= new Set()).add(v);
     else out.set(v, s.value);
   }
@@ -271,10 +291,11 @@ function perLabelOrNull(g: Grouped, series: { key: string; what: string; label: 
   return out;
 }
 
-/** Invocations by status code. */
-function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Record<string, number> | null {
+/** Invocations by status code, codes ascending. */
+function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Map<string, number> | null {
   const m = perLabelOrNull(g, { key, what, label: 'code' }, problems);
-  return m === null ? null : Object.fromEntries(m);
+  if (m === null || m.size < 2) return m;
+  return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Histogram buckets: cumulative, sorted by `le`, ending with +Inf; any bad bucket voids the histogram. */

@@ -103,9 +103,9 @@ export function missRatio(window: Pick<FunctionMetricsWindow, 'latencyBuckets' |
     previous = b;
   }
   const histogramShare = Math.min(1, Math.max(0, (total - below) / total));
-  const codes = window.invocationsByCode ?? {};
-  const all = Object.values(codes).reduce((a, n) => a + n, 0);
-  const errors = all - (codes['200'] ?? 0);
+  let all = 0;
+  for (const n of window.invocationsByCode?.values() ?? []) all += n;
+  const errors = all - (window.invocationsByCode?.get('200') ?? 0);
   return Math.max(histogramShare, all > 0 ? errors / all : 0);
 }
 
@@ -123,7 +123,7 @@ export function buildObservation(window: FunctionMetricsWindow, requests: Resour
   if (window.invocationsByCode !== null) {
     requestsDone = 0;
     errors = 0;
-    for (const [code, n] of Object.entries(window.invocationsByCode)) {
+    for (const [code, n] of window.invocationsByCode) {
       requestsDone += n;
       if (!code.startsWith('2')) errors += n;
     }

@@ -26,8 +26,12 @@ export interface FunctionMetricsWindow {
   functionName: string;
   /** Window length in seconds (the range of `increase(...[w])`). */
   windowSeconds: number;
-  /** increase(gateway_function_invocation_total[w]) by code, e.g. { "200": 120, "500": 2 }. */
-  invocationsByCode: Readonly<Record<string, number>> | null;
+  /**
+   * increase(gateway_function_invocation_total[w]) by code, codes ascending, e.g. "200" → 120,
+   * "500" → 2. A Map, not a record: V8 stores a property named "200" set on an object in an array
+   * of some 300 slots (2.6 KB per window).
+   */
+  invocationsByCode: ReadonlyMap<string, number> | null;
   /** increase(gateway_function_invocation_started[w]) — requests that entered the gateway. */
   invocationsStarted: number | null;
   /**

@@ -120,12 +120,13 @@ export function mergeWindows(a: FunctionMetricsWindow, b: FunctionMetricsWindow)
   const add = (x: number | null, y: number | null): number | null => (x === null || y === null ? null : x + y);
   const mean = (x: number | null, y: number | null): number | null =>
     x === null || y === null ? null : (x * a.windowSeconds + y * b.windowSeconds) / (a.windowSeconds + b.windowSeconds);
-  const byCode: Record<string, number> = { ...(a.invocationsByCode ?? {}) };
-  for (const [code, n] of Object.entries(b.invocationsByCode ?? {})) byCode[code] = (byCode[code] ?? 0) + n;
+  const byCode = new Map(a.invocationsByCode ?? []);
+  for (const [code, n] of b.invocationsByCode ?? []) byCode.set(code, (byCode.get(code) ?? 0) + n);
+  const codes = new Map([...byCode].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
   return {
     ...b,
     windowSeconds: a.windowSeconds + b.windowSeconds,
-    invocationsByCode: a.invocationsByCode && b.invocationsByCode ? byCode : null,
+    invocationsByCode: a.invocationsByCode && b.invocationsByCode ? codes : null,
     invocationsStarted: add(a.invocationsStarted, b.invocationsStarted),
     latencyBuckets: a.latencyBuckets && b.latencyBuckets ? addBuckets(a.latencyBuckets, b.latencyBuckets) : null,
     latencySumSeconds: add(a.latencySumSeconds, b.latencySumSeconds),

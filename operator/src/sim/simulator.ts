@@ -681,9 +681,9 @@ export class FunctionSimulator {
 
   private window(seconds: number): FunctionMetricsWindow {
     const win = this.win;
-    const invocationsByCode: Record<string, number> = {};
+    const invocationsByCode = new Map<string, number>();
     for (const code of [...this.codesSeen].sort())
-      invocationsByCode[code] = code === '200' ? win.count200 : (win.errorsByCode.get(code) ?? 0);
+      invocationsByCode.set(code, code === '200' ? win.count200 : (win.errorsByCode.get(code) ?? 0));
     const latencyBuckets: HistogramBucket[] = [];
     let cumulative = 0;
     for (let i = 0; i < BUCKET_COUNT; i++) {

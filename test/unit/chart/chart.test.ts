@@ -250,6 +250,19 @@ describeWithHelm('chart: helm lint and template', () => {
     });
   });
 
+  it('gives node the heap limit heapLimitMiB names, below the memory limit; null leaves NODE_OPTIONS alone', () => {
+    const envOf = (values: object): Array<{ name: string; value?: string }> =>
+      findManifest(helmTemplate({ values }), 'Deployment').spec.template.spec.containers[0].env;
+    const container = findManifest(helmTemplate(), 'Deployment').spec.template.spec.containers[0];
+    const heap = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS');
+    const mib = Number(/^--max-old-space-size=(\d+)$/.exec(heap?.value ?? '')?.[1]);
+    expect(mib).toBeGreaterThanOrEqual(64);
+    const limit = /^(\d+)(Mi|Gi)$/.exec(container.resources.limits.memory)!;
+    expect(mib).toBeLessThan(Number(limit[1]) * (limit[2] === 'Gi' ? 1024 : 1));
+    expect(envOf({ heapLimitMiB: 700 })).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=700' });
+    expect(envOf({ heapLimitMiB: null }).map((e) => e.name)).not.toContain('NODE_OPTIONS');
+  });
+
   describe('values.schema.json rejects bad values, naming the field', () => {
     const cases: { name: string; values: object; want: RegExp }[] = [
       // Negative replicas.
@@ -292,6 +305,8 @@ describeWithHelm('chart: helm lint and template', () => {
       },
       // A scale-up factor of 1 would freeze every function at its count.
       { name: 'scale-up factor 1', values: { limits: { maxScaleUpFactor: 1 } }, want: /maxScaleUpFactor/ },
+      // A heap limit V8 could not run the operator in.
+      { name: 'heap limit too small', values: { heapLimitMiB: 16 }, want: /heapLimitMiB: Must be greater than or equal to 64/ },
       // Models from a volume, but no volume.
       { name: 'volume models without volume', values: { model: { source: 'volume' } }, want: /model\.source=volume needs model\.volume/ },
     ];

@@ -97,6 +97,29 @@ describe('Informer', () => {
     expect(inf.list().map((o) => o.metadata.name)).toEqual(['a']);
   });
 
+  it('keeps the object it handed on when a relist brings it back unchanged, and takes the new one when it changed', async () => {
+    const clock = new ManualClock();
+    const lw = new Scripted();
+    lw.lists = [
+      [obj('a', '1'), obj('b', '2')],
+      [obj('a', '1'), obj('b', '4')],
+    ];
+    const handed = new Map<string, AutoscalerObject>();
+    const inf = new Informer('test', lw, clock, { onUpsert: (o) => handed.set(o.metadata.name, o) });
+    inf.start();
+    await clock.advance(0);
+    const first = { a: inf.get('ns/a'), b: inf.get('ns/b') };
+    lw.handlers!.onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
+    await clock.advance(0);
+    expect(lw.listCalls).toBe(2);
+    // One copy of an unchanged object: the cache's is the one the handler holds.
+    expect(inf.get('ns/a')).toBe(first.a);
+    expect(handed.get('a')).toBe(first.a);
+    expect(inf.get('ns/b')).not.toBe(first.b);
+    expect(inf.get('ns/b')).toBe(handed.get('b'));
+    expect(inf.get('ns/b')?.metadata.resourceVersion).toBe('4');
+  });
+
   it('resumes a cleanly closed watch from the last resourceVersion without relisting', async () => {
     const clock = new ManualClock();
     const lw = new Scripted();

@@ -8,6 +8,8 @@ import {
   EVENT_SPAM_BURST,
   EVENT_SPAM_REFILL_MS,
   EventRecorder,
+  setConditions,
+  shareConditions,
   statusPatch,
 } from '../../../operator/src/controller/status.js';
 import { FakeCluster } from './fake-cluster.js';
@@ -29,6 +31,34 @@ function status(over: Partial<FunctionAutoscalerStatus> & { rps?: number; obsAt?
     ...rest,
   };
 }
+
+describe('conditions held between intervals', () => {
+  const ready = { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok' } as const;
+  it('keeps an unchanged condition as the same object, and makes a new one when anything in it changes', () => {
+    const first = setConditions([], [ready], { nowMs: T0, generation: 1 });
+    const again = setConditions(first, [ready], { nowMs: T0 + 30_000, generation: 1 });
+    expect(again[0]).toBe(first[0]);
+    const reworded = setConditions(first, [{ ...ready, message: 'still ok' }], { nowMs: T0 + 30_000, generation: 1 });
+    expect(reworded[0]).not.toBe(first[0]);
+    expect(reworded[0]).toMatchObject({ message: 'still ok', lastTransitionTime: at(0) });
+    const newGeneration = setConditions(first, [ready], { nowMs: T0 + 30_000, generation: 2 });
+    expect(newGeneration[0]).toMatchObject({ observedGeneration: 2, lastTransitionTime: at(0) });
+    const flipped = setConditions(first, [{ ...ready, status: 'False' }], { nowMs: T0 + 30_000, generation: 1 });
+    expect(flipped[0].lastTransitionTime).toBe(at(30_000));
+  });
+
+  it('shares the conditions equal to those of the cached object, and only those', () => {
+    const mine = setConditions([], [ready, { type: 'MetricsAvailable', status: 'True', reason: 'Ok', message: 'a' }], {
+      nowMs: T0,
+      generation: 1,
+    });
+    const cached = structuredClone(mine);
+    cached[1].message = 'b';
+    const shared = shareConditions([...mine], cached);
+    expect(shared[0]).toBe(cached[0]);
+    expect(shared[1]).toBe(mine[1]);
+  });
+});
 
 describe('createMergePatch', () => {
   it('names changed fields, nulls removed ones, replaces arrays whole; applying it gives the target', () => {

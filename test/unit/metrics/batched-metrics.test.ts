@@ -83,7 +83,10 @@ describe('gatherWindows', () => {
     expect(a.window).toMatchObject({
       functionName: 'a.openfaas-fn',
       windowSeconds: 30,
-      invocationsByCode: { '200': 90, '500': 10 },
+      invocationsByCode: new Map([
+        ['200', 90],
+        ['500', 10],
+      ]),
       invocationsStarted: 100,
       latencyBuckets: [
         { le: 0.1, count: 50 },

@@ -220,7 +220,10 @@ function window(overrides: Partial<FunctionMetricsWindow> = {}): FunctionMetrics
   return {
     functionName: 'f.openfaas-fn',
     windowSeconds: 30,
-    invocationsByCode: { '200': 96, '502': 4 },
+    invocationsByCode: new Map([
+      ['200', 96],
+      ['502', 4],
+    ]),
     invocationsStarted: 101,
     latencyBuckets: [...GATEWAY_LATENCY_BUCKETS_SECONDS.map((le, i) => ({ le, count: cumulative[i] })), { le: INF, count: 100 }],
     latencySumSeconds: 2.4,
@@ -272,7 +275,7 @@ describe('buildObservation', () => {
       // Idle function: zero traffic is a value, latency and error rate of nothing are not.
       name: 'no requests completed',
       window: {
-        invocationsByCode: { '200': 0 },
+        invocationsByCode: new Map([['200', 0]]),
         latencyBuckets: [
           { le: 0.1, count: 0 },
           { le: INF, count: 0 },
@@ -335,7 +338,14 @@ describe('buildObservation', () => {
     {
       // Only errors: mean execution time (code 200 only) is undefined, error rate is 1.
       name: 'only failed requests',
-      window: { invocationsByCode: { '200': 0, '504': 10 }, latencySumSeconds: 0, latencyCount: 0 },
+      window: {
+        invocationsByCode: new Map([
+          ['200', 0],
+          ['504', 10],
+        ]),
+        latencySumSeconds: 0,
+        latencyCount: 0,
+      },
       missing: ['meanExecutionMs'],
       problem: /no successful requests/,
       check: (o) => expect(o.errorRate).toBe(1),
@@ -353,9 +363,9 @@ describe('buildObservation', () => {
 describe('buildObservation: startedRps (the offered load, optional field)', () => {
   const cases: Array<{ name: string; window: Partial<FunctionMetricsWindow>; want: number | null; problem?: RegExp }> = [
     // Saturated: 300 entered, 90 completed; startedRps sees what rps cannot.
-    { name: 'more entered than completed', window: { invocationsStarted: 300, invocationsByCode: { '200': 90 } }, want: 10 },
+    { name: 'more entered than completed', window: { invocationsStarted: 300, invocationsByCode: new Map([['200', 90]]) }, want: 10 },
     // Idle window: zero is a value.
-    { name: 'nothing entered', window: { invocationsStarted: 0, invocationsByCode: { '200': 0 } }, want: 0 },
+    { name: 'nothing entered', window: { invocationsStarted: 0, invocationsByCode: new Map([['200', 0]]) }, want: 0 },
     // Counter absent: null, with the reason, and the other gateway fields unaffected.
     {
       name: 'started counter missing',
@@ -407,7 +417,7 @@ describe('missRatio', () => {
       null,
     ],
   ])('%s', (_name, latencyBuckets, invocationsByCode, sloMs, want) => {
-    const got = missRatio({ latencyBuckets, invocationsByCode }, sloMs);
+    const got = missRatio({ latencyBuckets, invocationsByCode: new Map(Object.entries(invocationsByCode)) }, sloMs);
     if (want === null) expect(got).toBeNull();
     else expect(got).toBeCloseTo(want, 12);
   });

@@ -18,12 +18,12 @@ import type { FunctionMetricsWindow } from '../../../operator/src/metrics/types.
 export const FN = 'fn.openfaas-fn';
 
 export function recordFromWindow(w: FunctionMetricsWindow, tMs: number, stepSeconds: number): RecordingRecord {
-  const requests = Object.values(w.invocationsByCode ?? {}).reduce((a, b) => a + b, 0);
+  const requests = [...(w.invocationsByCode?.values() ?? [])].reduce((a, b) => a + b, 0);
   return {
     t: new Date(tMs).toISOString(),
     fn: FN,
     requests,
-    requestsByCode: { ...(w.invocationsByCode ?? {}) },
+    requestsByCode: Object.fromEntries(w.invocationsByCode ?? []),
     started: w.invocationsStarted,
     rps: requests / stepSeconds,
     latencyBuckets: w.latencyBuckets ? w.latencyBuckets.map((b) => ({ ...b })) : null,

@@ -22,7 +22,7 @@
  *           double count, so we refuse to guess — as KEDA's Prometheus scaler does)
  *   source error (Prometheus down, 5xx, time-out) → every field of that source null, with the error.
  */
-import type { FunctionMetricsWindow, HistogramBucket } from './types.js';
+import { byCodeAscending, type FunctionMetricsWindow, type HistogramBucket } from './types.js';
 import { PrometheusError, type InstantQuerier, type Sample } from './prometheus.js';
 
 /** A function the operator manages: the Deployment `name` in `namespace`. */
@@ -295,7 +295,7 @@ function perLabelOrNull(g: Grouped, series: { key: string; what: string; label: 
 function byCodeOrNull(g: Grouped, key: string, what: string, problems: string[]): Map<string, number> | null {
   const m = perLabelOrNull(g, { key, what, label: 'code' }, problems);
   if (m === null || m.size < 2) return m;
-  return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return byCodeAscending(m);
 }
 
 /** Histogram buckets: cumulative, sorted by `le`, ending with +Inf; any bad bucket voids the histogram. */

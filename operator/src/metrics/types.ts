@@ -60,6 +60,11 @@ export interface FunctionMetricsWindow {
 }
 
 /** Per-replica resource requests used to turn CPU cores and bytes into fractions. */
+/** Counts by status code as `FunctionMetricsWindow.invocationsByCode` holds them: codes ascending. */
+export function byCodeAscending(entries: Iterable<readonly [string, number]>): Map<string, number> {
+  return new Map([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export interface ResourceRequests {
   cpuCores: number;
   memoryBytes: number;

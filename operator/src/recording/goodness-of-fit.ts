@@ -16,7 +16,7 @@
  * replay with another seed gives the noise floor: the error the simulator makes against itself on
  * windows this short, below which no calibration can go.
  */
-import type { FunctionMetricsWindow, HistogramBucket } from '../metrics/types.js';
+import { byCodeAscending, type FunctionMetricsWindow, type HistogramBucket } from '../metrics/types.js';
 import { histogramQuantile } from '../metrics/observation.js';
 import type { SimConfig } from '../sim/config.js';
 import { FunctionSimulator } from '../sim/simulator.js';
@@ -122,11 +122,10 @@ export function mergeWindows(a: FunctionMetricsWindow, b: FunctionMetricsWindow)
     x === null || y === null ? null : (x * a.windowSeconds + y * b.windowSeconds) / (a.windowSeconds + b.windowSeconds);
   const byCode = new Map(a.invocationsByCode ?? []);
   for (const [code, n] of b.invocationsByCode ?? []) byCode.set(code, (byCode.get(code) ?? 0) + n);
-  const codes = new Map([...byCode].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
   return {
     ...b,
     windowSeconds: a.windowSeconds + b.windowSeconds,
-    invocationsByCode: a.invocationsByCode && b.invocationsByCode ? codes : null,
+    invocationsByCode: a.invocationsByCode && b.invocationsByCode ? byCodeAscending(byCode) : null,
     invocationsStarted: add(a.invocationsStarted, b.invocationsStarted),
     latencyBuckets: a.latencyBuckets && b.latencyBuckets ? addBuckets(a.latencyBuckets, b.latencyBuckets) : null,
     latencySumSeconds: add(a.latencySumSeconds, b.latencySumSeconds),
